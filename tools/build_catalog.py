@@ -27,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from aicop.catalog.wording import modality_of, roles_bound, roles_named  # noqa: E402
 DEFAULT_SEED = ROOT.parent / "shared" / "seed" / "call-for-views-cyber-security-of-ai.txt"
 DEFAULT_OUT = ROOT / "src" / "aicop" / "catalog" / "data" / "dsit-2024-05.json"
 
@@ -43,15 +46,6 @@ SECTIONS = {
 PRINCIPLE_RE = re.compile(r"^Principle (\d+): (.+)$")
 PROVISION_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,2})\.?\s+(.+)$")
 # "can't" is a negation, not a modality of the provision ("where updates can't be provided, … shall").
-MODAL_RE = re.compile(r"\b(shall|should|could|can|may)\b(?!')", re.IGNORECASE)
-MODAL_RANK = {"shall": 3, "should": 2, "could": 1, "can": 1, "may": 1}
-MODALITY = {3: "shall", 2: "should", 1: "can"}
-STAKEHOLDER_PATTERNS = {
-    "developer": re.compile(r"\bDevelopers?\b", re.IGNORECASE),
-    "system-operator": re.compile(r"\bSystems? Operators?\b", re.IGNORECASE),
-    "data-controller": re.compile(r"\bData controllers?\b", re.IGNORECASE),
-}
-STAKEHOLDER_ORDER = ["developer", "system-operator", "data-controller"]
 REF_RE = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,2}(?:\.\d{1,2})?)(?![\d.]*\d)")
 PRINCIPLE_REF_RE = re.compile(r"\bprinciple (\d{1,2})\b", re.IGNORECASE)
 QUOTED_RE = re.compile(r"[“\"]([^”\"]+)[”\"]")
@@ -66,25 +60,11 @@ def strip_markers(text: str) -> str:
     return SUP_RUN.sub("", text).rstrip()
 
 
-def modality_of(text: str) -> str:
-    ranks = [MODAL_RANK[m.lower()] for m in MODAL_RE.findall(text)]
-    if not ranks:
+def _modality(text: str) -> str:
+    modality = modality_of(text)
+    if modality is None:
         raise SystemExit(f"no modal verb in provision text: {text!r}")
-    return MODALITY[max(ranks)]
-
-
-def subject_clause(text: str) -> str:
-    match = MODAL_RE.search(text)
-    return text[: match.start()] if match else text
-
-
-def named_stakeholders(text: str) -> list[str]:
-    clause = subject_clause(text)
-    return [s for s in STAKEHOLDER_ORDER if STAKEHOLDER_PATTERNS[s].search(clause)]
-
-
-def stakeholders_of_phrase(phrase: str) -> list[str]:
-    return [s for s in STAKEHOLDER_ORDER if STAKEHOLDER_PATTERNS[s].search(phrase)]
+    return modality.value
 
 
 def ncsc_guidelines(note: str) -> list[str]:
@@ -154,7 +134,7 @@ def parse_code(lines: list[str], footnotes: dict[int, str]) -> list[dict[str, An
         if line.startswith("Primarily applies to:"):
             phrase = line.split(":", 1)[1].strip()
             principle["applies_to"] = phrase
-            principle["stakeholders"] = stakeholders_of_phrase(phrase)
+            principle["stakeholders"] = [r.value for r in roles_named(phrase)]
             continue
         if line.startswith("[") and line.endswith("]") and current is None:
             principle["bibliography"] = [k.strip() for k in line[1:-1].split(",")]
@@ -167,7 +147,7 @@ def parse_code(lines: list[str], footnotes: dict[int, str]) -> list[dict[str, An
                 "id": pid,
                 "parent": ".".join(parts[:-1]) if len(parts) > 2 else None,
                 "text": strip_markers(body),
-                "modality": modality_of(strip_markers(body)),
+                "modality": _modality(strip_markers(body)),
                 "footnotes": [{"number": n, "text": footnotes[n]} for n in _split_runs(body)],
                 "guidance": [],
             }
@@ -182,7 +162,7 @@ def parse_code(lines: list[str], footnotes: dict[int, str]) -> list[dict[str, An
 def assign_stakeholders(principle: dict[str, Any]) -> None:
     by_id = {p["id"]: p for p in principle["provisions"]}
     for provision in principle["provisions"]:
-        named = named_stakeholders(provision["text"])
+        named = [r.value for r in roles_bound(provision["text"])]
         if named:
             provision["stakeholders"], provision["stakeholders_basis"] = named, "named"
         elif provision["parent"]:

@@ -1,0 +1,270 @@
+"""Scope × checks × attestations → one status per provision, rolled up per principle and overall.
+
+The rules, in order, for each provision:
+1. Not bound to any role the organisation plays → ``not_applicable`` (basis ``scope``).
+2. Excluded in the manifest with a reason, not expired → ``not_applicable`` (basis ``exclusion``).
+3. Findings from checks → the worst of them (basis ``checks``). A check cannot claim ``met`` without
+   evidence: such a finding becomes ``error``. Where every finding is an *absence* (the repository
+   holds nothing to judge, e.g. the plan lives in a wiki), a valid attestation decides instead.
+4. A valid attestation → its status (basis ``attestation``); an expired one is shown but ignored.
+5. Otherwise ``needs_attestation``: for a *shall* that is a gap, never a pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from aicop import __version__
+from aicop.assess.context import Context
+from aicop.assess.registry import CheckSpec, registered_checks
+from aicop.assess.results import (
+    FINDING_SEVERITY,
+    GAP_STATUSES,
+    Assessment,
+    AttestationRecord,
+    CheckInfo,
+    Counts,
+    ExclusionRecord,
+    Finding,
+    GapCounts,
+    PrincipleResult,
+    ProvisionResult,
+    Status,
+    Summary,
+)
+from aicop.catalog import load_catalog
+from aicop.catalog.model import Catalog, Modality, Principle, Provision, Role
+from aicop.errors import InputError
+from aicop.system.manifest import MANIFEST_NAME, Manifest
+from aicop.system.yamlsource import load_manifest
+
+Progress = Callable[[str], None]
+
+
+def assess(
+    root: Path,
+    *,
+    manifest_path: Path | None = None,
+    roles: Sequence[Role] | None = None,
+    catalog: Catalog | None = None,
+    today: dt.date | None = None,
+    checks: Sequence[CheckSpec] | None = None,
+    progress: Progress | None = None,
+) -> Assessment:
+    """Assess the repository at ``root`` against ``catalog`` (default: the draft Code)."""
+    if not root.is_dir():
+        raise InputError("not a directory", path=root)
+    catalog = catalog or load_catalog()
+    today = today or dt.date.today()
+    warnings: list[str] = []
+    manifest, manifest_path = _manifest(root, manifest_path, catalog)
+    scope = _roles(manifest, roles, warnings)
+    ctx = Context.build(root, catalog, manifest, manifest_path, scope, today)
+    specs = list(checks) if checks is not None else registered_checks()
+    findings = run_checks(ctx, specs, catalog, scope, progress)
+    checks_by_provision: dict[str, list[str]] = {}
+    for spec in specs:
+        for pid in spec.provisions:
+            checks_by_provision.setdefault(pid, []).append(spec.id)
+    principles = [
+        _principle_result(p, findings, checks_by_provision, manifest, scope, today, warnings)
+        for p in catalog.principles
+    ]
+    return Assessment(
+        tool={"name": "aicop", "version": __version__},
+        catalog={"id": catalog.id, "title": catalog.title, "status": catalog.status},
+        system={
+            "name": manifest.system.name if manifest else root.resolve().name,
+            "version": manifest.system.version if manifest else None,
+        },
+        root=str(root),
+        manifest=str(manifest_path.relative_to(root)) if manifest_path and manifest_path.is_relative_to(root) else (
+            str(manifest_path) if manifest_path else None
+        ),
+        generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        assessed_on=today,
+        roles=list(scope),
+        summary=_summary(principles),
+        principles=principles,
+        checks=[CheckInfo(id=s.id, title=s.title, provisions=list(s.provisions), remediation=s.remediation)
+                for s in specs],
+        warnings=warnings,
+    )
+
+
+def _manifest(root: Path, given: Path | None, catalog: Catalog) -> tuple[Manifest | None, Path | None]:
+    path = given if given is not None else root / MANIFEST_NAME
+    if given is None and not path.exists():
+        return None, None
+    if not path.exists():
+        raise InputError("manifest not found", path=path)
+    return load_manifest(path, root, catalog), path
+
+
+def _roles(manifest: Manifest | None, given: Sequence[Role] | None, warnings: list[str]) -> tuple[Role, ...]:
+    if given:
+        return tuple(dict.fromkeys(given))
+    if manifest is not None:
+        return tuple(dict.fromkeys(manifest.roles))
+    warnings.append(
+        f"no {MANIFEST_NAME} and no --roles: assessed as developer, system operator and data controller; "
+        "run 'aicop init' to describe the system"
+    )
+    return tuple(Role)
+
+
+def run_checks(
+    ctx: Context, specs: Sequence[CheckSpec], catalog: Catalog, scope: tuple[Role, ...], progress: Progress | None
+) -> dict[str, list[Finding]]:
+    """Run every check that evidences at least one in-scope provision; never let one check sink the run."""
+    in_scope = {v.id for v in catalog.provisions() if set(v.stakeholders) & set(scope)}
+    out: dict[str, list[Finding]] = {}
+    for spec in specs:
+        unknown = [pid for pid in spec.provisions if not catalog.has_provision(pid)]
+        if unknown:
+            raise RuntimeError(f"check {spec.id} names provisions not in catalog {catalog.id}: {unknown}")
+        if not in_scope & set(spec.provisions):
+            continue
+        if progress:
+            progress(spec.id)
+        for finding in _run_one(ctx, spec):
+            if finding.provision in in_scope:
+                out.setdefault(finding.provision, []).append(finding)
+    return out
+
+
+def _run_one(ctx: Context, spec: CheckSpec) -> list[Finding]:
+    try:
+        findings = spec.run(ctx)
+    except Exception as err:  # a broken check is reported against its provisions, never fatal
+        return [
+            Finding(provision=pid, status=Status.ERROR, check=spec.id, remediation=spec.remediation,
+                    message=f"check {spec.id} failed: {type(err).__name__}: {err}")
+            for pid in spec.provisions
+        ]
+    checked = []
+    for finding in findings:
+        if finding.provision not in spec.provisions:
+            raise RuntimeError(f"check {spec.id} reported provision {finding.provision} it is not registered for")
+        update: dict[str, object] = {"check": spec.id}
+        if finding.remediation is None and finding.status is not Status.MET:
+            update["remediation"] = spec.remediation
+        if finding.status is Status.MET and not any(not e.is_empty() for e in finding.evidence):
+            update |= {"status": Status.ERROR,
+                       "message": f"check {spec.id} claimed 'met' without evidence: {finding.message}"}
+        checked.append(finding.model_copy(update=update))
+    return checked
+
+
+def _principle_result(
+    principle: Principle,
+    findings: dict[str, list[Finding]],
+    checks_by_provision: dict[str, list[str]],
+    manifest: Manifest | None,
+    scope: tuple[Role, ...],
+    today: dt.date,
+    warnings: list[str],
+) -> PrincipleResult:
+    results = [
+        provision_result(v, findings.get(v.id, []), checks_by_provision.get(v.id, []), manifest, scope, today,
+                         warnings)
+        for v in principle.provisions
+    ]
+    counts = Counts()
+    for result in results:
+        counts.add(result.status)
+    applicable = [r for r in results if r.applicable]
+    return PrincipleResult(
+        id=principle.id, title=principle.title, section=principle.section, counts=counts, provisions=results,
+        status=_rollup([r.status for r in applicable]),
+    )
+
+
+def _is_gap(status: Status, provision: Provision) -> bool:
+    """Applicable and not met; a *can* provision states a possibility, so it is never a gap."""
+    return status in GAP_STATUSES and provision.modality is not Modality.CAN
+
+
+def provision_result(
+    provision: Provision,
+    findings: list[Finding],
+    checks: list[str],
+    manifest: Manifest | None,
+    scope: tuple[Role, ...],
+    today: dt.date,
+    warnings: list[str],
+) -> ProvisionResult:
+    base = {
+        "id": provision.id, "principle": provision.principle_id, "parent": provision.parent,
+        "modality": provision.modality, "text": provision.text, "stakeholders": list(provision.stakeholders),
+        "checks": checks,
+    }
+    attestation = exclusion = None
+    notes: list[str] = []
+    if manifest is not None and provision.id in manifest.attestations:
+        a = manifest.attestations[provision.id]
+        attestation = AttestationRecord(status=Status(a.status), owner=a.owner, evidence=a.evidence, date=a.date,
+                                        expires=a.expires, note=a.note, valid=a.valid_on(today))
+        if not attestation.valid:
+            notes.append(f"attestation by {a.owner} expired on {a.expires}")
+    if manifest is not None and provision.id in manifest.exclusions:
+        e = manifest.exclusions[provision.id]
+        exclusion = ExclusionRecord(reason=e.reason, owner=e.owner, expires=e.expires, valid=e.valid_on(today))
+        if not exclusion.valid:
+            notes.append(f"exclusion expired on {e.expires}; the provision is assessed again")
+            warnings.append(f"exclusion of {provision.id} expired on {e.expires}")
+    extra = {"attestation": attestation, "exclusion": exclusion, "notes": notes}
+    if not set(provision.stakeholders) & set(scope):
+        who = ", ".join(r.value for r in provision.stakeholders)
+        notes.append(f"binds {who}; this organisation plays {', '.join(r.value for r in scope)}")
+        return ProvisionResult(**base, **extra, applicable=False, status=Status.NOT_APPLICABLE, gap=False,
+                               basis="scope")
+    if exclusion is not None and exclusion.valid:
+        return ProvisionResult(**base, **extra, applicable=False, status=Status.NOT_APPLICABLE, gap=False,
+                               basis="exclusion")
+    attested = attestation is not None and attestation.valid
+    if findings and not (attested and all(f.absence for f in findings)):
+        status = max((f.status for f in findings), key=FINDING_SEVERITY.__getitem__)
+        if attestation is not None:
+            notes.append("automated evidence decides this provision; the attestation is shown for reference")
+        return ProvisionResult(**base, **extra, applicable=True, status=status, gap=_is_gap(status, provision),
+                               findings=findings, basis="checks")
+    if attestation is not None and attestation.valid:
+        if findings:
+            notes.append("nothing in the repository evidences this provision; the attestation decides it")
+        return ProvisionResult(**base, **extra, applicable=True, status=attestation.status,
+                               gap=_is_gap(attestation.status, provision), basis="attestation", findings=findings)
+    return ProvisionResult(**base, **extra, applicable=True, status=Status.NEEDS_ATTESTATION,
+                           gap=_is_gap(Status.NEEDS_ATTESTATION, provision),
+                           basis="none")
+
+
+_ROLLUP_ORDER = [Status.NOT_MET, Status.ERROR, Status.PARTIAL, Status.NEEDS_ATTESTATION, Status.MET]
+
+
+def _rollup(statuses: list[Status]) -> Status:
+    """A principle or a whole system is as good as its worst applicable provision."""
+    if not statuses:
+        return Status.NOT_APPLICABLE
+    for status in _ROLLUP_ORDER:
+        if status in statuses:
+            return status
+    return Status.MET
+
+
+def _summary(principles: list[PrincipleResult]) -> Summary:
+    counts, gaps = Counts(), GapCounts()
+    provisions = [v for p in principles for v in p.provisions]
+    for v in provisions:
+        counts.add(v.status)
+        if v.gap:
+            setattr(gaps, v.modality.value, getattr(gaps, v.modality.value) + 1)
+    applicable = [v for v in provisions if v.applicable]
+    met = sum(1 for v in applicable if v.status is Status.MET)
+    return Summary(
+        provisions=len(provisions), applicable=len(applicable), counts=counts, gaps=gaps,
+        met_ratio=round(met / len(applicable), 4) if applicable else 1.0,
+        status=_rollup([v.status for v in applicable]),
+    )

@@ -1,0 +1,1 @@
+"""The AI bill of materials and the dependency information it is built from."""

@@ -1,0 +1,21 @@
+"""The checks, one module per principle. Importing this package registers them all."""
+
+from aicop.checks import (
+    p01_awareness,
+    p02_design,
+    p03_threats,
+    p06_infrastructure,
+    p07_supply_chain,
+    p08_documentation,
+    p10_end_users,
+)
+
+__all__ = [
+    "p01_awareness",
+    "p02_design",
+    "p03_threats",
+    "p06_infrastructure",
+    "p07_supply_chain",
+    "p08_documentation",
+    "p10_end_users",
+]

@@ -1,0 +1,77 @@
+"""Small helpers that keep each check a few lines: reading a declared-or-discovered document and
+turning topic coverage into findings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from aicop.assess.context import Context
+from aicop.assess.results import Evidence, Finding, Status
+from aicop.docs.markdown import Document, Hit, parse
+from aicop.system.manifest import DocumentKind
+
+
+@dataclass(frozen=True)
+class Topic:
+    """Something a document must cover, with the pattern that recognises it in headings or labels."""
+
+    name: str
+    pattern: re.Pattern[str]
+    need_items: bool = False
+
+
+def topic(name: str, pattern: str, *, need_items: bool = False) -> Topic:
+    return Topic(name, re.compile(pattern, re.IGNORECASE), need_items)
+
+
+def read_documents(ctx: Context, kind: DocumentKind, stems: Sequence[str]) -> Iterator[tuple[str, Document | None]]:
+    """Each document of ``kind`` (declared in the manifest, else found by name), parsed; None when a
+    declared path is missing or unreadable."""
+    for path in ctx.documents(kind, *stems):
+        text = ctx.read_text(path)
+        yield path, (parse(text) if text is not None else None)
+
+
+def absent(provision: str, what: str, kind: DocumentKind, stems: Sequence[str]) -> Finding:
+    looked = ", ".join(f"{s}.md" for s in stems[:4])
+    return Finding(
+        provision=provision, status=Status.NOT_MET, absence=True,
+        message=f"no {what} found (looked for {looked}, … and documents.{kind.value} in aicop.yaml)",
+    )
+
+
+def unreadable(provision: str, what: str, path: str) -> Finding:
+    return Finding(
+        provision=provision, status=Status.NOT_MET,
+        message=f"the {what} named in aicop.yaml does not exist or cannot be read",
+        evidence=[Evidence(path=path, detail="declared path")],
+    )
+
+
+def coverage(doc: Document, topics: Sequence[Topic]) -> tuple[dict[str, Hit], list[str]]:
+    found: dict[str, Hit] = {}
+    missing: list[str] = []
+    for t in topics:
+        hit = doc.topic(t.pattern, need_items=t.need_items)
+        if hit is None:
+            missing.append(t.name)
+        else:
+            found[t.name] = hit
+    return found, missing
+
+
+def coverage_finding(provision: str, what: str, path: str, doc: Document, topics: Sequence[Topic]) -> Finding:
+    """met when every topic is covered, partial when some are, not_met when none; evidence points at
+    each covered topic's line and the message names what is missing."""
+    found, missing = coverage(doc, topics)
+    evidence = [Evidence(path=path, line=hit.line, detail=f"{name}: '{hit.label}'") for name, hit in found.items()]
+    if not missing:
+        return Finding(provision=provision, status=Status.MET, evidence=evidence,
+                       message=f"{what} covers {', '.join(found)}")
+    if found:
+        return Finding(provision=provision, status=Status.PARTIAL, evidence=evidence,
+                       message=f"{what} does not cover: {', '.join(missing)}")
+    return Finding(provision=provision, status=Status.NOT_MET, evidence=[Evidence(path=path, detail="document")],
+                   message=f"{what} covers none of: {', '.join(missing)}")

@@ -1,0 +1,34 @@
+"""Principle 2: design your system for security as well as functionality and performance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aicop.assess.context import Context
+from aicop.assess.registry import check
+from aicop.assess.results import Finding
+from aicop.checks._common import absent, coverage_finding, read_documents, topic, unreadable
+from aicop.system.manifest import DocumentKind
+
+STEMS = ("business-requirements", "requirements", "product-requirements", "prd", "problem-statement",
+         "use-case", "system-requirements")
+TOPICS = [
+    topic("the business requirement or problem",
+          r"business requirement|problem|objective|goal|purpose|use case|why (we|this)|requirement"),
+]
+
+
+@check(
+    "design.business-requirements",
+    provisions=["2.1"],
+    title="The business requirements or problem the AI system addresses are documented",
+    remediation="Write docs/requirements.md stating the problem, the business requirements and why AI is "
+    "the right tool, and name it under documents.requirements in aicop.yaml.",
+)
+def business_requirements(ctx: Context) -> Iterator[Finding]:
+    documents = list(read_documents(ctx, DocumentKind.REQUIREMENTS, STEMS))
+    if not documents:
+        yield absent("2.1", "requirements document", DocumentKind.REQUIREMENTS, STEMS)
+    for path, doc in documents:
+        yield (unreadable("2.1", "requirements document", path) if doc is None
+               else coverage_finding("2.1", "the requirements document", path, doc, TOPICS))

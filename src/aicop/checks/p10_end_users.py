@@ -1,0 +1,46 @@
+"""Principle 10: communication and processes associated with end-users."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aicop.assess.context import Context
+from aicop.assess.registry import check
+from aicop.assess.results import Finding
+from aicop.checks._common import absent, coverage_finding, read_documents, topic, unreadable
+from aicop.system.manifest import DocumentKind
+
+STEMS = ("user-notice", "end-user-notice", "ai-notice", "transparency-notice", "terms-of-use", "acceptable-use",
+         "acceptable-use-policy", "usage-policy", "user-guide", "privacy-notice")
+PROVISION_TOPICS = {
+    "10.1": [
+        topic("the user's security responsibilities", r"responsib|your obligations|what you (must|should)|you are"),
+        topic("how user data is used, accessed or stored",
+              r"data|personal information|privacy|retention|stored|retrain"),
+    ],
+    "10.3": [topic("guidance on secure use and configuration",
+                   r"secur(e|ely)|safe use|how to use|configur|integrat|best practice|getting started")],
+    "10.3.1": [topic("appropriate use, limitations and failure modes",
+                     r"limitation|failure mode|known issue|appropriate use|prohibited|not (suitable|intended)")],
+    "10.3.2": [topic("AI functionality and how to opt out", r"opt[- ]?out|turn off|switch off|disable")],
+}
+
+
+@check(
+    "users.notice",
+    provisions=list(PROVISION_TOPICS),
+    title="An end-user notice covers responsibilities, data use, secure use, limitations and the opt-out",
+    remediation="Publish docs/user-notice.md telling end-users what they are responsible for, how their data "
+    "is used, stored and reviewed, how to use the system securely, its limitations and failure modes, and "
+    "how to opt out of AI functionality.",
+)
+def user_notice(ctx: Context) -> Iterator[Finding]:
+    documents = list(read_documents(ctx, DocumentKind.USER_NOTICE, STEMS))
+    if not documents:
+        for pid in PROVISION_TOPICS:
+            yield absent(pid, "end-user notice", DocumentKind.USER_NOTICE, STEMS)
+        return
+    for path, doc in documents:
+        for pid, topics in PROVISION_TOPICS.items():
+            yield (unreadable(pid, "user notice", path) if doc is None
+                   else coverage_finding(pid, "the user notice", path, doc, topics))

@@ -1,0 +1,149 @@
+"""Read ``aicop.yaml`` so that every error names the file, the line and the field.
+
+PyYAML's composer keeps the position of every node; we build the plain data and, beside it, a map
+from each key path to its line, then validate with the pydantic model and translate its error
+locations back to lines. Duplicate keys, which PyYAML would silently let the last one win, are errors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from aicop.catalog.model import Catalog
+from aicop.errors import InputError
+from aicop.system.manifest import Manifest
+
+LinePath = tuple[str | int, ...]
+
+
+def load_manifest(path: Path, root: Path, catalog: Catalog | None = None) -> Manifest:
+    """Parse and validate ``path``; ``root`` is the repository that relative paths must stay inside."""
+    text = _read(path)
+    data, lines = parse_yaml(text, path)
+    if not isinstance(data, dict):
+        raise InputError("the manifest must be a mapping of keys to values", path=path, line=1)
+    try:
+        manifest = Manifest.model_validate(data)
+    except ValidationError as err:
+        raise _to_input_error(err, path, lines) from err
+    if catalog is not None:
+        _check_provision_ids(manifest, catalog, path, lines)
+    _check_paths(manifest, root, path, lines)
+    return manifest
+
+
+def _read(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError as err:
+        raise InputError("is a directory, not a manifest file", path=path) from err
+    except OSError as err:
+        raise InputError(f"cannot read: {err.strerror}", path=path) from err
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise InputError(f"not valid UTF-8 (byte {err.start})", path=path, line=line) from err
+
+
+def parse_yaml(text: str, path: Path) -> tuple[Any, dict[LinePath, int]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else None
+        raise InputError(f"invalid YAML: {err.problem or err.context}", path=path, line=line) from err
+    except yaml.YAMLError as err:
+        raise InputError(f"invalid YAML: {err}", path=path) from err
+    if node is None:
+        raise InputError("the manifest is empty", path=path, line=1)
+    lines: dict[LinePath, int] = {}
+    data = _construct(node, (), lines, path)
+    return data, lines
+
+
+def _construct(node: yaml.Node, at: LinePath, lines: dict[LinePath, int], path: Path) -> Any:
+    lines[at] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _key(key_node, path)
+            if key in out:
+                raise InputError(f"duplicate key {key!r}", path=path, line=key_node.start_mark.line + 1)
+            child = (*at, key)
+            out[key] = _construct(value_node, child, lines, path)
+            lines[child] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, (*at, i), lines, path) for i, item in enumerate(node.value)]
+    return _scalar(node, path)
+
+
+def _key(node: yaml.Node, path: Path) -> str:
+    """Keys are always strings here; the raw text keeps ``6.3:`` from turning into the float 6.3."""
+    if not isinstance(node, yaml.ScalarNode):
+        raise InputError("a key must be a plain value", path=path, line=node.start_mark.line + 1)
+    return str(node.value)
+
+
+def _scalar(node: yaml.Node, path: Path) -> Any:
+    if not isinstance(node, yaml.ScalarNode):
+        raise InputError("a key must be a plain value", path=path, line=node.start_mark.line + 1)
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError as err:
+        raise InputError(f"invalid value: {err}", path=path, line=node.start_mark.line + 1) from err
+    finally:
+        loader.dispose()
+
+
+def _line_of(at: LinePath, lines: dict[LinePath, int]) -> int | None:
+    while at:
+        if at in lines:
+            return lines[at]
+        at = at[:-1]
+    return lines.get(())
+
+
+def _to_input_error(err: ValidationError, path: Path, lines: dict[LinePath, int]) -> InputError:
+    first = err.errors()[0]
+    loc: LinePath = tuple(part for part in first["loc"] if isinstance(part, str | int))
+    # pydantic appends the enum/dict-key marker "[key]" to dict-key errors; drop it to find the line.
+    loc = tuple(p for p in loc if p != "[key]")
+    field = ".".join(str(p) for p in loc) or "(top level)"
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif first["type"] == "enum":
+        message = f"{message} (got {first.get('input')!r})"
+    more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
+    return InputError(f"{field}: {message}{more}", path=path, line=_line_of(loc, lines))
+
+
+def _check_provision_ids(manifest: Manifest, catalog: Catalog, path: Path, lines: dict[LinePath, int]) -> None:
+    for section in ("attestations", "exclusions"):
+        for provision_id in getattr(manifest, section):
+            if not catalog.has_provision(provision_id):
+                raise InputError(
+                    f"{section}.{provision_id}: no provision {provision_id} in catalog {catalog.id}",
+                    path=path,
+                    line=_line_of((section, provision_id), lines),
+                )
+
+
+def _check_paths(manifest: Manifest, root: Path, path: Path, lines: dict[LinePath, int]) -> None:
+    resolved_root = root.resolve()
+    for at, value in manifest.local_paths():
+        where = ".".join(str(p) for p in at)
+        candidate = Path(value)
+        if candidate.is_absolute() or not (resolved_root / candidate).resolve().is_relative_to(resolved_root):
+            raise InputError(
+                f"{where}: path {value!r} is outside the repository {root}",
+                path=path,
+                line=_line_of(at, lines),
+            )
