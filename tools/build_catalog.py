@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from aicop.catalog.wording import modality_of, roles_bound, roles_named  # noqa: E402
+
 DEFAULT_SEED = ROOT.parent / "shared" / "seed" / "call-for-views-cyber-security-of-ai.txt"
 DEFAULT_OUT = ROOT / "src" / "aicop" / "catalog" / "data" / "dsit-2024-05.json"
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aicop.catalog.model import Catalog, Role
+from aicop.system.documents import DOCUMENT_STEMS
 from aicop.system.manifest import DocumentKind, Manifest
 from aicop.system.walk import FileEntry, FileKind, walk
 
@@ -75,12 +76,12 @@ class Context:
             found = [e for e in found if e.kind in kinds]
         return sorted(dict.fromkeys(found), key=lambda e: (e.path.count("/"), e.path))
 
-    def documents(self, kind: DocumentKind, *stems: str) -> list[str]:
+    def documents(self, kind: DocumentKind) -> list[str]:
         """The document the manifest declares for ``kind``, or else the ones found by name."""
         if self.manifest is not None and kind in self.manifest.documents:
             return [self.manifest.documents[kind]]
         text_kinds = frozenset({FileKind.DOCUMENT, FileKind.CONFIG, FileKind.OTHER})
-        return [e.path for e in self.named(*stems, kinds=text_kinds)]
+        return [e.path for e in self.named(*DOCUMENT_STEMS[kind], kinds=text_kinds)]
 
     def exists(self, path: str) -> bool:
         return path in self._by_path or (self.root / path).is_file()
@@ -113,12 +114,19 @@ class Context:
         try:
             out = subprocess.run(
                 ["git", "-C", str(self.root), "log", "-1", "--format=%cs", "--", path],
-                capture_output=True, text=True, timeout=10, check=False,
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
             )
         except (OSError, subprocess.SubprocessError):
             return None
         try:
-            return dt.date.fromisoformat(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
+            return (
+                dt.date.fromisoformat(out.stdout.strip())
+                if out.returncode == 0 and out.stdout.strip()
+                else None
+            )
         except ValueError:
             return None
 

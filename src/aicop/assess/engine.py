@@ -80,16 +80,18 @@ def assess(
             "version": manifest.system.version if manifest else None,
         },
         root=str(root),
-        manifest=str(manifest_path.relative_to(root)) if manifest_path and manifest_path.is_relative_to(root) else (
-            str(manifest_path) if manifest_path else None
-        ),
+        manifest=str(manifest_path.relative_to(root))
+        if manifest_path and manifest_path.is_relative_to(root)
+        else (str(manifest_path) if manifest_path else None),
         generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
         assessed_on=today,
         roles=list(scope),
         summary=_summary(principles),
         principles=principles,
-        checks=[CheckInfo(id=s.id, title=s.title, provisions=list(s.provisions), remediation=s.remediation)
-                for s in specs],
+        checks=[
+            CheckInfo(id=s.id, title=s.title, provisions=list(s.provisions), remediation=s.remediation)
+            for s in specs
+        ],
         warnings=warnings,
     )
 
@@ -116,7 +118,11 @@ def _roles(manifest: Manifest | None, given: Sequence[Role] | None, warnings: li
 
 
 def run_checks(
-    ctx: Context, specs: Sequence[CheckSpec], catalog: Catalog, scope: tuple[Role, ...], progress: Progress | None
+    ctx: Context,
+    specs: Sequence[CheckSpec],
+    catalog: Catalog,
+    scope: tuple[Role, ...],
+    progress: Progress | None,
 ) -> dict[str, list[Finding]]:
     """Run every check that evidences at least one in-scope provision; never let one check sink the run."""
     in_scope = {v.id for v in catalog.provisions() if set(v.stakeholders) & set(scope)}
@@ -140,20 +146,29 @@ def _run_one(ctx: Context, spec: CheckSpec) -> list[Finding]:
         findings = spec.run(ctx)
     except Exception as err:  # a broken check is reported against its provisions, never fatal
         return [
-            Finding(provision=pid, status=Status.ERROR, check=spec.id, remediation=spec.remediation,
-                    message=f"check {spec.id} failed: {type(err).__name__}: {err}")
+            Finding(
+                provision=pid,
+                status=Status.ERROR,
+                check=spec.id,
+                remediation=spec.remediation,
+                message=f"check {spec.id} failed: {type(err).__name__}: {err}",
+            )
             for pid in spec.provisions
         ]
     checked = []
     for finding in findings:
         if finding.provision not in spec.provisions:
-            raise RuntimeError(f"check {spec.id} reported provision {finding.provision} it is not registered for")
+            raise RuntimeError(
+                f"check {spec.id} reported provision {finding.provision} it is not registered for"
+            )
         update: dict[str, object] = {"check": spec.id}
         if finding.remediation is None and finding.status is not Status.MET:
             update["remediation"] = spec.remediation
         if finding.status is Status.MET and not any(not e.is_empty() for e in finding.evidence):
-            update |= {"status": Status.ERROR,
-                       "message": f"check {spec.id} claimed 'met' without evidence: {finding.message}"}
+            update |= {
+                "status": Status.ERROR,
+                "message": f"check {spec.id} claimed 'met' without evidence: {finding.message}",
+            }
         checked.append(finding.model_copy(update=update))
     return checked
 
@@ -168,8 +183,9 @@ def _principle_result(
     warnings: list[str],
 ) -> PrincipleResult:
     results = [
-        provision_result(v, findings.get(v.id, []), checks_by_provision.get(v.id, []), manifest, scope, today,
-                         warnings)
+        provision_result(
+            v, findings.get(v.id, []), checks_by_provision.get(v.id, []), manifest, scope, today, warnings
+        )
         for v in principle.provisions
     ]
     counts = Counts()
@@ -177,7 +193,11 @@ def _principle_result(
         counts.add(result.status)
     applicable = [r for r in results if r.applicable]
     return PrincipleResult(
-        id=principle.id, title=principle.title, section=principle.section, counts=counts, provisions=results,
+        id=principle.id,
+        title=principle.title,
+        section=principle.section,
+        counts=counts,
+        provisions=results,
         status=_rollup([r.status for r in applicable]),
     )
 
@@ -196,49 +216,87 @@ def provision_result(
     today: dt.date,
     warnings: list[str],
 ) -> ProvisionResult:
-    base = {
-        "id": provision.id, "principle": provision.principle_id, "parent": provision.parent,
-        "modality": provision.modality, "text": provision.text, "stakeholders": list(provision.stakeholders),
-        "checks": checks,
-    }
-    attestation = exclusion = None
     notes: list[str] = []
-    if manifest is not None and provision.id in manifest.attestations:
-        a = manifest.attestations[provision.id]
-        attestation = AttestationRecord(status=Status(a.status), owner=a.owner, evidence=a.evidence, date=a.date,
-                                        expires=a.expires, note=a.note, valid=a.valid_on(today))
-        if not attestation.valid:
-            notes.append(f"attestation by {a.owner} expired on {a.expires}")
-    if manifest is not None and provision.id in manifest.exclusions:
-        e = manifest.exclusions[provision.id]
-        exclusion = ExclusionRecord(reason=e.reason, owner=e.owner, expires=e.expires, valid=e.valid_on(today))
-        if not exclusion.valid:
-            notes.append(f"exclusion expired on {e.expires}; the provision is assessed again")
-            warnings.append(f"exclusion of {provision.id} expired on {e.expires}")
-    extra = {"attestation": attestation, "exclusion": exclusion, "notes": notes}
+    attestation = _attestation(provision.id, manifest, today, notes)
+    exclusion = _exclusion(provision.id, manifest, today, notes, warnings)
+    applicable, status, basis = _decide(provision, findings, attestation, exclusion, scope, notes)
+    return ProvisionResult(
+        id=provision.id,
+        principle=provision.principle_id,
+        parent=provision.parent,
+        modality=provision.modality,
+        text=provision.text,
+        stakeholders=list(provision.stakeholders),
+        applicable=applicable,
+        status=status,
+        gap=applicable and _is_gap(status, provision),
+        basis=basis,
+        findings=findings if applicable else [],
+        checks=checks,
+        attestation=attestation,
+        exclusion=exclusion,
+        notes=notes,
+    )
+
+
+def _decide(
+    provision: Provision,
+    findings: list[Finding],
+    attestation: AttestationRecord | None,
+    exclusion: ExclusionRecord | None,
+    scope: tuple[Role, ...],
+    notes: list[str],
+) -> tuple[bool, Status, str]:
+    """(applicable, status, basis) by the rules in this module's docstring."""
     if not set(provision.stakeholders) & set(scope):
         who = ", ".join(r.value for r in provision.stakeholders)
-        notes.append(f"binds {who}; this organisation plays {', '.join(r.value for r in scope)}")
-        return ProvisionResult(**base, **extra, applicable=False, status=Status.NOT_APPLICABLE, gap=False,
-                               basis="scope")
+        notes.insert(0, f"binds {who}; this organisation plays {', '.join(r.value for r in scope)}")
+        return False, Status.NOT_APPLICABLE, "scope"
     if exclusion is not None and exclusion.valid:
-        return ProvisionResult(**base, **extra, applicable=False, status=Status.NOT_APPLICABLE, gap=False,
-                               basis="exclusion")
+        return False, Status.NOT_APPLICABLE, "exclusion"
     attested = attestation is not None and attestation.valid
     if findings and not (attested and all(f.absence for f in findings)):
-        status = max((f.status for f in findings), key=FINDING_SEVERITY.__getitem__)
         if attestation is not None:
             notes.append("automated evidence decides this provision; the attestation is shown for reference")
-        return ProvisionResult(**base, **extra, applicable=True, status=status, gap=_is_gap(status, provision),
-                               findings=findings, basis="checks")
-    if attestation is not None and attestation.valid:
+        return True, max((f.status for f in findings), key=FINDING_SEVERITY.__getitem__), "checks"
+    if attestation is not None and attested:
         if findings:
             notes.append("nothing in the repository evidences this provision; the attestation decides it")
-        return ProvisionResult(**base, **extra, applicable=True, status=attestation.status,
-                               gap=_is_gap(attestation.status, provision), basis="attestation", findings=findings)
-    return ProvisionResult(**base, **extra, applicable=True, status=Status.NEEDS_ATTESTATION,
-                           gap=_is_gap(Status.NEEDS_ATTESTATION, provision),
-                           basis="none")
+        return True, attestation.status, "attestation"
+    return True, Status.NEEDS_ATTESTATION, "none"
+
+
+def _attestation(
+    pid: str, manifest: Manifest | None, today: dt.date, notes: list[str]
+) -> AttestationRecord | None:
+    if manifest is None or pid not in manifest.attestations:
+        return None
+    a = manifest.attestations[pid]
+    record = AttestationRecord(
+        status=Status(a.status),
+        owner=a.owner,
+        evidence=a.evidence,
+        date=a.date,
+        expires=a.expires,
+        note=a.note,
+        valid=a.valid_on(today),
+    )
+    if not record.valid:
+        notes.append(f"attestation by {a.owner} expired on {a.expires}")
+    return record
+
+
+def _exclusion(
+    pid: str, manifest: Manifest | None, today: dt.date, notes: list[str], warnings: list[str]
+) -> ExclusionRecord | None:
+    if manifest is None or pid not in manifest.exclusions:
+        return None
+    e = manifest.exclusions[pid]
+    record = ExclusionRecord(reason=e.reason, owner=e.owner, expires=e.expires, valid=e.valid_on(today))
+    if not record.valid:
+        notes.append(f"exclusion expired on {e.expires}; the provision is assessed again")
+        warnings.append(f"exclusion of {pid} expired on {e.expires}")
+    return record
 
 
 _ROLLUP_ORDER = [Status.NOT_MET, Status.ERROR, Status.PARTIAL, Status.NEEDS_ATTESTATION, Status.MET]
@@ -264,7 +322,10 @@ def _summary(principles: list[PrincipleResult]) -> Summary:
     applicable = [v for v in provisions if v.applicable]
     met = sum(1 for v in applicable if v.status is Status.MET)
     return Summary(
-        provisions=len(provisions), applicable=len(applicable), counts=counts, gaps=gaps,
+        provisions=len(provisions),
+        applicable=len(applicable),
+        counts=counts,
+        gaps=gaps,
         met_ratio=round(met / len(applicable), 4) if applicable else 1.0,
         status=_rollup([v.status for v in applicable]),
     )

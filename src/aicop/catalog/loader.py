@@ -35,7 +35,9 @@ def load_catalog(source: str | Path | None = None) -> Catalog:
     path = Path(source)
     if not path.is_file():
         known = ", ".join(available_catalogs())
-        raise CatalogError(f"no catalog file here and no packaged catalog of that id (known: {known})", path=path)
+        raise CatalogError(
+            f"no catalog file here and no packaged catalog of that id (known: {known})", path=path
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
@@ -64,7 +66,9 @@ def parse_catalog(text: str, origin: Path) -> Catalog:
         ) from err
     problems = catalog_problems(catalog)
     if problems:
-        listing = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
+        listing = "; ".join(problems[:10]) + (
+            f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
+        )
         raise CatalogError(f"broken catalog: {listing}", path=origin)
     return catalog
 
@@ -107,7 +111,9 @@ def _provision_problems(provision: Provision, principle_id: str, seen: dict[str,
     if provision.stakeholders_basis == "named":
         bound = roles_bound(provision.text)
         if sorted(bound) != sorted(provision.stakeholders):
-            out.append(f"provision {pid}: stakeholders {list(provision.stakeholders)} but the text binds {bound}")
+            out.append(
+                f"provision {pid}: stakeholders {list(provision.stakeholders)} but the text binds {bound}"
+            )
     return out
 
 
@@ -124,7 +130,10 @@ def _inconsistency_problems(catalog: Catalog) -> list[str]:
                     found.add((provision.id, ref))
     recorded = {(i.where, _subject(i.what)) for i in catalog.inconsistencies}
     out = [f"{where}: unrecorded dangling reference {ref!r}" for where, ref in sorted(found - recorded)]
-    out += [f"{where}: recorded inconsistency about {ref!r} no longer holds" for where, ref in sorted(recorded - found)]
+    out += [
+        f"{where}: recorded inconsistency about {ref!r} no longer holds"
+        for where, ref in sorted(recorded - found)
+    ]
     return out
 
 

@@ -26,25 +26,27 @@ def topic(name: str, pattern: str, *, need_items: bool = False) -> Topic:
     return Topic(name, re.compile(pattern, re.IGNORECASE), need_items)
 
 
-def read_documents(ctx: Context, kind: DocumentKind, stems: Sequence[str]) -> Iterator[tuple[str, Document | None]]:
+def read_documents(ctx: Context, kind: DocumentKind) -> Iterator[tuple[str, Document | None]]:
     """Each document of ``kind`` (declared in the manifest, else found by name), parsed; None when a
     declared path is missing or unreadable."""
-    for path in ctx.documents(kind, *stems):
+    for path in ctx.documents(kind):
         text = ctx.read_text(path)
         yield path, (parse(text) if text is not None else None)
 
 
-def absent(provision: str, what: str, kind: DocumentKind, stems: Sequence[str]) -> Finding:
-    looked = ", ".join(f"{s}.md" for s in stems[:4])
+def absent(provision: str, what: str, kind: DocumentKind) -> Finding:
     return Finding(
-        provision=provision, status=Status.NOT_MET, absence=True,
-        message=f"no {what} found (looked for {looked}, … and documents.{kind.value} in aicop.yaml)",
+        provision=provision,
+        status=Status.NOT_MET,
+        absence=True,
+        message=f"no {what} in the repository (nor under documents.{kind.value} in aicop.yaml)",
     )
 
 
 def unreadable(provision: str, what: str, path: str) -> Finding:
     return Finding(
-        provision=provision, status=Status.NOT_MET,
+        provision=provision,
+        status=Status.NOT_MET,
         message=f"the {what} named in aicop.yaml does not exist or cannot be read",
         evidence=[Evidence(path=path, detail="declared path")],
     )
@@ -66,12 +68,26 @@ def coverage_finding(provision: str, what: str, path: str, doc: Document, topics
     """met when every topic is covered, partial when some are, not_met when none; evidence points at
     each covered topic's line and the message names what is missing."""
     found, missing = coverage(doc, topics)
-    evidence = [Evidence(path=path, line=hit.line, detail=f"{name}: '{hit.label}'") for name, hit in found.items()]
+    evidence = [
+        Evidence(path=path, line=hit.line, detail=f"{name}: '{hit.label}'") for name, hit in found.items()
+    ]
     if not missing:
-        return Finding(provision=provision, status=Status.MET, evidence=evidence,
-                       message=f"{what} covers {', '.join(found)}")
+        return Finding(
+            provision=provision,
+            status=Status.MET,
+            evidence=evidence,
+            message=f"{what} covers {', '.join(found)}",
+        )
     if found:
-        return Finding(provision=provision, status=Status.PARTIAL, evidence=evidence,
-                       message=f"{what} does not cover: {', '.join(missing)}")
-    return Finding(provision=provision, status=Status.NOT_MET, evidence=[Evidence(path=path, detail="document")],
-                   message=f"{what} covers none of: {', '.join(missing)}")
+        return Finding(
+            provision=provision,
+            status=Status.PARTIAL,
+            evidence=evidence,
+            message=f"{what} does not cover: {', '.join(missing)}",
+        )
+    return Finding(
+        provision=provision,
+        status=Status.NOT_MET,
+        evidence=[Evidence(path=path, detail="document")],
+        message=f"{what} covers none of: {', '.join(missing)}",
+    )

@@ -11,8 +11,6 @@ from aicop.assess.results import Evidence, Finding, Status
 from aicop.checks._common import absent, read_documents, unreadable
 from aicop.system.manifest import DocumentKind
 
-STEMS = ("security-awareness", "ai-security-awareness", "awareness", "awareness-programme", "awareness-program",
-         "security-training", "ai-security-training")
 REVIEW_LABEL = re.compile(r"review|updated|revised|last (changed|modified)", re.IGNORECASE)
 SIX_MONTHS_DAYS = 183
 
@@ -25,18 +23,22 @@ SIX_MONTHS_DAYS = 183
     "'Last reviewed: YYYY-MM-DD' line, and review it at least every six months.",
 )
 def awareness_programme(ctx: Context) -> Iterator[Finding]:
-    documents = list(read_documents(ctx, DocumentKind.AWARENESS_PROGRAMME, STEMS))
+    documents = list(read_documents(ctx, DocumentKind.AWARENESS_PROGRAMME))
     if not documents:
         for pid in ("1.1", "1.1.1"):
-            yield absent(pid, "security awareness material", DocumentKind.AWARENESS_PROGRAMME, STEMS)
+            yield absent(pid, "security awareness material", DocumentKind.AWARENESS_PROGRAMME)
         return
     for path, doc in documents:
         if doc is None:
             yield unreadable("1.1", "awareness material", path)
             yield unreadable("1.1.1", "awareness material", path)
             continue
-        yield Finding(provision="1.1", status=Status.MET, message="security awareness material is kept",
-                      evidence=[Evidence(path=path, line=1, detail="awareness material")])
+        yield Finding(
+            provision="1.1",
+            status=Status.MET,
+            message="security awareness material is kept",
+            evidence=[Evidence(path=path, line=1, detail="awareness material")],
+        )
         yield _review(ctx, path, doc.dated(REVIEW_LABEL))
 
 
@@ -47,13 +49,25 @@ def _review(ctx: Context, path: str, dated: object) -> Finding:
     else:
         commit_day = ctx.last_commit_date(path)
         if commit_day is None:
-            return Finding(provision="1.1.1", status=Status.PARTIAL, evidence=[Evidence(path=path, detail="no date")],
-                           message="no review date in the awareness material and no git history for it")
+            return Finding(
+                provision="1.1.1",
+                status=Status.PARTIAL,
+                evidence=[Evidence(path=path, detail="no date")],
+                message="no review date in the awareness material and no git history for it",
+            )
         day, source = commit_day, Evidence(path=path, detail=f"last commit {commit_day.isoformat()}")
     age = (ctx.today - day).days
     if age <= SIX_MONTHS_DAYS:
-        return Finding(provision="1.1.1", status=Status.MET, evidence=[source],
-                       message=f"awareness material reviewed {day.isoformat()} ({age} days ago)")
-    return Finding(provision="1.1.1", status=Status.NOT_MET, evidence=[source],
-                   message=f"awareness material last reviewed {day.isoformat()}, {age} days ago; "
-                   "the Code asks for a review at least every six months")
+        return Finding(
+            provision="1.1.1",
+            status=Status.MET,
+            evidence=[source],
+            message=f"awareness material reviewed {day.isoformat()} ({age} days ago)",
+        )
+    return Finding(
+        provision="1.1.1",
+        status=Status.NOT_MET,
+        evidence=[source],
+        message=f"awareness material last reviewed {day.isoformat()}, {age} days ago; "
+        "the Code asks for a review at least every six months",
+    )

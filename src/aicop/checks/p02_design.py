@@ -10,11 +10,11 @@ from aicop.assess.results import Finding
 from aicop.checks._common import absent, coverage_finding, read_documents, topic, unreadable
 from aicop.system.manifest import DocumentKind
 
-STEMS = ("business-requirements", "requirements", "product-requirements", "prd", "problem-statement",
-         "use-case", "system-requirements")
 TOPICS = [
-    topic("the business requirement or problem",
-          r"business requirement|problem|objective|goal|purpose|use case|why (we|this)|requirement"),
+    topic(
+        "the business requirement or problem",
+        r"business requirement|problem|objective|goal|purpose|use case|why (we|this)|requirement",
+    ),
 ]
 
 
@@ -26,9 +26,12 @@ TOPICS = [
     "the right tool, and name it under documents.requirements in aicop.yaml.",
 )
 def business_requirements(ctx: Context) -> Iterator[Finding]:
-    documents = list(read_documents(ctx, DocumentKind.REQUIREMENTS, STEMS))
+    documents = list(read_documents(ctx, DocumentKind.REQUIREMENTS))
     if not documents:
-        yield absent("2.1", "requirements document", DocumentKind.REQUIREMENTS, STEMS)
+        yield absent("2.1", "requirements document", DocumentKind.REQUIREMENTS)
     for path, doc in documents:
-        yield (unreadable("2.1", "requirements document", path) if doc is None
-               else coverage_finding("2.1", "the requirements document", path, doc, TOPICS))
+        yield (
+            unreadable("2.1", "requirements document", path)
+            if doc is None
+            else coverage_finding("2.1", "the requirements document", path, doc, TOPICS)
+        )

@@ -10,12 +10,17 @@ from aicop.assess.results import Evidence, Finding, Status
 from aicop.checks._common import absent, coverage_finding, read_documents, topic, unreadable
 from aicop.system.manifest import DocumentKind
 
-STEMS = ("threat-model", "threatmodel", "threat-modelling", "threat-modeling", "threats", "threat-analysis")
 TOPICS = [
-    topic("adversarial motivations", r"motivation|adversar|threat actor|attacker|who (would|might) attack",
-          need_items=True),
-    topic("attack routes", r"attack (route|vector|path|surface|tree|scenario)|entry point|how .* attack",
-          need_items=True),
+    topic(
+        "adversarial motivations",
+        r"motivation|adversar|threat actor|attacker|who (would|might) attack",
+        need_items=True,
+    ),
+    topic(
+        "attack routes",
+        r"attack (route|vector|path|surface|tree|scenario)|entry point|how .* attack",
+        need_items=True,
+    ),
 ]
 
 
@@ -27,10 +32,10 @@ TOPICS = [
     "attack routes (include AI-specific ones: prompt injection, data poisoning, model theft).",
 )
 def threat_model(ctx: Context) -> Iterator[Finding]:
-    documents = list(read_documents(ctx, DocumentKind.THREAT_MODEL, STEMS))
+    documents = list(read_documents(ctx, DocumentKind.THREAT_MODEL))
     if not documents:
         for pid in ("3.1", "3.1.2"):
-            yield absent(pid, "threat model", DocumentKind.THREAT_MODEL, STEMS)
+            yield absent(pid, "threat model", DocumentKind.THREAT_MODEL)
         return
     for path, doc in documents:
         if doc is None:
@@ -41,8 +46,10 @@ def threat_model(ctx: Context) -> Iterator[Finding]:
         yield listing
         substantive = listing.status is not Status.NOT_MET
         yield Finding(
-            provision="3.1", status=Status.MET if substantive else Status.PARTIAL,
+            provision="3.1",
+            status=Status.MET if substantive else Status.PARTIAL,
             evidence=[Evidence(path=path, line=1, detail="threat model")],
-            message="a threat model is kept" if substantive
+            message="a threat model is kept"
+            if substantive
             else "a threat model file exists but lists neither motivations nor attack routes",
         )

@@ -13,8 +13,6 @@ from aicop.checks._common import absent, coverage_finding, read_documents, topic
 from aicop.docs.securitytxt import parse_security_txt
 from aicop.system.manifest import DocumentKind
 
-POLICY_STEMS = ("security", "security-policy", "vulnerability-disclosure", "disclosure-policy",
-                "vulnerability-disclosure-policy")
 SECURITY_TXT = (".well-known/security.txt", "security.txt")
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|https?://\S+", re.IGNORECASE)
 _REPORTING = re.compile(r"report|disclos|vulnerab", re.IGNORECASE)
@@ -33,7 +31,7 @@ def disclosure_policy(ctx: Context) -> Iterator[Finding]:
         if ctx.entry(path) is not None:
             found = True
             yield _security_txt(ctx, path)
-    for path, doc in read_documents(ctx, DocumentKind.DISCLOSURE_POLICY, POLICY_STEMS):
+    for path, doc in read_documents(ctx, DocumentKind.DISCLOSURE_POLICY):
         if path.lower().endswith("security.txt"):
             continue
         found = True
@@ -42,8 +40,11 @@ def disclosure_policy(ctx: Context) -> Iterator[Finding]:
             continue
         yield _policy(path, "\n".join(doc.lines))
     if not found:
-        yield absent("6.3", "vulnerability disclosure policy (SECURITY.md or security.txt)",
-                     DocumentKind.DISCLOSURE_POLICY, POLICY_STEMS)
+        yield absent(
+            "6.3",
+            "vulnerability disclosure policy (SECURITY.md or security.txt)",
+            DocumentKind.DISCLOSURE_POLICY,
+        )
 
 
 def _security_txt(ctx: Context, path: str) -> Finding:
@@ -54,14 +55,16 @@ def _security_txt(ctx: Context, path: str) -> Finding:
     parsed = parse_security_txt(text, now)
     if parsed.problems:
         return Finding(
-            provision="6.3", status=Status.NOT_MET,
+            provision="6.3",
+            status=Status.NOT_MET,
             message=f"{path} is not a usable RFC 9116 file: " + "; ".join(p for _, p in parsed.problems),
             evidence=[Evidence(path=path, line=line, detail=problem) for line, problem in parsed.problems],
         )
     contact = parsed.first("contact")
     assert contact is not None and parsed.expires is not None
     return Finding(
-        provision="6.3", status=Status.MET,
+        provision="6.3",
+        status=Status.MET,
         message=f"security.txt names contact {contact[1]} and expires {parsed.expires.date().isoformat()}",
         evidence=[Evidence(path=path, line=contact[0], detail=f"Contact: {contact[1]}")],
     )
@@ -71,15 +74,20 @@ def _policy(path: str, text: str) -> Finding:
     contact = _CONTACT.search(text)
     if contact and _REPORTING.search(text):
         line = text[: contact.start()].count("\n") + 1
-        return Finding(provision="6.3", status=Status.MET,
-                       message=f"disclosure policy says how to report, contact {contact.group(0)}",
-                       evidence=[Evidence(path=path, line=line, detail=f"contact {contact.group(0)}")])
-    return Finding(provision="6.3", status=Status.PARTIAL, evidence=[Evidence(path=path, line=1, detail="policy")],
-                   message=f"{path} gives no contact (an email address or URL) for reporting vulnerabilities")
+        return Finding(
+            provision="6.3",
+            status=Status.MET,
+            message=f"disclosure policy says how to report, contact {contact.group(0)}",
+            evidence=[Evidence(path=path, line=line, detail=f"contact {contact.group(0)}")],
+        )
+    return Finding(
+        provision="6.3",
+        status=Status.PARTIAL,
+        evidence=[Evidence(path=path, line=1, detail="policy")],
+        message=f"{path} gives no contact (an email address or URL) for reporting vulnerabilities",
+    )
 
 
-INCIDENT_STEMS = ("incident-response", "incident-response-plan", "incident-plan", "incident-management",
-                  "incident-management-plan", "incidents", "ir-plan")
 INCIDENT_TOPICS = [
     topic("roles and contacts", r"role|contact|owner|on[- ]call|responsib|team|escalat"),
     topic("detection and triage", r"detect|triage|identif|assess|severity"),
@@ -96,11 +104,12 @@ INCIDENT_TOPICS = [
     "incidents are detected and triaged, how they are contained and recovered from, and who is notified.",
 )
 def incident_plan(ctx: Context) -> Iterator[Finding]:
-    documents = list(read_documents(ctx, DocumentKind.INCIDENT_PLAN, INCIDENT_STEMS))
+    documents = list(read_documents(ctx, DocumentKind.INCIDENT_PLAN))
     if not documents:
-        yield absent("6.4", "incident management plan", DocumentKind.INCIDENT_PLAN, INCIDENT_STEMS)
+        yield absent("6.4", "incident management plan", DocumentKind.INCIDENT_PLAN)
     for path, doc in documents:
-        yield (unreadable("6.4", "incident plan", path) if doc is None
-               else coverage_finding("6.4", "the incident plan", path, doc, INCIDENT_TOPICS))
-
-
+        yield (
+            unreadable("6.4", "incident plan", path)
+            if doc is None
+            else coverage_finding("6.4", "the incident plan", path, doc, INCIDENT_TOPICS)
+        )

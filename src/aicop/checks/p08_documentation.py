@@ -9,24 +9,34 @@ from aicop.assess.registry import check
 from aicop.assess.results import Evidence, Finding, Status
 from aicop.checks._common import absent, coverage, coverage_finding, topic, unreadable
 from aicop.docs.markdown import parse
+from aicop.system.documents import DOCUMENT_STEMS
 from aicop.system.manifest import DocumentKind
 from aicop.system.walk import FileKind
 
-STEMS = ("model-card", "modelcard", "model_card", "model-cards")
 # The security-relevant fields 8.1.1 lists, in its order.
 SECURITY_FIELDS = [
     topic("sources of training data", r"training data|data sources?|dataset|fine[- ]tun|feedback data"),
-    topic("intended scope and limitations", r"intended (use|scope|purpose)|limitation|out[- ]of[- ]scope|scope"),
+    topic(
+        "intended scope and limitations", r"intended (use|scope|purpose)|limitation|out[- ]of[- ]scope|scope"
+    ),
     topic("guardrails", r"guardrail|safeguard|safety (measures|controls)|content filter"),
     topic("cryptographic hashes or signatures", r"hash|sha-?256|signature|digest|checksum"),
     topic("retention time", r"retention|retain|kept for|deleted after"),
-    topic("suggested review frequency", r"review (frequency|cadence|schedule|cycle)|reviewed every|review interval"),
+    topic(
+        "suggested review frequency",
+        r"review (frequency|cadence|schedule|cycle)|reviewed every|review interval",
+    ),
     topic("potential failure modes", r"failure mode|known failure|fail(s|ure)? (when|on)|known issues"),
 ]
 DESIGN_AND_MAINTENANCE = [
-    topic("model design", r"model (details|design|architecture|description|overview)|architecture|design|training"),
-    topic("post-deployment maintenance plan",
-          r"maintenance|post[- ]deployment|monitoring|update|retrain|review|decommission"),
+    topic(
+        "model design",
+        r"model (details|design|architecture|description|overview)|architecture|design|training",
+    ),
+    topic(
+        "post-deployment maintenance plan",
+        r"maintenance|post[- ]deployment|monitoring|update|retrain|review|decommission",
+    ),
 ]
 
 
@@ -40,7 +50,10 @@ def model_cards(ctx: Context) -> list[str]:
             declared.append(ctx.manifest.documents[DocumentKind.MODEL_CARD])
     if declared:
         return list(dict.fromkeys(declared))
-    found = [e.path for e in ctx.named(*STEMS, kinds=frozenset({FileKind.DOCUMENT}))]
+    found = [
+        e.path
+        for e in ctx.named(*DOCUMENT_STEMS[DocumentKind.MODEL_CARD], kinds=frozenset({FileKind.DOCUMENT}))
+    ]
     if found:
         return found
     model_dirs = {e.path.rsplit("/", 1)[0] for e in ctx.of_kind(FileKind.MODEL) if "/" in e.path}
@@ -59,7 +72,7 @@ def model_card(ctx: Context) -> Iterator[Finding]:
     cards = model_cards(ctx)
     if not cards:
         for pid in ("8.1", "8.1.1"):
-            yield absent(pid, "model card", DocumentKind.MODEL_CARD, STEMS)
+            yield absent(pid, "model card", DocumentKind.MODEL_CARD)
         return
     for path in cards:
         text = ctx.read_text(path)
@@ -72,11 +85,16 @@ def model_card(ctx: Context) -> Iterator[Finding]:
         found, missing = coverage(doc, DESIGN_AND_MAINTENANCE)
         evidence = [Evidence(path=path, line=h.line, detail=f"{n}: '{h.label}'") for n, h in found.items()]
         if not missing:
-            yield Finding(provision="8.1", status=Status.MET, evidence=evidence,
-                          message=f"{path} documents the model design and its maintenance plan")
+            yield Finding(
+                provision="8.1",
+                status=Status.MET,
+                evidence=evidence,
+                message=f"{path} documents the model design and its maintenance plan",
+            )
         else:
-            yield Finding(provision="8.1", status=Status.PARTIAL if found else Status.NOT_MET,
-                          evidence=evidence or [Evidence(path=path, detail="model card")],
-                          message=f"{path} does not document: {', '.join(missing)}")
-
-
+            yield Finding(
+                provision="8.1",
+                status=Status.PARTIAL if found else Status.NOT_MET,
+                evidence=evidence or [Evidence(path=path, detail="model card")],
+                message=f"{path} does not document: {', '.join(missing)}",
+            )

@@ -10,18 +10,29 @@ from aicop.assess.results import Finding
 from aicop.checks._common import absent, coverage_finding, read_documents, topic, unreadable
 from aicop.system.manifest import DocumentKind
 
-STEMS = ("user-notice", "end-user-notice", "ai-notice", "transparency-notice", "terms-of-use", "acceptable-use",
-         "acceptable-use-policy", "usage-policy", "user-guide", "privacy-notice")
 PROVISION_TOPICS = {
     "10.1": [
-        topic("the user's security responsibilities", r"responsib|your obligations|what you (must|should)|you are"),
-        topic("how user data is used, accessed or stored",
-              r"data|personal information|privacy|retention|stored|retrain"),
+        topic(
+            "the user's security responsibilities",
+            r"responsib|your obligations|what you (must|should)|you are",
+        ),
+        topic(
+            "how user data is used, accessed or stored",
+            r"data|personal information|privacy|retention|stored|retrain",
+        ),
     ],
-    "10.3": [topic("guidance on secure use and configuration",
-                   r"secur(e|ely)|safe use|how to use|configur|integrat|best practice|getting started")],
-    "10.3.1": [topic("appropriate use, limitations and failure modes",
-                     r"limitation|failure mode|known issue|appropriate use|prohibited|not (suitable|intended)")],
+    "10.3": [
+        topic(
+            "guidance on secure use and configuration",
+            r"secur(e|ely)|safe use|how to use|configur|integrat|best practice|getting started",
+        )
+    ],
+    "10.3.1": [
+        topic(
+            "appropriate use, limitations and failure modes",
+            r"limitation|failure mode|known issue|appropriate use|prohibited|not (suitable|intended)",
+        )
+    ],
     "10.3.2": [topic("AI functionality and how to opt out", r"opt[- ]?out|turn off|switch off|disable")],
 }
 
@@ -35,12 +46,15 @@ PROVISION_TOPICS = {
     "how to opt out of AI functionality.",
 )
 def user_notice(ctx: Context) -> Iterator[Finding]:
-    documents = list(read_documents(ctx, DocumentKind.USER_NOTICE, STEMS))
+    documents = list(read_documents(ctx, DocumentKind.USER_NOTICE))
     if not documents:
         for pid in PROVISION_TOPICS:
-            yield absent(pid, "end-user notice", DocumentKind.USER_NOTICE, STEMS)
+            yield absent(pid, "end-user notice", DocumentKind.USER_NOTICE)
         return
     for path, doc in documents:
         for pid, topics in PROVISION_TOPICS.items():
-            yield (unreadable(pid, "user notice", path) if doc is None
-                   else coverage_finding(pid, "the user notice", path, doc, topics))
+            yield (
+                unreadable(pid, "user notice", path)
+                if doc is None
+                else coverage_finding(pid, "the user notice", path, doc, topics)
+            )

@@ -17,7 +17,20 @@ _LABELLED = re.compile(
     r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\|\s*)?[*_]{0,2}([^:|*_\n]{2,80}?)[*_]{0,2}\s*(?::|\||—|–| - )\s*(\S.*)$"
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\S|^\s*\|.*\|\s*$")
-_MONTHS = "january february march april may june july august september october november december".split()
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 _DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DATE_LONG = re.compile(rf"\b(\d{{1,2}})\s+({'|'.join(_MONTHS)})\s+(\d{{4}})\b", re.IGNORECASE)
 
@@ -51,9 +64,8 @@ class Document:
         """Where the document covers ``pattern``: a heading with content beneath (list items if
         ``need_items``; a sub-section's items count), or a labelled line with a value."""
         for i, section in enumerate(self.sections):
-            if section.level and pattern.search(section.title):
-                if self._section_covers(i, need_items):
-                    return Hit(section.line, section.title)
+            if section.level and pattern.search(section.title) and self._section_covers(i, need_items):
+                return Hit(section.line, section.title)
         if need_items:
             return None
         for number, text in enumerate(self.lines, start=1):

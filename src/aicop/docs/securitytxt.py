@@ -47,7 +47,9 @@ def parse_security_txt(text: str, now: dt.datetime) -> SecurityTxt:
         name, value = match.group(1).lower(), match.group(2)
         result.fields.setdefault(name, []).append((number, value))
         if name in _URI_FIELDS and not _URI.match(value):
-            result.problems.append((number, f"{match.group(1)} must be a URI (https:, mailto:, tel:), got {value!r}"))
+            result.problems.append(
+                (number, f"{match.group(1)} must be a URI (https:, mailto:, tel:), got {value!r}")
+            )
     _check_contact(result)
     _check_expires(result, now)
     return result

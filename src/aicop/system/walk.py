@@ -18,8 +18,24 @@ from pathlib import Path
 import pathspec
 
 ALWAYS_SKIPPED_DIRS = frozenset(
-    {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache",
-     ".pytest_cache", ".tox", ".nox", ".aicop", ".idea", ".eggs", ".hypothesis"}
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".tox",
+        ".nox",
+        ".aicop",
+        ".idea",
+        ".eggs",
+        ".hypothesis",
+    }
 )
 
 
@@ -36,22 +52,84 @@ class FileKind(StrEnum):
 
 
 MODEL_SUFFIXES = frozenset(
-    {".pt", ".pth", ".ckpt", ".safetensors", ".onnx", ".h5", ".hdf5", ".keras", ".pb", ".gguf", ".ggml",
-     ".pkl", ".pickle", ".joblib", ".npy", ".npz", ".tflite", ".mar", ".mlmodel", ".pdparams", ".msgpack"}
+    {
+        ".pt",
+        ".pth",
+        ".ckpt",
+        ".safetensors",
+        ".onnx",
+        ".h5",
+        ".hdf5",
+        ".keras",
+        ".pb",
+        ".gguf",
+        ".ggml",
+        ".pkl",
+        ".pickle",
+        ".joblib",
+        ".npy",
+        ".npz",
+        ".tflite",
+        ".mar",
+        ".mlmodel",
+        ".pdparams",
+        ".msgpack",
+    }
 )
-DATASET_SUFFIXES = frozenset({".csv", ".tsv", ".jsonl", ".ndjson", ".parquet", ".arrow", ".feather", ".avro", ".orc"})
+DATASET_SUFFIXES = frozenset(
+    {".csv", ".tsv", ".jsonl", ".ndjson", ".parquet", ".arrow", ".feather", ".avro", ".orc"}
+)
 DOCUMENT_SUFFIXES = frozenset({".md", ".rst", ".adoc", ".txt", ".pdf", ".docx", ".odt", ".html"})
 SOURCE_SUFFIXES = frozenset(
-    {".py", ".pyi", ".js", ".mjs", ".ts", ".tsx", ".go", ".rs", ".java", ".kt", ".rb", ".cs", ".cpp", ".c", ".h",
-     ".sh", ".scala", ".swift", ".php"}
+    {
+        ".py",
+        ".pyi",
+        ".js",
+        ".mjs",
+        ".ts",
+        ".tsx",
+        ".go",
+        ".rs",
+        ".java",
+        ".kt",
+        ".rb",
+        ".cs",
+        ".cpp",
+        ".c",
+        ".h",
+        ".sh",
+        ".scala",
+        ".swift",
+        ".php",
+    }
 )
 CONFIG_SUFFIXES = frozenset({".yaml", ".yml", ".toml", ".ini", ".cfg", ".json", ".conf", ".env"})
 PROMPT_SUFFIXES = frozenset({".prompt", ".j2", ".jinja", ".jinja2", ".tmpl", ".mustache"})
 TEXTUAL_PROMPT_SUFFIXES = frozenset({".txt", ".md", ".yaml", ".yml", ".json", *PROMPT_SUFFIXES})
 DEPENDENCY_NAMES = frozenset(
-    {"pyproject.toml", "setup.py", "setup.cfg", "pipfile", "pipfile.lock", "poetry.lock", "uv.lock", "pdm.lock",
-     "package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "environment.yml", "environment.yaml",
-     "conda-lock.yml", "go.mod", "go.sum", "cargo.toml", "cargo.lock", "gemfile.lock", "constraints.txt"}
+    {
+        "pyproject.toml",
+        "setup.py",
+        "setup.cfg",
+        "pipfile",
+        "pipfile.lock",
+        "poetry.lock",
+        "uv.lock",
+        "pdm.lock",
+        "package.json",
+        "package-lock.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "environment.yml",
+        "environment.yaml",
+        "conda-lock.yml",
+        "go.mod",
+        "go.sum",
+        "cargo.toml",
+        "cargo.lock",
+        "gemfile.lock",
+        "constraints.txt",
+    }
 )
 _REQUIREMENTS = re.compile(r"^requirements([-_.][\w.-]*)?\.(txt|in)$")
 _DATA_DIR = re.compile(r"(^|/)(data|datasets?|corpus|corpora)(/|$)")
@@ -117,7 +195,7 @@ def walk(root: Path, exclude: Iterable[str] = ()) -> list[FileEntry]:
 
 
 def _walk(
-    top: str, rel: str, specs: list[tuple[str, pathspec.PathSpec]], extra: pathspec.PathSpec | None
+    top: str, rel: str, specs: list[tuple[str, pathspec.GitIgnoreSpec]], extra: pathspec.GitIgnoreSpec | None
 ) -> Iterator[FileEntry]:
     directory = os.path.join(top, rel) if rel else top
     gitignore = os.path.join(directory, ".gitignore")
@@ -155,7 +233,7 @@ def _walk(
         yield FileEntry(child, classify(child), size, link)
 
 
-def _ignored(path: str, specs: list[tuple[str, pathspec.PathSpec]], extra: pathspec.PathSpec | None) -> bool:
+def _ignored(path: str, specs: list[tuple[str, pathspec.GitIgnoreSpec]], extra: pathspec.GitIgnoreSpec | None) -> bool:
     if extra is not None and extra.match_file(path):
         return True
     for base, spec in specs:

@@ -125,7 +125,9 @@ def _to_input_error(err: ValidationError, path: Path, lines: dict[LinePath, int]
     return InputError(f"{field}: {message}{more}", path=path, line=_line_of(loc, lines))
 
 
-def _check_provision_ids(manifest: Manifest, catalog: Catalog, path: Path, lines: dict[LinePath, int]) -> None:
+def _check_provision_ids(
+    manifest: Manifest, catalog: Catalog, path: Path, lines: dict[LinePath, int]
+) -> None:
     for section in ("attestations", "exclusions"):
         for provision_id in getattr(manifest, section):
             if not catalog.has_provision(provision_id):

@@ -1,0 +1,53 @@
+"""The terminal report: a rich table per principle with status colours, and a summary line."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from aicop.assess.results import Assessment, Status
+from aicop.report.common import STATUS_LABEL, headline, summary_line
+
+STYLE = {
+    Status.MET: "green",
+    Status.PARTIAL: "yellow",
+    Status.NOT_MET: "bold red",
+    Status.NEEDS_ATTESTATION: "magenta",
+    Status.NOT_APPLICABLE: "dim",
+    Status.ERROR: "bold dark_orange",
+}
+
+
+def renderable(assessment: Assessment) -> Group:
+    parts: list[Table | Text] = []
+    for principle in assessment.principles:
+        table = Table(
+            title=f"Principle {principle.id}: {principle.title}",
+            title_justify="left",
+            expand=True,
+            show_lines=False,
+        )
+        table.add_column("Provision", no_wrap=True)
+        table.add_column("", no_wrap=True)
+        table.add_column("Status", no_wrap=True)
+        table.add_column("Why", ratio=1)
+        for v in principle.provisions:
+            table.add_row(
+                v.id, v.modality.value, Text(STATUS_LABEL[v.status], style=STYLE[v.status]), headline(v)
+            )
+        parts.append(table)
+    for warning in assessment.warnings:
+        parts.append(Text(f"warning: {warning}", style="yellow"))
+    s = assessment.summary
+    parts.append(Text(summary_line(assessment), style="bold red" if s.gaps.shall else "bold green"))
+    return Group(*parts)
+
+
+def render(assessment: Assessment, *, width: int = 120, color: bool = False) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=color, no_color=not color, highlight=False)
+    console.print(renderable(assessment))
+    return buffer.getvalue()
