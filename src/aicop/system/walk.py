@@ -233,7 +233,9 @@ def _walk(
         yield FileEntry(child, classify(child), size, link)
 
 
-def _ignored(path: str, specs: list[tuple[str, pathspec.GitIgnoreSpec]], extra: pathspec.GitIgnoreSpec | None) -> bool:
+def _ignored(
+    path: str, specs: list[tuple[str, pathspec.GitIgnoreSpec]], extra: pathspec.GitIgnoreSpec | None
+) -> bool:
     if extra is not None and extra.match_file(path):
         return True
     for base, spec in specs:

@@ -1,0 +1,1 @@
+"""The command layer: parses arguments, calls a library function, renders. No logic lives here."""
