@@ -24,7 +24,7 @@ PROVISION_TOPICS = {
     "10.3": [
         topic(
             "guidance on secure use and configuration",
-            r"secur(e|ely)|safe use|how to use|configur|integrat|best practice|getting started",
+            r"secur(e|ely)|safe(ly)?|how to use|configur|integrat|best practice|getting started",
         )
     ],
     "10.3.1": [
@@ -33,7 +33,12 @@ PROVISION_TOPICS = {
             r"limitation|failure mode|known issue|appropriate use|prohibited|not (suitable|intended)",
         )
     ],
-    "10.3.2": [topic("AI functionality and how to opt out", r"opt[- ]?out|turn off|switch off|disable")],
+    "10.3.2": [
+        topic(
+            "AI functionality and how to opt out",
+            r"opt(ing|s)?[- ]?out|turn(ing)? off|switch(ing)? off|disabl",
+        )
+    ],
 }
 
 

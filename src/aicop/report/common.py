@@ -36,6 +36,9 @@ def headline(provision: ProvisionResult) -> str:
         worst = _worst(provision.findings)
         extra = f" (+{len(provision.findings) - 1} more)" if len(provision.findings) > 1 else ""
         return worst.message + extra
+    lapsed = provision.attestation
+    if lapsed is not None and not lapsed.valid:
+        return f"attestation by {lapsed.owner} expired on {lapsed.expires}; renew it"
     if provision.checks:
         return "no finding from its checks; attest it in aicop.yaml"
     return "no automated check; attest it in aicop.yaml"

@@ -173,7 +173,7 @@ def classify(path: str) -> FileKind:
         return FileKind.PROMPT
     if suffix in DATASET_SUFFIXES:
         return FileKind.DATASET
-    if suffix in {".json", ".txt"} and _DATA_DIR.search(directory):
+    if suffix in {".json", ".txt", ".md"} and _DATA_DIR.search(directory):
         return FileKind.DATASET
     if suffix == ".ipynb":
         return FileKind.NOTEBOOK

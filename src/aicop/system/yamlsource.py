@@ -121,6 +121,8 @@ def _to_input_error(err: ValidationError, path: Path, lines: dict[LinePath, int]
         message = "unknown field"
     elif first["type"] == "enum":
         message = f"{message} (got {first.get('input')!r})"
+    elif first["type"] == "string_type" and isinstance(first.get("input"), bool):
+        message = f"{message}: YAML reads yes/no/on/off/true/false as booleans, so quote the value"
     more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
     return InputError(f"{field}: {message}{more}", path=path, line=_line_of(loc, lines))
 

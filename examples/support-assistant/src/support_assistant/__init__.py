@@ -1,0 +1,1 @@
+"""Example Shop's customer-support assistant."""

@@ -1,0 +1,34 @@
+"""The bundled example meets some provisions and deliberately misses others; the demo depends on it."""
+
+from __future__ import annotations
+
+from aicop.assess import assess
+from aicop.assess.results import Status
+from tests.conftest import EXAMPLE, TODAY
+
+EXPECTED = {
+    "1.1": Status.MET,
+    "1.1.1": Status.NOT_MET,
+    "1.3": Status.MET,
+    "2.1": Status.MET,
+    "2.4": Status.NOT_APPLICABLE,
+    "3.1": Status.MET,
+    "3.1.2": Status.MET,
+    "4.6": Status.NOT_APPLICABLE,
+    "6.1": Status.PARTIAL,
+    "6.3": Status.MET,
+    "6.4": Status.PARTIAL,
+    "7.2": Status.NOT_MET,
+    "8.1": Status.MET,
+    "8.1.1": Status.PARTIAL,
+    "9.1": Status.NEEDS_ATTESTATION,
+    "10.1": Status.MET,
+    "10.3": Status.MET,
+    "10.3.1": Status.MET,
+    "10.3.2": Status.NOT_MET,
+}
+
+
+def test_example_statuses() -> None:
+    statuses = {v.id: v.status for v in assess(EXAMPLE, today=TODAY).provisions()}
+    assert {pid: statuses[pid] for pid in EXPECTED} == EXPECTED
