@@ -4,7 +4,7 @@ turning topic coverage into findings."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from aicop.assess.context import Context
@@ -26,12 +26,32 @@ def topic(name: str, pattern: str, *, need_items: bool = False) -> Topic:
     return Topic(name, re.compile(pattern, re.IGNORECASE), need_items)
 
 
-def read_documents(ctx: Context, kind: DocumentKind) -> Iterator[tuple[str, Document | None]]:
-    """Each document of ``kind`` (declared in the manifest, else found by name), parsed; None when a
-    declared path is missing or unreadable."""
-    for path in ctx.documents(kind):
+Judge = Callable[[str, Document], Iterable[Finding]]
+
+
+def judge_documents(
+    ctx: Context,
+    kind: DocumentKind,
+    provisions: Sequence[str],
+    what: str,
+    judge: Judge,
+    paths: Sequence[str] | None = None,
+) -> Iterator[Finding]:
+    """The skeleton every document check shares: each document of ``kind`` (declared in the manifest,
+    else found by name, or ``paths``) is parsed and judged; none at all is an absence for every
+    provision; a declared path that cannot be read is not met."""
+    found = list(ctx.documents(kind) if paths is None else paths)
+    if not found:
+        for pid in provisions:
+            yield absent(pid, what, kind)
+        return
+    for path in found:
         text = ctx.read_text(path)
-        yield path, (parse(text) if text is not None else None)
+        if text is None:
+            for pid in provisions:
+                yield unreadable(pid, what, path)
+        else:
+            yield from judge(path, parse(text))
 
 
 def absent(provision: str, what: str, kind: DocumentKind) -> Finding:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 
 from aicop.assess.context import Context
 from aicop.assess.registry import check
 from aicop.assess.results import Evidence, Finding, Status
-from aicop.checks._common import absent, read_documents, unreadable
+from aicop.checks._common import judge_documents
+from aicop.docs.markdown import Document
 from aicop.system.manifest import DocumentKind
 
 REVIEW_LABEL = re.compile(r"review|updated|revised|last (changed|modified)", re.IGNORECASE)
@@ -23,16 +25,7 @@ SIX_MONTHS_DAYS = 183
     "'Last reviewed: YYYY-MM-DD' line, and review it at least every six months.",
 )
 def awareness_programme(ctx: Context) -> Iterator[Finding]:
-    documents = list(read_documents(ctx, DocumentKind.AWARENESS_PROGRAMME))
-    if not documents:
-        for pid in ("1.1", "1.1.1"):
-            yield absent(pid, "security awareness material", DocumentKind.AWARENESS_PROGRAMME)
-        return
-    for path, doc in documents:
-        if doc is None:
-            yield unreadable("1.1", "awareness material", path)
-            yield unreadable("1.1.1", "awareness material", path)
-            continue
+    def judge(path: str, doc: Document) -> Iterator[Finding]:
         yield Finding(
             provision="1.1",
             status=Status.MET,
@@ -41,9 +34,13 @@ def awareness_programme(ctx: Context) -> Iterator[Finding]:
         )
         yield _review(ctx, path, doc.dated(REVIEW_LABEL))
 
+    yield from judge_documents(
+        ctx, DocumentKind.AWARENESS_PROGRAMME, ("1.1", "1.1.1"), "security awareness material", judge
+    )
 
-def _review(ctx: Context, path: str, dated: object) -> Finding:
-    if isinstance(dated, tuple):
+
+def _review(ctx: Context, path: str, dated: tuple[dt.date, int] | None) -> Finding:
+    if dated is not None:
         day, line = dated
         source = Evidence(path=path, line=line, detail=f"review date {day.isoformat()}")
     else:

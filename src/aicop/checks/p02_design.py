@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from aicop.assess.context import Context
 from aicop.assess.registry import check
 from aicop.assess.results import Finding
-from aicop.checks._common import absent, coverage_finding, read_documents, topic, unreadable
+from aicop.checks._common import coverage_finding, judge_documents, topic
+from aicop.docs.markdown import Document
 from aicop.system.manifest import DocumentKind
 
 TOPICS = [
@@ -26,12 +27,7 @@ TOPICS = [
     "the right tool, and name it under documents.requirements in aicop.yaml.",
 )
 def business_requirements(ctx: Context) -> Iterator[Finding]:
-    documents = list(read_documents(ctx, DocumentKind.REQUIREMENTS))
-    if not documents:
-        yield absent("2.1", "requirements document", DocumentKind.REQUIREMENTS)
-    for path, doc in documents:
-        yield (
-            unreadable("2.1", "requirements document", path)
-            if doc is None
-            else coverage_finding("2.1", "the requirements document", path, doc, TOPICS)
-        )
+    def judge(path: str, doc: Document) -> Iterator[Finding]:
+        yield coverage_finding("2.1", "the requirements document", path, doc, TOPICS)
+
+    yield from judge_documents(ctx, DocumentKind.REQUIREMENTS, ("2.1",), "requirements document", judge)

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from aicop.assess.context import Context
 from aicop.assess.registry import check
 from aicop.assess.results import Evidence, Finding, Status
-from aicop.checks._common import absent, coverage_finding, read_documents, topic, unreadable
+from aicop.checks._common import coverage_finding, judge_documents, topic
+from aicop.docs.markdown import Document
 from aicop.system.manifest import DocumentKind
 
 TOPICS = [
@@ -32,16 +33,7 @@ TOPICS = [
     "attack routes (include AI-specific ones: prompt injection, data poisoning, model theft).",
 )
 def threat_model(ctx: Context) -> Iterator[Finding]:
-    documents = list(read_documents(ctx, DocumentKind.THREAT_MODEL))
-    if not documents:
-        for pid in ("3.1", "3.1.2"):
-            yield absent(pid, "threat model", DocumentKind.THREAT_MODEL)
-        return
-    for path, doc in documents:
-        if doc is None:
-            yield unreadable("3.1", "threat model", path)
-            yield unreadable("3.1.2", "threat model", path)
-            continue
+    def judge(path: str, doc: Document) -> Iterator[Finding]:
         listing = coverage_finding("3.1.2", "the threat model", path, doc, TOPICS)
         yield listing
         substantive = listing.status is not Status.NOT_MET
@@ -53,3 +45,5 @@ def threat_model(ctx: Context) -> Iterator[Finding]:
             if substantive
             else "a threat model file exists but lists neither motivations nor attack routes",
         )
+
+    yield from judge_documents(ctx, DocumentKind.THREAT_MODEL, ("3.1", "3.1.2"), "threat model", judge)

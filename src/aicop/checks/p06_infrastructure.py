@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from aicop.assess.context import Context
 from aicop.assess.registry import check
 from aicop.assess.results import Evidence, Finding, Status
-from aicop.checks._common import absent, coverage_finding, read_documents, topic, unreadable
+from aicop.checks._common import absent, coverage_finding, judge_documents, topic, unreadable
+from aicop.docs.markdown import Document
 from aicop.docs.securitytxt import parse_security_txt
 from aicop.system.manifest import DocumentKind
 
@@ -31,14 +32,12 @@ def disclosure_policy(ctx: Context) -> Iterator[Finding]:
         if ctx.entry(path) is not None:
             found = True
             yield _security_txt(ctx, path)
-    for path, doc in read_documents(ctx, DocumentKind.DISCLOSURE_POLICY):
+    for path in ctx.documents(DocumentKind.DISCLOSURE_POLICY):
         if path.lower().endswith("security.txt"):
             continue
         found = True
-        if doc is None:
-            yield unreadable("6.3", "disclosure policy", path)
-            continue
-        yield _policy(path, "\n".join(doc.lines))
+        text = ctx.read_text(path)
+        yield unreadable("6.3", "disclosure policy", path) if text is None else _policy(path, text)
     if not found:
         yield absent(
             "6.3",
@@ -104,12 +103,7 @@ INCIDENT_TOPICS = [
     "incidents are detected and triaged, how they are contained and recovered from, and who is notified.",
 )
 def incident_plan(ctx: Context) -> Iterator[Finding]:
-    documents = list(read_documents(ctx, DocumentKind.INCIDENT_PLAN))
-    if not documents:
-        yield absent("6.4", "incident management plan", DocumentKind.INCIDENT_PLAN)
-    for path, doc in documents:
-        yield (
-            unreadable("6.4", "incident plan", path)
-            if doc is None
-            else coverage_finding("6.4", "the incident plan", path, doc, INCIDENT_TOPICS)
-        )
+    def judge(path: str, doc: Document) -> Iterator[Finding]:
+        yield coverage_finding("6.4", "the incident plan", path, doc, INCIDENT_TOPICS)
+
+    yield from judge_documents(ctx, DocumentKind.INCIDENT_PLAN, ("6.4",), "incident management plan", judge)

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from aicop.assess.context import Context
 from aicop.assess.registry import check
 from aicop.assess.results import Evidence, Finding, Status
-from aicop.checks._common import absent, coverage, coverage_finding, topic, unreadable
-from aicop.docs.markdown import parse
+from aicop.checks._common import coverage, coverage_finding, judge_documents, topic
+from aicop.docs.markdown import Document
 from aicop.system.documents import DOCUMENT_STEMS
 from aicop.system.manifest import DocumentKind
 from aicop.system.walk import FileKind
@@ -69,18 +69,7 @@ def model_cards(ctx: Context) -> list[str]:
     "signatures, retention time, review frequency, failure modes, and the post-deployment maintenance plan.",
 )
 def model_card(ctx: Context) -> Iterator[Finding]:
-    cards = model_cards(ctx)
-    if not cards:
-        for pid in ("8.1", "8.1.1"):
-            yield absent(pid, "model card", DocumentKind.MODEL_CARD)
-        return
-    for path in cards:
-        text = ctx.read_text(path)
-        if text is None:
-            yield unreadable("8.1", "model card", path)
-            yield unreadable("8.1.1", "model card", path)
-            continue
-        doc = parse(text)
+    def judge(path: str, doc: Document) -> Iterator[Finding]:
         yield coverage_finding("8.1.1", f"the model card {path}", path, doc, SECURITY_FIELDS)
         found, missing = coverage(doc, DESIGN_AND_MAINTENANCE)
         evidence = [Evidence(path=path, line=h.line, detail=f"{n}: '{h.label}'") for n, h in found.items()]
@@ -98,3 +87,7 @@ def model_card(ctx: Context) -> Iterator[Finding]:
                 evidence=evidence or [Evidence(path=path, detail="model card")],
                 message=f"{path} does not document: {', '.join(missing)}",
             )
+
+    yield from judge_documents(
+        ctx, DocumentKind.MODEL_CARD, ("8.1", "8.1.1"), "model card", judge, paths=model_cards(ctx)
+    )

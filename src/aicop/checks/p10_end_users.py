@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from aicop.assess.context import Context
 from aicop.assess.registry import check
 from aicop.assess.results import Finding
-from aicop.checks._common import absent, coverage_finding, read_documents, topic, unreadable
+from aicop.checks._common import coverage_finding, judge_documents, topic
+from aicop.docs.markdown import Document
 from aicop.system.manifest import DocumentKind
 
 PROVISION_TOPICS = {
@@ -51,15 +52,10 @@ PROVISION_TOPICS = {
     "how to opt out of AI functionality.",
 )
 def user_notice(ctx: Context) -> Iterator[Finding]:
-    documents = list(read_documents(ctx, DocumentKind.USER_NOTICE))
-    if not documents:
-        for pid in PROVISION_TOPICS:
-            yield absent(pid, "end-user notice", DocumentKind.USER_NOTICE)
-        return
-    for path, doc in documents:
+    def judge(path: str, doc: Document) -> Iterator[Finding]:
         for pid, topics in PROVISION_TOPICS.items():
-            yield (
-                unreadable(pid, "user notice", path)
-                if doc is None
-                else coverage_finding(pid, "the user notice", path, doc, topics)
-            )
+            yield coverage_finding(pid, "the user notice", path, doc, topics)
+
+    yield from judge_documents(
+        ctx, DocumentKind.USER_NOTICE, tuple(PROVISION_TOPICS), "end-user notice", judge
+    )
