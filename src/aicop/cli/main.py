@@ -342,6 +342,89 @@ def _print_table(result: Assessment) -> None:
     Console(highlight=False).print(renderable(result))
 
 
+# --------------------------------------------------------------------------- scan
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--manifest",
+    "manifest_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Scan the local models an aicop.yaml names (with or instead of PATHS).",
+)
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML policy: 'allow: [module.Name, package.*]' and 'deny: {module.name: reason}'.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
+)
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds allowed per file.")
+@click.option("--verbose", "-v", is_flag=True, help="Also list informational findings.")
+def scan(
+    paths: tuple[Path, ...],
+    manifest_path: Path | None,
+    policy_path: Path | None,
+    fmt: str,
+    output: Path | None,
+    timeout: float,
+    verbose: bool,
+) -> None:
+    """Find code execution hidden in model files, without loading them.
+
+    Formats are recognised by content: pickle (protocols 0-5), PyTorch zip and legacy checkpoints,
+    joblib (raw and compressed), NumPy .npy/.npz, Keras .h5/.keras, TensorFlow SavedModel, ONNX,
+    safetensors, GGUF, and zip, tar, 7z, gzip, bz2 and xz containers. Exit 0 when nothing unsafe
+    was found, 1 when something unsafe was, 2 when a file could not be scanned (and nothing unsafe).
+    """
+    from aicop.scan.output import render_json, render_sarif, render_text
+    from aicop.scan.policy import DEFAULT_POLICY, Policy
+    from aicop.scan.scanner import Limits, iter_files, scan_paths
+
+    targets = list(paths) + (_manifest_models(manifest_path) if manifest_path else [])
+    if not targets:
+        raise click.UsageError("give at least one PATH, or --manifest")
+    policy = Policy.load(policy_path) if policy_path else DEFAULT_POLICY
+    with _scan_progress(sum(1 for _ in iter_files(targets)) if sys.stderr.isatty() else 0) as advance:
+        report = scan_paths(targets, policy, Limits(seconds=timeout), advance)
+    text = {"json": render_json, "sarif": render_sarif}.get(fmt, lambda r: render_text(r, verbose=verbose))(
+        report
+    )
+    _emit(text, output)
+    sys.exit(int(ExitCode.GAPS if report.unsafe else (ExitCode.BAD_INPUT if report.errors else ExitCode.OK)))
+
+
+def _manifest_models(path: Path) -> list[Path]:
+    from aicop.system import load_manifest
+
+    manifest = load_manifest(path, path.parent)
+    return [path.parent / m.path for m in manifest.models if m.path]
+
+
+@contextlib.contextmanager
+def _scan_progress(total: int) -> Iterator[Callable[[Path], None] | None]:
+    """A progress bar on stderr for scans of many files, only when a person is watching."""
+    if total < 20:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (
+        TextColumn("scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.description}"),
+    )
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("", total=total)
+        yield lambda path: bar.update(task, advance=1, description=path.name[-40:])
+
+
 # --------------------------------------------------------------------------- checks and report schema
 @cli.group()
 def checks() -> None:

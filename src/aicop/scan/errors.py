@@ -1,0 +1,12 @@
+"""Why a scan of one file stopped. Raised inside format readers; the scanner turns each into the
+file's ``error`` (exit 2) or, for bounds that only an attack would hit, into a finding too."""
+
+from __future__ import annotations
+
+
+class ScanError(Exception):
+    """The content cannot be read as the format it claims to be (truncated, malformed)."""
+
+
+class LimitExceeded(ScanError):
+    """A bound was hit: time, memory, nesting or size. Large legitimate models stay well inside them."""

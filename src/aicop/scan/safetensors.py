@@ -1,0 +1,173 @@
+"""Validate a safetensors header: the format is safe only while its header is what it claims.
+
+The reader checks what the reference implementation checks (header length, JSON object, dtypes,
+shape × dtype against data offsets, offsets inside the buffer, contiguous coverage) and more:
+duplicate keys (JSON parsers disagree on which wins), overlaps, and gaps in which a payload can hide.
+Only the header is read: time does not grow with tensor bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from typing import Any
+
+from aicop.scan.model import Issue, Severity
+
+MAX_HEADER = 100_000_000  # the reference implementation's own limit
+BITS = {
+    "BOOL": 8,
+    "U8": 8,
+    "I8": 8,
+    "F8_E5M2": 8,
+    "F8_E4M3": 8,
+    "F8_E8M0": 8,
+    "I16": 16,
+    "U16": 16,
+    "F16": 16,
+    "BF16": 16,
+    "I32": 32,
+    "U32": 32,
+    "F32": 32,
+    "F64": 64,
+    "I64": 64,
+    "U64": 64,
+    "C64": 64,
+    "F4": 4,
+    "F6_E2M3": 6,
+    "F6_E3M2": 6,
+}
+
+
+def looks_like_safetensors(head: bytes) -> bool:
+    if len(head) < 10:
+        return False
+    (length,) = struct.unpack("<Q", head[:8])
+    return length >= 2 and head[8:9] == b"{"
+
+
+def check(buf: memoryview) -> list[Issue]:
+    size = len(buf)
+    (length,) = struct.unpack("<Q", bytes(buf[:8]))
+    bad = Severity.HIGH
+    if length > MAX_HEADER:
+        return [
+            Issue("safetensors.header-too-large", bad, f"header length {length} exceeds the 100 MB limit", 0)
+        ]
+    if 8 + length > size:
+        return [
+            Issue(
+                "safetensors.header-past-end",
+                bad,
+                f"header length {length} runs past the end of the {size}-byte file",
+                0,
+            )
+        ]
+    raw = bytes(buf[8 : 8 + length])
+    pairs: list[tuple[str, Any]] = []
+
+    def keep_pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        pairs.extend(items)
+        return dict(items)
+
+    try:
+        header = json.loads(raw.decode("utf-8"), object_pairs_hook=keep_pairs)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        return [Issue("safetensors.header-not-json", bad, f"header is not valid UTF-8 JSON: {err}", 8)]
+    if not isinstance(header, dict):
+        return [Issue("safetensors.header-not-object", bad, "header is not a JSON object", 8)]
+    issues: list[Issue] = []
+    keys = [k for k, _ in pairs]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1}) if len(keys) != len(set(keys)) else []
+    for key in duplicates:
+        issues.append(
+            Issue(
+                "safetensors.duplicate-key",
+                bad,
+                f"key {key!r} appears twice; parsers disagree on which one wins",
+                8,
+                member=key,
+            )
+        )
+    buffer_len = size - 8 - length
+    spans: list[tuple[int, int, str]] = []
+    for name, entry in header.items():
+        if name == "__metadata__":
+            if not isinstance(entry, dict) or not all(isinstance(v, str) for v in entry.values()):
+                issues.append(
+                    Issue("safetensors.bad-metadata", bad, "__metadata__ must map strings to strings", 8)
+                )
+            continue
+        problem = _entry_problem(entry, buffer_len)
+        if problem is not None:
+            issues.append(Issue("safetensors.bad-tensor", bad, f"tensor {name!r}: {problem}", 8, member=name))
+            continue
+        begin, end = entry["data_offsets"]
+        spans.append((begin, end, name))
+    if not any(i.rule == "safetensors.bad-tensor" for i in issues):
+        issues += _coverage(spans, buffer_len)
+    return issues
+
+
+def _entry_problem(entry: Any, buffer_len: int) -> str | None:
+    if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
+        return "entry must have exactly dtype, shape and data_offsets"
+    dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
+    if dtype not in BITS:
+        return f"unknown dtype {dtype!r}"
+    if not isinstance(shape, list) or not all(
+        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
+    ):
+        return "shape must be a list of non-negative integers"
+    if (
+        not isinstance(offsets, list)
+        or len(offsets) != 2
+        or not all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)
+    ):
+        return "data_offsets must be two integers"
+    begin, end = offsets
+    if not 0 <= begin <= end:
+        return f"data_offsets [{begin}, {end}] are not ordered"
+    if end > buffer_len:
+        return f"data_offsets end {end} lies past the {buffer_len}-byte data buffer"
+    count = 1
+    for dim in shape:
+        count *= dim
+    bits = count * BITS[dtype]
+    if bits % 8 or bits // 8 != end - begin:
+        return f"shape {shape} of {dtype} needs {bits / 8:g} bytes but data_offsets give {end - begin}"
+    return None
+
+
+def _coverage(spans: list[tuple[int, int, str]], buffer_len: int) -> list[Issue]:
+    issues: list[Issue] = []
+    position = 0
+    for begin, end, name in sorted(spans):
+        if begin < position:
+            issues.append(
+                Issue(
+                    "safetensors.overlap",
+                    Severity.HIGH,
+                    f"tensor {name!r} overlaps the tensor before it",
+                    member=name,
+                )
+            )
+        elif begin > position:
+            issues.append(
+                Issue(
+                    "safetensors.gap",
+                    Severity.MEDIUM,
+                    f"{begin - position} unreferenced bytes before tensor {name!r} (data can hide there)",
+                    member=name,
+                )
+            )
+        position = max(position, end)
+    if position < buffer_len:
+        issues.append(
+            Issue(
+                "safetensors.trailing-bytes",
+                Severity.MEDIUM,
+                f"{buffer_len - position} bytes after the last tensor are referenced by no tensor",
+            )
+        )
+    return issues

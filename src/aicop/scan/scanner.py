@@ -1,0 +1,650 @@
+"""Scan files and directories for code execution hidden in model artifacts, without loading them.
+
+Formats are chosen by content (magic bytes and structure), never by file name; containers are
+opened recursively to a bounded depth; every file gets a time budget. A format reader raises
+``ScanError`` for content it cannot read (the file's ``error``, exit 2) and ``LimitExceeded`` for a
+bound only hostile input reaches (an ``error`` and a high-severity finding). Files are memory-mapped:
+nothing is read that a check does not need, so tensor bytes cost nothing.
+"""
+
+from __future__ import annotations
+
+import bz2
+import io
+import json
+import lzma
+import mmap
+import os
+import re
+import tarfile
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aicop.scan import gguf, keras, npy, protobuf, safetensors, zipfmt
+from aicop.scan.errors import LimitExceeded, ScanError
+from aicop.scan.model import FileResult, Issue, ScanFinding, ScanReport, Severity
+from aicop.scan.pickle import StreamResult, looks_like_pickle, walk_stream
+from aicop.scan.policy import DEFAULT_POLICY, Policy, Verdict
+from aicop.scan.source import BufferSource, Source, StreamSource
+
+MODEL_SUFFIXES = frozenset(
+    {
+        ".pt",
+        ".pth",
+        ".ckpt",
+        ".bin",
+        ".pkl",
+        ".pickle",
+        ".joblib",
+        ".npy",
+        ".npz",
+        ".h5",
+        ".hdf5",
+        ".keras",
+        ".pb",
+        ".onnx",
+        ".safetensors",
+        ".gguf",
+        ".ggml",
+        ".7z",
+        ".dill",
+        ".sav",
+        ".model",
+        ".mar",
+        ".tar",
+    }
+)
+HEAD = 512
+TRAILING_WINDOW = 1 << 20
+_EMBEDDED_PICKLE = re.compile(rb"\x80[\x02-\x05]|c[A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n")
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float = 60.0  # per file
+    depth: int = 4  # archives inside archives
+    inflate: int = 2 << 30  # bytes one member or compressed stream may inflate to
+    members: int = 200_000
+
+
+def sniff(head: bytes) -> str | None:
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
+        return "zip"
+    if head[:6] == npy.MAGIC:
+        return "npy"
+    if head[:4] == b"GGUF":
+        return "gguf"
+    if head[:8] == b"\x89HDF\r\n\x1a\n":
+        return "hdf5"
+    if head[:6] == b"7z\xbc\xaf\x27\x1c":
+        return "7z"
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return "tar"
+    if safetensors.looks_like_safetensors(head):
+        return "safetensors"
+    if head[:2] == b"\x1f\x8b":
+        return "gzip"
+    if head[:3] == b"BZh" and head[3:4].isdigit():
+        return "bz2"
+    if head[:6] == b"\xfd7zXZ\x00":
+        return "xz"
+    if head[:3] == b"\x5d\x00\x00":
+        return "lzma"
+    if len(head) >= 2 and head[0] == 0x78 and (head[0] * 256 + head[1]) % 31 == 0:
+        return "zlib"
+    if head[:4] == b"\x04\x22\x4d\x18":
+        return "lz4"
+    if looks_like_pickle(head):
+        return "pickle"
+    if protobuf.kind(memoryview(head)) is not None or (len(head) > 2 and head[0] in (0x08, 0x0A, 0x12)):
+        return "protobuf?"
+    return None
+
+
+COMPRESSED = frozenset({"gzip", "bz2", "xz", "lzma", "zlib", "lz4"})
+
+
+def _decompressor(fmt: str) -> object:
+    if fmt == "gzip":
+        return zlib.decompressobj(31)
+    if fmt == "zlib":
+        return zlib.decompressobj()
+    if fmt == "bz2":
+        return bz2.BZ2Decompressor()
+    if fmt in ("xz", "lzma"):
+        return lzma.LZMADecompressor()
+    try:
+        import lz4.frame  # type: ignore[import-not-found]
+    except ImportError:
+        raise ScanError("LZ4-compressed: install the lz4 package to inspect it") from None
+    return lz4.frame.LZ4FrameDecompressor()
+
+
+@dataclass
+class _Job:
+    path: str
+    policy: Policy
+    limits: Limits
+    deadline: float
+    findings: list[ScanFinding] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)
+
+    def add(self, issue: Issue, where: list[str]) -> None:
+        chain = [*where, issue.member] if issue.member else where
+        self.findings.append(
+            ScanFinding(
+                issue.rule,
+                issue.severity,
+                issue.message,
+                self.path,
+                "/".join(chain) or None,
+                issue.offset,
+                issue.callable,
+            )
+        )
+
+    def label(self, fmt: str) -> None:
+        if fmt not in self.formats:
+            self.formats.append(fmt)
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise LimitExceeded("time limit reached")
+
+    # ------------------------------------------------------------------ dispatch
+    def dispatch(
+        self, buf: memoryview, fmt: str, where: list[str], depth: int, *, disk: Path | None = None
+    ) -> None:
+        self.check_time()
+        if depth > self.limits.depth:
+            raise LimitExceeded(f"archives nest deeper than {self.limits.depth} levels")
+        handler: Callable[[memoryview, list[str], int], None] | None = {
+            "zip": self.zip,
+            "tar": self.tar,
+            "7z": self.sevenzip,
+            "npy": self.npy,
+            "hdf5": self.hdf5,
+            "pickle": self.pickle_buffer,
+        }.get(fmt)
+        if handler is not None:
+            handler(buf, where, depth)
+        elif fmt == "safetensors":
+            self.label("safetensors")
+            self.issues(safetensors.check(buf), where)
+        elif fmt == "gguf":
+            self.label("gguf")
+            self.issues(gguf.check(buf), where)
+        elif fmt in COMPRESSED:
+            self.compressed(buf, fmt, where, depth)
+        elif fmt == "protobuf?":
+            self.protobuf(buf, where, disk)
+
+    def issues(self, issues: Iterable[Issue], where: list[str]) -> None:
+        for issue in issues:
+            self.add(issue, where)
+
+    # ------------------------------------------------------------------ pickles
+    def pickle_buffer(self, buf: memoryview, where: list[str], depth: int) -> None:
+        self.pickles(BufferSource(buf), where, tentative=bool(where))
+
+    def pickles(self, source: Source, where: list[str], *, tentative: bool) -> bool:
+        """Walk every pickle stream in ``source``; False if it turned out not to be a pickle at all."""
+        streams = 0
+        legacy_torch = False
+        while True:
+            result = walk_stream(source, self.deadline)
+            streams += 1
+            if (
+                streams == 1
+                and result.error
+                and tentative
+                and not result.imports
+                and not result.events
+                and result.ops < 64
+            ):
+                return False
+            self.stream_findings(result, where, streams)
+            if streams == 1:
+                legacy_torch = result.is_legacy_torch_magic
+                self.label("pytorch-legacy" if legacy_torch else "pickle")
+            if any(i.module == "joblib.numpy_pickle" for i in result.imports):
+                self.label("joblib")
+            if result.end is None:
+                break
+            following = source.peek(2)
+            if not following:
+                break
+            if following[0] == 0x80 and len(following) > 1 and following[1] <= 5:
+                continue
+            self.trailing(source, where, legacy_torch, result.end)
+            break
+        return True
+
+    def stream_findings(self, result: StreamResult, where: list[str], stream: int) -> None:
+        label = [*where, f"stream {stream}"] if stream > 1 else where
+        seen: dict[tuple[str, str], list[int]] = {}
+        for imp in result.imports:
+            seen.setdefault((imp.module, imp.name), []).append(imp.offset)
+        for (module, name), offsets in seen.items():
+            decision = self.policy.decide(module, name)
+            if decision.verdict is Verdict.SAFE:
+                continue
+            times = f" ({len(offsets)} times)" if len(offsets) > 1 else ""
+            if decision.verdict is Verdict.DANGEROUS:
+                self.add(
+                    Issue(
+                        "pickle.dangerous-import",
+                        Severity.CRITICAL,
+                        f"imports {decision.qualified}{times}, which {decision.reason}",
+                        offsets[0],
+                        decision.qualified,
+                    ),
+                    label,
+                )
+            else:
+                severity = Severity.HIGH if "." in name else Severity.MEDIUM
+                self.add(
+                    Issue(
+                        "pickle.unknown-import",
+                        severity,
+                        f"imports {decision.qualified}{times}: {decision.reason}",
+                        offsets[0],
+                        decision.qualified,
+                    ),
+                    label,
+                )
+        for event in result.events:
+            severity = Severity.CRITICAL if event.kind == "mutate-import" else Severity.HIGH
+            self.add(Issue(f"pickle.{event.kind}", severity, event.detail, event.offset), label)
+        for nested in result.nested:
+            self.stream_findings(nested, [*label, "object array"], 1)
+        if result.error:
+            if result.imports or result.events:
+                self.add(
+                    Issue(
+                        "pickle.broken-stream",
+                        Severity.LOW,
+                        f"the stream breaks ({result.error}); "
+                        "loading fails there, after everything before it has run",
+                        result.end,
+                    ),
+                    label,
+                )
+            else:
+                raise ScanError(f"not a readable pickle: {result.error}")
+
+    def trailing(self, source: Source, where: list[str], legacy_torch: bool, end: int) -> None:
+        remaining = source.remaining()
+        if legacy_torch:
+            return  # raw storage bytes follow the five pickles of a legacy PyTorch file
+        window = source.read(TRAILING_WINDOW)
+        size = remaining if remaining is not None else len(window)
+        for match in _EMBEDDED_PICKLE.finditer(window):
+            nested = walk_stream(BufferSource(window, match.start()), self.deadline)
+            if nested.imports or nested.events:
+                self.add(
+                    Issue(
+                        "pickle.hidden-stream",
+                        Severity.HIGH,
+                        "a second pickle stream hides in the data after the first one",
+                        end + match.start(),
+                    ),
+                    where,
+                )
+                self.stream_findings(nested, [*where, "hidden stream"], 1)
+                return
+        self.add(
+            Issue("pickle.trailing-data", Severity.LOW, f"{size} bytes follow the pickle stream", end), where
+        )
+
+    # ------------------------------------------------------------------ containers
+    def zip(self, buf: memoryview, where: list[str], depth: int) -> None:
+        archive = zipfmt.read_archive(buf, self.limits.members)
+        names = [m.name for m in archive.members]
+        self.label(_zip_label(names))
+        for anomaly in archive.anomalies:
+            severity = Severity[anomaly.severity.upper()]
+            self.add(
+                Issue(anomaly.rule, severity, anomaly.message, anomaly.offset, member=anomaly.member), where
+            )
+        if archive.prefix > 0:
+            self.region(buf[: archive.prefix], [*where, "prepended data"], depth)
+        if archive.end < len(buf):
+            self.region(buf[archive.end :], [*where, "appended data"], depth)
+        for member in archive.members:
+            if member.name.endswith("/") or member.data_offset < 0:
+                continue
+            self.check_time()
+            self.member(buf, member, [*where, member.name], depth)
+
+    def member(self, buf: memoryview, member: zipfmt.Member, where: list[str], depth: int) -> None:
+        head = zipfmt.member_head(buf, member, HEAD)
+        fmt = sniff(head)
+        if fmt is None:
+            if head.lstrip()[:1] == b"{" and member.size <= 16 << 20:
+                self.json_config(zipfmt.member_data(buf, member, self.limits.inflate), where)
+            return
+        try:
+            data = zipfmt.member_data(buf, member, self.limits.inflate)
+        except ScanError as err:
+            self.add(Issue("zip.unreadable-member", Severity.MEDIUM, str(err)), where)
+            return
+        if member.method != 0 and not zipfmt.crc_matches(data, member):
+            self.add(
+                Issue(
+                    "zip.crc-mismatch",
+                    Severity.MEDIUM,
+                    "stored CRC does not match the content: a tool "
+                    "that checks CRCs refuses the member that another loads",
+                ),
+                where,
+            )
+        if fmt == "pickle":
+            self.pickles(BufferSource(data), where, tentative=True)
+        else:
+            self.dispatch(data, fmt, where, depth + 1)
+
+    def region(self, data: memoryview, where: list[str], depth: int) -> None:
+        fmt = sniff(bytes(data[:HEAD]))
+        if fmt == "pickle":
+            self.pickles(BufferSource(data), where, tentative=True)
+        elif fmt is not None and fmt != "protobuf?":
+            self.dispatch(data, fmt, where, depth + 1)
+
+    def polyglot(self, buf: memoryview, fmt: str | None, where: list[str], depth: int) -> None:
+        """A file that is also a ZIP archive at its end: scan the archive too. A file of no other format
+        is simply a ZIP with data in front (reported by the ZIP reader)."""
+        if fmt in ("zip", "safetensors", "gguf", "7z") or len(buf) < 22:
+            return
+        eocd = zipfmt.find_eocd(buf)
+        if eocd < 0:
+            return
+        try:
+            zipfmt.read_archive(buf, self.limits.members)
+        except ScanError:
+            return
+        if fmt is None:
+            self.zip(buf, where, depth)
+            return
+        self.add(
+            Issue(
+                "file.polyglot",
+                Severity.HIGH,
+                f"the file is both {fmt} and a ZIP archive: loaders that "
+                "look at its start and its end see different content",
+            ),
+            where,
+        )
+        self.zip(buf, [*where, "zip part"], depth)
+
+    def tar(self, buf: memoryview, where: list[str], depth: int) -> None:
+        self.label("tar")
+        try:
+            with tarfile.open(fileobj=_MemoryFile(buf), mode="r:") as archive:
+                infos = archive.getmembers()
+        except (tarfile.TarError, EOFError, OSError) as err:
+            raise ScanError(f"unreadable tar archive: {err}") from err
+        if len(infos) > self.limits.members:
+            raise LimitExceeded(f"tar archive lists {len(infos)} members")
+        for info in infos:
+            self.check_time()
+            if not info.isfile():
+                continue
+            start = info.offset_data
+            data = buf[start : start + info.size]
+            fmt = sniff(bytes(data[:HEAD]))
+            if fmt == "pickle":
+                self.pickles(BufferSource(data), [*where, info.name], tentative=True)
+            elif fmt is not None and fmt != "protobuf?":
+                self.dispatch(data, fmt, [*where, info.name], depth + 1)
+
+    def sevenzip(self, buf: memoryview, where: list[str], depth: int) -> None:
+        self.label("7z")
+        try:
+            import py7zr  # type: ignore[import-untyped,unused-ignore]
+        except ImportError:
+            raise ScanError("7z archive: install aicop[archives] (py7zr) to inspect it") from None
+        try:
+            with py7zr.SevenZipFile(io.BytesIO(buf), mode="r") as archive:
+                infos = archive.list()
+                total = sum(getattr(i, "uncompressed", 0) or 0 for i in infos)
+                if total > self.limits.inflate:
+                    raise LimitExceeded(f"7z archive inflates to {total} bytes (compression bomb?)")
+                contents = _read_7z(archive, self.limits.inflate)
+        except LimitExceeded:
+            raise
+        except Exception as err:  # py7zr raises many types for corrupt archives
+            raise ScanError(f"unreadable 7z archive: {type(err).__name__}: {err}") from err
+        for name, data in contents.items():
+            view = memoryview(data)
+            fmt = sniff(bytes(view[:HEAD]))
+            if fmt == "pickle":
+                self.pickles(BufferSource(view), [*where, name], tentative=True)
+            elif fmt is not None and fmt != "protobuf?":
+                self.dispatch(view, fmt, [*where, name], depth + 1)
+
+    def compressed(self, buf: memoryview, fmt: str, where: list[str], depth: int) -> None:
+        stream = StreamSource(buf, _decompressor(fmt), self.limits.inflate, self.deadline)
+        head = stream.peek(HEAD)
+        inner = sniff(head)
+        if inner is None:
+            return
+        self.label(fmt)
+        if inner == "pickle":
+            self.pickles(stream, [*where, f"{fmt} content"] if where else where, tentative=False)
+            return
+        data = bytearray(head)
+        while chunk := stream.read(1 << 20):
+            data += chunk
+        self.dispatch(memoryview(bytes(data)), inner, [*where, f"{fmt} content"], depth + 1)
+
+    # ------------------------------------------------------------------ other formats
+    def npy(self, buf: memoryview, where: list[str], depth: int) -> None:
+        self.label("numpy")
+        header, start = npy.parse_header(buf)
+        if npy.has_object_dtype(header.get("descr")):
+            self.add(
+                Issue(
+                    "numpy.object-array",
+                    Severity.LOW,
+                    "object array: loading needs allow_pickle=True and unpickles its content (scanned below)",
+                ),
+                where,
+            )
+            self.pickles(BufferSource(buf, start), [*where, "object array"], tentative=False)
+
+    def hdf5(self, buf: memoryview, where: list[str], depth: int) -> None:
+        self.label("hdf5")
+        for config in keras.configs_in_hdf5(buf):
+            self.label("keras-h5")
+            self.issues(keras.check_config(config), where)
+
+    def json_config(self, data: memoryview, where: list[str]) -> None:
+        try:
+            value = json.loads(bytes(data))
+        except (ValueError, RecursionError):
+            return
+        if keras.looks_like_config(value):
+            self.label("keras")
+            self.issues(keras.check_config(value), where)
+
+    def protobuf(self, buf: memoryview, where: list[str], disk: Path | None) -> None:
+        kind = protobuf.kind(buf)
+        if kind == "onnx":
+            self.label("onnx")
+            self.issues(protobuf.check_onnx(buf), where)
+            if disk is not None:
+                self.onnx_links(buf, disk, where)
+        elif kind == "savedmodel":
+            self.label("tf-savedmodel")
+            self.issues(protobuf.check_savedmodel(buf), where)
+
+    def onnx_links(self, buf: memoryview, disk: Path, where: list[str]) -> None:
+        base = disk.parent.resolve()
+        for name, location in protobuf.onnx_external_data(buf):
+            if not location or protobuf.traversal_problem(location):
+                continue
+            target = (disk.parent / location).resolve()
+            if not target.is_relative_to(base):
+                self.add(
+                    Issue(
+                        "onnx.external-data-traversal",
+                        Severity.HIGH,
+                        f"tensor {name!r} reads external "
+                        f"data through a link that leaves the model directory ({location!r})",
+                        member=name,
+                    ),
+                    where,
+                )
+
+
+def _zip_label(names: list[str]) -> str:
+    if any(n.endswith("data.pkl") or n.endswith(".data/version") or n.endswith("/version") for n in names):
+        return "pytorch-zip"
+    if names and all(n.endswith(".npy") for n in names):
+        return "numpy-npz"
+    if "config.json" in names and any(n.endswith(".weights.h5") for n in names):
+        return "keras"
+    return "zip"
+
+
+def _read_7z(archive: object, limit: int) -> dict[str, bytes]:
+    """Every member's content, in memory: py7zr writes through a factory, so nothing touches the disk
+    and a hostile member name cannot escape anywhere."""
+    from py7zr.io import BytesIOFactory
+
+    factory = BytesIOFactory(limit)
+    archive.extractall(factory=factory)  # type: ignore[attr-defined]  # noqa: S202 - into memory, not a path
+    out: dict[str, bytes] = {}
+    for name, product in factory.products.items():
+        if product.size() >= limit:
+            raise LimitExceeded(f"7z member {name!r} inflates past the bound {limit}")
+        product.seek(0)
+        out[name] = product.read()
+    return out
+
+
+class _MemoryFile(io.RawIOBase):
+    """A read-only, seekable file over a memoryview, so tarfile reads headers without copying data."""
+
+    def __init__(self, buf: memoryview) -> None:
+        self.buf, self.pos = buf, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, target: bytearray | memoryview) -> int:  # type: ignore[override]
+        n = min(len(target), len(self.buf) - self.pos)
+        target[:n] = self.buf[self.pos : self.pos + n]
+        self.pos += n
+        return n
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.pos = {0: offset, 1: self.pos + offset, 2: len(self.buf) + offset}[whence]
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
+
+
+# --------------------------------------------------------------------------- entry points
+def scan_file(path: Path, policy: Policy = DEFAULT_POLICY, limits: Limits | None = None) -> FileResult:
+    limits = limits or Limits()
+    start = time.monotonic()
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        return FileResult(str(path), None, 0, error=f"cannot read: {err.strerror}")
+    result = FileResult(str(path), None, size)
+    named_like_model = path.suffix.lower() in MODEL_SUFFIXES
+    if size == 0:
+        if named_like_model:
+            result.error = "empty file"
+        return result
+    job = _Job(str(path), policy, limits, start + limits.seconds)
+    try:
+        with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            buf = memoryview(mapped)
+            try:
+                fmt = sniff(bytes(buf[:HEAD]))
+                if fmt == "pickle":
+                    if not job.pickles(BufferSource(buf), [], tentative=True):
+                        if named_like_model:
+                            raise ScanError("starts like a pickle but is not a readable one")
+                        fmt = None
+                elif fmt is not None:
+                    job.dispatch(buf, fmt, [], 0, disk=path)
+                job.polyglot(buf, fmt if job.formats else None, [], 0)
+            finally:
+                buf.release()
+    except LimitExceeded as err:
+        job.add(
+            Issue("scan.limit-exceeded", Severity.HIGH, f"{err}: only hostile input is expected here"), []
+        )
+        result.error = str(err)
+    except ScanError as err:
+        result.error = str(err)
+    except (OSError, ValueError) as err:
+        result.error = f"cannot read: {err}"
+    result.findings = job.findings
+    result.format = "+".join(job.formats) or None
+    if result.format is None and named_like_model and result.error is None:
+        result.findings.append(
+            ScanFinding(
+                "file.unrecognised",
+                Severity.LOW,
+                f"named like a model ({path.suffix}) but its content is no model format aicop knows",
+                str(path),
+            )
+        )
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path | tuple[Path, str]]:
+    """Regular files under each path; symlinked directories are not followed (no loops), and a path
+    that is neither a file nor a directory is yielded with the reason it cannot be scanned."""
+    for path in paths:
+        if path.is_symlink() and path.is_dir():
+            yield path, "a symbolic link to a directory (not followed)"
+        elif path.is_file():
+            yield path
+        elif path.is_dir():
+            for root, dirs, files in os.walk(path, followlinks=False):
+                dirs.sort()
+                for name in sorted(files):
+                    full = Path(root) / name
+                    if not full.is_symlink():
+                        yield full
+        elif not path.exists():
+            yield path, "no such file or directory"
+        else:
+            yield path, "not a regular file"
+
+
+def scan_paths(
+    paths: Iterable[Path],
+    policy: Policy = DEFAULT_POLICY,
+    limits: Limits | None = None,
+    progress: Callable[[Path], None] | None = None,
+) -> ScanReport:
+    report = ScanReport()
+    for item in iter_files(paths):
+        if isinstance(item, tuple):
+            report.files.append(FileResult(str(item[0]), None, 0, error=item[1]))
+            continue
+        if progress is not None:
+            progress(item)
+        report.files.append(scan_file(item, policy, limits))
+    return report
+
+
+def scan_path(path: str | Path, policy: Policy = DEFAULT_POLICY) -> ScanReport:
+    """The Python API: scan one file or directory with the default bounds."""
+    return scan_paths([Path(path)], policy)
