@@ -30,78 +30,80 @@ def looks_like_config(data: Any) -> bool:
 
 def check_config(config: Any) -> list[Issue]:
     issues: list[Issue] = []
-    for node in _dicts(config, 0):
-        class_name = node.get("class_name")
-        raw_config = node.get("config")
-        layer_config: dict[str, Any] = raw_config if isinstance(raw_config, dict) else {}
-        if class_name == "Lambda":
-            name = layer_config.get("name", "?")
-            issues.append(
-                Issue(
-                    "keras.lambda-layer",
-                    Severity.CRITICAL,
-                    f"Lambda layer {name!r} carries Python code that runs when the model is loaded "
-                    "(Keras 2 always; Keras 3 with safe_mode=False)",
-                    member=str(name),
-                )
-            )
-        elif class_name == "__lambda__":
-            issues.append(
-                Issue(
-                    "keras.lambda-function",
-                    Severity.CRITICAL,
-                    "a serialised Python lambda (bytecode) that runs when the model is loaded",
-                )
-            )
-        elif class_name == "TFOpLambda":
-            function = str(layer_config.get("function", ""))
-            if TF_OP_DANGEROUS.search(function):
-                issues.append(
-                    Issue(
-                        "keras.tf-op",
-                        Severity.HIGH,
-                        f"TFOpLambda calls {function}, which touches files or runs Python",
-                        callable=function,
-                    )
-                )
-        module = node.get("module")
-        if isinstance(module, str) and module and not KERAS_MODULES.match(module):
-            issues.append(
-                Issue(
-                    "keras.foreign-module",
-                    Severity.HIGH,
-                    f"the config names module {module!r}, which Keras imports when loading the model",
-                    callable=f"{module}.{class_name}",
-                )
-            )
-        if class_name == "function":
-            target = str(node.get("config", ""))
-            reason = DANGEROUS_FUNCTIONS.get(target.rsplit(".", 1)[-1])
-            if reason:
-                issues.append(
-                    Issue(
-                        "keras.dangerous-function",
-                        Severity.CRITICAL,
-                        f"the config calls {module}.{target}, which {reason}",
-                        callable=f"{module}.{target}",
-                    )
-                )
+    _visit(config, issues, 0, inside_lambda=False)
     return issues
 
 
-def _dicts(value: Any, depth: int) -> Iterator[dict[str, Any]]:
+def _visit(value: Any, issues: list[Issue], depth: int, *, inside_lambda: bool) -> None:
     if depth > 200:
         return
-    if isinstance(value, dict):
-        yield value
-        for item in value.values():
-            yield from _dicts(item, depth + 1)
-    elif isinstance(value, list):
+    if isinstance(value, list):
         for item in value:
-            yield from _dicts(item, depth + 1)
+            _visit(item, issues, depth + 1, inside_lambda=inside_lambda)
+        return
+    if not isinstance(value, dict):
+        return
+    class_name = value.get("class_name")
+    raw_config = value.get("config")
+    layer_config: dict[str, Any] = raw_config if isinstance(raw_config, dict) else {}
+    if class_name == "Lambda":
+        name = layer_config.get("name", "?")
+        issues.append(
+            Issue(
+                "keras.lambda-layer",
+                Severity.CRITICAL,
+                f"Lambda layer {name!r} carries Python code that runs when the model is loaded "
+                "(Keras 2 always; Keras 3 with safe_mode=False)",
+                member=str(name),
+            )
+        )
+        inside_lambda = True
+    elif class_name == "__lambda__" and not inside_lambda:
+        issues.append(
+            Issue(
+                "keras.lambda-function",
+                Severity.CRITICAL,
+                "a serialised Python lambda (bytecode) that runs when the model is loaded",
+            )
+        )
+    elif class_name == "TFOpLambda":
+        function = str(layer_config.get("function", ""))
+        if TF_OP_DANGEROUS.search(function):
+            issues.append(
+                Issue(
+                    "keras.tf-op",
+                    Severity.HIGH,
+                    f"TFOpLambda calls {function}, which touches files or runs Python",
+                    callable=function,
+                )
+            )
+    module = value.get("module")
+    if isinstance(module, str) and module and not KERAS_MODULES.match(module):
+        issues.append(
+            Issue(
+                "keras.foreign-module",
+                Severity.HIGH,
+                f"the config names module {module!r}, which Keras imports when loading the model",
+                callable=f"{module}.{class_name}",
+            )
+        )
+    if class_name == "function":
+        target = str(value.get("config", ""))
+        reason = DANGEROUS_FUNCTIONS.get(target.rsplit(".", 1)[-1])
+        if reason:
+            issues.append(
+                Issue(
+                    "keras.dangerous-function",
+                    Severity.CRITICAL,
+                    f"the config calls {module}.{target}, which {reason}",
+                    callable=f"{module}.{target}",
+                )
+            )
+    for item in value.values():
+        _visit(item, issues, depth + 1, inside_lambda=inside_lambda)
 
 
-_CONFIG_START = re.compile(rb'\{"class_name":\s*"')
+_CONFIG_START = re.compile(rb'\{"(class_name|module|config|registered_name)":')
 
 
 def configs_in_hdf5(buf: memoryview, window: int = 64 * 1024 * 1024) -> Iterator[Any]:
@@ -113,11 +115,15 @@ def configs_in_hdf5(buf: memoryview, window: int = 64 * 1024 * 1024) -> Iterator
     decoder = json.JSONDecoder()
     for start, end in regions:
         chunk = bytes(buf[start:end])
+        covered = 0  # configs nest; decode only outermost objects
         for match in _CONFIG_START.finditer(chunk):
+            if match.start() < covered:
+                continue
             text = chunk[match.start() : match.start() + 16 * 1024 * 1024].decode("utf-8", "replace")
             try:
-                value, _ = decoder.raw_decode(text)
+                value, length = decoder.raw_decode(text)
             except (json.JSONDecodeError, RecursionError):
                 continue
             if looks_like_config(value):
+                covered = match.start() + len(text[:length].encode("utf-8", "replace"))
                 yield value

@@ -255,8 +255,10 @@ class PickleWalker:
                 if ops > MAX_OPS:
                     raise LimitExceeded("pickle has more opcodes than the bound")
             if op == 0x2E:  # STOP
+                if not self.stack:
+                    raise ScanError("STOP with an empty stack")
                 result.end = src.tell()
-                result.value = self.stack[-1] if self.stack else None
+                result.value = self.stack[-1]
                 return
             if op == 0x80:  # PROTO
                 result.protocol = self._need(1)[0]

@@ -64,10 +64,11 @@ def check(buf: memoryview) -> list[Issue]:
             )
         ]
     raw = bytes(buf[8 : 8 + length])
-    pairs: list[tuple[str, Any]] = []
+    duplicates: set[str] = set()
 
     def keep_pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        pairs.extend(items)
+        keys = [key for key, _ in items]
+        duplicates.update(key for key in keys if keys.count(key) > 1)
         return dict(items)
 
     try:
@@ -77,9 +78,7 @@ def check(buf: memoryview) -> list[Issue]:
     if not isinstance(header, dict):
         return [Issue("safetensors.header-not-object", bad, "header is not a JSON object", 8)]
     issues: list[Issue] = []
-    keys = [k for k, _ in pairs]
-    duplicates = sorted({k for k in keys if keys.count(k) > 1}) if len(keys) != len(set(keys)) else []
-    for key in duplicates:
+    for key in sorted(duplicates):
         issues.append(
             Issue(
                 "safetensors.duplicate-key",

@@ -10,6 +10,7 @@ nothing is read that a check does not need, so tensor bytes cost nothing.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import io
 import json
 import lzma
@@ -329,6 +330,8 @@ class _Job:
             return
         try:
             data = zipfmt.member_data(buf, member, self.limits.inflate)
+        except LimitExceeded:
+            raise
         except ScanError as err:
             self.add(Issue("zip.unreadable-member", Severity.MEDIUM, str(err)), where)
             return
@@ -569,29 +572,15 @@ def scan_file(path: Path, policy: Policy = DEFAULT_POLICY, limits: Limits | None
         return result
     job = _Job(str(path), policy, limits, start + limits.seconds)
     try:
-        with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            buf = memoryview(mapped)
-            try:
-                fmt = sniff(bytes(buf[:HEAD]))
-                if fmt == "pickle":
-                    if not job.pickles(BufferSource(buf), [], tentative=True):
-                        if named_like_model:
-                            raise ScanError("starts like a pickle but is not a readable one")
-                        fmt = None
-                elif fmt is not None:
-                    job.dispatch(buf, fmt, [], 0, disk=path)
-                job.polyglot(buf, fmt if job.formats else None, [], 0)
-            finally:
-                buf.release()
-    except LimitExceeded as err:
-        job.add(
-            Issue("scan.limit-exceeded", Severity.HIGH, f"{err}: only hostile input is expected here"), []
-        )
-        result.error = str(err)
-    except ScanError as err:
-        result.error = str(err)
+        with path.open("rb") as handle:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError) as err:
         result.error = f"cannot read: {err}"
+        return result
+    result.error = _scan_mapped(job, mapped, path, named_like_model)
+    # A view still referenced somewhere keeps the map open until it is collected; that is harmless.
+    with contextlib.suppress(BufferError):
+        mapped.close()
     result.findings = job.findings
     result.format = "+".join(job.formats) or None
     if result.format is None and named_like_model and result.error is None:
@@ -605,6 +594,34 @@ def scan_file(path: Path, policy: Policy = DEFAULT_POLICY, limits: Limits | None
         )
     result.seconds = time.monotonic() - start
     return result
+
+
+def _scan_mapped(job: _Job, mapped: mmap.mmap, path: Path, named_like_model: bool) -> str | None:
+    """Scan the mapped file; return why it could not be scanned, or None. Exceptions end here, so no
+    traceback keeps a view of the map alive once this returns."""
+    buf = memoryview(mapped)
+    try:
+        fmt = sniff(bytes(buf[:HEAD]))
+        if fmt == "pickle":
+            if not job.pickles(BufferSource(buf), [], tentative=True):
+                if named_like_model:
+                    raise ScanError("starts like a pickle but is not a readable one")
+                fmt = None
+        elif fmt is not None:
+            job.dispatch(buf, fmt, [], 0, disk=path)
+        job.polyglot(buf, fmt if job.formats else None, [], 0)
+    except LimitExceeded as err:
+        job.add(
+            Issue("scan.limit-exceeded", Severity.HIGH, f"{err}: only hostile input is expected here"), []
+        )
+        return str(err)
+    except ScanError as err:
+        return str(err)
+    except (OSError, ValueError) as err:
+        return f"cannot read: {err}"
+    finally:
+        buf.release()
+    return None
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path | tuple[Path, str]]:

@@ -52,7 +52,9 @@ class BufferSource:
         window = self.buffer[self.pos : min(self.end, self.pos + limit)]
         index = bytes(window).find(b"\n")
         if index < 0:
-            raise ScanError(f"line longer than {limit} bytes or unterminated at offset {self.pos}")
+            if len(window) < limit:
+                raise ScanError(f"stream ends inside a line at offset {self.pos}")
+            raise ScanError(f"line longer than {limit} bytes at offset {self.pos}")
         line = bytes(window[: index + 1])
         self.pos += index + 1
         return line

@@ -1,0 +1,57 @@
+"""Bad input: each ends in a finding or a clear error, and the scan goes on."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from pathlib import Path
+
+from aicop.scan import scan_paths
+from tests.scan import builders as b
+from tests.scan.helpers import rules, scan_bytes
+
+
+def test_empty_and_misnamed_files(tmp_path: Path) -> None:
+    assert scan_bytes(tmp_path, b"", "model.pt").error == "empty file"
+    assert scan_bytes(tmp_path, b"", "notes.txt").error is None
+    assert rules(scan_bytes(tmp_path, b"just text\n", "model.pt")) == {"file.unrecognised"}
+    assert scan_bytes(tmp_path, b.evil_pickle(), "README.md").unsafe  # content decides, not the name
+
+
+def test_truncated_formats(tmp_path: Path) -> None:
+    data_pkl, storages = b.torch_state_dict_pickle()
+    assert scan_bytes(tmp_path, b.torch_zip(data_pkl, storages)[:200], "m.pt").error is not None
+    assert scan_bytes(tmp_path, b.npy_bytes("<f4", b"")[:9], "a.npy").error is not None
+    assert not scan_bytes(tmp_path, b.safetensors_bytes()[:30], "m.safetensors").error
+
+
+def test_scan_goes_on_past_bad_files(tmp_path: Path) -> None:
+    (tmp_path / "a.pt").write_bytes(b"")
+    (tmp_path / "b.pkl").write_bytes(b.evil_pickle())
+    (tmp_path / "c.pkl").write_bytes(pickle.dumps({"ok": 1}))
+    os.symlink(tmp_path, tmp_path / "loop")  # a symlink loop is never followed
+    os.mkfifo(tmp_path / "pipe")
+    report = scan_paths([tmp_path, tmp_path / "missing.pt"])
+    by_name = {Path(f.path).name: f for f in report.files}
+    assert by_name["a.pt"].error == "empty file"
+    assert by_name["b.pkl"].unsafe and by_name["c.pkl"].findings == []
+    assert by_name["missing.pt"].error == "no such file or directory"
+    assert "loop" not in by_name
+
+
+def test_directory_of_many_files_is_fast(tmp_path: Path) -> None:
+    for i in range(3000):
+        (tmp_path / f"f{i}.txt").write_bytes(b"plain text file\n")
+    start = time.monotonic()
+    report = scan_paths([tmp_path])
+    assert len(report.files) == 3000 and not report.unsafe
+    assert time.monotonic() - start < 10
+
+
+def test_pathological_pickle_is_bounded(tmp_path: Path) -> None:
+    deep = b"\x80\x02" + b"(" * 200_000 + b"."
+    result = scan_bytes(tmp_path, deep, "m.pkl")
+    assert result.error is not None or result.findings  # ends, with a reason
+    huge_memo = b"\x80\x02N" + b"q\x00" * 300_000 + b"."
+    assert scan_bytes(tmp_path, huge_memo, "m.pkl").error is None
