@@ -355,3 +355,14 @@ def hdf5_with_config(config: dict[str, Any]) -> bytes:
 
 def deflate(data: bytes) -> bytes:
     return zlib.compress(data)
+
+
+def with_zip64_records(archive: bytes) -> bytes:
+    """Insert ZIP64 end records before the end record, as PyTorch's writer always does."""
+    eocd = archive.rindex(b"PK\x05\x06")
+    entries, cd_size, cd_offset = struct.unpack("<HII", archive[eocd + 10 : eocd + 20])
+    record = b"PK\x06\x06" + struct.pack("<QHHIIQQQQ", 44, 45, 45, 0, 0, entries, entries, cd_size, cd_offset)
+    locator = b"PK\x06\x07" + struct.pack("<IQI", 0, eocd, 1)
+    end = bytearray(archive[eocd:])
+    end[8:20] = struct.pack("<HHII", 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF)
+    return archive[:eocd] + record + locator + bytes(end)

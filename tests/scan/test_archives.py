@@ -23,6 +23,14 @@ def test_benign_torch_checkpoint(tmp_path: Path) -> None:
     assert result.findings == [] and result.error is None and result.format.startswith("pytorch-zip")
 
 
+def test_zip64_end_records_as_pytorch_writes_them(tmp_path: Path) -> None:
+    data_pkl, storages = b.torch_state_dict_pickle()
+    clean = scan_bytes(tmp_path, b.with_zip64_records(b.torch_zip(data_pkl, storages)), "model.pt")
+    assert clean.findings == [] and clean.error is None
+    evil = b.with_zip64_records(b.torch_zip(data_pkl, storages, {"archive/data/5": b.evil_pickle(2)}))
+    assert "os.system" in callables(scan_bytes(tmp_path, evil, "model.pt"))
+
+
 def test_pickle_under_any_member_name_is_scanned(tmp_path: Path) -> None:
     data_pkl, storages = b.torch_state_dict_pickle()
     archive = b.torch_zip(data_pkl, storages, extra={"archive/data/99": b.evil_pickle(2)})

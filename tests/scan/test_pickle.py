@@ -194,9 +194,15 @@ def test_legacy_torch_file_with_its_raw_storage_bytes(tmp_path: Path) -> None:
         b.torch_state_dict_pickle(2)[0],
         pickle.dumps(["0", "1"], protocol=2),
     ]
-    data = b"".join(streams) + struct.pack("<q", 4) + b"\x01" * 16 + struct.pack("<q", 8) + b"\x02" * 32
+    # A storage of 640 bytes: its size record, 80 02 00 00 …, starts like PROTO 2.
+    data = b"".join(streams) + struct.pack("<q", 640) + b"\x01" * 640 + struct.pack("<q", 8) + b"\x02" * 32
     result = scan_bytes(tmp_path, data, "old.pt")
     assert result.format == "pytorch-legacy" and result.findings == [] and result.error is None
+
+
+def test_bytes_that_only_start_like_a_second_stream_are_trailing_data(tmp_path: Path) -> None:
+    result = scan_bytes(tmp_path, pickle.dumps([1], protocol=2) + b"\x80\x02\x00\x00junk", "m.pkl")
+    assert rules(result) == {"pickle.trailing-data"} and result.error is None
 
 
 @pytest.mark.parametrize(

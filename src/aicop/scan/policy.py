@@ -135,6 +135,12 @@ _TORCH_ATTRIBUTE = re.compile(
     r"qint32|quint4x2|float8_\w+|strided|sparse_coo|sparse_csr|contiguous_format|channels_last|preserve_format|"
     r"per_tensor_affine|per_channel_affine|\w+Storage)$"
 )
+# NumPy scalar types and (NumPy 2) dtype classes: pickles of estimators name them as dtypes.
+_NUMPY_TYPE = re.compile(
+    r"^numpy\.((u?int|float|complex)(8|16|32|64|128|256)?|bool_?|str_|bytes_|object_|void|datetime64|timedelta64|"
+    r"u?longlong|u?intc|u?short|u?byte|single|double|longdouble|half|c?single|c?double|clongdouble|intp|uintp|"
+    r"dtypes\.\w+DType)$"
+)
 # Classes of these libraries only (CapWords names): constructing an estimator or layer object runs no
 # code of the attacker's choosing, and its own imports are checked separately.
 # numpy and pandas are not here: some of their classes open files or URLs when constructed (DataSource,
@@ -315,7 +321,9 @@ class Policy:
                 "attribute path inside a module (used to reach objects "
                 "that BUILD has overwritten); not on the allow-list",
             )
-        if qualified in SAFE_EXACT or _TORCH_ATTRIBUTE.match(qualified) or _SCIPY_SPARSE.match(qualified):
+        if qualified in SAFE_EXACT or any(
+            p.match(qualified) for p in (_TORCH_ATTRIBUTE, _SCIPY_SPARSE, _NUMPY_TYPE)
+        ):
             return Decision(Verdict.SAFE, qualified, "on the allow-list")
         if (
             _CLASS_NAME.match(name)

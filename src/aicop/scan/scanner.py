@@ -196,17 +196,15 @@ class _Job:
         streams = 0
         legacy_torch = False
         while True:
+            start = source.tell()
             result = walk_stream(source, self.deadline)
             streams += 1
-            if (
-                streams == 1
-                and result.error
-                and tentative
-                and not result.imports
-                and not result.events
-                and result.ops < 64
-            ):
-                return False
+            if result.error and not result.imports and not result.events and result.ops < 64:
+                if streams == 1 and tentative:
+                    return False
+                if streams > 1:  # bytes that merely start like a pickle: trailing data, inspected as such
+                    self.trailing(_rewound(source, start), where, legacy_torch, start)
+                    break
             self.stream_findings(result, where, streams)
             if streams == 1:
                 legacy_torch = result.is_legacy_torch_magic
@@ -215,6 +213,8 @@ class _Job:
                 self.label("joblib")
             if result.end is None:
                 break
+            if legacy_torch and streams == LEGACY_TORCH_STREAMS:
+                break  # magic, protocol, sys_info, the object, storage keys; raw storages follow
             following = source.peek(2)
             if not following:
                 break
@@ -502,6 +502,16 @@ class _Job:
                     ),
                     where,
                 )
+
+
+LEGACY_TORCH_STREAMS = 5
+
+
+def _rewound(source: Source, position: int) -> Source:
+    """The source from ``position`` on; only buffers can rewind (a stream's rest is still ahead)."""
+    if isinstance(source, BufferSource):
+        source.pos = position
+    return source
 
 
 def _zip_label(names: list[str]) -> str:

@@ -81,11 +81,17 @@ def read_archive(buf: memoryview, max_members: int) -> ZipArchive:
         anomalies.append(
             Anomaly("zip.multi-disk", "the archive claims to span several disks", severity="medium")
         )
-    if entries == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
-        entries, cd_size, cd_offset = _zip64(buf, eocd)
+    # ZIP64 records, when present, sit between the central directory and this record (PyTorch always
+    # writes them), so the central directory ends where they begin.
+    cd_end = eocd
+    zip64 = _zip64(buf, eocd)
+    if zip64 is not None:
+        entries, cd_size, cd_offset, cd_end = zip64
+    elif entries == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
+        raise ScanError("ZIP64 fields without a ZIP64 end-of-central-directory record")
     end = eocd + 22 + comment_len
     # Where the central directory really is tells how much was prepended (zipfile calls it "concat").
-    cd_start = eocd - cd_size
+    cd_start = cd_end - cd_size
     if cd_start < 0 or cd_start > len(buf):
         raise ScanError("central directory size points outside the file")
     prefix = cd_start - cd_offset
@@ -99,19 +105,21 @@ def read_archive(buf: memoryview, max_members: int) -> ZipArchive:
     return archive
 
 
-def _zip64(buf: memoryview, eocd: int) -> tuple[int, int, int]:
+def _zip64(buf: memoryview, eocd: int) -> tuple[int, int, int, int] | None:
+    """(entries, size, offset, position) from the ZIP64 end record, or None if there is none."""
     locator = eocd - 20
     if locator < 0 or bytes(buf[locator : locator + 4]) != ZIP64_LOCATOR:
-        raise ScanError("ZIP64 fields without a ZIP64 locator")
-    (record,) = struct.unpack("<Q", bytes(buf[locator + 8 : locator + 16]))
-    # The record may also have moved if data was prepended: search just before the locator.
-    candidate = locator - 56
-    if bytes(buf[candidate : candidate + 4]) == ZIP64_EOCD:
-        record = candidate
-    if record + 56 > len(buf) or bytes(buf[record : record + 4]) != ZIP64_EOCD:
-        raise ScanError("ZIP64 end-of-central-directory record not found")
+        return None
+    (recorded,) = struct.unpack("<Q", bytes(buf[locator + 8 : locator + 16]))
+    # With data prepended, the recorded offset is short by the prefix: the record normally ends where
+    # the locator starts, so look there first.
+    record = locator - 56
+    if record < 0 or bytes(buf[record : record + 4]) != ZIP64_EOCD:
+        record = recorded
+    if record < 0 or record + 56 > len(buf) or bytes(buf[record : record + 4]) != ZIP64_EOCD:
+        raise ScanError("ZIP64 locator points at no ZIP64 end-of-central-directory record")
     entries, cd_size, cd_offset = struct.unpack("<QQQ", bytes(buf[record + 32 : record + 56]))
-    return entries, cd_size, cd_offset
+    return entries, cd_size, cd_offset, record
 
 
 def _central_directory(buf: memoryview, start: int, size: int, entries: int, prefix: int) -> list[Member]:
