@@ -8,7 +8,10 @@ is a bug and exits with ``INTERNAL``.
 from __future__ import annotations
 
 from enum import IntEnum
-from pathlib import Path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class ExitCode(IntEnum):

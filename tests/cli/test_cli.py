@@ -17,8 +17,9 @@ Run = Callable[..., CliResult]
 
 def test_help_imports_nothing_heavy() -> None:
     code = (
-        "import sys; from aicop.cli.main import cli; "
-        "heavy = [m for m in ('pydantic', 'rich', 'jinja2', 'yaml') if m in sys.modules]; print(heavy)"
+        "import sys; from aicop.cli.main import main; "
+        "heavy = [m for m in ('pydantic', 'rich', 'jinja2', 'yaml', 'click', 'typing') if m in sys.modules]; "
+        "print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -38,6 +38,7 @@ def test_scan_goes_on_past_bad_files(tmp_path: Path) -> None:
     assert by_name["b.pkl"].unsafe and by_name["c.pkl"].findings == []
     assert by_name["missing.pt"].error == "no such file or directory"
     assert "loop" not in by_name
+    assert by_name["pipe"].error is not None and "not a regular file" in by_name["pipe"].error
 
 
 def test_directory_of_many_files_is_fast(tmp_path: Path) -> None:

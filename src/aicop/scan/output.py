@@ -6,12 +6,12 @@ start-up counts in the comparison with the anchor scanners.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from typing import Any
-
 from aicop import __version__
 from aicop.scan.model import ScanFinding, ScanReport, Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 LEVEL = {
     Severity.CRITICAL: "error",
@@ -23,6 +23,8 @@ LEVEL = {
 
 
 def render_json(report: ScanReport) -> str:
+    import json
+
     return json.dumps(report.to_dict(), indent=2) + "\n"
 
 
@@ -63,6 +65,8 @@ def _clip(text: str, width: int) -> str:
 
 
 def render_sarif(report: ScanReport) -> str:
+    import json
+
     rules: dict[str, dict[str, Any]] = {}
     results = []
     for finding in report.findings:
@@ -121,6 +125,8 @@ def render_sarif(report: ScanReport) -> str:
 
 
 def _result(finding: ScanFinding, index: int) -> dict[str, Any]:
+    import hashlib
+
     where = f" in {finding.member}" if finding.member else ""
     at = f" at byte {finding.offset}" if finding.offset is not None else ""
     location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": finding.path}}}

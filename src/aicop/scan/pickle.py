@@ -22,11 +22,14 @@ from __future__ import annotations
 import codecs
 import struct
 import time
-from dataclasses import dataclass, field
-from typing import Any
 
 from aicop.scan.errors import LimitExceeded, ScanError
-from aicop.scan.source import Source
+
+TYPE_CHECKING = False  # typing itself is not imported at run time: start-up is measured
+if TYPE_CHECKING:
+    from typing import Any
+
+    from aicop.scan.source import Source
 
 MAX_LINE = 64 * 1024
 MAX_KEPT_STRING = 4096  # longer strings are not module names; keep a placeholder
@@ -37,63 +40,80 @@ MAX_OPS = 50_000_000
 LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
 
 
-class _Mark:
-    pass
-
-
-@dataclass(frozen=True)
 class Global:
-    module: str
-    name: str
+    """An imported name: what GLOBAL, STACK_GLOBAL or INST would load."""
+
+    __slots__ = ("module", "name")
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
 
     @property
     def qualified(self) -> str:
         return f"{self.module}.{self.name}"
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Global) and (self.module, self.name) == (other.module, other.name)
 
-@dataclass
+    def __hash__(self) -> int:
+        return hash((self.module, self.name))
+
+
 class Obj:
     """The result of calling ``callable`` at load time."""
 
-    callable: Any
-    args: Any = None
-    state: Any = None
+    __slots__ = ("args", "callable", "state")
+
+    def __init__(self, callable: Any, args: Any = None) -> None:
+        self.callable, self.args, self.state = callable, args, None
 
 
-@dataclass(frozen=True)
 class Opaque:
-    what: str
+    """A value the walker does not keep (a long string, bytes, a persistent object…)."""
+
+    __slots__ = ("what",)
+
+    def __init__(self, what: str) -> None:
+        self.what = what
 
 
-@dataclass(frozen=True)
 class Import:
-    module: str
-    name: str
-    offset: int
-    opcode: str
+    __slots__ = ("module", "name", "offset", "opcode")
+
+    def __init__(self, module: str, name: str, offset: int, opcode: str) -> None:
+        self.module, self.name, self.offset, self.opcode = module, name, offset, opcode
+
+    def __repr__(self) -> str:
+        return f"Import({self.module}.{self.name} at {self.offset} by {self.opcode})"
 
 
-@dataclass(frozen=True)
 class Event:
     """Something other than an import that a scanner must judge."""
 
-    kind: str  # "call-computed", "mutate-import", "extension", "dynamic-import", "nested-pickle"
-    offset: int
-    detail: str
+    __slots__ = ("detail", "kind", "offset")
+
+    def __init__(self, kind: str, offset: int, detail: str) -> None:
+        # kind: "call-computed", "mutate-import", "extension", "dynamic-import"
+        self.kind, self.offset, self.detail = kind, offset, detail
+
+    def __repr__(self) -> str:
+        return f"Event({self.kind}, {self.offset}, {self.detail!r})"
 
 
-@dataclass
 class StreamResult:
-    start: int
-    end: int | None = None  # position after STOP; None if the stream did not finish
-    protocol: int = 0
-    ops: int = 0
-    imports: list[Import] = field(default_factory=list)
-    calls: list[tuple[str, int]] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
-    error: str | None = None
-    value: Any = None  # what the stream would return, symbolically
-    nested: list[StreamResult] = field(default_factory=list)
+    __slots__ = ("calls", "end", "error", "events", "imports", "nested", "ops", "protocol", "start", "value")
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+        self.end: int | None = None  # position after STOP; None if the stream did not finish
+        self.protocol = 0
+        self.ops = 0
+        self.imports: list[Import] = []
+        self.calls: list[tuple[str, int]] = []
+        self.events: list[Event] = []
+        self.error: str | None = None
+        self.value: Any = None  # what the stream would return, symbolically
+        self.nested: list[StreamResult] = []
 
     @property
     def is_legacy_torch_magic(self) -> bool:

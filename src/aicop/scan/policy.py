@@ -10,9 +10,11 @@ explanation, and the verdict comes from the allow-list.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import Path
+
+TYPE_CHECKING = False  # typing itself is not imported at run time: start-up is measured
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Python 2 and platform aliases that pickles may name instead of the canonical module.
 ALIASES = {
@@ -266,19 +268,21 @@ class Verdict(Enum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
 class Decision:
-    verdict: Verdict
-    qualified: str
-    reason: str
+    __slots__ = ("qualified", "reason", "verdict")
+
+    def __init__(self, verdict: Verdict, qualified: str, reason: str) -> None:
+        self.verdict, self.qualified, self.reason = verdict, qualified, reason
 
 
-@dataclass
 class Policy:
     """The built-in lists, extended by an organisation's policy file (``--policy``)."""
 
-    allow: set[str] = field(default_factory=set)
-    deny: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("allow", "deny")
+
+    def __init__(self, allow: set[str] | None = None, deny: dict[str, str] | None = None) -> None:
+        self.allow = allow or set()
+        self.deny = deny or {}
 
     @classmethod
     def load(cls, path: Path) -> Policy:

@@ -7,11 +7,12 @@ and function nodes). Length-delimited fields we do not follow (tensor bytes) are
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import PurePosixPath, PureWindowsPath
-
 from aicop.scan.errors import LimitExceeded, ScanError
 from aicop.scan.model import Issue, Severity
+
+TYPE_CHECKING = False  # typing itself is not imported at run time: start-up is measured
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 MAX_DEPTH = 64
 
@@ -151,6 +152,8 @@ def _tensor(tensor: memoryview) -> Iterator[tuple[str, str]]:
 
 def traversal_problem(location: str) -> str | None:
     """Why an external-data location would leave the model's directory, or None."""
+    from pathlib import PurePosixPath, PureWindowsPath
+
     if not location:
         return "has external data with no location"
     windows = PureWindowsPath(location)

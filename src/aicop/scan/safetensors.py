@@ -8,11 +8,13 @@ Only the header is read: time does not grow with tensor bytes.
 
 from __future__ import annotations
 
-import json
 import struct
-from typing import Any
 
 from aicop.scan.model import Issue, Severity
+
+TYPE_CHECKING = False  # typing itself is not imported at run time: start-up is measured
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_HEADER = 100_000_000  # the reference implementation's own limit
 BITS = {
@@ -63,6 +65,8 @@ def check(buf: memoryview) -> list[Issue]:
                 0,
             )
         ]
+    import json  # only safetensors files pay for it
+
     raw = bytes(buf[8 : 8 + length])
     duplicates: set[str] = set()
 

@@ -9,27 +9,31 @@ nothing is read that a check does not need, so tensor bytes cost nothing.
 
 from __future__ import annotations
 
-import bz2
 import contextlib
 import io
-import json
-import lzma
 import mmap
 import os
 import re
-import tarfile
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from aicop.scan import gguf, keras, npy, protobuf, safetensors, zipfmt
+from aicop.scan import protobuf, safetensors, zipfmt
 from aicop.scan.errors import LimitExceeded, ScanError
 from aicop.scan.model import FileResult, Issue, ScanFinding, ScanReport, Severity
-from aicop.scan.pickle import StreamResult, looks_like_pickle, walk_stream
+from aicop.scan.pickle import looks_like_pickle, walk_stream
 from aicop.scan.policy import DEFAULT_POLICY, Policy, Verdict
-from aicop.scan.source import BufferSource, Source, StreamSource
+from aicop.scan.source import BufferSource, StreamSource
+
+TYPE_CHECKING = False  # typing itself is not imported at run time: start-up is measured
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+
+    from aicop.scan.pickle import StreamResult
+    from aicop.scan.source import Source
+
+# Readers of the rarer formats (tar, 7z, GGUF, Keras, NumPy, bz2/xz) are imported when a file needs
+# them: every import is paid by each 'aicop scan FILE' process.
 
 MODEL_SUFFIXES = frozenset(
     {
@@ -63,18 +67,22 @@ TRAILING_WINDOW = 1 << 20
 _EMBEDDED_PICKLE = re.compile(rb"\x80[\x02-\x05]|c[A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n")
 
 
-@dataclass(frozen=True)
 class Limits:
-    seconds: float = 60.0  # per file
-    depth: int = 4  # archives inside archives
-    inflate: int = 2 << 30  # bytes one member or compressed stream may inflate to
-    members: int = 200_000
+    __slots__ = ("depth", "inflate", "members", "seconds")
+
+    def __init__(
+        self, seconds: float = 60.0, depth: int = 4, inflate: int = 2 << 30, members: int = 200_000
+    ) -> None:
+        self.seconds = seconds  # per file
+        self.depth = depth  # archives inside archives
+        self.inflate = inflate  # bytes one member or compressed stream may inflate to
+        self.members = members
 
 
 def sniff(head: bytes) -> str | None:
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
         return "zip"
-    if head[:6] == npy.MAGIC:
+    if head[:6] == b"\x93NUMPY":
         return "npy"
     if head[:4] == b"GGUF":
         return "gguf"
@@ -109,6 +117,9 @@ COMPRESSED = frozenset({"gzip", "bz2", "xz", "lzma", "zlib", "lz4"})
 
 
 def _decompressor(fmt: str) -> object:
+    import bz2
+    import lzma
+
     if fmt == "gzip":
         return zlib.decompressobj(31)
     if fmt == "zlib":
@@ -124,14 +135,13 @@ def _decompressor(fmt: str) -> object:
     return lz4.frame.LZ4FrameDecompressor()
 
 
-@dataclass
 class _Job:
-    path: str
-    policy: Policy
-    limits: Limits
-    deadline: float
-    findings: list[ScanFinding] = field(default_factory=list)
-    formats: list[str] = field(default_factory=list)
+    __slots__ = ("deadline", "findings", "formats", "limits", "path", "policy")
+
+    def __init__(self, path: str, policy: Policy, limits: Limits, deadline: float) -> None:
+        self.path, self.policy, self.limits, self.deadline = path, policy, limits, deadline
+        self.findings: list[ScanFinding] = []
+        self.formats: list[str] = []
 
     def add(self, issue: Issue, where: list[str]) -> None:
         chain = [*where, issue.member] if issue.member else where
@@ -176,6 +186,8 @@ class _Job:
             self.label("safetensors")
             self.issues(safetensors.check(buf), where)
         elif fmt == "gguf":
+            from aicop.scan import gguf
+
             self.label("gguf")
             self.issues(gguf.check(buf), where)
         elif fmt in COMPRESSED:
@@ -384,6 +396,8 @@ class _Job:
         self.zip(buf, [*where, "zip part"], depth)
 
     def tar(self, buf: memoryview, where: list[str], depth: int) -> None:
+        import tarfile
+
         self.label("tar")
         try:
             with tarfile.open(fileobj=_MemoryFile(buf), mode="r:") as archive:
@@ -446,6 +460,8 @@ class _Job:
 
     # ------------------------------------------------------------------ other formats
     def npy(self, buf: memoryview, where: list[str], depth: int) -> None:
+        from aicop.scan import npy
+
         self.label("numpy")
         header, start = npy.parse_header(buf)
         if npy.has_object_dtype(header.get("descr")):
@@ -460,12 +476,18 @@ class _Job:
             self.pickles(BufferSource(buf, start), [*where, "object array"], tentative=False)
 
     def hdf5(self, buf: memoryview, where: list[str], depth: int) -> None:
+        from aicop.scan import keras
+
         self.label("hdf5")
         for config in keras.configs_in_hdf5(buf):
             self.label("keras-h5")
             self.issues(keras.check_config(config), where)
 
     def json_config(self, data: memoryview, where: list[str]) -> None:
+        import json
+
+        from aicop.scan import keras
+
         try:
             value = json.loads(bytes(data))
         except (ValueError, RecursionError):
@@ -647,8 +669,9 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path | tuple[Path, str]]:
                 dirs.sort()
                 for name in sorted(files):
                     full = Path(root) / name
-                    if not full.is_symlink():
-                        yield full
+                    if full.is_symlink():
+                        continue
+                    yield full if full.is_file() else (full, "not a regular file (a pipe, socket or device)")
         elif not path.exists():
             yield path, "no such file or directory"
         else:

@@ -9,23 +9,12 @@ produced so a compression bomb ends in a finding instead of exhausted memory or 
 from __future__ import annotations
 
 import time
-from typing import Any, Protocol
 
 from aicop.scan.errors import LimitExceeded, ScanError
 
-
-class Source(Protocol):
-    def read(self, n: int) -> bytes: ...
-
-    def peek(self, n: int) -> bytes: ...
-
-    def skip(self, n: int) -> int: ...
-
-    def readline(self, limit: int) -> bytes: ...
-
-    def tell(self) -> int: ...
-
-    def remaining(self) -> int | None: ...
+TYPE_CHECKING = False  # typing itself is not imported at run time: start-up is measured
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class BufferSource:
@@ -152,3 +141,10 @@ class StreamSource:
 
     def remaining(self) -> int | None:
         return None
+
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    # What the readers walk: a buffer or a decompressing stream, with the same methods.
+    Source: TypeAlias = BufferSource | StreamSource

@@ -17,7 +17,6 @@ import itertools
 import lzma
 import struct
 import zlib
-from dataclasses import dataclass, field
 
 from aicop.scan.errors import LimitExceeded, ScanError
 
@@ -30,37 +29,50 @@ MAX_COMMENT = 0xFFFF
 METHODS = {0: "stored", 8: "deflate", 12: "bzip2", 14: "lzma"}
 
 
-@dataclass
 class Member:
-    name: str
-    method: int
-    flags: int
-    crc: int
-    compressed: int
-    size: int
-    local_offset: int  # absolute offset of the local header in the file
-    data_offset: int = -1  # absolute offset of the member's data
+    __slots__ = ("compressed", "crc", "data_offset", "flags", "local_offset", "method", "name", "size")
+
+    def __init__(
+        self, name: str, method: int, flags: int, crc: int, compressed: int, size: int, local_offset: int
+    ) -> None:
+        self.name, self.method, self.flags, self.crc = name, method, flags, crc
+        self.compressed, self.size = compressed, size
+        self.local_offset = local_offset  # absolute offset of the local header in the file
+        self.data_offset = -1  # absolute offset of the member's data, once its local header is read
 
     @property
     def encrypted(self) -> bool:
         return bool(self.flags & 1)
 
 
-@dataclass
 class Anomaly:
-    rule: str
-    message: str
-    member: str | None = None
-    offset: int | None = None
-    severity: str = "high"
+    __slots__ = ("member", "message", "offset", "rule", "severity")
+
+    def __init__(
+        self,
+        rule: str,
+        message: str,
+        member: str | None = None,
+        offset: int | None = None,
+        severity: str = "high",
+    ) -> None:
+        self.rule, self.message, self.member, self.offset, self.severity = (
+            rule,
+            message,
+            member,
+            offset,
+            severity,
+        )
 
 
-@dataclass
 class ZipArchive:
-    members: list[Member]
-    prefix: int  # bytes before the archive proper (prepended data)
-    end: int  # offset just past the end of central directory record and its comment
-    anomalies: list[Anomaly] = field(default_factory=list)
+    __slots__ = ("anomalies", "end", "members", "prefix")
+
+    def __init__(self, members: list[Member], prefix: int, end: int, anomalies: list[Anomaly]) -> None:
+        self.members = members
+        self.prefix = prefix  # bytes before the archive proper (prepended data)
+        self.end = end  # offset just past the end-of-central-directory record and its comment
+        self.anomalies = anomalies
 
 
 def find_eocd(buf: memoryview) -> int:
@@ -273,10 +285,8 @@ def member_head(buf: memoryview, member: Member, n: int = 64) -> bytes:
     try:
         if member.method == 8:
             return zlib.decompressobj(-15).decompress(bytes(raw[: 64 * 1024]), n)
-        decompressor: lzma.LZMADecompressor | bz2.BZ2Decompressor
         if member.method == 12:
-            decompressor = bz2.BZ2Decompressor()
-            return decompressor.decompress(bytes(raw[: 64 * 1024]), n)
+            return bz2.BZ2Decompressor().decompress(bytes(raw[: 64 * 1024]), n)
         if member.method == 14:
             return _lzma_zip(raw, n)
     except (zlib.error, OSError, lzma.LZMAError, EOFError):
