@@ -144,15 +144,45 @@ def test_legacy_torch_tar(tmp_path: Path) -> None:
     assert result.format.startswith("tar") and "os.system" in callables(result)
 
 
-def test_7z_archive(tmp_path: Path) -> None:
+SEVEN_ZIP_FILTERS = ["default", "LZMA", "X86+LZMA2", "DELTA+LZMA2", "BZIP2", "DEFLATE", "COPY"]
+
+
+@pytest.mark.parametrize("chain", SEVEN_ZIP_FILTERS)
+def test_7z_archive_with_each_default_coder(tmp_path: Path, chain: str) -> None:
     py7zr = pytest.importorskip("py7zr")
+    filters = (
+        None
+        if chain == "default"
+        else [{"id": getattr(py7zr, f"FILTER_{name}")} for name in chain.split("+")]
+    )
     path = tmp_path / "model.7z"
-    with py7zr.SevenZipFile(path, "w") as archive:
-        archive.writestr(b.evil_pickle(2), "weights.bin")
+    with py7zr.SevenZipFile(path, "w", filters=filters) as archive:
+        archive.writestr(b"readme", "docs/README.txt")
+        archive.writestr(b.evil_pickle(2), "weights/model.bin")
     from aicop.scan import scan_file
 
     result = scan_file(path)
-    assert result.format.startswith("7z") and "os.system" in callables(result)
+    finding = next(f for f in result.findings if f.callable == "os.system")
+    assert result.format.startswith("7z") and finding.member == "weights/model.bin"
+
+
+def test_7z_coder_that_cannot_be_decoded_is_an_error(tmp_path: Path) -> None:
+    py7zr = pytest.importorskip("py7zr")
+    path = tmp_path / "model.7z"
+    with py7zr.SevenZipFile(path, "w", filters=[{"id": py7zr.FILTER_PPMD}]) as archive:
+        archive.writestr(b.evil_pickle(2), "model.bin")
+    from aicop.scan import scan_file
+
+    result = scan_file(path)
+    assert result.error is not None and "PPMd" in result.error
+
+
+def test_truncated_7z(tmp_path: Path) -> None:
+    py7zr = pytest.importorskip("py7zr")
+    path = tmp_path / "model.7z"
+    with py7zr.SevenZipFile(path, "w") as archive:
+        archive.writestr(b.evil_pickle(2), "model.bin")
+    assert scan_bytes(tmp_path, path.read_bytes()[:-40], "cut.7z").error is not None
 
 
 @pytest.mark.parametrize("compress", ["zlib", "gzip", "bz2", "xz", "lzma"])

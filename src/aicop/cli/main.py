@@ -382,6 +382,14 @@ def configure_scan(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--output", "-o", type=_path, help="write the report here")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per file (default: 60)")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes for directories of 64 files or more (default: one per core)",
+    )
     p.add_argument("--verbose", "-v", action="store_true", help="also list informational findings")
 
 
@@ -408,7 +416,7 @@ def run_scan(a: argparse.Namespace) -> int:
     policy = Policy.load(a.policy_path) if a.policy_path else DEFAULT_POLICY
     total = sum(1 for _ in iter_files(targets)) if sys.stderr.isatty() else 0
     with _scan_progress(total) as advance:
-        report = scan_paths(targets, policy, Limits(seconds=a.timeout), advance)
+        report = scan_paths(targets, policy, Limits(seconds=a.timeout), advance, workers=a.jobs)
     if a.fmt == "json":
         text = render_json(report)
     elif a.fmt == "sarif":

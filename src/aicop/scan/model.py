@@ -109,18 +109,20 @@ class ScanReport:
     def findings(self) -> list[ScanFinding]:
         return [finding for f in self.files for finding in f.findings]
 
+    def summary(self) -> dict[str, int]:
+        return {
+            "files": len(self.files),
+            "model_files": sum(1 for f in self.files if f.format is not None),
+            "unsafe_files": sum(1 for f in self.files if f.unsafe),
+            "errors": len(self.errors),
+            "findings": len(self.findings),
+        }
+
     def to_dict(self) -> dict[str, Any]:
-        scanned = [f for f in self.files if f.format is not None]
         return {
             "schema_version": "1.0",
             "unsafe": self.unsafe,
-            "summary": {
-                "files": len(self.files),
-                "model_files": len(scanned),
-                "unsafe_files": sum(1 for f in self.files if f.unsafe),
-                "errors": len(self.errors),
-                "findings": len(self.findings),
-            },
+            "summary": self.summary(),
             "findings": [f.to_dict() for f in self.findings],
             "errors": [{"path": f.path, "error": f.error} for f in self.errors],
             "files": [

@@ -51,7 +51,7 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
             lines.append("  ".join(cells) + "  " + row[-1])
     for failed in report.errors:
         lines.append(f"error  {failed.path}: {failed.error}")
-    summary = report.to_dict()["summary"]
+    summary = report.summary()
     verdict = "UNSAFE" if report.unsafe else ("INCOMPLETE" if report.errors else "no unsafe content found")
     lines.append(
         f"{verdict}: {summary['files']} files, {summary['model_files']} model files, "

@@ -419,23 +419,11 @@ class _Job:
                 self.dispatch(data, fmt, [*where, info.name], depth + 1)
 
     def sevenzip(self, buf: memoryview, where: list[str], depth: int) -> None:
+        from aicop.scan import sevenzip
+
         self.label("7z")
-        try:
-            import py7zr  # type: ignore[import-untyped,unused-ignore]
-        except ImportError:
-            raise ScanError("7z archive: install aicop[archives] (py7zr) to inspect it") from None
-        try:
-            with py7zr.SevenZipFile(io.BytesIO(buf), mode="r") as archive:
-                infos = archive.list()
-                total = sum(getattr(i, "uncompressed", 0) or 0 for i in infos)
-                if total > self.limits.inflate:
-                    raise LimitExceeded(f"7z archive inflates to {total} bytes (compression bomb?)")
-                contents = _read_7z(archive, self.limits.inflate)
-        except LimitExceeded:
-            raise
-        except Exception as err:  # py7zr raises many types for corrupt archives
-            raise ScanError(f"unreadable 7z archive: {type(err).__name__}: {err}") from err
-        for name, data in contents.items():
+        for name, data in sevenzip.read_archive(buf, self.limits.inflate).items():
+            self.check_time()
             view = memoryview(data)
             fmt = sniff(bytes(view[:HEAD]))
             if fmt == "pickle":
@@ -546,22 +534,6 @@ def _zip_label(names: list[str]) -> str:
     return "zip"
 
 
-def _read_7z(archive: object, limit: int) -> dict[str, bytes]:
-    """Every member's content, in memory: py7zr writes through a factory, so nothing touches the disk
-    and a hostile member name cannot escape anywhere."""
-    from py7zr.io import BytesIOFactory
-
-    factory = BytesIOFactory(limit)
-    archive.extractall(factory=factory)  # type: ignore[attr-defined]  # noqa: S202 - into memory, not a path
-    out: dict[str, bytes] = {}
-    for name, product in factory.products.items():
-        if product.size() >= limit:
-            raise LimitExceeded(f"7z member {name!r} inflates past the bound {limit}")
-        product.seek(0)
-        out[name] = product.read()
-    return out
-
-
 class _MemoryFile(io.RawIOBase):
     """A read-only, seekable file over a memoryview, so tarfile reads headers without copying data."""
 
@@ -589,27 +561,44 @@ class _MemoryFile(io.RawIOBase):
 
 
 # --------------------------------------------------------------------------- entry points
-def scan_file(path: Path, policy: Policy = DEFAULT_POLICY, limits: Limits | None = None) -> FileResult:
+def scan_file(path: Path | str, policy: Policy = DEFAULT_POLICY, limits: Limits | None = None) -> FileResult:
+    """Scan one file. Most files in a tree are not models: those cost one open and one 512-byte read;
+    only content that is a format aicop reads (or ends like a ZIP archive) is memory-mapped."""
     limits = limits or Limits()
     start = time.monotonic()
+    name = os.fspath(path)
+    suffix = os.path.splitext(name)[1].lower()  # noqa: PTH122 - str paths: no Path per file in big trees
+    named_like_model = suffix in MODEL_SUFFIXES
     try:
-        size = path.stat().st_size
+        fd = os.open(name, os.O_RDONLY)
     except OSError as err:
-        return FileResult(str(path), None, 0, error=f"cannot read: {err.strerror}")
-    result = FileResult(str(path), None, size)
-    named_like_model = path.suffix.lower() in MODEL_SUFFIXES
-    if size == 0:
-        if named_like_model:
-            result.error = "empty file"
-        return result
-    job = _Job(str(path), policy, limits, start + limits.seconds)
+        return FileResult(name, None, 0, error=f"cannot read: {err.strerror}")
     try:
-        with path.open("rb") as handle:
-            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError) as err:
-        result.error = f"cannot read: {err}"
-        return result
-    result.error = _scan_mapped(job, mapped, path, named_like_model)
+        size = os.fstat(fd).st_size
+        head = os.pread(fd, HEAD, 0) if size else b""
+        if not head:
+            return FileResult(name, None, 0, error="empty file" if named_like_model else None)
+        result = FileResult(name, None, size)
+        if sniff(head) is None and not _ends_like_zip(fd, size, head):
+            if named_like_model:
+                result.findings.append(
+                    ScanFinding(
+                        "file.unrecognised",
+                        Severity.LOW,
+                        f"named like a model ({suffix}) but its content is no model format aicop knows",
+                        name,
+                    )
+                )
+            return result
+        try:
+            mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError) as err:
+            result.error = f"cannot read: {err}"
+            return result
+    finally:
+        os.close(fd)
+    job = _Job(name, policy, limits, start + limits.seconds)
+    result.error = _scan_mapped(job, mapped, Path(name), named_like_model)
     # A view still referenced somewhere keeps the map open until it is collected; that is harmless.
     with contextlib.suppress(BufferError):
         mapped.close()
@@ -620,12 +609,24 @@ def scan_file(path: Path, policy: Policy = DEFAULT_POLICY, limits: Limits | None
             ScanFinding(
                 "file.unrecognised",
                 Severity.LOW,
-                f"named like a model ({path.suffix}) but its content is no model format aicop knows",
-                str(path),
+                f"named like a model ({suffix}) but its content is no model format aicop knows",
+                name,
             )
         )
     result.seconds = time.monotonic() - start
     return result
+
+
+def _ends_like_zip(fd: int, size: int, head: bytes) -> bool:
+    """Whether an end-of-central-directory record lies in the last 64 KiB (a ZIP with data in front)."""
+    if size < 22:
+        return False
+    tail = (
+        head
+        if size <= len(head)
+        else os.pread(fd, min(size, 22 + zipfmt.MAX_COMMENT), max(0, size - 22 - zipfmt.MAX_COMMENT))
+    )
+    return zipfmt.EOCD in tail
 
 
 def _scan_mapped(job: _Job, mapped: mmap.mmap, path: Path, named_like_model: bool) -> str | None:
@@ -657,25 +658,47 @@ def _scan_mapped(job: _Job, mapped: mmap.mmap, path: Path, named_like_model: boo
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path | tuple[Path, str]]:
-    """Regular files under each path; symlinked directories are not followed (no loops), and a path
-    that is neither a file nor a directory is yielded with the reason it cannot be scanned."""
+    """Regular files under each path, in a stable order; symlinked directories are not followed (no
+    loops), and an entry that is neither a file nor a directory is yielded with the reason it cannot
+    be scanned. The walk uses scandir's cached file types: no stat call per file."""
     for path in paths:
         if path.is_symlink() and path.is_dir():
             yield path, "a symbolic link to a directory (not followed)"
         elif path.is_file():
             yield path
         elif path.is_dir():
-            for root, dirs, files in os.walk(path, followlinks=False):
-                dirs.sort()
-                for name in sorted(files):
-                    full = Path(root) / name
-                    if full.is_symlink():
-                        continue
-                    yield full if full.is_file() else (full, "not a regular file (a pipe, socket or device)")
+            yield from _walk(str(path))
         elif not path.exists():
             yield path, "no such file or directory"
         else:
             yield path, "not a regular file"
+
+
+def _walk(directory: str) -> Iterator[Path | tuple[Path, str]]:
+    try:
+        with os.scandir(directory) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+    except OSError as err:
+        yield Path(directory), f"cannot list: {err.strerror}"
+        return
+    subdirectories = []
+    for entry in entries:
+        try:
+            if entry.is_symlink():
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                subdirectories.append(entry.path)
+            elif entry.is_file(follow_symlinks=False):
+                yield Path(entry.path)
+            else:
+                yield Path(entry.path), "not a regular file (a pipe, socket or device)"
+        except OSError:
+            continue
+    for sub in subdirectories:
+        yield from _walk(sub)
+
+
+PARALLEL_FROM = 64  # fewer files than this are not worth starting workers for
 
 
 def scan_paths(
@@ -683,16 +706,67 @@ def scan_paths(
     policy: Policy = DEFAULT_POLICY,
     limits: Limits | None = None,
     progress: Callable[[Path], None] | None = None,
+    workers: int | None = None,
 ) -> ScanReport:
+    """Scan every file under ``paths``; with many files, in ``workers`` processes (default: one per core).
+
+    Each worker scans whole files, so a slow file delays only its worker; results keep the walk's order.
+    """
     report = ScanReport()
-    for item in iter_files(paths):
+    items = list(iter_files(paths))
+    files = [item for item in items if not isinstance(item, tuple)]
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    results: dict[Path, FileResult] = {}
+    if count > 1 and len(files) >= PARALLEL_FROM:
+        results = _scan_parallel(files, policy, limits, count, progress)
+    for item in items:
         if isinstance(item, tuple):
             report.files.append(FileResult(str(item[0]), None, 0, error=item[1]))
             continue
-        if progress is not None:
-            progress(item)
-        report.files.append(scan_file(item, policy, limits))
+        if item not in results:
+            if progress is not None:
+                progress(item)
+            results[item] = scan_file(item, policy, limits)
+        report.files.append(results[item])
     return report
+
+
+def _scan_parallel(
+    files: list[Path],
+    policy: Policy,
+    limits: Limits | None,
+    count: int,
+    progress: Callable[[Path], None] | None,
+) -> dict[Path, FileResult]:
+    import multiprocessing
+
+    # fork: workers share the imported scanner; the pool is made before any progress thread starts.
+    context = multiprocessing.get_context("fork")
+    chunk = max(8, min(512, len(files) // (count * 16)))  # big chunks for many small files, few for few
+    with context.Pool(min(count, len(files)), initializer=_worker_setup, initargs=(policy, limits)) as pool:
+        out = {}
+        for path, result in zip(files, pool.imap(_worker_scan, files, chunksize=chunk), strict=True):
+            if progress is not None:
+                progress(path)
+            out[path] = result if isinstance(result, FileResult) else FileResult(str(path), None, result)
+    return out
+
+
+_WORKER: tuple[Policy, Limits | None] = (DEFAULT_POLICY, None)
+
+
+def _worker_setup(policy: Policy, limits: Limits | None) -> None:
+    global _WORKER
+    _WORKER = (policy, limits)
+
+
+def _worker_scan(path: Path) -> FileResult | int:
+    """The result, or only the size of a file that is not a model and has nothing to report (most of
+    a tree): less to send back to the parent."""
+    result = scan_file(path, *_WORKER)
+    if result.format is None and not result.findings and result.error is None:
+        return result.size
+    return result
 
 
 def scan_path(path: str | Path, policy: Policy = DEFAULT_POLICY) -> ScanReport:
