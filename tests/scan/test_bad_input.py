@@ -56,3 +56,20 @@ def test_pathological_pickle_is_bounded(tmp_path: Path) -> None:
     assert result.error is not None or result.findings  # ends, with a reason
     huge_memo = b"\x80\x02N" + b"q\x00" * 300_000 + b"."
     assert scan_bytes(tmp_path, huge_memo, "m.pkl").error is None
+
+
+def test_unreadable_file_is_an_error(tmp_path: Path, monkeypatch: object) -> None:
+    import aicop.scan.scanner as scanner
+
+    target = tmp_path / "model.pt"
+    target.write_bytes(b.evil_pickle())
+    real_open = os.open
+
+    def refuse(path: str, flags: int, *args: object) -> int:
+        if str(path) == str(target):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scanner.os, "open", refuse)  # type: ignore[attr-defined]
+    report = scan_paths([tmp_path])
+    assert report.files[0].error == "cannot read: Permission denied"

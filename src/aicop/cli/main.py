@@ -443,6 +443,8 @@ def _scan_progress(total: int) -> AbstractContextManager[Callable[[Path], None] 
         if total < 20:
             yield None
             return
+        import time
+
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         columns = (
@@ -452,9 +454,18 @@ def _scan_progress(total: int) -> AbstractContextManager[Callable[[Path], None] 
             TimeRemainingColumn(),
             TextColumn("{task.description}"),
         )
-        with Progress(*columns, transient=True) as bar:
+        # No refresh thread: the scanner forks worker processes, and a fork must not copy a thread's locks.
+        with Progress(*columns, transient=True, auto_refresh=False) as bar:
             task = bar.add_task("", total=total)
-            yield lambda path: bar.update(task, advance=1, description=path.name[-40:])
+            shown = [0.0]
+
+            def advance(path: Path) -> None:
+                bar.update(task, advance=1, description=path.name[-40:])
+                if time.monotonic() - shown[0] > 0.1:
+                    shown[0] = time.monotonic()
+                    bar.refresh()
+
+            yield advance
 
     return progress()
 
