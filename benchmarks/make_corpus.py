@@ -26,6 +26,10 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test fixtures' byte builders
+
+from tests.scan.builders import savedmodel_bytes
+
 LABELS: dict[str, dict[str, str]] = {}
 OUT = Path(sys.argv[1] if len(sys.argv) > 1 else "corpus")
 CMD = "echo aicop-benchmark-payload"
@@ -365,24 +369,10 @@ def keras_models() -> None:
         [keras.Input((8,)), keras.layers.Dense(4, activation="relu"), keras.layers.Dense(2)]
     )
     for name in ("dense.keras", "dense.h5"):
-        path = OUT / "benign" / "keras" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        model.save(path)
-        LABELS[f"benign/keras/{name}"] = {
-            "label": "benign",
-            "format": "keras",
-            "technique": "real keras save",
-        }
+        _save_keras(model, "benign", name, "real keras save")
     lam = keras.Sequential([keras.Input((8,)), keras.layers.Lambda(lambda t: t * 2), keras.layers.Dense(2)])
     for name in ("lambda.keras", "lambda.h5"):
-        path = OUT / "malicious" / "keras" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lam.save(path)
-        LABELS[f"malicious/keras/{name}"] = {
-            "label": "malicious",
-            "format": "keras",
-            "technique": "Lambda layer",
-        }
+        _save_keras(lam, "malicious", name, "Lambda layer")
     # CVE-2025-1550 style: a config that names a module Keras will import.
     buffer = (OUT / "benign" / "keras" / "dense.keras").read_bytes()
     source = zipfile.ZipFile(io.BytesIO(buffer))
@@ -412,6 +402,13 @@ def keras_models() -> None:
             )
             target.writestr(info.filename, data)
     put("keras/get_file.keras", out.getvalue(), "malicious", "keras", "config calls keras.utils.get_file")
+
+
+def _save_keras(model: Any, label: str, name: str, technique: str) -> None:
+    path = OUT / label / "keras" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    LABELS[f"{label}/keras/{name}"] = {"label": label, "format": "keras", "technique": technique}
 
 
 def onnx_models() -> None:
@@ -641,21 +638,21 @@ def malicious() -> None:
     put("misnamed/noextension", evil, "malicious", "pickle", "pickle without extension")
     put(
         "savedmodel/pyfunc/saved_model.pb",
-        savedmodel(["Placeholder", "PyFunc", "Identity"]),
+        savedmodel_bytes(["Placeholder", "PyFunc", "Identity"]),
         "malicious",
         "savedmodel",
         "PyFunc op",
     )
     put(
         "savedmodel/readfile/saved_model.pb",
-        savedmodel(["Const", "ReadFile", "WriteFile"]),
+        savedmodel_bytes(["Const", "ReadFile", "WriteFile"]),
         "malicious",
         "savedmodel",
         "ReadFile/WriteFile ops",
     )
     put(
         "savedmodel/plain/saved_model.pb",
-        savedmodel(["Placeholder", "MatMul", "SaveV2", "RestoreV2"]),
+        savedmodel_bytes(["Placeholder", "MatMul", "SaveV2", "RestoreV2"]),
         "benign",
         "savedmodel",
         "synthetic SavedModel (no TensorFlow here)",
@@ -669,24 +666,6 @@ def _zip(members: dict[str, bytes], method: int = zipfile.ZIP_STORED) -> bytes:
         for name, data in members.items():
             archive.writestr(name, data)
     return buffer.getvalue()
-
-
-def savedmodel(ops: list[str]) -> bytes:
-    def varint(value: int) -> bytes:
-        out = bytearray()
-        while True:
-            byte, value = value & 0x7F, value >> 7
-            out.append(byte | (0x80 if value else 0))
-            if not value:
-                return bytes(out)
-
-    def field(number: int, value: bytes | int) -> bytes:
-        if isinstance(value, int):
-            return varint(number << 3) + varint(value)
-        return varint(number << 3 | 2) + varint(len(value)) + value
-
-    nodes = b"".join(field(1, field(1, f"n{i}".encode()) + field(2, op.encode())) for i, op in enumerate(ops))
-    return field(1, 1) + field(2, field(1, field(1, b"serve")) + field(2, nodes))
 
 
 def main() -> int:

@@ -581,14 +581,7 @@ def scan_file(path: Path | str, policy: Policy = DEFAULT_POLICY, limits: Limits 
         result = FileResult(name, None, size)
         if sniff(head) is None and not _ends_like_zip(fd, size, head):
             if named_like_model:
-                result.findings.append(
-                    ScanFinding(
-                        "file.unrecognised",
-                        Severity.LOW,
-                        f"named like a model ({suffix}) but its content is no model format aicop knows",
-                        name,
-                    )
-                )
+                result.findings.append(_unrecognised(name, suffix))
             return result
         try:
             mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
@@ -605,16 +598,14 @@ def scan_file(path: Path | str, policy: Policy = DEFAULT_POLICY, limits: Limits 
     result.findings = job.findings
     result.format = "+".join(job.formats) or None
     if result.format is None and named_like_model and result.error is None:
-        result.findings.append(
-            ScanFinding(
-                "file.unrecognised",
-                Severity.LOW,
-                f"named like a model ({suffix}) but its content is no model format aicop knows",
-                name,
-            )
-        )
+        result.findings.append(_unrecognised(name, suffix))
     result.seconds = time.monotonic() - start
     return result
+
+
+def _unrecognised(name: str, suffix: str) -> ScanFinding:
+    message = f"named like a model ({suffix}) but its content is no model format aicop knows"
+    return ScanFinding("file.unrecognised", Severity.LOW, message, name)
 
 
 def _ends_like_zip(fd: int, size: int, head: bytes) -> bool:
