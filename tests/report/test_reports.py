@@ -55,11 +55,13 @@ def test_sarif_validates_against_the_sarif_2_1_0_schema(assessment: Assessment) 
 
 def test_sarif_has_a_located_result_per_gap(assessment: Assessment) -> None:
     run = json.loads(render(assessment, "sarif"))["runs"][0]
-    results = run["results"]
+    results = [r for r in run["results"] if "suppressions" not in r]
     gap_ids = {v.id for v in assessment.provisions() if v.gap}
     assert {r["ruleId"].removeprefix("CoP-") for r in results} == gap_ids
+    suppressed = [r for r in run["results"] if "suppressions" in r]
+    assert suppressed and all(r["suppressions"][0]["justification"] for r in suppressed)
     assert all(r["locations"] for r in results)
-    unpinned = next(r for r in results if r["ruleId"] == "CoP-7.2")
+    unpinned = next(r for r in results if r["ruleId"] == "CoP-7.2" and "requirements" in r["message"]["text"])
     region = unpinned["locations"][0]["physicalLocation"]
     assert region["artifactLocation"]["uri"] == "requirements.txt" and region["region"]["startLine"] == 4
     assert len(run["tool"]["driver"]["rules"]) == 73
@@ -96,6 +98,7 @@ def test_markdown_names_gaps_exclusions_and_attestations(assessment: Assessment)
     assert "### 10.3.2 (shall): not met" in md
     assert "## Justified exclusions" in md and "| 4.6 |" in md
     assert "| 9.1 | met | QA lead |" in md and "| no |" in md  # the expired attestation
+    assert "## Suppressed in the source, with a reason" in md and "`scripts/evaluate.py:" in md
 
 
 def test_terminal_report(assessment: Assessment) -> None:

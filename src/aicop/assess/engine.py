@@ -33,6 +33,7 @@ from aicop.assess.results import (
     ProvisionResult,
     Status,
     Summary,
+    SuppressionRecord,
 )
 from aicop.catalog import load_catalog
 from aicop.catalog.model import Catalog, Modality, Principle, Provision, Role
@@ -64,6 +65,20 @@ def assess(
     ctx = Context.build(root, catalog, manifest, manifest_path, scope, today)
     specs = list(checks) if checks is not None else registered_checks()
     findings = run_checks(ctx, specs, catalog, scope, progress)
+    suppressions = [
+        SuppressionRecord(
+            provision=f.provision,
+            check=f.check,
+            message=f.message,
+            reason=f.suppression or "",
+            path=f.evidence[0].path if f.evidence else None,
+            line=f.evidence[0].line if f.evidence else None,
+        )
+        for pid in list(findings)
+        for f in findings[pid]
+        if f.suppression is not None
+    ]
+    findings = {pid: [f for f in items if f.suppression is None] for pid, items in findings.items()}
     checks_by_provision: dict[str, list[str]] = {}
     for spec in specs:
         for pid in spec.provisions:
@@ -93,6 +108,7 @@ def assess(
             for s in specs
         ],
         warnings=warnings,
+        suppressions=suppressions,
     )
 
 

@@ -70,6 +70,11 @@ class Finding(_Model):
     evidence: list[Evidence] = Field(default_factory=list)
     check: str = ""
     remediation: str | None = None
+    suppression: str | None = Field(
+        None,
+        description="The reason written in the source for suppressing this finding; it then decides nothing "
+        "and is listed among the justified exclusions.",
+    )
     absence: bool = Field(
         False,
         description="Nothing to judge was found in the repository (e.g. no such document), as opposed to a "
@@ -155,6 +160,17 @@ class CheckInfo(_Model):
     remediation: str
 
 
+class SuppressionRecord(_Model):
+    """A finding suppressed in the source with a reason: shown, never silent."""
+
+    provision: str
+    check: str
+    message: str
+    path: str | None = None
+    line: int | None = None
+    reason: str
+
+
 class Assessment(_Model):
     schema_version: str = REPORT_SCHEMA_VERSION
     tool: dict[str, str]
@@ -169,6 +185,7 @@ class Assessment(_Model):
     principles: list[PrincipleResult]
     checks: list[CheckInfo]
     warnings: list[str] = Field(default_factory=list)
+    suppressions: list[SuppressionRecord] = Field(default_factory=list)
 
     def provisions(self) -> list[ProvisionResult]:
         return [v for p in self.principles for v in p.provisions]

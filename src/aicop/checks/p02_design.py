@@ -100,3 +100,71 @@ def model_scan(ctx: Context) -> Iterator[Finding]:
                 evidence=clean[:SHOWN],
                 message=f"{len(clean)} model artifact(s) scanned; none runs code when loaded",
             )
+
+
+CODE_PROVISIONS = ("2.3", "2.5", "2.7", "4.3", "5.4", "6.1", "7.1", "7.2")
+SOURCE_KINDS = frozenset(
+    {
+        FileKind.SOURCE,
+        FileKind.NOTEBOOK,
+        FileKind.CONFIG,
+        FileKind.DEPENDENCIES,
+        FileKind.DOCUMENT,
+        FileKind.OTHER,
+    }
+)
+
+
+@check(
+    "code.source-rules",
+    provisions=CODE_PROVISIONS,
+    title="Source code loads models safely, pins them, keeps secrets out, declares LLM services, limits "
+    "agents and endpoints",
+    remediation="Run 'aicop code' and fix each finding (every rule says how), or suppress one with "
+    "'# aicop: ignore[RULE] reason' where the reason holds.",
+)
+def source_rules(ctx: Context) -> Iterator[Finding]:
+    from aicop.sourcecheck import check_tree
+    from aicop.sourcecheck.rules import RULES, Level
+
+    files = [e.path for e in ctx.files if e.kind in SOURCE_KINDS and not e.is_symlink]
+    report = check_tree(ctx.root, files, manifest=ctx.manifest, today=ctx.today)
+    for code_finding in report.findings:
+        status = Status.NOT_MET if code_finding.level >= Level.MEDIUM else Status.PARTIAL
+        where = Evidence(
+            path=code_finding.path,
+            line=code_finding.line,
+            detail=f"{code_finding.rule}" + (f", cell {code_finding.cell}" if code_finding.cell else ""),
+        )
+        for pid in code_finding.provisions:
+            yield Finding(
+                provision=pid,
+                status=status,
+                evidence=[where],
+                remediation=RULES[code_finding.rule].fix,
+                message=f"{code_finding.rule} {code_finding.message}",
+                suppression=code_finding.suppressed,
+            )
+    for provider, path, line, declared, controls in report.providers:
+        if declared:
+            yield Finding(
+                provision="2.3",
+                status=Status.MET if controls else Status.PARTIAL,
+                evidence=[
+                    Evidence(path=path, line=line, detail=f"calls {provider}"),
+                    Evidence(
+                        path=str(ctx.manifest_path.name) if ctx.manifest_path else None,
+                        key="external_apis",
+                        detail=f"{provider} declared",
+                    ),
+                ],
+                message=f"{provider} is declared as an external API"
+                + (" with the controls applied" if controls else " but no controls are listed"),
+            )
+    for route in report.limited_routes:
+        yield Finding(
+            provision="4.3",
+            status=Status.MET,
+            message=f"{route.message} ({route.path})",
+            evidence=[Evidence(path=route.path, line=route.line, detail="rate-limited model route")],
+        )

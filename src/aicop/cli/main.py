@@ -470,6 +470,49 @@ def _scan_progress(total: int) -> AbstractContextManager[Callable[[Path], None] 
     return progress()
 
 
+# --------------------------------------------------------------------------- code
+def configure_code(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?", type=_path, default=None, help="a repository or a file (default: .)")
+    p.add_argument(
+        "--manifest",
+        dest="manifest_path",
+        type=_path,
+        help="manifest whose external_apis are declared (default: PATH/aicop.yaml if present)",
+    )
+    p.add_argument(
+        "--format",
+        dest="fmt",
+        choices=("text", "json", "sarif"),
+        default="text",
+        help="output format (default: text)",
+    )
+    p.add_argument("--output", "-o", type=_path, help="write the report here")
+
+
+def run_code(a: argparse.Namespace) -> int:
+    """Check Python files and notebooks for unsafe model loading, remote code, unpinned models, secrets,
+    undeclared LLM services, privileged agent tools and model endpoints without a rate limit.
+    Suppress a finding with '# aicop: ignore[RULE] reason'. Exit 0 clean, 1 findings, 2 error."""
+    from pathlib import Path
+
+    from aicop.sourcecheck import check_tree
+    from aicop.sourcecheck.output import render_json, render_sarif, render_text
+    from aicop.system.manifest import MANIFEST_NAME
+    from aicop.system.walk import walk
+    from aicop.system.yamlsource import load_manifest
+
+    path = a.path or Path()
+    if not path.exists():
+        raise AicopError("no such file or directory", path=path)
+    root, files = (path.parent, [path.name]) if path.is_file() else (path, [e.path for e in walk(path)])
+    manifest_path = a.manifest_path or (root / MANIFEST_NAME if (root / MANIFEST_NAME).is_file() else None)
+    manifest = load_manifest(manifest_path, manifest_path.parent) if manifest_path else None
+    report = check_tree(root, files, manifest=manifest)
+    render = {"json": render_json, "sarif": render_sarif}.get(a.fmt, render_text)
+    _emit(render(report), a.output)
+    return int(ExitCode.GAPS if report.active else ExitCode.OK)
+
+
 # --------------------------------------------------------------------------- checks and report
 def configure_checks_list(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", dest="fmt", choices=("table", "json"), default="table")
@@ -542,6 +585,7 @@ def run_report_schema(a: argparse.Namespace) -> int:
 COMMANDS: dict[str, Command] = {
     "assess": ("assess a repository against the Code", None, configure_assess, run_assess),
     "scan": ("find code execution hidden in model files", SCAN_DESCRIPTION, configure_scan, run_scan),
+    "code": ("check source code for AI-specific security problems", None, configure_code, run_code),
     "init": ("discover a starting aicop.yaml", None, configure_init, run_init),
 }
 GROUPS: dict[str, tuple[str, dict[str, Command]]] = {

@@ -55,6 +55,19 @@ def render(assessment: Assessment) -> str:
             in_force = "yes" if e.valid else "no"
             out.append(f"| {v.id} | {_cell(e.reason)} | {e.owner or ''} | {e.expires or ''} | {in_force} |")
         out.append("")
+    if a.suppressions:
+        out += [
+            "## Suppressed in the source, with a reason",
+            "",
+            "| Provision | Where | Finding | Reason |",
+            "|---|---|---|---|",
+        ]
+        for record in a.suppressions:
+            where = f"{record.path}:{record.line}" if record.path else ""
+            out.append(
+                f"| {record.provision} | `{where}` | {_cell(record.message)} | {_cell(record.reason)} |"
+            )
+        out.append("")
     attested = [v for v in a.provisions() if v.attestation is not None]
     if attested:
         out += [

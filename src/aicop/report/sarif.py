@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Any
 
-from aicop.assess.results import Assessment, Finding, ProvisionResult, Status
+from aicop.assess.results import Assessment, Finding, ProvisionResult, Status, SuppressionRecord
 from aicop.catalog.model import Modality
 from aicop.report.common import STATUS_LABEL
 
@@ -28,6 +28,7 @@ def render(assessment: Assessment) -> str:
     rules = [_rule(v) for v in provisions]
     index = {v.id: i for i, v in enumerate(provisions)}
     results = [r for v in provisions if v.gap for r in _results(v, index[v.id], assessment.manifest)]
+    results += [_suppressed(record, index) for record in assessment.suppressions if record.provision in index]
     log = {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -112,6 +113,24 @@ def _result(
         "locations": locations,
         "partialFingerprints": {"aicopFinding/v1": hashlib.sha256(key.encode()).hexdigest()[:32]},
         "properties": {"status": v.status.value, "basis": v.basis},
+    }
+
+
+def _suppressed(record: SuppressionRecord, index: dict[str, int]) -> dict[str, Any]:
+    """A suppressed finding stays in the log, marked as such, as code-scanning tools expect."""
+    return {
+        "ruleId": rule_id(record.provision),
+        "ruleIndex": index[record.provision],
+        "level": "note",
+        "kind": "fail",
+        "message": {"text": f"[{record.provision}] {record.message}"},
+        "locations": [_location(record.path or "aicop.yaml", record.line)],
+        "suppressions": [{"kind": "inSource", "justification": record.reason}],
+        "partialFingerprints": {
+            "aicopFinding/v1": hashlib.sha256(
+                f"{record.provision}|{record.check}|{record.path}|{record.line}".encode()
+            ).hexdigest()[:32]
+        },
     }
 
 

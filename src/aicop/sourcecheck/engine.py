@@ -1,0 +1,210 @@
+"""Run the source rules over a tree: parse every Python file and notebook once, then resolve what
+needs the whole project (functions that reach a model through other modules), secrets in source and
+configuration files, and the manifest's declared external services."""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import json
+import os
+import warnings
+
+from aicop.sourcecheck import suppress
+from aicop.sourcecheck.analyzer import LLM_HOSTS, Analyzer
+from aicop.sourcecheck.model import CodeFinding, CodeReport
+from aicop.sourcecheck.secrets import find_secrets
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from aicop.system.manifest import Manifest
+
+MAX_BYTES = 2 * 1024 * 1024  # larger Python files are generated code, not code people wrote
+SECRET_SUFFIXES = (".py", ".ipynb", ".yaml", ".yml", ".json", ".toml", ".env", ".cfg", ".ini", ".txt", ".sh")
+SOURCE_SUFFIXES = (".py", ".ipynb")
+
+
+def module_name(path: str) -> str:
+    parts = path[:-3].split("/") if path.endswith(".py") else path.rsplit(".", 1)[0].split("/")
+    if parts and parts[0] == "src":
+        parts = parts[1:]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+class Project:
+    """Every module of a tree, analysed once."""
+
+    def __init__(self) -> None:
+        self.analyzers: list[tuple[Analyzer, list[str], int | None]] = []  # analyzer, lines, cell
+
+    def model_functions(self) -> set[str]:
+        """Functions that call a model, directly or through other functions of the project (fixpoint)."""
+        found = {f"{a.module}.{fn}" for a, _, _ in self.analyzers for fn in a.calls_model}
+        changed = True
+        while changed:
+            changed = False
+            for analyzer, _, _ in self.analyzers:
+                for function, names in analyzer.calls.items():
+                    key = f"{analyzer.module}.{function}"
+                    if key not in found and any(analyzer.qualify_local(n) in found for n in names):
+                        found.add(key)
+                        changed = True
+        return found
+
+
+def check_tree(
+    root: Path, files: list[str], *, manifest: Manifest | None = None, today: dt.date | None = None
+) -> CodeReport:
+    """Check ``files`` (paths relative to ``root``)."""
+    today = today or dt.date.today()
+    report = CodeReport()
+    project = Project()
+    for rel in files:
+        full = os.path.join(root, rel)
+        if rel.endswith(SOURCE_SUFFIXES):
+            _analyse(full, rel, project, report, today)
+        if rel.endswith(SECRET_SUFFIXES) or os.path.basename(rel).startswith(".env"):
+            _secrets(full, rel, report, today)
+    functions = project.model_functions()
+    report.limited_routes = []
+    for analyzer, lines, cell in project.analyzers:
+        for finding, covered in analyzer.route_findings(functions):
+            finding.cell = cell
+            if covered:
+                report.limited_routes.append(finding)
+            else:
+                _keep(report, [finding], lines, analyzer.path, today)
+    _providers(project, report, manifest, today)
+    return report
+
+
+def _read(full: str, rel: str, report: CodeReport) -> str | None:
+    try:
+        if os.path.getsize(full) > MAX_BYTES:
+            report.skipped.append((rel, f"larger than {MAX_BYTES // (1024 * 1024)} MiB (generated code?)"))
+            return None
+        raw = open(full, "rb").read()  # noqa: SIM115 - str paths throughout the hot loop
+    except OSError as err:
+        report.skipped.append((rel, f"cannot read: {err.strerror}"))
+        return None
+    if b"\0" in raw:
+        report.skipped.append((rel, "binary content"))
+        return None
+    return raw.decode("utf-8", "replace")
+
+
+def _analyse(full: str, rel: str, project: Project, report: CodeReport, today: dt.date) -> None:
+    text = _read(full, rel, report)
+    if text is None:
+        return
+    report.files += 1
+    if rel.endswith(".ipynb"):
+        cells = _notebook_cells(text, rel, report)
+        for index, source in cells:
+            _analyse_source(source, rel, project, report, today, cell=index)
+    else:
+        _analyse_source(text, rel, project, report, today)
+
+
+def _analyse_source(
+    source: str, rel: str, project: Project, report: CodeReport, today: dt.date, cell: int | None = None
+) -> None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences and the like are not our findings
+            tree = ast.parse(source, filename=rel)
+    except SyntaxError as err:
+        where = f"cell {cell}, line {err.lineno}" if cell is not None else f"line {err.lineno}"
+        hint = (
+            " (Python 2 syntax?)"
+            if (err.msg and "print" in err.msg.lower()) or "Missing parentheses" in (err.msg or "")
+            else ""
+        )
+        report.skipped.append((rel, f"does not parse as Python 3 at {where}: {err.msg}{hint}"))
+        return
+    except (ValueError, RecursionError, MemoryError) as err:
+        report.skipped.append((rel, f"cannot be parsed: {type(err).__name__}"))
+        return
+    analyzer = Analyzer(rel, module=module_name(rel))
+    analyzer.visit(tree)
+    lines = source.splitlines()
+    for finding in analyzer.findings:
+        finding.cell = cell
+    _keep(report, analyzer.findings, lines, rel, today)
+    project.analyzers.append((analyzer, lines, cell))
+
+
+def _keep(
+    report: CodeReport, findings: list[CodeFinding], lines: list[str], rel: str, today: dt.date
+) -> None:
+    extra = suppress.apply(findings, lines, rel, today)
+    known = {(f.rule, f.line) for f in report.findings if f.path == rel}
+    report.findings += [f for f in [*findings, *extra] if (f.rule, f.line) not in known or f.rule != "AIC901"]
+
+
+def _notebook_cells(text: str, rel: str, report: CodeReport) -> list[tuple[int, str]]:
+    try:
+        notebook = json.loads(text)
+        cells = notebook["cells"]
+    except (ValueError, KeyError, TypeError) as err:
+        report.skipped.append((rel, f"not a readable notebook: {type(err).__name__}: {err}"[:200]))
+        return []
+    out = []
+    for index, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        # IPython magics and shell escapes are not Python: keep their line, blank their content.
+        lines = ["pass" if line.lstrip().startswith(("%", "!")) else line for line in source.split("\n")]
+        out.append((index, "\n".join(lines)))
+    return out
+
+
+def _secrets(full: str, rel: str, report: CodeReport, today: dt.date) -> None:
+    text = _read(full, rel, report) if not rel.endswith(SOURCE_SUFFIXES) else None
+    if text is None and not rel.endswith(SOURCE_SUFFIXES):
+        return
+    if text is None:
+        try:
+            text = open(full, encoding="utf-8", errors="replace").read()  # noqa: SIM115
+        except OSError:
+            return
+    lines = text.splitlines()
+    _keep(report, find_secrets(full, rel, lines), lines, rel, today)
+
+
+def _providers(project: Project, report: CodeReport, manifest: Manifest | None, today: dt.date) -> None:
+    report.providers = []
+    seen: set[str] = set()
+    for analyzer, lines, cell in project.analyzers:
+        for provider, line in analyzer.providers.items():
+            declared, controls = _declared(provider, manifest)
+            report.providers.append((provider, analyzer.path, line, declared, controls))
+            if declared or provider in seen:
+                continue
+            seen.add(provider)
+            finding = CodeFinding(
+                "AIC501",
+                analyzer.path,
+                line,
+                1,
+                f"sends data to {provider}, which aicop.yaml does not declare under external_apis",
+                cell=cell,
+            )
+            _keep(report, [finding], lines, analyzer.path, today)
+
+
+def _declared(provider: str, manifest: Manifest | None) -> tuple[bool, bool]:
+    if manifest is None:
+        return False, False
+    hosts = [host for host, name in LLM_HOSTS.items() if name == provider]
+    for api in manifest.external_apis:
+        text = " ".join(filter(None, (api.name, api.provider, api.url))).lower()
+        if provider.lower() in text or any(host in text for host in hosts):
+            return True, bool(api.controls)
+    return False, False
