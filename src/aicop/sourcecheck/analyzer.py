@@ -567,7 +567,17 @@ class Analyzer(ast.NodeVisitor):
         if last == "pipeline" and target is None:
             return
         if not isinstance(target, ast.Constant) or not isinstance(target.value, str):
-            return  # not a literal hub id: cannot tell a local path from a remote one here
+            if target is not None and "revision" not in keywords and not _passes_kwargs(node):
+                # A variable may name a hub repository or a local directory: pinnable only if the code
+                # passes a revision through, which it does not.
+                self._add(
+                    "AIC301",
+                    node,
+                    f"{last}({ast.unparse(target)[:60]}) loads with no revision: if it "
+                    "names a hub repository, what is loaded can change under you",
+                    Level.LOW,
+                )
+            return
         repo = target.value
         if repo.startswith((".", "/", "~")) or "\\" in repo or repo.endswith((".bin", ".pt", ".safetensors")):
             return
@@ -650,6 +660,11 @@ class Analyzer(ast.NodeVisitor):
                 "behind a rate limit" if covered else "with no rate limit"
             )
             yield CodeFinding("AIC701", self.path, route.lineno, route.col_offset + 1, message), covered
+
+
+def _passes_kwargs(node: ast.Call) -> bool:
+    """``f(x, **kwargs)`` may carry a revision the caller chose."""
+    return any(k.arg is None for k in node.keywords)
 
 
 def _is_keras_loader(name: str, last: str) -> bool:
