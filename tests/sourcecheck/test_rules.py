@@ -40,6 +40,13 @@ CASES = [
     ("import torch\nm = torch.load('w.pt', weights_only=True)\n", []),
     ("import torch as T\nm = T.load(path, weights_only=False)\n", [("AIC101", 2, "high")]),
     (
+        "import torch\ndef load(p, weights_only=True, **kw):\n"
+        "    a = torch.load(p, weights_only=weights_only)\n    return torch.load(p, **kw)\n",
+        [],
+    ),
+    ("import pickle\ncopy = pickle.loads(pickle.dumps(obj))\n", []),
+    ('"""Talks to https://api.openai.com for you."""\nx = 1\n', []),
+    (
         "from torch import load\nfrom huggingface_hub import hf_hub_download\n"
         f"p = hf_hub_download('org/m', 'w.pt', revision='{SHA}')\nm = load(p)\n",
         [("AIC101", 4, "critical")],

@@ -464,8 +464,10 @@ class Analyzer(ast.NodeVisitor):
         where = PROVENANCE[origin]
         if name in ("torch.load", "torch.serialization.load"):
             weights_only = keywords.get("weights_only")
-            if _is_true(weights_only):
+            if _is_true(weights_only) or (weights_only is None and _passes_kwargs(node)):
                 return
+            if weights_only is not None and not isinstance(weights_only, ast.Constant):
+                return  # passed through from the caller, who decides
             if weights_only is not None:
                 self._add(
                     "AIC101",
@@ -482,6 +484,8 @@ class Analyzer(ast.NodeVisitor):
                     level,
                 )
         elif name in PICKLE_LOADERS:
+            if isinstance(source, ast.Call) and self.qualified(source.func).endswith(".dumps"):
+                return  # a copy made by round-tripping an object of this process
             self._add("AIC102", node, f"{name} of {where}: unpickling runs any code the data carries", level)
         elif name in ("numpy.load",) and _is_true(keywords.get("allow_pickle")):
             self._add(
@@ -562,10 +566,18 @@ class Analyzer(ast.NodeVisitor):
             or keywords.get("path")
             or keywords.get("model")
         )
-        if target is None and node.args:
-            target = node.args[1] if last == "pipeline" and len(node.args) > 1 else node.args[0]
-        if last == "pipeline" and target is None:
-            return
+        if last == "pipeline":
+            if target is None and len(node.args) > 1:
+                target = node.args[1]
+            if target is None:
+                if "revision" not in keywords and not _passes_kwargs(node):
+                    task = ast.unparse(node.args[0]) if node.args else keywords.get("task") and "task"
+                    self._add(
+                        "AIC301", node, f"pipeline({task}) downloads the task's default model, unpinned"
+                    )
+                return
+        elif target is None and node.args:
+            target = node.args[0]
         if not isinstance(target, ast.Constant) or not isinstance(target.value, str):
             if target is not None and "revision" not in keywords and not _passes_kwargs(node):
                 # A variable may name a hub repository or a local directory: pinnable only if the code
@@ -602,6 +614,12 @@ class Analyzer(ast.NodeVisitor):
             provider = LLM_FRAMEWORK_CLASSES[last]
         if provider is not None and provider not in self.providers:
             self.providers[provider] = node.lineno
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        """A bare string statement is a docstring or a comment-like string: a host it names is prose."""
+        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            return
+        self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str) and "." in node.value and len(node.value) < 2000:

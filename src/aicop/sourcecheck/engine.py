@@ -180,14 +180,12 @@ def _secrets(full: str, rel: str, report: CodeReport, today: dt.date) -> None:
 
 def _providers(project: Project, report: CodeReport, manifest: Manifest | None, today: dt.date) -> None:
     report.providers = []
-    seen: set[str] = set()
     for analyzer, lines, cell in project.analyzers:
-        for provider, line in analyzer.providers.items():
+        for provider, line in analyzer.providers.items():  # the first place in each file where data leaves
             declared, controls = _declared(provider, manifest)
             report.providers.append((provider, analyzer.path, line, declared, controls))
-            if declared or provider in seen:
+            if declared:
                 continue
-            seen.add(provider)
             finding = CodeFinding(
                 "AIC501",
                 analyzer.path,
