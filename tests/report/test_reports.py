@@ -80,6 +80,7 @@ def test_oscal_assessment_results_load_in_trestle(assessment: Assessment, catalo
     statement_ids = set(re.findall(r'"id": "(cop-[\d.]+_smt)"', json.dumps(to_oscal(catalog))))
     assert {f.target.target_id for f in findings} <= statement_ids
     states = {f.target.target_id: f.target.status.state.value for f in findings}
+    assert "suppressed in the source" in (model.results[0].remarks or "")
     assert states["cop-6.3_smt"] == "satisfied" and states["cop-10.3.2_smt"] == "not-satisfied"
 
 
@@ -103,6 +104,7 @@ def test_markdown_names_gaps_exclusions_and_attestations(assessment: Assessment)
 
 def test_terminal_report(assessment: Assessment) -> None:
     text = render_terminal(assessment, width=160)
+    assert "suppressed (2.7) scripts/evaluate.py" in text
     assert "Principle 12: Monitor your system's behaviour" in text
     assert "gaps:" in text.splitlines()[-1] or "gaps:" in text
 

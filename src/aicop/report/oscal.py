@@ -59,6 +59,10 @@ def render(assessment: Assessment) -> str:
     if findings:
         result["findings"] = findings
     remarks = [f"{v.id}: {v.exclusion.reason}" for v in excluded if v.exclusion and v.exclusion.valid]
+    remarks += [
+        f"{r.provision}: {r.path}:{r.line} {r.message} (suppressed in the source: {r.reason})"
+        for r in a.suppressions
+    ]
     if remarks:
         result["remarks"] = "Justified exclusions: " + "; ".join(remarks)
     document = {

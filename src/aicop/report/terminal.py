@@ -39,6 +39,11 @@ def renderable(assessment: Assessment) -> Group:
                 v.id, v.modality.value, Text(STATUS_LABEL[v.status], style=STYLE[v.status]), headline(v)
             )
         parts.append(table)
+    for record in assessment.suppressions:
+        where = f"{record.path}:{record.line}" if record.path else ""
+        parts.append(
+            Text(f"suppressed ({record.provision}) {where}: {record.message} — {record.reason}", style="dim")
+        )
     for warning in assessment.warnings:
         parts.append(Text(f"warning: {warning}", style="yellow"))
     s = assessment.summary
