@@ -75,6 +75,17 @@ def _add_catalog_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        dest="fmt",
+        choices=("text", "json", "sarif"),
+        default="text",
+        help="output format (default: text)",
+    )
+    parser.add_argument("--output", "-o", type=_path, help="write the report here")
+
+
 def _roles(value: list[str]) -> list[Role]:
     from aicop.catalog.model import Role
 
@@ -373,14 +384,7 @@ def configure_scan(p: argparse.ArgumentParser) -> None:
         type=_path,
         help="YAML policy: 'allow: [module.Name, package.*]' and 'deny: {module.name: reason}'",
     )
-    p.add_argument(
-        "--format",
-        dest="fmt",
-        choices=("text", "json", "sarif"),
-        default="text",
-        help="output format (default: text)",
-    )
-    p.add_argument("--output", "-o", type=_path, help="write the report here")
+    _add_output_options(p)
     p.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per file (default: 60)")
     p.add_argument(
         "--jobs",
@@ -479,14 +483,7 @@ def configure_code(p: argparse.ArgumentParser) -> None:
         type=_path,
         help="manifest whose external_apis are declared (default: PATH/aicop.yaml if present)",
     )
-    p.add_argument(
-        "--format",
-        dest="fmt",
-        choices=("text", "json", "sarif"),
-        default="text",
-        help="output format (default: text)",
-    )
-    p.add_argument("--output", "-o", type=_path, help="write the report here")
+    _add_output_options(p)
 
 
 def run_code(a: argparse.Namespace) -> int:

@@ -7,27 +7,14 @@ the start-up that is measured against the anchor scanners.
 
 from __future__ import annotations
 
-from enum import IntEnum
+from aicop.severity import Severity as Severity  # re-exported for the format readers
 
 TYPE_CHECKING = False  # typing itself is not imported at run time: start-up is measured
 if TYPE_CHECKING:
     from typing import Any
 
 
-class Severity(IntEnum):
-    """``MEDIUM`` and above make a file unsafe: an unknown import counts, as the issue asks."""
-
-    INFO = 0
-    LOW = 1
-    MEDIUM = 2
-    HIGH = 3
-    CRITICAL = 4
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-
+# ``MEDIUM`` and above make a file unsafe: an unknown import counts, as the issue asks.
 UNSAFE = Severity.MEDIUM
 
 

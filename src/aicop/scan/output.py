@@ -6,7 +6,7 @@ start-up counts in the comparison with the anchor scanners.
 
 from __future__ import annotations
 
-from aicop import __version__
+from aicop.sariflog import sarif_log
 from aicop.scan.model import ScanFinding, ScanReport, Severity
 
 TYPE_CHECKING = False
@@ -103,24 +103,7 @@ def render_sarif(report: ScanReport) -> str:
         for result in results:
             if result["ruleId"] == "scan.error":
                 result["ruleIndex"] = list(rules).index("scan.error")
-    log = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "aicop-scan",
-                        "version": __version__,
-                        "informationUri": "https://aicop.dev",
-                        "rules": list(rules.values()),
-                    }
-                },
-                "results": results,
-                "properties": {"unsafe": report.unsafe},
-            }
-        ],
-    }
+    log = sarif_log("aicop-scan", list(rules.values()), results, {"unsafe": report.unsafe})
     return json.dumps(log, indent=2) + "\n"
 
 

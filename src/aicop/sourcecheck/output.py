@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aicop import __version__
+from aicop.sariflog import sarif_log
 from aicop.sourcecheck.model import CodeFinding, CodeReport
 from aicop.sourcecheck.rules import RULES, Level
 
@@ -65,21 +65,5 @@ def render_sarif(report: CodeReport) -> str:
         if finding.suppressed is not None:
             result["suppressions"] = [{"kind": "inSource", "justification": finding.suppressed}]
         results.append(result)
-    log = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "aicop-code",
-                        "version": __version__,
-                        "informationUri": "https://aicop.dev",
-                        "rules": rules,
-                    }
-                },
-                "results": results,
-            }
-        ],
-    }
+    log = sarif_log("aicop-code", rules, results)
     return json.dumps(log, indent=2) + "\n"

@@ -6,18 +6,9 @@ value came from (a downloaded file is worse than a constant local path).
 
 from __future__ import annotations
 
-from enum import IntEnum
+from aicop.severity import Severity
 
-
-class Level(IntEnum):
-    LOW = 1
-    MEDIUM = 2
-    HIGH = 3
-    CRITICAL = 4
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
+Level = Severity  # the shared scale; rules use LOW to CRITICAL
 
 
 class Rule:

@@ -1,0 +1,31 @@
+"""The SARIF 2.1.0 envelope every aicop tool writes its results into."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aicop import __version__
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def sarif_log(
+    tool: str,
+    rules: list[dict[str, Any]],
+    results: list[dict[str, Any]],
+    properties: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": tool,
+                "version": __version__,
+                "informationUri": "https://aicop.dev",
+                "rules": rules,
+            }
+        },
+        "results": results,
+    }
+    if properties:
+        run["properties"] = properties
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
