@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aicop import __version__
+
+TYPE_CHECKING = False  # typing is not imported at run time: 'aicop scan FILE' start-up is measured
+if TYPE_CHECKING:
+    from typing import Any
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
