@@ -510,6 +510,95 @@ def run_code(a: argparse.Namespace) -> int:
     return int(ExitCode.GAPS if report.active else ExitCode.OK)
 
 
+# --------------------------------------------------------------------------- inventory and audit
+def configure_inventory(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?", type=_path, default=None, help="the repository (default: .)")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="compare with the recorded inventory; exit 1 on any change (nothing is written)",
+    )
+    p.add_argument(
+        "--paranoid",
+        action="store_true",
+        help="re-read every byte instead of trusting the (size, mtime, inode) cache",
+    )
+    p.add_argument(
+        "--algorithm", choices=("sha256", "blake3"), default="sha256", help="hash (default: sha256)"
+    )
+    p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+
+
+def run_inventory(a: argparse.Namespace) -> int:
+    """Record every model, dataset, prompt, configuration file and document with its content hash in
+    .aicop/inventory.json (with history and an audit event), or --check what changed since."""
+    import json
+    from pathlib import Path
+
+    from aicop.integrity import inventory
+    from aicop.system.manifest import MANIFEST_NAME
+    from aicop.system.yamlsource import load_manifest
+
+    root = a.path or Path()
+    if not root.is_dir():
+        raise AicopError("not a directory", path=root)
+    manifest = load_manifest(root / MANIFEST_NAME, root) if (root / MANIFEST_NAME).is_file() else None
+    if a.check:
+        diff = inventory.check(root, manifest, paranoid=a.paranoid)
+        changed = any(diff.values())
+        if a.fmt == "json":
+            print(json.dumps({"changed": changed, **diff}, indent=2))
+        else:
+            for kind, paths in diff.items():
+                for rel in paths:
+                    print(f"{kind:9} {rel}")
+            print(
+                "changed since the recorded inventory"
+                if changed
+                else "unchanged since the recorded inventory"
+            )
+        return int(ExitCode.GAPS if changed else ExitCode.OK)
+    recorded, diff = inventory.record(root, manifest, algorithm=a.algorithm, paranoid=a.paranoid)
+    if a.fmt == "json":
+        print(json.dumps({"digest": recorded["digest"], "assets": len(recorded["assets"]), **diff}, indent=2))
+    else:
+        kinds: dict[str, int] = {}
+        for asset in recorded["assets"]:
+            kinds[asset["type"]] = kinds.get(asset["type"], 0) + 1
+        by_type = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        print(
+            f"recorded {len(recorded['assets'])} assets ({by_type}) in {root / '.aicop' / 'inventory.json'}; "
+            "since the last recording: " + ", ".join(f"{len(v)} {k}" for k, v in diff.items())
+        )
+    return int(ExitCode.OK)
+
+
+def configure_audit_verify(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "path",
+        nargs="?",
+        type=_path,
+        default=None,
+        help="an audit log, or a repository whose .aicop/audit.jsonl to verify (default: .)",
+    )
+
+
+def run_audit_verify(a: argparse.Namespace) -> int:
+    """Verify a hash-chained audit log: name every edited, deleted, reordered or truncated record.
+    Exit 0 intact, 1 tampered, 2 unreadable."""
+    from pathlib import Path
+
+    from aicop.audit import verify_log
+
+    path = a.path or Path()
+    log = path / ".aicop" / "audit.jsonl" if path.is_dir() else path
+    count, problems = verify_log(log)
+    for problem in problems:
+        print(f"{log}: {problem}")
+    print(f"{log}: {count} records, " + ("chain intact" if not problems else f"{len(problems)} problems"))
+    return int(ExitCode.GAPS if problems else ExitCode.OK)
+
+
 # --------------------------------------------------------------------------- checks and report
 def configure_checks_list(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", dest="fmt", choices=("table", "json"), default="table")
@@ -584,6 +673,12 @@ COMMANDS: dict[str, Command] = {
     "scan": ("find code execution hidden in model files", SCAN_DESCRIPTION, configure_scan, run_scan),
     "code": ("check source code for AI-specific security problems", None, configure_code, run_code),
     "init": ("discover a starting aicop.yaml", None, configure_init, run_init),
+    "inventory": (
+        "record or check the content hashes of models, data, prompts and documents",
+        None,
+        configure_inventory,
+        run_inventory,
+    ),
 }
 GROUPS: dict[str, tuple[str, dict[str, Command]]] = {
     "catalog": (
@@ -605,6 +700,10 @@ GROUPS: dict[str, tuple[str, dict[str, Command]]] = {
             "schema": ("print the JSON Schema of aicop.yaml", None, configure_nothing, run_manifest_schema),
             "validate": ("validate an aicop.yaml", None, configure_manifest_validate, run_manifest_validate),
         },
+    ),
+    "audit": (
+        "tamper-evident audit logs",
+        {"verify": ("verify a hash-chained audit log", None, configure_audit_verify, run_audit_verify)},
     ),
     "checks": (
         "the registered checks and the provisions each evidences",

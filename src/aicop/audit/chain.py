@@ -1,0 +1,117 @@
+"""A hash-chained JSON-lines log, and its verification.
+
+Each record holds its sequence number and the hash of the previous record; its own hash covers
+everything else in it (canonical JSON). Editing a record breaks its hash; deleting or reordering
+breaks the chain; a log cut short is caught by the head file, rewritten atomically after every
+append, that names the last sequence number and hash. Appends are flushed and synced before they
+return: an event the caller was told about is on disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import json
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+from aicop.errors import AicopError
+
+GENESIS = "0" * 64
+
+
+def record_hash(record: dict[str, Any]) -> str:
+    body = {k: v for k, v in record.items() if k != "hash"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _actor() -> str:
+    try:
+        return f"{getpass.getuser()}@{socket.gethostname()}"
+    except (KeyError, OSError):
+        return f"uid {os.getuid()}"
+
+
+class AuditLog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.head_path = path.with_suffix(path.suffix + ".head")
+
+    def head(self) -> tuple[int, str]:
+        if self.head_path.is_file():
+            try:
+                data = json.loads(self.head_path.read_text(encoding="utf-8"))
+                return int(data["seq"]), str(data["hash"])
+            except (OSError, ValueError, KeyError, TypeError) as err:
+                raise AicopError(
+                    f"audit head is damaged ({err}); run 'aicop audit verify'", path=self.head_path
+                ) from err
+        return 0, GENESIS
+
+    def append(self, event: str, data: dict[str, Any], actor: str | None = None) -> dict[str, Any]:
+        seq, previous = self.head()
+        record: dict[str, Any] = {
+            "seq": seq + 1,
+            "time": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+            "actor": actor or _actor(),
+            "event": event,
+            "data": data,
+            "prev": previous,
+        }
+        record["hash"] = record_hash(record)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        from aicop.fsutil import write_atomic
+
+        write_atomic(self.head_path, json.dumps({"seq": record["seq"], "hash": record["hash"]}))
+        return record
+
+
+def verify_log(path: Path) -> tuple[int, list[str]]:
+    """(records verified, problems): each problem names the record and what is wrong with it."""
+    log = AuditLog(path)
+    if not path.is_file():
+        raise AicopError("no audit log here", path=path)
+    problems: list[str] = []
+    expected_seq, previous = 1, GENESIS
+    count = 0
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise AicopError(f"cannot read the audit log: {err}", path=path) from err
+    for number, line in enumerate(lines, start=1):
+        try:
+            record = json.loads(line)
+            seq, prev, stated = int(record["seq"]), str(record["prev"]), str(record["hash"])
+        except (ValueError, KeyError, TypeError):
+            problems.append(f"line {number}: not a complete record (edited, or cut off while written)")
+            continue
+        count += 1
+        if record_hash(record) != stated:
+            problems.append(
+                f"line {number}: record {seq} was edited (its content no longer matches its hash)"
+            )
+        if seq != expected_seq:
+            what = "missing or deleted" if seq > expected_seq else "out of order or repeated"
+            problems.append(f"line {number}: record {seq} where {expected_seq} was expected ({what})")
+        elif prev != previous:
+            problems.append(
+                f"line {number}: record {seq} does not follow the record before it "
+                "(a record was deleted, inserted or reordered)"
+            )
+        expected_seq, previous = seq + 1, stated
+    head_seq, head_hash = log.head()
+    if log.head_path.is_file():
+        if head_seq > expected_seq - 1:
+            problems.append(
+                f"the log ends at record {expected_seq - 1} but its head says {head_seq}: truncated"
+            )
+        elif head_seq == expected_seq - 1 and head_hash != previous:
+            problems.append(f"the last record {head_seq} is not the one the head recorded (replaced)")
+    return count, problems

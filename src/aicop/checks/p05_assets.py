@@ -1,0 +1,133 @@
+"""Principle 5: identify, track and protect your assets (and 2.2's audit trail of models, datasets and
+prompts), from the inventory and the audit trail that 'aicop inventory' keeps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aicop.assess.context import Context
+from aicop.assess.registry import check
+from aicop.assess.results import Evidence, Finding, Status
+from aicop.errors import AicopError
+
+INVENTORY = ".aicop/inventory.json"
+AUDIT = ".aicop/audit.jsonl"
+STALE_DAYS = 90
+
+
+@check(
+    "assets.inventory",
+    provisions=["5.1", "5.2"],
+    title="An inventory records every model, dataset, prompt and document by content hash, and the tree "
+    "still matches it",
+    remediation="Run 'aicop inventory' to record the assets (commit .aicop/inventory.json and "
+    ".aicop/audit.jsonl), and again after every intended change; 'aicop inventory --check' in CI.",
+)
+def asset_inventory(ctx: Context) -> Iterator[Finding]:
+    import datetime as dt
+
+    from aicop.integrity import inventory
+
+    try:
+        recorded = inventory.load(ctx.root)
+    except AicopError as err:
+        for pid in ("5.1", "5.2"):
+            yield Finding(
+                provision=pid, status=Status.ERROR, message=str(err), evidence=[Evidence(path=INVENTORY)]
+            )
+        return
+    if recorded is None:
+        for pid in ("5.1", "5.2"):
+            yield Finding(
+                provision=pid,
+                status=Status.NOT_MET,
+                absence=True,
+                message="no asset inventory (.aicop/inventory.json) in the repository",
+            )
+        return
+    when = str(recorded.get("recorded", ""))
+    evidence = [
+        Evidence(
+            path=INVENTORY,
+            sha256=str(recorded.get("digest", "")),
+            detail=f"{len(recorded['assets'])} assets recorded {when}",
+        )
+    ]
+    declared = set(inventory.collect(ctx.root, ctx.manifest))
+    missing = sorted(declared - {a["path"] for a in recorded["assets"]})
+    try:
+        age = (ctx.today - dt.date.fromisoformat(when[:10])).days
+    except ValueError:
+        age = STALE_DAYS + 1
+    if missing:
+        yield Finding(
+            provision="5.1",
+            status=Status.PARTIAL,
+            evidence=evidence,
+            message=f"{len(missing)} assets are not in the inventory, e.g. {', '.join(missing[:3])}",
+        )
+    else:
+        yield Finding(
+            provision="5.1",
+            status=Status.MET if age <= STALE_DAYS else Status.PARTIAL,
+            evidence=evidence,
+            message=f"every asset is inventoried by content hash (recorded {age} days ago)",
+        )
+    diff = inventory.check(ctx.root, ctx.manifest)
+    changed = {k: v for k, v in diff.items() if v}
+    if changed:
+        listed = "; ".join(f"{k}: {', '.join(v[:3])}" for k, v in changed.items())
+        yield Finding(
+            provision="5.2",
+            status=Status.NOT_MET,
+            evidence=evidence,
+            message=f"the tree differs from the recorded inventory ({listed})",
+        )
+    else:
+        yield Finding(
+            provision="5.2",
+            status=Status.MET,
+            evidence=evidence,
+            message="every asset matches its recorded hash",
+        )
+
+
+@check(
+    "assets.audit-trail",
+    provisions=["2.2", "5.2"],
+    title="A tamper-evident audit trail records the life cycle of models, datasets and prompts",
+    remediation="Record assets with 'aicop inventory' (each recording is an audit event) and keep "
+    ".aicop/audit.jsonl and its head in version control; verify with 'aicop audit verify'.",
+)
+def audit_trail(ctx: Context) -> Iterator[Finding]:
+    from aicop.audit import verify_log
+
+    path = ctx.root / AUDIT
+    if not path.is_file():
+        yield Finding(
+            provision="2.2",
+            status=Status.NOT_MET,
+            absence=True,
+            message="no audit trail of models, datasets and prompts (.aicop/audit.jsonl)",
+        )
+        return
+    try:
+        count, problems = verify_log(path)
+    except AicopError as err:
+        yield Finding(provision="2.2", status=Status.ERROR, message=str(err), evidence=[Evidence(path=AUDIT)])
+        return
+    if problems:
+        for pid in ("2.2", "5.2"):
+            yield Finding(
+                provision=pid,
+                status=Status.NOT_MET,
+                evidence=[Evidence(path=AUDIT, detail=problems[0])],
+                message=f"the audit trail has been tampered with: {'; '.join(problems[:3])}",
+            )
+        return
+    yield Finding(
+        provision="2.2",
+        status=Status.MET,
+        message=f"audit trail of {count} events, hash chain intact",
+        evidence=[Evidence(path=AUDIT, detail=f"{count} chained records")],
+    )

@@ -1,0 +1,172 @@
+"""The inventory of a system's assets: every model, dataset, prompt, configuration file and document
+that the manifest names or discovery finds, with type, size, content hash, source and location.
+
+Stored in ``.aicop/inventory.json`` with the history of earlier recordings; each recording is also an
+event in the audit trail (``.aicop/audit.jsonl``). ``check`` compares the tree with the recorded state
+by content and lists what was added, removed or modified.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from aicop.errors import AicopError, InputError
+from aicop.integrity.hashing import HashCache, hash_files
+from aicop.system.manifest import Manifest
+from aicop.system.walk import FileKind, walk
+
+STATE_DIR = ".aicop"
+INVENTORY = "inventory.json"
+ASSET_KINDS = {
+    FileKind.MODEL: "model",
+    FileKind.DATASET: "dataset",
+    FileKind.PROMPT: "prompt",
+    FileKind.CONFIG: "configuration",
+    FileKind.DOCUMENT: "document",
+}
+MAX_HISTORY = 200
+
+
+def collect(root: Path, manifest: Manifest | None) -> dict[str, dict[str, str]]:
+    """{path: {type, source, name}} for every asset, manifest declarations first."""
+    files = walk(root, manifest.exclude if manifest else ())
+    assets: dict[str, dict[str, str]] = {}
+    if manifest is not None:
+        declared = (
+            [("model", m.name, m.path, m.source) for m in manifest.models if m.path]
+            + [("dataset", d.name, d.path, d.source) for d in manifest.datasets if d.path]
+            + [("prompt", p.name, p.path, None) for p in manifest.prompts]
+            + [("document", kind.value, path, None) for kind, path in manifest.documents.items()]
+        )
+        for kind, name, path, source in declared:
+            prefix = path.rstrip("/")
+            for entry in files:
+                if entry.path == prefix or entry.path.startswith(prefix + "/"):
+                    assets[entry.path] = {"type": kind, "name": name or "", "source": source or "declared"}
+    for entry in files:
+        if entry.kind in ASSET_KINDS and entry.path not in assets and not entry.is_symlink:
+            assets[entry.path] = {"type": ASSET_KINDS[entry.kind], "name": "", "source": "discovered"}
+    return assets
+
+
+def cache_path(root: Path) -> Path:
+    """The hash cache lives with the user, not in the repository: assessing a repository never writes
+    into it, and the cache never travels with a clone to a machine where inodes differ."""
+    import os
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "aicop"
+    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:24]
+    return base / f"hash-cache-{key}.json"
+
+
+def build(
+    root: Path,
+    manifest: Manifest | None,
+    *,
+    algorithm: str = "sha256",
+    paranoid: bool = False,
+    use_cache: bool = True,
+) -> list[dict[str, Any]]:
+    assets = collect(root, manifest)
+    cache = HashCache(cache_path(root)) if use_cache else None
+    digests = hash_files(root, sorted(assets), algorithm, cache=cache, paranoid=paranoid)
+    if cache is not None:
+        cache.save()
+    return [
+        {
+            "path": path,
+            **assets[path],
+            "size": digests[path][1],
+            "algorithm": algorithm,
+            "digest": digests[path][0],
+        }
+        for path in sorted(assets)
+    ]
+
+
+def changes(recorded: list[dict[str, Any]], current: list[dict[str, Any]]) -> dict[str, list[str]]:
+    before = {a["path"]: a["digest"] for a in recorded}
+    after = {a["path"]: a["digest"] for a in current}
+    return {
+        "added": sorted(set(after) - set(before)),
+        "removed": sorted(set(before) - set(after)),
+        "modified": sorted(p for p in set(before) & set(after) if before[p] != after[p]),
+    }
+
+
+def digest_of(assets: list[dict[str, Any]]) -> str:
+    return hashlib.sha256(json.dumps(assets, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def load(root: Path) -> dict[str, Any] | None:
+    """The recorded inventory, validated; None if there is none. A path in it that leaves the
+    repository is refused: the file may have been written by someone else."""
+    path = root / STATE_DIR / INVENTORY
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"cannot read: {err}", path=path) from err
+    except json.JSONDecodeError as err:
+        raise InputError(f"invalid JSON: {err.msg}", path=path, line=err.lineno) from err
+    if not isinstance(data, dict) or not isinstance(data.get("assets"), list):
+        raise InputError("not an aicop inventory (no 'assets' list)", path=path)
+    resolved = root.resolve()
+    for index, asset in enumerate(data["assets"]):
+        if not isinstance(asset, dict) or not isinstance(asset.get("path"), str) or "digest" not in asset:
+            raise InputError(f"assets[{index}] is not an asset entry", path=path)
+        candidate = Path(asset["path"])
+        if candidate.is_absolute() or not (resolved / candidate).resolve().is_relative_to(resolved):
+            raise InputError(f"assets[{index}].path {asset['path']!r} leaves the repository", path=path)
+    return data
+
+
+def record(
+    root: Path, manifest: Manifest | None, *, algorithm: str = "sha256", paranoid: bool = False
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Build, compare with the previous recording, write the inventory and an audit event."""
+    from aicop.audit import AuditLog
+    from aicop.fsutil import write_atomic
+
+    previous = load(root)
+    assets = build(root, manifest, algorithm=algorithm, paranoid=paranoid)
+    diff = changes(previous["assets"] if previous else [], assets)
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    history = list(previous.get("history", []))[-MAX_HISTORY:] if previous else []
+    history.append(
+        {
+            "recorded": now,
+            "digest": digest_of(assets),
+            "assets": len(assets),
+            **{k: len(v) for k, v in diff.items()},
+        }
+    )
+    inventory = {
+        "schema_version": 1,
+        "recorded": now,
+        "algorithm": algorithm,
+        "digest": digest_of(assets),
+        "assets": assets,
+        "history": history,
+    }
+    write_atomic(root / STATE_DIR / INVENTORY, json.dumps(inventory, indent=2) + "\n")
+    AuditLog(root / STATE_DIR / "audit.jsonl").append(
+        "inventory.recorded", {"digest": inventory["digest"], "assets": len(assets), **diff}
+    )
+    return inventory, diff
+
+
+def check(root: Path, manifest: Manifest | None, *, paranoid: bool = False) -> dict[str, list[str]]:
+    """What changed since the recorded inventory, judged by content."""
+    recorded = load(root)
+    if recorded is None:
+        raise AicopError(
+            f"no recorded inventory: run 'aicop inventory {root}' first", path=root / STATE_DIR / INVENTORY
+        )
+    algorithm = str(recorded.get("algorithm", "sha256"))
+    return changes(recorded["assets"], build(root, manifest, algorithm=algorithm, paranoid=paranoid))
