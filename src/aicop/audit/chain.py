@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +116,18 @@ def verify_log(path: Path) -> tuple[int, list[str]]:
         elif head_seq == expected_seq - 1 and head_hash != previous:
             problems.append(f"the last record {head_seq} is not the one the head recorded (replaced)")
     return count, problems
+
+
+def events(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of an audit log that parse, in order; whether they are intact is verify_log's job."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            yield record

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from aicop.assess.results import Assessment
     from aicop.catalog.model import Catalog, Role
+    from aicop.system.manifest import Manifest
 
     Command: TypeAlias = tuple[
         str, str | None, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]
@@ -533,16 +534,10 @@ def run_inventory(a: argparse.Namespace) -> int:
     """Record every model, dataset, prompt, configuration file and document with its content hash in
     .aicop/inventory.json (with history and an audit event), or --check what changed since."""
     import json
-    from pathlib import Path
 
     from aicop.integrity import inventory
-    from aicop.system.manifest import MANIFEST_NAME
-    from aicop.system.yamlsource import load_manifest
 
-    root = a.path or Path()
-    if not root.is_dir():
-        raise AicopError("not a directory", path=root)
-    manifest = load_manifest(root / MANIFEST_NAME, root) if (root / MANIFEST_NAME).is_file() else None
+    root, manifest = _project(a.path)
     if a.check:
         diff = inventory.check(root, manifest, paranoid=a.paranoid)
         changed = any(diff.values())
@@ -569,6 +564,149 @@ def run_inventory(a: argparse.Namespace) -> int:
         print(
             f"recorded {len(recorded['assets'])} assets ({by_type}) in {root / '.aicop' / 'inventory.json'}; "
             "since the last recording: " + ", ".join(f"{len(v)} {k}" for k, v in diff.items())
+        )
+    return int(ExitCode.OK)
+
+
+def _project(path: Path | None) -> tuple[Path, Manifest | None]:
+    """(root, manifest or None) for a repository argument."""
+    from pathlib import Path
+
+    from aicop.system.manifest import MANIFEST_NAME
+    from aicop.system.yamlsource import load_manifest
+
+    root = path or Path()
+    if not root.is_dir():
+        raise AicopError("not a directory", path=root)
+    manifest = load_manifest(root / MANIFEST_NAME, root) if (root / MANIFEST_NAME).is_file() else None
+    return root, manifest
+
+
+def _add_store_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--store",
+        type=_path,
+        default=None,
+        metavar="DIR",
+        help="the content-addressed store of known-good copies (default: PATH/.aicop/store)",
+    )
+
+
+def configure_snapshot(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?", type=_path, default=None, help="the repository (default: .)")
+    _add_store_option(p)
+    p.add_argument("--list", action="store_true", help="list the snapshots in the store instead")
+    p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+
+
+def run_snapshot(a: argparse.Namespace) -> int:
+    """Copy every model, dataset, prompt, configuration file and document into a content-addressed
+    store as a known-good state, and record the snapshot in the audit trail. 'aicop restore' brings
+    it back."""
+    import json
+
+    from aicop.integrity import store
+
+    root, manifest = _project(a.path)
+    if a.list:
+        where = store.store_dir(root, a.store)
+        rows = []
+        for path in store.list_snapshots(where):
+            doc, _ = store.load_snapshot(where, path.stem)
+            rows.append({"id": doc["id"], "created": doc["created"], "assets": len(doc["assets"])})
+        if a.fmt == "json":
+            print(json.dumps(rows, indent=2))
+        else:
+            for row in rows:
+                print(f"{row['id']}  {row['created']}  {row['assets']} assets")
+            print(f"{len(rows)} snapshots in {where}")
+        return int(ExitCode.OK)
+    doc, added = store.snapshot(root, manifest, a.store)
+    size = sum(int(x["size"]) for x in doc["assets"])
+    if a.fmt == "json":
+        print(
+            json.dumps(
+                {
+                    "id": doc["id"],
+                    "digest": doc["digest"],
+                    "assets": len(doc["assets"]),
+                    "bytes": size,
+                    "objects_added": added,
+                },
+                indent=2,
+            )
+        )
+    else:
+        print(
+            f"snapshot {doc['id']}: {len(doc['assets'])} assets, {size:,} bytes "
+            f"({added} new objects) in {store.store_dir(root, a.store)}"
+        )
+    return int(ExitCode.OK)
+
+
+def configure_restore(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?", type=_path, default=None, help="the repository (default: .)")
+    _add_store_option(p)
+    p.add_argument("--snapshot", default=None, metavar="ID", help="the snapshot to restore (default: newest)")
+    p.add_argument(
+        "--drill",
+        action="store_true",
+        help="restore into a scratch directory, verify every byte and record the drill (5.3's evidence)",
+    )
+    p.add_argument("--into", type=_path, default=None, metavar="DIR", help="with --drill: restore here")
+    p.add_argument("--keep", action="store_true", help="with --drill: keep the scratch directory")
+    p.add_argument("--dry-run", action="store_true", help="say what would be restored; write nothing")
+    p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+
+
+def run_restore(a: argparse.Namespace) -> int:
+    """Restore the project's assets from a snapshot. Every store object, every path and the staged
+    copies are checked before anything is replaced, and a failed swap is rolled back. Files that are
+    not in the snapshot are listed and left alone."""
+    import json
+
+    from aicop.integrity import store
+
+    root, manifest = _project(a.path)
+    if (a.into or a.keep) and not a.drill:
+        raise AicopError("--into and --keep go with --drill")
+    if a.drill:
+        result = store.drill(root, manifest, a.store, a.snapshot, into=a.into, keep=a.keep)
+    else:
+        result = store.restore(root, manifest, a.store, a.snapshot, dry_run=a.dry_run)
+    if a.fmt == "json":
+        print(
+            json.dumps(
+                {
+                    "snapshot": result.snapshot,
+                    "target": str(result.target),
+                    "drill": a.drill,
+                    "dry_run": a.dry_run,
+                    "restored": result.restored,
+                    "unchanged": len(result.unchanged),
+                    "not_in_snapshot": result.not_in_snapshot,
+                    "bytes": result.bytes,
+                    "seconds": round(result.seconds, 3),
+                },
+                indent=2,
+            )
+        )
+        return int(ExitCode.OK)
+    verb = "would restore" if a.dry_run else "restored"
+    for rel in result.restored:
+        print(f"{verb} {rel}")
+    for rel in result.not_in_snapshot:
+        print(f"not in the snapshot, left in place: {rel}")
+    if a.drill:
+        where = f"into {result.target}" + ("" if a.keep or a.into else " (removed)")
+        print(
+            f"drill passed: snapshot {result.snapshot}, {len(result.restored)} files, {result.bytes:,} bytes "
+            f"restored {where} and verified in {result.seconds:.2f} s; recorded in .aicop/audit.jsonl"
+        )
+    else:
+        print(
+            f"snapshot {result.snapshot}: {len(result.restored)} files {verb}, "
+            f"{len(result.unchanged)} already matched"
         )
     return int(ExitCode.OK)
 
@@ -678,6 +816,18 @@ COMMANDS: dict[str, Command] = {
         None,
         configure_inventory,
         run_inventory,
+    ),
+    "snapshot": (
+        "copy the assets into a store as a known-good state",
+        None,
+        configure_snapshot,
+        run_snapshot,
+    ),
+    "restore": (
+        "restore the assets from a snapshot, or --drill a restore",
+        None,
+        configure_restore,
+        run_restore,
     ),
 }
 GROUPS: dict[str, tuple[str, dict[str, Command]]] = {
