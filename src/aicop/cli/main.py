@@ -692,22 +692,21 @@ def run_restore(a: argparse.Namespace) -> int:
             )
         )
         return int(ExitCode.OK)
-    verb = "would restore" if a.dry_run else "restored"
-    for rel in result.restored:
-        print(f"{verb} {rel}")
-    for rel in result.not_in_snapshot:
-        print(f"not in the snapshot, left in place: {rel}")
+    if not a.drill:
+        for rel in result.restored:
+            print(f"{'would restore' if a.dry_run else 'restored'} {rel}")
+        for rel in result.not_in_snapshot:
+            print(f"not in the snapshot, left in place: {rel}")
+    files = f"{len(result.restored)} file{'' if len(result.restored) == 1 else 's'}"
     if a.drill:
-        where = f"into {result.target}" + ("" if a.keep or a.into else " (removed)")
+        where = f"into {result.target}" + ("" if a.keep or a.into else " (since removed)")
         print(
-            f"drill passed: snapshot {result.snapshot}, {len(result.restored)} files, {result.bytes:,} bytes "
-            f"restored {where} and verified in {result.seconds:.2f} s; recorded in .aicop/audit.jsonl"
+            f"drill passed: snapshot {result.snapshot}, {files} ({result.bytes:,} bytes) restored {where} "
+            f"and verified in {result.seconds:.2f} s; recorded in .aicop/audit.jsonl"
         )
     else:
-        print(
-            f"snapshot {result.snapshot}: {len(result.restored)} files {verb}, "
-            f"{len(result.unchanged)} already matched"
-        )
+        done = "would be restored" if a.dry_run else "restored"
+        print(f"snapshot {result.snapshot}: {files} {done}, {len(result.unchanged)} already matched")
     return int(ExitCode.OK)
 
 
