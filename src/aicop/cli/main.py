@@ -710,6 +710,159 @@ def run_restore(a: argparse.Namespace) -> int:
     return int(ExitCode.OK)
 
 
+def _add_signing_target(p: argparse.ArgumentParser, key_help: str) -> None:
+    p.add_argument(
+        "path",
+        nargs="?",
+        type=_path,
+        default=None,
+        help="a model directory, or with --inventory the repository (default: .)",
+    )
+    p.add_argument("--key", type=_path, required=True, metavar="PEM", help=key_help)
+    p.add_argument(
+        "--signature",
+        type=_path,
+        default=None,
+        metavar="FILE",
+        help="the Sigstore bundle (default: PATH/model.sig, or .aicop/inventory.sig with --inventory)",
+    )
+    p.add_argument(
+        "--inventory",
+        action="store_true",
+        help="the recorded inventory's assets instead of every file of a directory",
+    )
+
+
+def _signature_path(a: argparse.Namespace, root: Path) -> Path:
+    from aicop.integrity.signing import INVENTORY_SIGNATURE
+
+    if a.signature is not None:
+        return a.signature  # type: ignore[no-any-return]
+    return root / (INVENTORY_SIGNATURE if a.inventory else "model.sig")
+
+
+def configure_sign(p: argparse.ArgumentParser) -> None:
+    _add_signing_target(p, "the PEM private key: ECDSA P-256/P-384/P-521, or Ed25519 (aicop-only)")
+    p.add_argument(
+        "--password-env",
+        default=None,
+        metavar="VAR",
+        help="the environment variable holding the private key's password",
+    )
+    p.add_argument("--algorithm", choices=("sha256", "blake3"), default="sha256", help="file hash")
+    p.add_argument(
+        "--ignore", action="append", default=[], metavar="REL", help="a path to leave out (repeat)"
+    )
+    p.add_argument("--no-ignore-git", action="store_true", help="sign .git, .gitignore and the like too")
+
+
+def run_sign(a: argparse.Namespace) -> int:
+    """Sign a model directory (every file) or the recorded inventory, offline, in the OpenSSF
+    model-signing format: an in-toto statement in a Sigstore bundle that 'model_signing verify key'
+    accepts for ECDSA keys."""
+    from pathlib import Path
+
+    from aicop.audit import AuditLog
+    from aicop.integrity import signing
+
+    root = a.path or Path()
+    password = None
+    if a.password_env:
+        password = os.environ.get(a.password_env)
+        if password is None:
+            raise AicopError(f"--password-env: the variable {a.password_env} is not set")
+    signature = _signature_path(a, root)
+    if a.inventory:
+        project, manifest = _project(root)
+        bundle = signing.sign_inventory(project, manifest, a.key, password=password)
+    else:
+        bundle = signing.sign_directory(
+            root,
+            a.key,
+            signature,
+            password=password,
+            algorithm=a.algorithm,
+            ignore=a.ignore,
+            ignore_git=not a.no_ignore_git,
+        )
+    import base64
+    import json
+
+    statement = json.loads(base64.b64decode(bundle["dsseEnvelope"]["payload"]))
+    subject = statement["subject"][0]
+    log = signing.audit_log_for(root)
+    if log is not None:
+        AuditLog(log).append(
+            "asset.signed",
+            {
+                "subject": subject["name"],
+                "digest": subject["digest"]["sha256"],
+                "files": len(statement["predicate"]["resources"]),
+                "signature": str(signature),
+                "key_hint": bundle["verificationMaterial"]["publicKey"]["hint"],
+            },
+        )
+    print(
+        f"signed {len(statement['predicate']['resources'])} files of {subject['name']} "
+        f"(sha256 {subject['digest']['sha256'][:16]}…) into {signature}"
+    )
+    return int(ExitCode.OK)
+
+
+def configure_verify(p: argparse.ArgumentParser) -> None:
+    _add_signing_target(p, "the signer's PEM public key")
+    p.add_argument(
+        "--ignore-unsigned",
+        action="store_true",
+        help="do not report files that the signature does not cover (implied by --inventory)",
+    )
+    p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+
+
+def run_verify(a: argparse.Namespace) -> int:
+    """Verify a signature made by aicop or model_signing, then re-hash every file and name each that
+    was modified, is missing or is not covered. Exit 0 verified, 1 files differ, 2 the signature or the
+    key is bad."""
+    import json
+    from pathlib import Path
+
+    from aicop.integrity import signing
+
+    root = a.path or Path()
+    if not root.is_dir():
+        raise AicopError("not a directory", path=root)
+    signature = _signature_path(a, root)
+    result = signing.verify_directory(
+        root, signature, a.key, ignore_unsigned=a.ignore_unsigned or a.inventory
+    )
+    if a.fmt == "json":
+        print(
+            json.dumps(
+                {
+                    "verified": result.ok,
+                    "subject": result.name,
+                    "files": result.files,
+                    "method": result.method,
+                    "hash_type": result.hash_type,
+                    "modified": result.modified,
+                    "missing": result.missing,
+                    "unsigned": result.unsigned,
+                },
+                indent=2,
+            )
+        )
+    else:
+        for kind in ("modified", "missing", "unsigned"):
+            for rel in getattr(result, kind):
+                print(f"{kind:8} {rel}")
+        verdict = "match it" if result.ok else "DO NOT MATCH it"
+        print(
+            f"{root}: signature by {a.key} is valid; "
+            f"the files {verdict} ({result.method}, {result.hash_type})"
+        )
+    return int(ExitCode.OK if result.ok else ExitCode.GAPS)
+
+
 def configure_audit_verify(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "path",
@@ -815,6 +968,18 @@ COMMANDS: dict[str, Command] = {
         None,
         configure_inventory,
         run_inventory,
+    ),
+    "sign": (
+        "sign a model directory or the inventory (OpenSSF model signing)",
+        None,
+        configure_sign,
+        run_sign,
+    ),
+    "verify": (
+        "verify a model signature and name each file that differs",
+        None,
+        configure_verify,
+        run_verify,
     ),
     "snapshot": (
         "copy the assets into a store as a known-good state",

@@ -1,0 +1,397 @@
+"""Signing and verifying a model directory (or the inventory) offline, in the OpenSSF model-signing
+format, so that ``model_signing verify key`` accepts what aicop signs and aicop verifies what
+``model_signing sign key`` signs.
+
+The format (model-signing v1.0): a Sigstore bundle (media type v0.3, JSON) holding a DSSE envelope
+whose payload is an in-toto Statement v1. The statement's one subject is the model, named by its
+directory and digested by SHA-256 over the concatenated raw digests of its files in name order; the
+predicate (type ``https://model_signing/signature/v1.0``) lists every file as a resource (name,
+algorithm, hex digest) and the serialization that produced them (``files`` or ``shards``, the hash,
+whether symbolic links were allowed, the ignored paths). The signature covers the DSSE
+pre-authentication encoding of the payload; the bundle's public key hint is the SHA-256 of the
+PEM-encoded public key.
+
+Written on ``cryptography`` rather than by calling the ``model-signing`` package: that package pulls in
+the Sigstore client and its network stack (and, in 1.1.1, fails to import without pyOpenSSL, which it
+does not declare). The format is small and fixed; the interoperability tests run the real package
+both ways. Keys: ECDSA P-256, P-384 and P-521 (which model_signing also accepts) and Ed25519 (which
+model_signing rejects: aicop signs and verifies it, model_signing cannot). Certificate chains and
+keyless Sigstore signing need a PKI or the network and are not supported here.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from aicop.errors import AicopError, ExitCode
+from aicop.integrity.hashing import CHUNK, hash_files
+
+BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
+PAYLOAD_TYPE = "application/vnd.in-toto+json"
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+PREDICATE_TYPE = "https://model_signing/signature/v1.0"
+GIT_PATHS = [".gitattributes", ".gitignore", ".github", ".git"]
+
+
+class SignatureError(AicopError):
+    """A signature, key or signed directory is unusable: nothing was written."""
+
+
+class VerificationFailed(AicopError):
+    """The signature is valid but the files differ from what was signed."""
+
+    exit_code = ExitCode.GAPS
+
+
+@dataclass
+class Verified:
+    name: str
+    files: int
+    method: str
+    hash_type: str
+    modified: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    unsigned: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.modified or self.missing or self.unsigned)
+
+
+def pae(payload: bytes) -> bytes:
+    """DSSE v1 pre-authentication encoding."""
+    return b"DSSEv1 %d %s %d %s" % (len(PAYLOAD_TYPE), PAYLOAD_TYPE.encode(), len(payload), payload)
+
+
+def _is_ignored(rel: str, ignore: list[str]) -> bool:
+    return any(rel == p or rel.startswith(p.rstrip("/") + "/") for p in ignore)
+
+
+def list_files(directory: Path, ignore: list[str], *, allow_symlinks: bool = False) -> list[str]:
+    """Every regular file under ``directory`` as a relative POSIX path, minus the ignored ones."""
+    found: list[str] = []
+    for top, dirs, files in os.walk(directory, followlinks=False):
+        base = Path(top)
+        for name in sorted(dirs + files):
+            path = base / name
+            rel = path.relative_to(directory).as_posix()
+            if _is_ignored(rel, ignore):
+                if name in dirs:
+                    dirs.remove(name)
+                continue
+            if path.is_symlink() and not allow_symlinks:
+                raise SignatureError(
+                    f"{rel} is a symbolic link; model signing does not follow links", path=path
+                )
+            if name in files and path.is_file():
+                found.append(rel)
+    return sorted(found)
+
+
+def root_digest(resources: list[dict[str, str]]) -> str:
+    hasher = hashlib.sha256()
+    for resource in resources:
+        hasher.update(bytes.fromhex(resource["digest"]))
+    return hasher.hexdigest()
+
+
+def _hash_range(path: Path, start: int, end: int, algorithm: str) -> str:
+    digest: Any = hashlib.sha256() if algorithm == "sha256" else _blake3()
+    with path.open("rb") as handle:
+        handle.seek(start)
+        remaining = end - start
+        while remaining > 0:
+            chunk = handle.read(min(CHUNK, remaining))
+            if not chunk:
+                break
+            digest.update(chunk)
+            remaining -= len(chunk)
+    return str(digest.hexdigest())
+
+
+def _blake3() -> Any:
+    from aicop.integrity.hashing import _new
+
+    return _new("blake3")
+
+
+def _ignore_list(directory: Path, signature: Path, extra: list[str], git: bool) -> list[str]:
+    ignore = list(extra) + (GIT_PATHS if git else [])
+    with contextlib.suppress(ValueError):
+        ignore.append(signature.resolve().relative_to(directory.resolve()).as_posix())
+    return ignore
+
+
+def _load_private_key(path: Path, password: str | None) -> Any:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password.encode() if password else None)
+    except OSError as err:
+        raise SignatureError(f"cannot read the private key: {err.strerror}", path=path) from err
+    except (ValueError, TypeError) as err:
+        raise SignatureError(f"not a usable PEM private key: {err}", path=path) from err
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        if key.curve.name not in ("secp256r1", "secp384r1", "secp521r1"):
+            raise SignatureError(f"unsupported curve {key.curve.name}: use P-256, P-384 or P-521", path=path)
+        return key
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return key
+    raise SignatureError("unsupported key type: use ECDSA (P-256, P-384, P-521) or Ed25519", path=path)
+
+
+def _load_public_key(path: Path) -> Any:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except OSError as err:
+        raise SignatureError(f"cannot read the public key: {err.strerror}", path=path) from err
+    except ValueError as err:
+        raise SignatureError(f"not a usable PEM public key: {err}", path=path) from err
+    if not isinstance(key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey):
+        raise SignatureError("unsupported key type: use ECDSA (P-256, P-384, P-521) or Ed25519", path=path)
+    return key
+
+
+def _ecdsa_hash(key: Any) -> Any:
+    from cryptography.hazmat.primitives import hashes
+
+    return {256: hashes.SHA256(), 384: hashes.SHA384(), 521: hashes.SHA512()}[key.curve.key_size]
+
+
+def _key_hint(public_key: Any) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    pem = public_key.public_bytes(
+        encoding=serialization.Encoding.PEM, format=serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return hashlib.sha256(pem).hexdigest()
+
+
+def sign_resources(
+    name: str,
+    resources: list[dict[str, str]],
+    serialization: dict[str, Any],
+    key_path: Path,
+    password: str | None,
+) -> dict[str, Any]:
+    """The Sigstore bundle signing these resources with the key."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = _load_private_key(key_path, password)
+    statement = {
+        "_type": STATEMENT_TYPE,
+        "subject": [{"name": name, "digest": {"sha256": root_digest(resources)}}],
+        "predicateType": PREDICATE_TYPE,
+        "predicate": {"serialization": serialization, "resources": resources},
+    }
+    payload = json.dumps(statement, indent=2).encode()
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        raw = key.sign(pae(payload), ec.ECDSA(_ecdsa_hash(key)))
+    else:
+        raw = key.sign(pae(payload))
+    return {
+        "mediaType": BUNDLE_MEDIA_TYPE,
+        "verificationMaterial": {"publicKey": {"hint": _key_hint(key.public_key())}, "tlogEntries": []},
+        "dsseEnvelope": {
+            "payload": base64.b64encode(payload).decode(),
+            "payloadType": PAYLOAD_TYPE,
+            "signatures": [{"sig": base64.b64encode(raw).decode(), "keyid": ""}],
+        },
+    }
+
+
+def sign_directory(
+    directory: Path,
+    key_path: Path,
+    signature: Path,
+    *,
+    password: str | None = None,
+    algorithm: str = "sha256",
+    ignore: list[str] | None = None,
+    ignore_git: bool = True,
+) -> dict[str, Any]:
+    """Hash every file of the directory and write the signature bundle; returns the bundle."""
+    if not directory.is_dir():
+        raise SignatureError("not a directory", path=directory)
+    ignored = _ignore_list(directory, signature, ignore or [], ignore_git)
+    files = list_files(directory, ignored)
+    if not files:
+        raise SignatureError("no files to sign", path=directory)
+    digests = hash_files(directory, files, algorithm)
+    resources = [{"name": rel, "algorithm": algorithm, "digest": digests[rel][0]} for rel in files]
+    serialization: dict[str, Any] = {"method": "files", "hash_type": algorithm, "allow_symlinks": False}
+    if ignored:
+        serialization["ignore_paths"] = ignored
+    bundle = sign_resources(directory.resolve().name, resources, serialization, key_path, password)
+    from aicop.fsutil import write_atomic
+
+    write_atomic(signature, json.dumps(bundle, indent=2) + "\n")
+    return bundle
+
+
+def _b64(value: object, where: str, path: Path) -> bytes:
+    if not isinstance(value, str):
+        raise SignatureError(f"{where} is missing", path=path)
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as err:
+        raise SignatureError(f"{where} is not base64", path=path) from err
+
+
+def read_statement(signature: Path, public_key: Path) -> dict[str, Any]:
+    """Check the bundle's signature with the public key; return the signed in-toto statement."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = _load_public_key(public_key)
+    try:
+        bundle = json.loads(signature.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise SignatureError(f"cannot read the signature: {err.strerror}", path=signature) from err
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise SignatureError(f"not a JSON signature bundle: {err}", path=signature) from err
+    if not isinstance(bundle, dict) or bundle.get("mediaType") != BUNDLE_MEDIA_TYPE:
+        raise SignatureError(f"not a Sigstore bundle of media type {BUNDLE_MEDIA_TYPE}", path=signature)
+    envelope = bundle.get("dsseEnvelope")
+    if (
+        not isinstance(envelope, dict)
+        or not isinstance(envelope.get("signatures"), list)
+        or not envelope["signatures"]
+    ):
+        raise SignatureError("the bundle has no DSSE envelope with a signature", path=signature)
+    if envelope.get("payloadType") != PAYLOAD_TYPE:
+        raise SignatureError(f"payload type is not {PAYLOAD_TYPE}", path=signature)
+    hint = (bundle.get("verificationMaterial") or {}).get("publicKey", {}).get("hint")
+    if hint and hint != _key_hint(key):
+        raise SignatureError(f"signed with another key than {public_key} (key hint differs)", path=signature)
+    payload = _b64(envelope.get("payload"), "dsseEnvelope.payload", signature)
+    raw = _b64(envelope["signatures"][0].get("sig"), "dsseEnvelope.signatures[0].sig", signature)
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(raw, pae(payload), ec.ECDSA(_ecdsa_hash(key)))
+        else:
+            key.verify(raw, pae(payload))
+    except InvalidSignature:
+        raise SignatureError(
+            f"the signature does not verify with {public_key}: "
+            "the bundle was tampered with, or the key is wrong",
+            path=signature,
+        ) from None
+    try:
+        statement = json.loads(payload)
+        if statement["_type"] != STATEMENT_TYPE or statement["predicateType"] != PREDICATE_TYPE:
+            raise ValueError("not a model-signing v1.0 in-toto statement")
+        resources = statement["predicate"]["resources"]
+        subject = statement["subject"][0]
+        if len(statement["subject"]) != 1 or subject["digest"]["sha256"] != root_digest(resources):
+            raise ValueError("the subject digest does not match the resources")
+        for resource in resources:
+            PurePosixPath(str(resource["name"]))
+            bytes.fromhex(str(resource["digest"]))
+    except (ValueError, KeyError, TypeError, IndexError) as err:
+        raise SignatureError(f"signed payload is unusable: {err}", path=signature) from err
+    return dict(statement)
+
+
+def verify_directory(
+    directory: Path, signature: Path, public_key: Path, *, ignore_unsigned: bool = False
+) -> Verified:
+    """Check the signature, then re-hash every file (never from a cache) and name each difference."""
+    statement = read_statement(signature, public_key)
+    predicate = statement["predicate"]
+    serialization = predicate.get("serialization", {})
+    method = str(serialization.get("method", ""))
+    hash_type = str(serialization.get("hash_type", ""))
+    if method not in ("files", "shards") or hash_type not in ("sha256", "blake3"):
+        raise SignatureError(f"unsupported serialization {method}/{hash_type}", path=signature)
+    ignore = [str(p) for p in serialization.get("ignore_paths", [])]
+    ignore += _ignore_list(directory, signature, [], False)
+    expected = {str(r["name"]): str(r["digest"]) for r in predicate["resources"]}
+    result = Verified(name=str(statement["subject"][0]["name"]), files=0, method=method, hash_type=hash_type)
+    root = directory.resolve()
+    for name in expected:
+        rel = name.rsplit(":", 2)[0] if method == "shards" else name
+        if PurePosixPath(rel).is_absolute() or not (root / rel).resolve().is_relative_to(root):
+            raise SignatureError(f"signed resource {name!r} leaves the directory", path=signature)
+    present = list_files(directory, ignore, allow_symlinks=bool(serialization.get("allow_symlinks")))
+    result.files = len(present)
+    if method == "files":
+        signed = set(expected)
+        actual = hash_files(directory, [p for p in present if p in signed], hash_type)
+        for rel in sorted(signed):
+            if rel not in actual:
+                result.missing.append(rel)
+            elif actual[rel][0] != expected[rel]:
+                result.modified.append(rel)
+        if not ignore_unsigned:
+            result.unsigned = sorted(set(present) - signed)
+        return result
+    by_file: dict[str, list[tuple[int, int, str]]] = {}
+    for name, digest in expected.items():
+        rel, start, end = name.rsplit(":", 2)
+        by_file.setdefault(rel, []).append((int(start), int(end), digest))
+    for rel, shards in sorted(by_file.items()):
+        path = directory / rel
+        if rel not in present:
+            result.missing.append(rel)
+            continue
+        size = path.stat().st_size
+        covered = max(end for _, end, _ in shards)
+        if covered != size or any(_hash_range(path, s, e, hash_type) != d for s, e, d in shards):
+            result.modified.append(rel)
+    if not ignore_unsigned:
+        result.unsigned = sorted(set(present) - set(by_file))
+    return result
+
+
+INVENTORY_SIGNATURE = ".aicop/inventory.sig"
+
+
+def sign_inventory(
+    root: Path, manifest: Any, key_path: Path, *, password: str | None = None
+) -> dict[str, Any]:
+    """Sign the recorded inventory's assets (after checking the tree still matches it)."""
+    from aicop.fsutil import write_atomic
+    from aicop.integrity import inventory
+
+    recorded = inventory.load(root)
+    if recorded is None:
+        raise SignatureError(
+            f"no recorded inventory: run 'aicop inventory {root}' first", path=root / ".aicop"
+        )
+    changed = {k: v for k, v in inventory.check(root, manifest, paranoid=True).items() if v}
+    if changed:
+        listed = "; ".join(f"{k}: {', '.join(v[:3])}" for k, v in changed.items())
+        raise SignatureError(
+            f"the tree differs from the recorded inventory ({listed}); "
+            "record it with 'aicop inventory' first",
+            path=root / ".aicop" / "inventory.json",
+        )
+    algorithm = str(recorded.get("algorithm", "sha256"))
+    resources = [
+        {"name": a["path"], "algorithm": algorithm, "digest": a["digest"]} for a in recorded["assets"]
+    ]
+    serialization = {"method": "files", "hash_type": algorithm, "allow_symlinks": False}
+    bundle = sign_resources(root.resolve().name, resources, serialization, key_path, password)
+    write_atomic(root / INVENTORY_SIGNATURE, json.dumps(bundle, indent=2) + "\n")
+    return bundle
+
+
+def audit_log_for(path: Path) -> Path | None:
+    """The audit log of the project holding ``path``: the nearest folder with .aicop or aicop.yaml."""
+    for folder in [path.resolve(), *path.resolve().parents]:
+        if (folder / ".aicop").is_dir() or (folder / "aicop.yaml").is_file():
+            return folder / ".aicop" / "audit.jsonl"
+    return None
