@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SARIF_SCHEMA := $(VENV)/share/sarif/sarif-schema-2.1.0.json
 EXAMPLE := examples/support-assistant
 
-.PHONY: install demo test lint typecheck pytest bench catalog clean
+.PHONY: install demo test lint typecheck pytest bench bench-hash catalog clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ test: lint typecheck pytest
 
 bench: install
 	$(BIN)/python benchmarks/assess_large.py
+
+bench-hash: install
+	$(BIN)/python benchmarks/hash_compare.py
 
 # Re-derive the catalog from the seed text (../shared/seed); the test suite checks it is unchanged.
 catalog: install

@@ -4,6 +4,7 @@ prompts), from the inventory and the audit trail that 'aicop inventory' keeps.""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from aicop.assess.context import Context
 from aicop.assess.registry import check
@@ -222,3 +223,88 @@ def restore_ability(ctx: Context) -> Iterator[Finding]:
             message=f"restore drill of {when} restored snapshot {data.get('snapshot')} "
             f"({data.get('files')} files) and verified every byte",
         )
+
+
+@check(
+    "assets.signatures",
+    provisions=["5.2"],
+    title="Every local model is signed (model.sig in its directory, or the signed inventory) and the "
+    "signatures verify with the declared public key",
+    remediation="Sign each model directory with 'aicop sign DIR --key KEY' (or model_signing), or the "
+    "recorded inventory with 'aicop sign --inventory'; declare the public key as signing.public_key "
+    "in aicop.yaml.",
+)
+def model_signatures(ctx: Context) -> Iterator[Finding]:
+    from pathlib import PurePosixPath
+
+    from aicop.integrity import signing
+
+    manifest = ctx.manifest
+    models = [(m.name, m.path.rstrip("/")) for m in manifest.models if m.path] if manifest else []
+    if manifest is None or not models:
+        return  # nothing local to sign: the provision is judged by the other checks
+    key_rel = manifest.signing.public_key if manifest.signing else None
+    key = ctx.root / key_rel if key_rel else None
+    verified: list[str] = []
+    failed: list[str] = []  # a signature that does not verify, or files that differ from it
+    unverifiable: list[str] = []
+    unsigned: list[str] = []
+    evidence: list[Evidence] = []
+
+    def verify(folder: Path, sig: Path, rel: str, ignore_unsigned: bool) -> signing.Verified | None:
+        if key is None:
+            unverifiable.append(f"{rel}: no signing.public_key in aicop.yaml to verify it with")
+            return None
+        try:
+            result = signing.verify_directory(folder, sig, key, ignore_unsigned=ignore_unsigned)
+        except AicopError as err:
+            failed.append(str(err))
+            return None
+        evidence.append(Evidence(path=rel, detail=f"signature verifies with {key_rel}"))
+        return result
+
+    inventory_sig = ctx.root / signing.INVENTORY_SIGNATURE
+    whole = (
+        verify(ctx.root, inventory_sig, signing.INVENTORY_SIGNATURE, True)
+        if inventory_sig.is_file()
+        else None
+    )
+    for name, path in models:
+        sig = ctx.root / path / "model.sig"
+        if sig.is_file():
+            rel = PurePosixPath(path, "model.sig").as_posix()
+            result = verify(ctx.root / path, sig, rel, False)
+            if result is not None:
+                changed = result.modified + result.missing + result.unsigned
+                (failed if changed else verified).append(
+                    f"{rel}: files differ from the signature: {', '.join(changed[:3])}" if changed else name
+                )
+            continue
+        covered = [f for f in whole.signed if f == path or f.startswith(path + "/")] if whole else []
+        if whole is not None and covered:
+            changed = [f for f in whole.modified + whole.missing if f in covered]
+            (failed if changed else verified).append(
+                f"{name}: differs from the inventory signature: {', '.join(changed[:3])}" if changed else name
+            )
+        elif inventory_sig.is_file() and whole is None:
+            continue  # the inventory signature failed or cannot be verified: reported above
+        else:
+            unsigned.append(name)
+    if failed:
+        status, message = Status.NOT_MET, f"model signatures fail: {'; '.join(failed[:3])}"
+    elif not verified:
+        detail = unverifiable[:2] + ([f"unsigned: {', '.join(unsigned[:3])}"] if unsigned else [])
+        status, message = (
+            Status.NOT_MET if not unverifiable else Status.PARTIAL,
+            (f"no model signature could be verified ({'; '.join(detail)})"),
+        )
+    elif unsigned or unverifiable:
+        detail = unverifiable[:2] + ([f"unsigned: {', '.join(unsigned[:3])}"] if unsigned else [])
+        status, message = Status.PARTIAL, f"not every model is authenticated ({'; '.join(detail)})"
+    else:
+        status, message = (
+            Status.MET,
+            f"every local model ({len(verified)}) is signed and verifies with {key_rel}",
+        )
+    absence = not (failed or verified or unverifiable)
+    yield Finding(provision="5.2", status=status, evidence=evidence, message=message, absence=absence)

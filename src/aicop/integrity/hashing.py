@@ -36,7 +36,9 @@ def _new(algorithm: str) -> object:
             import blake3  # type: ignore[import-not-found,unused-ignore]
         except ImportError:
             raise AicopError("BLAKE3 needs the blake3 package: pip install blake3") from None
-        return blake3.blake3(max_threads=blake3.blake3.AUTO)
+        # One thread per file: files are hashed in parallel already, and BLAKE3's own threads on 1 MiB
+        # updates oversubscribe the cores (measured on 2 cores: 8.8 GB/s with AUTO, 12 GB/s with 1).
+        return blake3.blake3(max_threads=1)
     raise AicopError(f"unknown hash algorithm {algorithm!r}; choose from {', '.join(ALGORITHMS)}")
 
 
@@ -105,10 +107,11 @@ def hash_files(
     unless ``paranoid``."""
     out: dict[str, tuple[str, int]] = {}
     todo: list[str] = []
+    base = str(root)  # os.path on strings: pathlib objects for 100,000 files cost a second
     for rel in paths:
         if cache is not None and not paranoid:
             try:
-                stat = (root / rel).stat()
+                stat = os.stat(os.path.join(base, rel))  # noqa: PTH116, PTH118
             except OSError as err:
                 raise HashError(f"cannot read: {err.strerror}", path=root / rel) from err
             cached = cache.get(rel, stat, algorithm)
@@ -127,5 +130,5 @@ def hash_files(
         for rel, result in pool.map(one, todo):
             out[rel] = result
             if cache is not None:
-                cache.put(rel, (root / rel).stat(), algorithm, result[0])
+                cache.put(rel, os.stat(os.path.join(base, rel)), algorithm, result[0])  # noqa: PTH116, PTH118
     return out

@@ -60,6 +60,7 @@ class Verified:
     modified: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     unsigned: list[str] = field(default_factory=list)
+    signed: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -320,6 +321,7 @@ def verify_directory(
     ignore += _ignore_list(directory, signature, [], False)
     expected = {str(r["name"]): str(r["digest"]) for r in predicate["resources"]}
     result = Verified(name=str(statement["subject"][0]["name"]), files=0, method=method, hash_type=hash_type)
+    result.signed = sorted({name.rsplit(":", 2)[0] if method == "shards" else name for name in expected})
     root = directory.resolve()
     for name in expected:
         rel = name.rsplit(":", 2)[0] if method == "shards" else name

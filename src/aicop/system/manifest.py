@@ -124,6 +124,14 @@ class Exclusion(_Strict):
         return self.expires is None or day <= self.expires
 
 
+class Signing(_Strict):
+    """How the system's models are signed (with 'aicop sign' or OpenSSF model_signing)."""
+
+    public_key: str = Field(
+        description="Path of the PEM public key that model signatures and .aicop/inventory.sig verify with."
+    )
+
+
 ProvisionId = Annotated[str, Field(pattern=r"^\d{1,2}(\.\d{1,2}){1,2}$")]
 
 
@@ -139,6 +147,7 @@ class Manifest(_Strict):
     external_apis: list[ExternalAPI] = Field(default_factory=list)
     endpoints: list[Endpoint] = Field(default_factory=list)
     documents: dict[DocumentKind, str] = Field(default_factory=dict)
+    signing: Signing | None = None
     attestations: dict[ProvisionId, Attestation] = Field(default_factory=dict)
     exclusions: dict[ProvisionId, Exclusion] = Field(default_factory=dict)
     exclude: list[str] = Field(default_factory=list, description="gitignore-style patterns aicop skips")
@@ -157,4 +166,6 @@ class Manifest(_Strict):
                 found.append((("endpoints", i, "gateway_config"), endpoint.gateway_config))
         for kind, path in self.documents.items():
             found.append((("documents", kind.value), path))
+        if self.signing is not None:
+            found.append((("signing", "public_key"), self.signing.public_key))
         return found
