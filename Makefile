@@ -24,6 +24,7 @@ install: $(STAMP) $(SARIF_SCHEMA)
 
 demo: install
 	$(BIN)/aicop assess $(EXAMPLE) --output reports --fail-on never
+	$(BIN)/aicop bom $(EXAMPLE) --output reports/bom.cdx.json
 
 lint: install
 	$(BIN)/ruff check src tests tools benchmarks

@@ -863,6 +863,27 @@ def run_verify(a: argparse.Namespace) -> int:
     return int(ExitCode.OK if result.ok else ExitCode.GAPS)
 
 
+def configure_bom(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?", type=_path, default=None, help="the repository (default: .)")
+    p.add_argument("--output", "-o", type=_path, help="file to write (default: stdout)")
+
+
+def run_bom(a: argparse.Namespace) -> int:
+    """Write a CycloneDX 1.6 JSON ML-BOM of the system from aicop.yaml: models with a modelCard
+    carrying 8.1.1's fields from their model card, datasets, prompts, dependencies with versions and
+    hashes, external services and the dependency graph. Validated against the schema before it is
+    written."""
+    import json
+
+    from aicop.bom.cyclonedx import build
+
+    root, manifest = _project(a.path)
+    if manifest is None:
+        raise AicopError("a BOM needs aicop.yaml to name the system: run 'aicop init' first", path=root)
+    _emit(json.dumps(build(root, manifest), indent=2) + "\n", a.output)
+    return int(ExitCode.OK)
+
+
 def configure_audit_verify(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "path",
@@ -969,6 +990,7 @@ COMMANDS: dict[str, Command] = {
         configure_inventory,
         run_inventory,
     ),
+    "bom": ("write a CycloneDX 1.6 ML-BOM of the system", None, configure_bom, run_bom),
     "sign": (
         "sign a model directory or the inventory (OpenSSF model signing)",
         None,

@@ -74,6 +74,18 @@ class Document:
                 return Hit(number, match.group(1).strip())
         return None
 
+    def text_at(self, hit: Hit, limit: int = 600) -> str:
+        """The words a hit stands for: a labelled line's value, or the body of the section it heads."""
+        line = self.lines[hit.line - 1]
+        match = _LABELLED.match(line)
+        if match and match.group(1).strip() == hit.label:
+            return match.group(2).strip(" |*_")[:limit]
+        for section in self.sections:
+            if section.line == hit.line:
+                body = " ".join(t.strip().lstrip("-*+ ").strip() for _, t in section.body if t.strip())
+                return body[:limit]
+        return line.strip()[:limit]
+
     def _section_covers(self, index: int, need_items: bool) -> bool:
         section = self.sections[index]
         bodies = [section]

@@ -1,0 +1,322 @@
+"""A CycloneDX 1.6 ML-BOM of the system: its models (with a modelCard carrying the fields provision
+8.1.1 lists), datasets, prompts, software dependencies with versions and hashes, external services,
+and the dependency graph.
+
+cyclonedx-python-lib builds and serialises everything it models. It has no modelCard and no
+component ``data`` yet, so those are added to its JSON output by bom-ref, and the whole document is
+then validated with the library's strict JSON validator against the 1.6 schema: what aicop writes is
+always a valid BOM. The system is the metadata component and is never also listed in ``components``
+(the library re-generates the bom-ref of a component that is both, which breaks the references).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from aicop.errors import AicopError, InputError
+from aicop.system.manifest import Manifest
+
+PROPERTY_NS = "aicop"
+
+
+class BomError(AicopError):
+    """The BOM could not be built or did not validate (a bug: nothing is written)."""
+
+
+def _card_fields(root: Path, card: str | None) -> dict[str, str]:
+    """{8.1.1 field name: text} from the model card, for what it covers."""
+    if card is None or not (root / card).is_file():
+        return {}
+    from aicop.checks.p08_documentation import SECURITY_FIELDS
+    from aicop.docs.markdown import parse
+
+    try:
+        doc = parse((root / card).read_text(encoding="utf-8", errors="replace"))
+    except OSError as err:
+        raise InputError(f"cannot read the model card: {err.strerror}", path=root / card) from err
+    out: dict[str, str] = {}
+    for field in SECURITY_FIELDS:
+        hit = doc.topic(field.pattern)
+        if hit is not None:
+            text = doc.text_at(hit)
+            if text:
+                out[field.name] = text
+    return out
+
+
+def _model_card(fields: dict[str, str], datasets: list[str]) -> dict[str, Any]:
+    card: dict[str, Any] = {}
+    parameters: dict[str, Any] = {}
+    sources = [{"ref": ref} for ref in datasets]
+    if "sources of training data" in fields:
+        sources.append(
+            {"type": "dataset", "name": "training data", "description": fields["sources of training data"]}
+        )
+    if sources:
+        parameters["datasets"] = sources
+    if parameters:
+        card["modelParameters"] = parameters
+    considerations: dict[str, Any] = {}
+    if "intended scope and limitations" in fields:
+        considerations["useCases"] = [fields["intended scope and limitations"]]
+    if "potential failure modes" in fields:
+        considerations["technicalLimitations"] = [fields["potential failure modes"]]
+    if considerations:
+        card["considerations"] = considerations
+    extra = {
+        "guardrails": "guardrails",
+        "cryptographic hashes or signatures": "hashes-or-signatures",
+        "retention time": "retention",
+        "suggested review frequency": "review-frequency",
+    }
+    properties = [
+        {"name": f"{PROPERTY_NS}:8.1.1:{key}", "value": fields[f]} for f, key in extra.items() if f in fields
+    ]
+    if properties:
+        card["properties"] = properties
+    return card
+
+
+def _trained_on(manifest: Manifest, sources: str) -> list[str]:
+    """The declared datasets the model card's training-data text names, by path or by name."""
+    lowered = sources.lower()
+    return [
+        f"dataset:{d.name}"
+        for d in manifest.datasets
+        if lowered and ((d.path and d.path.rstrip("/").lower() in lowered) or d.name.lower() in lowered)
+    ]
+
+
+def _dependencies(root: Path) -> list[tuple[str, str | None, list[str], str]]:
+    """(name, version, sha256 hashes, source file) from requirements files and uv/poetry lock files."""
+    from aicop.bom.requirements import parse_requirements
+
+    found: dict[str, tuple[str, str | None, list[str], str]] = {}
+    for lock in ("uv.lock", "poetry.lock"):
+        path = root / lock
+        if not path.is_file():
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+            raise InputError(f"cannot read the lock file: {err}", path=path) from err
+        for package in data.get("package", []):
+            if not isinstance(package, dict) or "name" not in package:
+                continue
+            hashes = []
+            for entry in [package.get("sdist") or {}, *package.get("wheels", []), *package.get("files", [])]:
+                digest = str(entry.get("hash", "")) if isinstance(entry, dict) else ""
+                if digest.startswith("sha256:"):
+                    hashes.append(digest[7:])
+            found[str(package["name"]).lower()] = (str(package["name"]), package.get("version"), hashes, lock)
+    for path in sorted(root.glob("requirements*.txt")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise InputError(f"cannot read: {err}", path=path) from err
+        for req in parse_requirements(text):
+            if req.name is None or req.name.lower() in found:
+                continue
+            version = m.group(1) if (m := re.search(r"===?\s*([^\s;,]+)", req.text)) else None
+            hashes = re.findall(r"--hash[= ]sha256:([0-9a-fA-F]{64})", text.splitlines()[req.line - 1])
+            found[req.name.lower()] = (req.name, version if req.pinned else None, hashes, path.name)
+    return sorted(found.values())
+
+
+def build(root: Path, manifest: Manifest) -> dict[str, Any]:
+    """The validated CycloneDX 1.6 JSON document, as a dict."""
+    from cyclonedx.model import (
+        ExternalReference,
+        ExternalReferenceType,
+        HashAlgorithm,
+        HashType,
+        Property,
+        XsUri,
+    )
+    from cyclonedx.model.bom import Bom
+    from cyclonedx.model.component import Component, ComponentType
+    from cyclonedx.model.contact import OrganizationalEntity
+    from cyclonedx.model.license import DisjunctiveLicense
+    from cyclonedx.model.service import Service
+    from cyclonedx.output.json import JsonV1Dot6
+    from packageurl import PackageURL
+
+    from aicop import __version__
+    from aicop.integrity import inventory
+
+    assets = {a["path"]: a for a in inventory.build(root, manifest)}
+
+    def hashes_under(path: str) -> list[tuple[str, str]]:
+        prefix = path.rstrip("/")
+        return sorted(
+            (rel, a["digest"])
+            for rel, a in assets.items()
+            if (rel == prefix or rel.startswith(prefix + "/")) and a.get("algorithm", "sha256") == "sha256"
+        )
+
+    def file_component(name: str, ref: str, path: str, kind: ComponentType) -> Component:
+        files = hashes_under(path)
+        if len(files) == 1 and files[0][0] == path.rstrip("/"):
+            return Component(
+                type=kind,
+                name=name,
+                bom_ref=ref,
+                hashes=[HashType(alg=HashAlgorithm.SHA_256, content=files[0][1])],
+                properties=[Property(name=f"{PROPERTY_NS}:path", value=path)],
+            )
+        parts = [
+            Component(
+                type=ComponentType.FILE,
+                name=rel,
+                bom_ref=f"{ref}/{rel}",
+                hashes=[HashType(alg=HashAlgorithm.SHA_256, content=digest)],
+            )
+            for rel, digest in files
+        ]
+        return Component(
+            type=kind,
+            name=name,
+            bom_ref=ref,
+            components=parts,
+            properties=[Property(name=f"{PROPERTY_NS}:path", value=path)],
+        )
+
+    bom = Bom()
+    system = Component(
+        type=ComponentType.APPLICATION,
+        name=manifest.system.name,
+        version=manifest.system.version,
+        description=manifest.system.description,
+        bom_ref="system",
+    )
+    bom.metadata.component = system
+    bom.metadata.tools.components.add(
+        Component(type=ComponentType.APPLICATION, name="aicop", version=__version__, bom_ref="tool:aicop")
+    )
+    refs: list[str] = []
+    cards: dict[str, dict[str, Any]] = {}
+    for model in manifest.models:
+        ref = f"model:{model.name}"
+        if model.path:
+            component = file_component(model.name, ref, model.path, ComponentType.MACHINE_LEARNING_MODEL)
+        else:
+            component = Component(type=ComponentType.MACHINE_LEARNING_MODEL, name=model.name, bom_ref=ref)
+            assert model.uri is not None
+            component.external_references.add(
+                ExternalReference(type=ExternalReferenceType.DISTRIBUTION, url=XsUri(model.uri))
+            )
+        component.version = model.revision
+        if model.licence:
+            component.licenses.add(DisjunctiveLicense(name=model.licence))
+        if model.source:
+            component.properties.add(Property(name=f"{PROPERTY_NS}:source", value=model.source))
+        if model.format:
+            component.properties.add(Property(name=f"{PROPERTY_NS}:format", value=model.format))
+        bom.components.add(component)
+        refs.append(ref)
+        fields = _card_fields(root, model.card)
+        cards[ref] = _model_card(fields, _trained_on(manifest, fields.get("sources of training data", "")))
+    datasets: dict[str, dict[str, Any]] = {}
+    for dataset in manifest.datasets:
+        ref = f"dataset:{dataset.name}"
+        if dataset.path:
+            component = file_component(dataset.name, ref, dataset.path, ComponentType.DATA)
+        else:
+            component = Component(type=ComponentType.DATA, name=dataset.name, bom_ref=ref)
+            assert dataset.url is not None
+            component.external_references.add(
+                ExternalReference(type=ExternalReferenceType.DISTRIBUTION, url=XsUri(dataset.url))
+            )
+        component.version = dataset.revision
+        if dataset.licence:
+            component.licenses.add(DisjunctiveLicense(name=dataset.licence))
+        bom.components.add(component)
+        refs.append(ref)
+        datasets[ref] = {
+            "type": "dataset",
+            "name": dataset.name,
+            "classification": dataset.sensitivity,
+            **({"description": f"source: {dataset.source}"} if dataset.source else {}),
+        }
+    for prompt in manifest.prompts:
+        ref = f"prompt:{prompt.name}"
+        bom.components.add(file_component(prompt.name, ref, prompt.path, ComponentType.DATA))
+        refs.append(ref)
+        datasets[ref] = {"type": "configuration", "name": f"prompt {prompt.name}"}
+    libraries = []
+    for name, version, hashes, source in _dependencies(root):
+        ref = f"pkg:pypi/{name.lower()}" + (f"@{version}" if version else "")
+        bom.components.add(
+            Component(
+                type=ComponentType.LIBRARY,
+                name=name,
+                version=version,
+                bom_ref=ref,
+                purl=PackageURL("pypi", name=name.lower(), version=version),
+                hashes=[HashType(alg=HashAlgorithm.SHA_256, content=h) for h in hashes],
+                properties=[Property(name=f"{PROPERTY_NS}:declared-in", value=source)],
+            )
+        )
+        libraries.append(ref)
+    for api in manifest.external_apis:
+        ref = f"service:{api.name}"
+        service = Service(
+            name=api.name,
+            bom_ref=ref,
+            provider=OrganizationalEntity(name=api.provider) if api.provider else None,
+            endpoints=[XsUri(api.url)] if api.url else None,
+            x_trust_boundary=True,
+            properties=[Property(name=f"{PROPERTY_NS}:data-sent", value=item) for item in api.data_sent]
+            + [Property(name=f"{PROPERTY_NS}:control", value=item) for item in api.controls],
+        )
+        bom.services.add(service)
+        refs.append(ref)
+    by_ref = {str(c.bom_ref): c for c in bom.components}
+    for ref in refs + libraries:
+        if ref in by_ref:
+            bom.register_dependency(system, [by_ref[ref]])
+    for service in bom.services:
+        bom.register_dependency(system, [service])
+    for ref, card in cards.items():
+        trained = [d["ref"] for d in card.get("modelParameters", {}).get("datasets", []) if "ref" in d]
+        if trained:
+            bom.register_dependency(by_ref[ref], [by_ref[d] for d in trained])
+    try:
+        document: dict[str, Any] = json.loads(JsonV1Dot6(bom).output_as_string())
+    except Exception as err:  # the library raises its own errors for unserialisable models
+        raise BomError(f"CycloneDX serialisation failed: {err}") from err
+    for component in document.get("components", []):
+        ref = component.get("bom-ref")
+        if cards.get(ref):
+            component["modelCard"] = cards[ref]
+        if ref in datasets:
+            component["data"] = [datasets[ref]]
+    validate(document)
+    return document
+
+
+def validate(document: dict[str, Any]) -> None:
+    """Raise BomError unless the document is valid CycloneDX 1.6 and every reference resolves."""
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(document))
+    if error is not None:
+        raise BomError(f"the BOM does not validate against CycloneDX 1.6: {error}")
+    known = {document["metadata"]["component"]["bom-ref"]}
+
+    def collect(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            known.add(item["bom-ref"])
+            collect(item.get("components", []))
+
+    collect(document.get("components", []))
+    known |= {s["bom-ref"] for s in document.get("services", [])}
+    for dependency in document.get("dependencies", []):
+        for ref in [dependency["ref"], *dependency.get("dependsOn", [])]:
+            if ref not in known:
+                raise BomError(f"dependency reference {ref!r} resolves to nothing")
