@@ -108,3 +108,20 @@ def test_cli(run_cli: Run, tmp_path: Path, make_repo: MakeRepo) -> None:
     result = run_cli("bom", make_repo({"x.txt": "x"}), "-o", tmp_path / "none.json")
     assert result.code == 2 and "aicop init" in result.err
     assert not (tmp_path / "none.json").exists()
+
+
+def test_the_bom_check(make_repo: MakeRepo) -> None:
+    from aicop.assess.results import Status
+    from tests.checks.helpers import provision
+
+    manifest = (
+        "version: 1\nsystem: {name: s}\nroles: [developer]\nmodels: [{name: clf, path: m.safetensors}]\n"
+    )
+    root = make_repo({"m.safetensors": "w", "requirements.txt": "numpy==1.26.4\n"}, manifest=manifest)
+    assert provision(root, "8.1.2").status is Status.NOT_MET
+    document = build(root, load_manifest(root / "aicop.yaml", root))
+    (root / "bom.cdx.json").write_text(json.dumps(document))
+    assert provision(root, "8.1.2").status is Status.MET
+    (root / "aicop.yaml").write_text(manifest + "datasets: [{name: new-data, path: m.safetensors}]\n")
+    result = provision(root, "8.1.2")
+    assert result.status is Status.PARTIAL and "new-data" in result.findings[0].message

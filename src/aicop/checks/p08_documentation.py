@@ -91,3 +91,74 @@ def model_card(ctx: Context) -> Iterator[Finding]:
     yield from judge_documents(
         ctx, DocumentKind.MODEL_CARD, ("8.1", "8.1.1"), "model card", judge, paths=model_cards(ctx)
     )
+
+
+BOM_NAMES = frozenset({"bom.json", "sbom.json", "ml-bom.json", "aibom.json", "ai-bom.json"})
+
+
+@check(
+    "docs.ai-bom",
+    provisions=["8.1.2"],
+    title="A CycloneDX bill of materials in the repository lists the models, datasets and the software "
+    "dependencies with their versions",
+    remediation="Generate one with 'aicop bom -o bom.cdx.json' and regenerate it when models, data or "
+    "dependencies change (in CI).",
+)
+def ai_bom(ctx: Context) -> Iterator[Finding]:
+    import json
+    from typing import Any
+
+    candidates = [e.path for e in ctx.files if e.name.endswith(".cdx.json") or e.name.lower() in BOM_NAMES]
+    boms: list[tuple[str, dict[str, Any]]] = []
+    for path in candidates:
+        try:
+            data = json.loads(ctx.read_text(path) or "")
+        except ValueError:
+            continue
+        if isinstance(data, dict) and data.get("bomFormat") == "CycloneDX":
+            boms.append((path, data))
+    if not boms:
+        yield Finding(
+            provision="8.1.2",
+            status=Status.NOT_MET,
+            absence=True,
+            message="no CycloneDX bill of materials (bom.cdx.json) documents the dependencies",
+        )
+        return
+    path, bom = boms[0]
+    from aicop.bom.cyclonedx import BomError, validate
+
+    names: set[str] = set()
+    stack = list(bom.get("components", []) or [])
+    versioned = 0
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            names.add(str(item.get("name", "")))
+            versioned += item.get("type") == "library" and bool(item.get("version"))
+            stack.extend(item.get("components", []) or [])
+    declared = (
+        [m.name for m in ctx.manifest.models] + [d.name for d in ctx.manifest.datasets]
+        if ctx.manifest
+        else []
+    )
+    missing = [n for n in declared if n not in names]
+    evidence = [Evidence(path=path, detail=f"CycloneDX {bom.get('specVersion')}, {len(names)} components")]
+    problems = []
+    if str(bom.get("specVersion")) == "1.6":
+        try:
+            validate(bom)
+        except BomError as err:
+            problems.append(str(err))
+    if missing:
+        problems.append(f"it does not list {', '.join(missing[:3])} (stale?)")
+    if not versioned:
+        problems.append("no software dependency with a version")
+    yield Finding(
+        provision="8.1.2",
+        status=Status.PARTIAL if problems else Status.MET,
+        evidence=evidence,
+        message=f"{path}: {'; '.join(problems)}"
+        if problems
+        else f"{path} lists every declared model and dataset and {versioned} versioned dependencies",
+    )
