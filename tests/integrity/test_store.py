@@ -248,3 +248,32 @@ def test_cli(run_cli: Run, make_repo: MakeRepo, tmp_path: Path) -> None:
     assert result.code == 2 and "--drill" in result.err
     result = run_cli("restore", root)  # the default store is empty
     assert result.code == 2 and "no snapshots" in result.err
+
+
+def test_signed_snapshot(make_repo: MakeRepo, tmp_path: Path, run_cli: Run) -> None:
+    from aicop.integrity.signing import SignatureError
+    from tests.integrity.test_signing import write_keys
+
+    root = make_repo(FILES)
+    key, pub = write_keys(tmp_path)
+    _, other = write_keys(tmp_path, name="other")
+    with pytest.raises(StoreError, match="not signed"):
+        store.snapshot(root, None)
+        store.restore(root, None, public_key=pub)
+    doc, _ = store.snapshot(root, None, key=key)
+    sig = root / ".aicop/store/snapshots" / f"{doc['id']}.sig"
+    assert sig.is_file()
+    (root / "data/train.csv").write_text("poisoned\n")
+    with pytest.raises(SignatureError, match="another key"):
+        store.restore(root, None, snap_id=doc["id"], public_key=other)
+    assert (root / "data/train.csv").read_text() == "poisoned\n"
+    assert store.restore(root, None, snap_id=doc["id"], public_key=pub).restored == ["data/train.csv"]
+    # a signature taken from another snapshot does not vouch for this one
+    (root / "prompts/system.md").write_text("Be unkind.")
+    second, _ = store.snapshot(root, None, key=key)
+    if second["id"] != doc["id"]:
+        sig.write_bytes((root / ".aicop/store/snapshots" / f"{second['id']}.sig").read_bytes())
+        with pytest.raises(StoreError, match="differs from what was signed"):
+            store.restore(root, None, snap_id=doc["id"], public_key=pub)
+    result = run_cli("snapshot", root, "--key", tmp_path / "missing.pem")
+    assert result.code == 2 and "cannot read the private key" in result.err

@@ -592,9 +592,28 @@ def _add_store_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _password(variable: str | None) -> str | None:
+    if variable is None:
+        return None
+    password = os.environ.get(variable)
+    if password is None:
+        raise AicopError(f"--password-env: the variable {variable} is not set")
+    return password
+
+
 def configure_snapshot(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", nargs="?", type=_path, default=None, help="the repository (default: .)")
     _add_store_option(p)
+    p.add_argument(
+        "--key",
+        type=_path,
+        default=None,
+        metavar="PEM",
+        help="sign the snapshot manifest with this private key",
+    )
+    p.add_argument(
+        "--password-env", default=None, metavar="VAR", help="the variable holding the key's password"
+    )
     p.add_argument("--list", action="store_true", help="list the snapshots in the store instead")
     p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
 
@@ -621,7 +640,7 @@ def run_snapshot(a: argparse.Namespace) -> int:
                 print(f"{row['id']}  {row['created']}  {row['assets']} assets")
             print(f"{len(rows)} snapshots in {where}")
         return int(ExitCode.OK)
-    doc, added = store.snapshot(root, manifest, a.store)
+    doc, added = store.snapshot(root, manifest, a.store, key=a.key, password=_password(a.password_env))
     size = sum(int(x["size"]) for x in doc["assets"])
     if a.fmt == "json":
         print(
@@ -647,6 +666,14 @@ def run_snapshot(a: argparse.Namespace) -> int:
 def configure_restore(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", nargs="?", type=_path, default=None, help="the repository (default: .)")
     _add_store_option(p)
+    p.add_argument(
+        "--key",
+        type=_path,
+        default=None,
+        metavar="PEM",
+        help="require the snapshot's signature by this public key (default: signing.public_key of aicop.yaml "
+        "when the snapshot is signed)",
+    )
     p.add_argument("--snapshot", default=None, metavar="ID", help="the snapshot to restore (default: newest)")
     p.add_argument(
         "--drill",
@@ -670,10 +697,20 @@ def run_restore(a: argparse.Namespace) -> int:
     root, manifest = _project(a.path)
     if (a.into or a.keep) and not a.drill:
         raise AicopError("--into and --keep go with --drill")
+    key = a.key
+    if key is None and manifest is not None and manifest.signing is not None:
+        store_at = store.store_dir(root, a.store)
+        found = (
+            store.list_snapshots(store_at)
+            if a.snapshot is None
+            else [store_at / "snapshots" / f"{a.snapshot}.json"]
+        )
+        if found and found[-1].with_suffix(".sig").is_file():
+            key = root / manifest.signing.public_key
     if a.drill:
-        result = store.drill(root, manifest, a.store, a.snapshot, into=a.into, keep=a.keep)
+        result = store.drill(root, manifest, a.store, a.snapshot, into=a.into, keep=a.keep, public_key=key)
     else:
-        result = store.restore(root, manifest, a.store, a.snapshot, dry_run=a.dry_run)
+        result = store.restore(root, manifest, a.store, a.snapshot, dry_run=a.dry_run, public_key=key)
     if a.fmt == "json":
         print(
             json.dumps(
@@ -766,11 +803,7 @@ def run_sign(a: argparse.Namespace) -> int:
     from aicop.integrity import signing
 
     root = a.path or Path()
-    password = None
-    if a.password_env:
-        password = os.environ.get(a.password_env)
-        if password is None:
-            raise AicopError(f"--password-env: the variable {a.password_env} is not set")
+    password = _password(a.password_env)
     signature = _signature_path(a, root)
     if a.inventory:
         project, manifest = _project(root)

@@ -124,8 +124,16 @@ def _declared_missing(root: Path, manifest: Manifest | None) -> list[str]:
     return [f"{what} at {path}" for what, path in declared if path and not (root / path).exists()]
 
 
-def snapshot(root: Path, manifest: Manifest | None, store: Path | None = None) -> tuple[dict[str, Any], int]:
-    """Copy every asset into the store and write a snapshot manifest; (manifest, objects added)."""
+def snapshot(
+    root: Path,
+    manifest: Manifest | None,
+    store: Path | None = None,
+    *,
+    key: Path | None = None,
+    password: str | None = None,
+) -> tuple[dict[str, Any], int]:
+    """Copy every asset into the store and write a snapshot manifest, signed with ``key`` if given
+    (model-signing format, next to it as ``<id>.sig``); (manifest, objects added)."""
     missing = _declared_missing(root, manifest)
     if missing:
         raise InputError(
@@ -155,6 +163,14 @@ def snapshot(root: Path, manifest: Manifest | None, store: Path | None = None) -
     }
     from aicop.fsutil import write_atomic
 
+    signature = None
+    if key is not None:  # sign first: a bad key leaves no unsigned snapshot behind
+        from aicop.integrity.signing import sign_resources
+
+        resources = [{"name": a["path"], "algorithm": "sha256", "digest": a["digest"]} for a in entries]
+        serialization = {"method": "files", "hash_type": "sha256", "allow_symlinks": False}
+        signature = sign_resources(snap_id, resources, serialization, key, password)
+        write_atomic(where / "snapshots" / f"{snap_id}.sig", json.dumps(signature, indent=2) + "\n")
     write_atomic(where / "snapshots" / f"{snap_id}.json", json.dumps(manifest_doc, indent=2) + "\n")
     AuditLog(root / AUDIT).append(
         "snapshot.created",
@@ -164,9 +180,27 @@ def snapshot(root: Path, manifest: Manifest | None, store: Path | None = None) -
             "assets": len(entries),
             "store": str(where),
             "objects_added": added,
+            "signed": signature is not None,
         },
     )
     return manifest_doc, added
+
+
+def _check_signature(doc: dict[str, Any], doc_path: Path, public_key: Path | None) -> bool:
+    """With a public key, the snapshot must carry a signature by it that lists exactly its assets.
+    Returns whether a signature was checked."""
+    if public_key is None:
+        return False
+    from aicop.integrity.signing import read_statement
+
+    sig = doc_path.with_suffix(".sig")
+    if not sig.is_file():
+        raise StoreError(f"the snapshot is not signed (no {sig.name}), and a key was given", path=doc_path)
+    statement = read_statement(sig, public_key)
+    signed = {str(r["name"]): str(r["digest"]) for r in statement["predicate"]["resources"]}
+    if signed != {a["path"]: a["digest"] for a in doc["assets"]}:
+        raise StoreError("the snapshot manifest differs from what was signed", path=doc_path)
+    return True
 
 
 def list_snapshots(store: Path) -> list[Path]:
@@ -316,11 +350,13 @@ def restore(
     *,
     into: Path | None = None,
     dry_run: bool = False,
+    public_key: Path | None = None,
 ) -> RestoreResult:
     """Restore the snapshot into ``into`` (a drill) or over the project; see the module docstring."""
     started = time.perf_counter()
     where = store_dir(root, store)
     doc, doc_path = load_snapshot(where, snap_id)
+    _check_signature(doc, doc_path, public_key)
     _check_recorded(root, doc, doc_path)
     assets: list[dict[str, Any]] = doc["assets"]
     target = into if into is not None else root
@@ -379,6 +415,7 @@ def drill(
     *,
     into: Path | None = None,
     keep: bool = False,
+    public_key: Path | None = None,
 ) -> RestoreResult:
     """Restore into a scratch directory, verify it, and record the drill, passed or failed."""
     if into is not None and into.exists() and any(into.iterdir()):
@@ -387,7 +424,7 @@ def drill(
     scratch.mkdir(parents=True, exist_ok=True)
     log = AuditLog(root / AUDIT)
     try:
-        result = restore(root, manifest, store, snap_id, into=scratch)
+        result = restore(root, manifest, store, snap_id, into=scratch, public_key=public_key)
     except AicopError as err:
         log.append("restore.drill", {"snapshot": snap_id or "latest", "passed": False, "error": str(err)})
         raise
