@@ -7,6 +7,9 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+from aicop.errors import AicopError
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -28,3 +31,19 @@ def write_all_atomic(files: Mapping[Path, str | bytes]) -> None:
     """Write several files; callers render everything first, so a failure to render writes nothing."""
     for path, data in files.items():
         write_atomic(path, data)
+
+
+def read_json_state(path: Path, what: str, error: type[AicopError]) -> dict[str, Any]:
+    """A JSON object aicop wrote earlier (an inventory, a snapshot), with an ``assets`` list; any other
+    content raises ``error`` (an AicopError subclass) naming the file and the line."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise error(f"cannot read: {err}", path=path) from err
+    except json.JSONDecodeError as err:
+        raise error(f"invalid JSON: {err.msg}", path=path, line=err.lineno) from err
+    if not isinstance(data, dict) or not isinstance(data.get("assets"), list):
+        raise error(f"not an aicop {what} (no 'assets' list)", path=path)
+    return data

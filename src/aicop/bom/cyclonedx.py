@@ -185,6 +185,28 @@ def build(root: Path, manifest: Manifest) -> dict[str, Any]:
             properties=[Property(name=f"{PROPERTY_NS}:path", value=path)],
         )
 
+    def asset_component(
+        kind: ComponentType,
+        name: str,
+        ref: str,
+        path: str | None,
+        remote: str | None,
+        revision: str | None,
+        licence: str | None,
+    ) -> Component:
+        """A model or dataset: its files and hashes when local, its reference when remote."""
+        if path:
+            component = file_component(name, ref, path, kind)
+        else:
+            component = Component(type=kind, name=name, bom_ref=ref)
+            component.external_references.add(
+                ExternalReference(type=ExternalReferenceType.DISTRIBUTION, url=XsUri(str(remote)))
+            )
+        component.version = revision
+        if licence:
+            component.licenses.add(DisjunctiveLicense(name=licence))
+        return component
+
     bom = Bom()
     system = Component(
         type=ComponentType.APPLICATION,
@@ -201,17 +223,15 @@ def build(root: Path, manifest: Manifest) -> dict[str, Any]:
     cards: dict[str, dict[str, Any]] = {}
     for model in manifest.models:
         ref = f"model:{model.name}"
-        if model.path:
-            component = file_component(model.name, ref, model.path, ComponentType.MACHINE_LEARNING_MODEL)
-        else:
-            component = Component(type=ComponentType.MACHINE_LEARNING_MODEL, name=model.name, bom_ref=ref)
-            assert model.uri is not None
-            component.external_references.add(
-                ExternalReference(type=ExternalReferenceType.DISTRIBUTION, url=XsUri(model.uri))
-            )
-        component.version = model.revision
-        if model.licence:
-            component.licenses.add(DisjunctiveLicense(name=model.licence))
+        component = asset_component(
+            ComponentType.MACHINE_LEARNING_MODEL,
+            model.name,
+            ref,
+            model.path,
+            model.uri,
+            model.revision,
+            model.licence,
+        )
         if model.source:
             component.properties.add(Property(name=f"{PROPERTY_NS}:source", value=model.source))
         if model.format:
@@ -223,17 +243,15 @@ def build(root: Path, manifest: Manifest) -> dict[str, Any]:
     datasets: dict[str, dict[str, Any]] = {}
     for dataset in manifest.datasets:
         ref = f"dataset:{dataset.name}"
-        if dataset.path:
-            component = file_component(dataset.name, ref, dataset.path, ComponentType.DATA)
-        else:
-            component = Component(type=ComponentType.DATA, name=dataset.name, bom_ref=ref)
-            assert dataset.url is not None
-            component.external_references.add(
-                ExternalReference(type=ExternalReferenceType.DISTRIBUTION, url=XsUri(dataset.url))
-            )
-        component.version = dataset.revision
-        if dataset.licence:
-            component.licenses.add(DisjunctiveLicense(name=dataset.licence))
+        component = asset_component(
+            ComponentType.DATA,
+            dataset.name,
+            ref,
+            dataset.path,
+            dataset.url,
+            dataset.revision,
+            dataset.licence,
+        )
         bom.components.add(component)
         refs.append(ref)
         datasets[ref] = {

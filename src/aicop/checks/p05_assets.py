@@ -93,6 +93,38 @@ def asset_inventory(ctx: Context) -> Iterator[Finding]:
         )
 
 
+def _verified_audit(ctx: Context, provisions: tuple[str, ...], absent: str) -> tuple[int, list[Finding]]:
+    """(records, findings to report instead): the findings say the audit log is missing (an absence,
+    under the first provision), unreadable, or tampered with (under every provision)."""
+    from aicop.audit import verify_log
+
+    path = ctx.root / AUDIT
+    if not path.is_file():
+        return 0, [Finding(provision=provisions[0], status=Status.NOT_MET, absence=True, message=absent)]
+    try:
+        count, problems = verify_log(path)
+    except AicopError as err:
+        return 0, [
+            Finding(
+                provision=provisions[0],
+                status=Status.ERROR,
+                message=str(err),
+                evidence=[Evidence(path=AUDIT)],
+            )
+        ]
+    if problems:
+        return count, [
+            Finding(
+                provision=pid,
+                status=Status.NOT_MET,
+                evidence=[Evidence(path=AUDIT, detail=problems[0])],
+                message=f"the audit trail has been tampered with: {'; '.join(problems[:3])}",
+            )
+            for pid in provisions
+        ]
+    return count, []
+
+
 @check(
     "assets.audit-trail",
     provisions=["2.2", "5.2"],
@@ -101,30 +133,11 @@ def asset_inventory(ctx: Context) -> Iterator[Finding]:
     ".aicop/audit.jsonl and its head in version control; verify with 'aicop audit verify'.",
 )
 def audit_trail(ctx: Context) -> Iterator[Finding]:
-    from aicop.audit import verify_log
-
-    path = ctx.root / AUDIT
-    if not path.is_file():
-        yield Finding(
-            provision="2.2",
-            status=Status.NOT_MET,
-            absence=True,
-            message="no audit trail of models, datasets and prompts (.aicop/audit.jsonl)",
-        )
-        return
-    try:
-        count, problems = verify_log(path)
-    except AicopError as err:
-        yield Finding(provision="2.2", status=Status.ERROR, message=str(err), evidence=[Evidence(path=AUDIT)])
-        return
-    if problems:
-        for pid in ("2.2", "5.2"):
-            yield Finding(
-                provision=pid,
-                status=Status.NOT_MET,
-                evidence=[Evidence(path=AUDIT, detail=problems[0])],
-                message=f"the audit trail has been tampered with: {'; '.join(problems[:3])}",
-            )
+    count, failed = _verified_audit(
+        ctx, ("2.2", "5.2"), "no audit trail of models, datasets and prompts (.aicop/audit.jsonl)"
+    )
+    if failed:
+        yield from failed
         return
     yield Finding(
         provision="2.2",
@@ -144,31 +157,15 @@ def audit_trail(ctx: Context) -> Iterator[Finding]:
 def restore_ability(ctx: Context) -> Iterator[Finding]:
     import datetime as dt
 
-    from aicop.audit import events, verify_log
+    from aicop.audit import events
 
-    path = ctx.root / AUDIT
-    if not path.is_file():
-        yield Finding(
-            provision="5.3",
-            status=Status.NOT_MET,
-            absence=True,
-            message="no snapshot of the assets and no restore drill recorded (.aicop/audit.jsonl)",
-        )
+    _, failed = _verified_audit(
+        ctx, ("5.3",), "no snapshot of the assets and no restore drill recorded (.aicop/audit.jsonl)"
+    )
+    if failed:
+        yield from failed
         return
-    try:
-        _, problems = verify_log(path)
-    except AicopError as err:
-        yield Finding(provision="5.3", status=Status.ERROR, message=str(err), evidence=[Evidence(path=AUDIT)])
-        return
-    if problems:
-        yield Finding(
-            provision="5.3",
-            status=Status.NOT_MET,
-            evidence=[Evidence(path=AUDIT, detail=problems[0])],
-            message="the audit trail that records snapshots and drills has been tampered with",
-        )
-        return
-    records = list(events(path))
+    records = list(events(ctx.root / AUDIT))
     snapshots = [r for r in records if r.get("event") == "snapshot.created"]
     drills = [r for r in records if r.get("event") == "restore.drill"]
     if not snapshots:

@@ -582,7 +582,8 @@ def _project(path: Path | None) -> tuple[Path, Manifest | None]:
     return root, manifest
 
 
-def _add_store_option(p: argparse.ArgumentParser) -> None:
+def _add_store_options(p: argparse.ArgumentParser, key_help: str) -> None:
+    p.add_argument("path", nargs="?", type=_path, default=None, help="the repository (default: .)")
     p.add_argument(
         "--store",
         type=_path,
@@ -590,6 +591,7 @@ def _add_store_option(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="the content-addressed store of known-good copies (default: PATH/.aicop/store)",
     )
+    p.add_argument("--key", type=_path, default=None, metavar="PEM", help=key_help)
 
 
 def _password(variable: str | None) -> str | None:
@@ -602,15 +604,7 @@ def _password(variable: str | None) -> str | None:
 
 
 def configure_snapshot(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", nargs="?", type=_path, default=None, help="the repository (default: .)")
-    _add_store_option(p)
-    p.add_argument(
-        "--key",
-        type=_path,
-        default=None,
-        metavar="PEM",
-        help="sign the snapshot manifest with this private key",
-    )
+    _add_store_options(p, "sign the snapshot manifest with this private key")
     p.add_argument(
         "--password-env", default=None, metavar="VAR", help="the variable holding the key's password"
     )
@@ -664,14 +658,9 @@ def run_snapshot(a: argparse.Namespace) -> int:
 
 
 def configure_restore(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", nargs="?", type=_path, default=None, help="the repository (default: .)")
-    _add_store_option(p)
-    p.add_argument(
-        "--key",
-        type=_path,
-        default=None,
-        metavar="PEM",
-        help="require the snapshot's signature by this public key (default: signing.public_key of aicop.yaml "
+    _add_store_options(
+        p,
+        "require the snapshot's signature by this public key (default: signing.public_key of aicop.yaml "
         "when the snapshot is signed)",
     )
     p.add_argument("--snapshot", default=None, metavar="ID", help="the snapshot to restore (default: newest)")

@@ -108,14 +108,9 @@ def load(root: Path) -> dict[str, Any] | None:
     path = root / STATE_DIR / INVENTORY
     if not path.is_file():
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"cannot read: {err}", path=path) from err
-    except json.JSONDecodeError as err:
-        raise InputError(f"invalid JSON: {err.msg}", path=path, line=err.lineno) from err
-    if not isinstance(data, dict) or not isinstance(data.get("assets"), list):
-        raise InputError("not an aicop inventory (no 'assets' list)", path=path)
+    from aicop.fsutil import read_json_state
+
+    data: dict[str, Any] = read_json_state(path, "inventory", InputError)
     for index, asset in enumerate(data["assets"]):
         if not isinstance(asset, dict) or not isinstance(asset.get("path"), str) or "digest" not in asset:
             raise InputError(f"assets[{index}] is not an asset entry", path=path)

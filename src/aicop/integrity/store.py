@@ -230,14 +230,9 @@ def load_snapshot(store: Path, snap_id: str | None) -> tuple[dict[str, Any], Pat
         path = store / "snapshots" / f"{snap_id}.json"
         if not path.is_file():
             raise StoreError(f"no snapshot {snap_id!r} in the store", path=store)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as err:
-        raise StoreError(f"cannot read the snapshot: {err}", path=path) from err
-    except json.JSONDecodeError as err:
-        raise StoreError(f"invalid JSON: {err.msg}", path=path, line=err.lineno) from err
-    if not isinstance(doc, dict) or not isinstance(doc.get("assets"), list):
-        raise StoreError("not an aicop snapshot (no 'assets' list)", path=path)
+    from aicop.fsutil import read_json_state
+
+    doc: dict[str, Any] = read_json_state(path, "snapshot", StoreError)
     seen: set[str] = set()
     for index, asset in enumerate(doc["assets"]):
         if not isinstance(asset, dict):
