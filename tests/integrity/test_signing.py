@@ -212,3 +212,108 @@ def test_cli(run_cli: Run, model: Path, tmp_path: Path) -> None:
     assert result.code == 2 and "another key" in result.err
     result = run_cli("sign", model, "--key", key, "--password-env", "AICOP_NO_SUCH_VARIABLE")
     assert result.code == 2 and "AICOP_NO_SUCH_VARIABLE" in result.err
+
+
+# ---------------------------------------------------------------- certificates
+def write_pki(folder: Path, *, digital_signature: bool = True) -> dict[str, Path]:
+    """A root CA, an intermediate and a code-signing leaf, all P-256, as PEM files."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+
+    def issue(
+        cn: str,
+        key: ec.EllipticCurvePrivateKey,
+        issuer: str,
+        issuer_key: ec.EllipticCurvePrivateKey,
+        ca: bool,
+    ) -> x509.Certificate:
+        usage = x509.KeyUsage(
+            digital_signature=digital_signature and not ca,
+            content_commitment=False,
+            key_encipherment=False,
+            data_encipherment=False,
+            key_agreement=False,
+            key_cert_sign=ca,
+            crl_sign=ca,
+            encipher_only=False,
+            decipher_only=False,
+        )
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(start + dt.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(usage, critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
+            )
+        )
+        if not ca:
+            builder = builder.add_extension(
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False
+            )
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    root_key, inter_key, leaf_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
+    certs = {
+        "root": issue("root", root_key, "root", root_key, True),
+        "inter": issue("inter", inter_key, "root", root_key, True),
+        "leaf": issue("signer", leaf_key, "inter", inter_key, False),
+    }
+    paths = {name: folder / f"{name}.crt" for name in certs}
+    for name, cert in certs.items():
+        paths[name].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths["key"] = folder / "leaf.key"
+    paths["key"].write_bytes(
+        leaf_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return paths
+
+
+def test_certificate_signatures_both_ways(model: Path, tmp_path: Path) -> None:
+    pki = write_pki(tmp_path)
+    ours = tmp_path / "aicop.sig"
+    signing.sign_directory(model, pki["key"], ours, certificate=pki["leaf"], chain=[pki["inter"]])
+    assert signing.verify_directory(model, ours, None, ca=[pki["root"]]).ok
+    ms_verifying.Config().use_certificate_verifier(certificate_chain=[pki["root"]]).verify(model, ours)
+    theirs = tmp_path / "theirs.sig"
+    ms_signing.Config().use_certificate_signer(
+        private_key=pki["key"], signing_certificate=pki["leaf"], certificate_chain=[pki["inter"]]
+    ).sign(model, theirs)
+    assert signing.verify_directory(model, theirs, None, ca=[pki["root"]]).ok
+    with pytest.raises(SignatureError, match="give the trusted root certificates"):
+        signing.verify_directory(model, theirs, tmp_path / "any.pem")
+
+
+def folder(base: Path, name: str) -> Path:
+    (base / name).mkdir()
+    return base / name
+
+
+def test_bad_certificates(model: Path, tmp_path: Path) -> None:
+    pki = write_pki(folder(tmp_path, "a"))
+    stranger = write_pki(folder(tmp_path, "b"))
+    sig = tmp_path / "model.sig"
+    signing.sign_directory(model, pki["key"], sig, certificate=pki["leaf"], chain=[pki["inter"]])
+    with pytest.raises(SignatureError, match="does not chain to a trusted root"):
+        signing.verify_directory(model, sig, None, ca=[stranger["root"]])
+    with pytest.raises(SignatureError, match="not for this private key"):
+        signing.sign_directory(model, stranger["key"], sig, certificate=pki["leaf"])
+    no_usage = write_pki(folder(tmp_path, "c"), digital_signature=False)
+    signing.sign_directory(
+        model, no_usage["key"], sig, certificate=no_usage["leaf"], chain=[no_usage["inter"]]
+    )
+    with pytest.raises(SignatureError, match="does not chain"):
+        signing.verify_directory(model, sig, None, ca=[no_usage["root"]])

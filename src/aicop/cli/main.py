@@ -736,7 +736,7 @@ def run_restore(a: argparse.Namespace) -> int:
     return int(ExitCode.OK)
 
 
-def _add_signing_target(p: argparse.ArgumentParser, key_help: str) -> None:
+def _add_signing_target(p: argparse.ArgumentParser, key_help: str, *, key_required: bool) -> None:
     p.add_argument(
         "path",
         nargs="?",
@@ -744,7 +744,7 @@ def _add_signing_target(p: argparse.ArgumentParser, key_help: str) -> None:
         default=None,
         help="a model directory, or with --inventory the repository (default: .)",
     )
-    p.add_argument("--key", type=_path, required=True, metavar="PEM", help=key_help)
+    p.add_argument("--key", type=_path, required=key_required, metavar="PEM", help=key_help)
     p.add_argument(
         "--signature",
         type=_path,
@@ -768,7 +768,24 @@ def _signature_path(a: argparse.Namespace, root: Path) -> Path:
 
 
 def configure_sign(p: argparse.ArgumentParser) -> None:
-    _add_signing_target(p, "the PEM private key: ECDSA P-256/P-384/P-521, or Ed25519 (aicop-only)")
+    _add_signing_target(
+        p, "the PEM private key: ECDSA P-256/P-384/P-521, or Ed25519 (aicop-only)", key_required=True
+    )
+    p.add_argument(
+        "--certificate",
+        type=_path,
+        default=None,
+        metavar="PEM",
+        help="sign with this X.509 certificate of the key (key usage digitalSignature) instead of a bare key",
+    )
+    p.add_argument(
+        "--chain",
+        type=_path,
+        action="append",
+        default=[],
+        metavar="PEM",
+        help="intermediate certificates to include with --certificate (repeat)",
+    )
     p.add_argument(
         "--password-env",
         default=None,
@@ -796,7 +813,9 @@ def run_sign(a: argparse.Namespace) -> int:
     signature = _signature_path(a, root)
     if a.inventory:
         project, manifest = _project(root)
-        bundle = signing.sign_inventory(project, manifest, a.key, password=password)
+        bundle = signing.sign_inventory(
+            project, manifest, a.key, password=password, certificate=a.certificate, chain=a.chain
+        )
     else:
         bundle = signing.sign_directory(
             root,
@@ -806,6 +825,8 @@ def run_sign(a: argparse.Namespace) -> int:
             algorithm=a.algorithm,
             ignore=a.ignore,
             ignore_git=not a.no_ignore_git,
+            certificate=a.certificate,
+            chain=a.chain,
         )
     import base64
     import json
@@ -821,7 +842,9 @@ def run_sign(a: argparse.Namespace) -> int:
                 "digest": subject["digest"]["sha256"],
                 "files": len(statement["predicate"]["resources"]),
                 "signature": str(signature),
-                "key_hint": bundle["verificationMaterial"]["publicKey"]["hint"],
+                "signer": a.certificate.name
+                if a.certificate
+                else bundle["verificationMaterial"]["publicKey"]["hint"],
             },
         )
     print(
@@ -832,7 +855,15 @@ def run_sign(a: argparse.Namespace) -> int:
 
 
 def configure_verify(p: argparse.ArgumentParser) -> None:
-    _add_signing_target(p, "the signer's PEM public key")
+    _add_signing_target(p, "the signer's PEM public key (for a key signature)", key_required=False)
+    p.add_argument(
+        "--ca",
+        type=_path,
+        action="append",
+        default=[],
+        metavar="PEM",
+        help="trusted root certificates (for a certificate signature; repeat)",
+    )
     p.add_argument(
         "--ignore-unsigned",
         action="store_true",
@@ -854,8 +885,10 @@ def run_verify(a: argparse.Namespace) -> int:
     if not root.is_dir():
         raise AicopError("not a directory", path=root)
     signature = _signature_path(a, root)
+    if (a.key is None) == (not a.ca):
+        raise AicopError("give --key (a key signature) or --ca (a certificate signature)")
     result = signing.verify_directory(
-        root, signature, a.key, ignore_unsigned=a.ignore_unsigned or a.inventory
+        root, signature, a.key, ca=a.ca, ignore_unsigned=a.ignore_unsigned or a.inventory
     )
     if a.fmt == "json":
         print(
@@ -879,7 +912,7 @@ def run_verify(a: argparse.Namespace) -> int:
                 print(f"{kind:8} {rel}")
         verdict = "match it" if result.ok else "DO NOT MATCH it"
         print(
-            f"{root}: signature by {a.key} is valid; "
+            f"{root}: signature by {a.key or 'a certificate from ' + ', '.join(map(str, a.ca))} is valid; "
             f"the files {verdict} ({result.method}, {result.hash_type})"
         )
     return int(ExitCode.OK if result.ok else ExitCode.GAPS)

@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -180,17 +181,46 @@ def _key_hint(public_key: Any) -> str:
     return hashlib.sha256(pem).hexdigest()
 
 
+def _certificate_material(key: Any, certificate: Path, chain: Sequence[Path]) -> dict[str, Any]:
+    """The bundle's x509CertificateChain: the signing certificate (which must hold the key's public
+    half), then the intermediates."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    certificates: list[x509.Certificate] = []
+    for path in [certificate, *chain]:
+        try:
+            certificates += x509.load_pem_x509_certificates(path.read_bytes())
+        except OSError as err:
+            raise SignatureError(f"cannot read the certificate: {err.strerror}", path=path) from err
+        except ValueError as err:
+            raise SignatureError(f"not a PEM certificate: {err}", path=path) from err
+    if certificates[0].public_key() != key.public_key():
+        raise SignatureError("the certificate is not for this private key", path=certificate)
+    der = [c.public_bytes(serialization.Encoding.DER) for c in certificates]
+    return {
+        "x509CertificateChain": {"certificates": [{"rawBytes": base64.b64encode(d).decode()} for d in der]}
+    }
+
+
 def sign_resources(
     name: str,
     resources: list[dict[str, str]],
     serialization: dict[str, Any],
     key_path: Path,
     password: str | None,
+    certificate: Path | None = None,
+    chain: Sequence[Path] = (),
 ) -> dict[str, Any]:
-    """The Sigstore bundle signing these resources with the key."""
+    """The Sigstore bundle signing these resources with the key (and its certificate, if given)."""
     from cryptography.hazmat.primitives.asymmetric import ec
 
     key = _load_private_key(key_path, password)
+    material: dict[str, Any] = (
+        _certificate_material(key, certificate, chain)
+        if certificate is not None
+        else {"publicKey": {"hint": _key_hint(key.public_key())}}
+    )
     statement = {
         "_type": STATEMENT_TYPE,
         "subject": [{"name": name, "digest": {"sha256": root_digest(resources)}}],
@@ -204,7 +234,7 @@ def sign_resources(
         raw = key.sign(pae(payload))
     return {
         "mediaType": BUNDLE_MEDIA_TYPE,
-        "verificationMaterial": {"publicKey": {"hint": _key_hint(key.public_key())}, "tlogEntries": []},
+        "verificationMaterial": {**material, "tlogEntries": []},
         "dsseEnvelope": {
             "payload": base64.b64encode(payload).decode(),
             "payloadType": PAYLOAD_TYPE,
@@ -222,6 +252,8 @@ def sign_directory(
     algorithm: str = "sha256",
     ignore: list[str] | None = None,
     ignore_git: bool = True,
+    certificate: Path | None = None,
+    chain: Sequence[Path] = (),
 ) -> dict[str, Any]:
     """Hash every file of the directory and write the signature bundle; returns the bundle."""
     if not directory.is_dir():
@@ -235,7 +267,9 @@ def sign_directory(
     serialization: dict[str, Any] = {"method": "files", "hash_type": algorithm, "allow_symlinks": False}
     if ignored:
         serialization["ignore_paths"] = ignored
-    bundle = sign_resources(directory.resolve().name, resources, serialization, key_path, password)
+    bundle = sign_resources(
+        directory.resolve().name, resources, serialization, key_path, password, certificate, chain
+    )
     from aicop.fsutil import write_atomic
 
     write_atomic(signature, json.dumps(bundle, indent=2) + "\n")
@@ -251,12 +285,64 @@ def _b64(value: object, where: str, path: Path) -> bytes:
         raise SignatureError(f"{where} is not base64", path=path) from err
 
 
-def read_statement(signature: Path, public_key: Path) -> dict[str, Any]:
-    """Check the bundle's signature with the public key; return the signed in-toto statement."""
+def _verify_chain(chain: object, ca: Sequence[Path], signature: Path) -> Any:
+    """The signing certificate's public key, once its chain leads to one of the trusted roots in
+    ``ca`` (checked at the certificate's start of validity, as model_signing does, so a signature
+    outlives its short-lived certificate) and it may sign (key usage digitalSignature)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+    from cryptography.x509 import verification
+
+    try:
+        raw = [base64.b64decode(c["rawBytes"], validate=True) for c in chain["certificates"]]  # type: ignore[index]
+        certificates = [x509.load_der_x509_certificate(r) for r in raw]
+    except (KeyError, TypeError, ValueError, binascii.Error) as err:
+        raise SignatureError(f"the bundle's certificate chain is unreadable: {err}", path=signature) from err
+    if not certificates:
+        raise SignatureError("the bundle's certificate chain is empty", path=signature)
+    roots: list[x509.Certificate] = []
+    for path in ca:
+        try:
+            roots += x509.load_pem_x509_certificates(path.read_bytes())
+        except OSError as err:
+            raise SignatureError(f"cannot read the CA certificates: {err.strerror}", path=path) from err
+        except ValueError as err:
+            raise SignatureError(f"not PEM certificates: {err}", path=path) from err
+
+    def may_sign(_policy: object, _cert: object, usage: x509.KeyUsage | None) -> None:
+        if usage is None or not usage.digital_signature:
+            raise ValueError("the signing certificate's key usage does not include digitalSignature")
+
+    leaf = certificates[0]
+    end_entity = verification.ExtensionPolicy.permit_all().require_present(
+        x509.KeyUsage, verification.Criticality.AGNOSTIC, may_sign
+    )
+    verifier = (
+        verification.PolicyBuilder()
+        .store(verification.Store(roots))
+        .time(leaf.not_valid_before_utc)
+        .extension_policies(ca_policy=verification.ExtensionPolicy.webpki_defaults_ca(), ee_policy=end_entity)
+        .build_client_verifier()
+    )
+    try:
+        verifier.verify(leaf, certificates[1:])
+    except verification.VerificationError as err:
+        raise SignatureError(
+            f"the signing certificate does not chain to a trusted root in {', '.join(map(str, ca))}: {err}",
+            path=signature,
+        ) from err
+    key = leaf.public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey):
+        raise SignatureError("the signing certificate holds an unsupported key type", path=signature)
+    return key
+
+
+def read_statement(signature: Path, public_key: Path | None, ca: Sequence[Path] = ()) -> dict[str, Any]:
+    """Check the bundle's signature with the public key, or with the certificate it carries once that
+    chains to a root in ``ca``; return the signed in-toto statement."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    key = _load_public_key(public_key)
     try:
         bundle = json.loads(signature.read_text(encoding="utf-8"))
     except OSError as err:
@@ -274,9 +360,24 @@ def read_statement(signature: Path, public_key: Path) -> dict[str, Any]:
         raise SignatureError("the bundle has no DSSE envelope with a signature", path=signature)
     if envelope.get("payloadType") != PAYLOAD_TYPE:
         raise SignatureError(f"payload type is not {PAYLOAD_TYPE}", path=signature)
-    hint = (bundle.get("verificationMaterial") or {}).get("publicKey", {}).get("hint")
-    if hint and hint != _key_hint(key):
-        raise SignatureError(f"signed with another key than {public_key} (key hint differs)", path=signature)
+    material = bundle.get("verificationMaterial") or {}
+    if "x509CertificateChain" in material:
+        if not ca:
+            raise SignatureError(
+                "signed with a certificate: give the trusted root certificates (--ca)", path=signature
+            )
+        key = _verify_chain(material["x509CertificateChain"], ca, signature)
+        signer = "the certificate"
+    else:
+        if public_key is None:
+            raise SignatureError("signed with a key: give its public key (--key)", path=signature)
+        key = _load_public_key(public_key)
+        hint = (material.get("publicKey") or {}).get("hint")
+        if hint and hint != _key_hint(key):
+            raise SignatureError(
+                f"signed with another key than {public_key} (key hint differs)", path=signature
+            )
+        signer = str(public_key)
     payload = _b64(envelope.get("payload"), "dsseEnvelope.payload", signature)
     raw = _b64(envelope["signatures"][0].get("sig"), "dsseEnvelope.signatures[0].sig", signature)
     try:
@@ -286,8 +387,7 @@ def read_statement(signature: Path, public_key: Path) -> dict[str, Any]:
             key.verify(raw, pae(payload))
     except InvalidSignature:
         raise SignatureError(
-            f"the signature does not verify with {public_key}: "
-            "the bundle was tampered with, or the key is wrong",
+            f"the signature does not verify with {signer}: the bundle was tampered with, or the key is wrong",
             path=signature,
         ) from None
     try:
@@ -307,10 +407,15 @@ def read_statement(signature: Path, public_key: Path) -> dict[str, Any]:
 
 
 def verify_directory(
-    directory: Path, signature: Path, public_key: Path, *, ignore_unsigned: bool = False
+    directory: Path,
+    signature: Path,
+    public_key: Path | None,
+    *,
+    ca: Sequence[Path] = (),
+    ignore_unsigned: bool = False,
 ) -> Verified:
     """Check the signature, then re-hash every file (never from a cache) and name each difference."""
-    statement = read_statement(signature, public_key)
+    statement = read_statement(signature, public_key, ca)
     predicate = statement["predicate"]
     serialization = predicate.get("serialization", {})
     method = str(serialization.get("method", ""))
@@ -362,7 +467,13 @@ INVENTORY_SIGNATURE = ".aicop/inventory.sig"
 
 
 def sign_inventory(
-    root: Path, manifest: Any, key_path: Path, *, password: str | None = None
+    root: Path,
+    manifest: Any,
+    key_path: Path,
+    *,
+    password: str | None = None,
+    certificate: Path | None = None,
+    chain: Sequence[Path] = (),
 ) -> dict[str, Any]:
     """Sign the recorded inventory's assets (after checking the tree still matches it)."""
     from aicop.fsutil import write_atomic
@@ -386,7 +497,9 @@ def sign_inventory(
         {"name": a["path"], "algorithm": algorithm, "digest": a["digest"]} for a in recorded["assets"]
     ]
     serialization = {"method": "files", "hash_type": algorithm, "allow_symlinks": False}
-    bundle = sign_resources(root.resolve().name, resources, serialization, key_path, password)
+    bundle = sign_resources(
+        root.resolve().name, resources, serialization, key_path, password, certificate, chain
+    )
     write_atomic(root / INVENTORY_SIGNATURE, json.dumps(bundle, indent=2) + "\n")
     return bundle
 
