@@ -4,9 +4,9 @@ directory, per algorithm, and the time of ``aicop inventory --check`` on an unch
 The goals (issue 5): aicop at least as fast as model_signing on each algorithm; the 100,000-file
 re-check under 5 s with the cache. Every tool hashes the same files from a warm page cache (the
 directory is read once before timing), so the figures compare hashing, not the disk. model_signing
-comes from the dev environment (it is a test dependency); its ``files`` serialization is timed for
-SHA-256 and BLAKE3 and its ``shards`` serialization for SHA-256. Prints a table and, with --json, one
-JSON object that can be compared between runs.
+comes from the dev environment (it is a test dependency). Both tools are timed whole-file (SHA-256 and
+BLAKE3) and in 256 MiB shards (SHA-256; aicop's ``sign --shard-size``). Prints a table and, with
+--json, one JSON object that can be compared between runs.
 
 Usage: python benchmarks/hash_compare.py [--size-gb 2] [--files 8] [--tree-files 100000] [--runs 3]
 """
@@ -53,12 +53,12 @@ def best(runs: int, fn: Callable[[], object]) -> float:
     return min(times)
 
 
-def model_signing_hash(folder: Path, algorithm: str, shards: bool) -> None:
+def model_signing_hash(folder: Path, algorithm: str, shard_size: int | None) -> None:
     from model_signing import hashing
 
     config = hashing.Config()
-    if shards:
-        config.use_shard_serialization(hashing_algorithm=algorithm)
+    if shard_size:
+        config.use_shard_serialization(hashing_algorithm=algorithm, shard_size=shard_size)
     else:
         config.use_file_serialization(hashing_algorithm=algorithm)
     config.hash(folder)
@@ -92,10 +92,11 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=8)
     parser.add_argument("--tree-files", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--shard-mib", type=int, default=256, help="shard size for both tools' shards mode")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    from aicop.integrity.hashing import hash_files
+    from aicop.integrity.hashing import hash_files, hash_shards
 
     size = int(args.size_gb * (1 << 30))
     results: dict[str, float] = {}
@@ -120,9 +121,11 @@ def main() -> int:
             timed(
                 "model_signing files",
                 algorithm,
-                lambda a=algorithm: model_signing_hash(folder, a, False),  # type: ignore[misc]
+                lambda a=algorithm: model_signing_hash(folder, a, None),  # type: ignore[misc]
             )
-        timed("model_signing shards", "sha256", lambda: model_signing_hash(folder, "sha256", True))
+        shard = args.shard_mib << 20
+        timed("aicop shards", "sha256", lambda: hash_shards(folder, names, shard))
+        timed("model_signing shards", "sha256", lambda: model_signing_hash(folder, "sha256", shard))
         if shutil.which("sha256sum"):
             timed(
                 "sha256sum",

@@ -317,3 +317,21 @@ def test_bad_certificates(model: Path, tmp_path: Path) -> None:
     )
     with pytest.raises(SignatureError, match="does not chain"):
         signing.verify_directory(model, sig, None, ca=[no_usage["root"]])
+
+
+def test_sharded_signatures_both_ways(model: Path, tmp_path: Path) -> None:
+    key, pub = write_keys(tmp_path)
+    (model / "empty.txt").write_bytes(b"")  # no shards, and not unsigned either
+    sig = tmp_path / "shards.sig"
+    bundle = signing.sign_directory(model, key, sig, shard_size=4096)
+    statement = json.loads(base64.b64decode(bundle["dsseEnvelope"]["payload"]))
+    names = [r["name"] for r in statement["predicate"]["resources"]]
+    assert "weights.safetensors:0:4096" in names and "weights.safetensors:8192:10000" in names
+    assert signing.verify_directory(model, sig, pub).ok
+    ms_verify(model, pub, sig)
+    data = bytearray((model / "weights.safetensors").read_bytes())
+    data[9000] ^= 1
+    (model / "weights.safetensors").write_bytes(bytes(data))
+    assert signing.verify_directory(model, sig, pub).modified == ["weights.safetensors"]
+    with pytest.raises(ValueError, match="weights"):
+        ms_verify(model, pub, sig)

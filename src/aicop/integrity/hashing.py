@@ -42,16 +42,23 @@ def _new(algorithm: str) -> object:
     raise AicopError(f"unknown hash algorithm {algorithm!r}; choose from {', '.join(ALGORITHMS)}")
 
 
-def hash_file(path: Path, algorithm: str = "sha256") -> tuple[str, int]:
-    """(hex digest, size); raises HashError if the file is unreadable or changes while it is read."""
+def hash_file(path: Path, algorithm: str = "sha256", *, threaded: bool = False) -> tuple[str, int]:
+    """(hex digest, size); raises HashError if the file is unreadable or changes while it is read.
+    ``threaded`` BLAKE3 spreads one file over every core (memory-mapped): for fewer files than cores."""
     try:
         before = path.stat()
         digest = _new(algorithm)
-        buffer = bytearray(CHUNK)
-        view = memoryview(buffer)
-        with path.open("rb", buffering=0) as handle:
-            while read := handle.readinto(buffer):
-                digest.update(view[:read])  # type: ignore[attr-defined]
+        if threaded and algorithm == "blake3" and before.st_size > CHUNK:
+            import blake3
+
+            digest = blake3.blake3(max_threads=blake3.blake3.AUTO)
+            digest.update_mmap(path)
+        else:
+            buffer = bytearray(CHUNK)
+            view = memoryview(buffer)
+            with path.open("rb", buffering=0) as handle:
+                while read := handle.readinto(buffer):
+                    digest.update(view[:read])  # type: ignore[attr-defined]
         after = path.stat()
     except OSError as err:
         raise HashError(f"cannot read: {err.strerror}", path=path) from err
@@ -120,8 +127,20 @@ def hash_files(
                 continue
         todo.append(rel)
 
+    # BLAKE3 over every core within a file pays when there are fewer large files than cores (measured
+    # on 2 cores: one 1 GiB file 7.8 GB/s single-threaded, 14.2 GB/s threaded); otherwise files in
+    # parallel, one thread each, is faster (12.5 GB/s on eight 256 MiB files, 8.8 threaded).
+    cores = os.cpu_count() or 1
+    large = 0
+    if algorithm == "blake3":
+        for rel in todo:
+            large += os.stat(os.path.join(base, rel)).st_size > 16 * CHUNK  # noqa: PTH116, PTH118
+            if large >= cores:
+                break
+    threaded = algorithm == "blake3" and large < cores
+
     def one(rel: str) -> tuple[str, tuple[str, int]]:
-        result = hash_file(root / rel, algorithm)
+        result = hash_file(root / rel, algorithm, threaded=threaded)
         if progress is not None:
             progress(rel)
         return rel, result
@@ -131,4 +150,66 @@ def hash_files(
             out[rel] = result
             if cache is not None:
                 cache.put(rel, os.stat(os.path.join(base, rel)), algorithm, result[0])  # noqa: PTH116, PTH118
+    return out
+
+
+def shard_ranges(size: int, shard_size: int) -> list[tuple[int, int]]:
+    """[(start, end)) byte ranges of ``shard_size`` covering a file (none for an empty file), as the
+    OpenSSF model-signing ``shards`` serialization cuts them."""
+    return [(start, min(start + shard_size, size)) for start in range(0, size, shard_size)]
+
+
+def hash_range(path: Path, start: int, end: int, algorithm: str = "sha256") -> str:
+    digest = _new(algorithm)
+    buffer = bytearray(CHUNK)
+    with path.open("rb", buffering=0) as handle:
+        handle.seek(start)
+        remaining = end - start
+        while remaining > 0:
+            read = handle.readinto(memoryview(buffer)[: min(CHUNK, remaining)])
+            if not read:
+                raise HashError(f"ended at {end - remaining} bytes, before {end}", path=path)
+            digest.update(memoryview(buffer)[:read])  # type: ignore[attr-defined]
+            remaining -= read
+    return str(digest.hexdigest())  # type: ignore[attr-defined]
+
+
+def hash_shards(
+    root: Path,
+    paths: Iterable[str],
+    shard_size: int,
+    algorithm: str = "sha256",
+    *,
+    workers: int | None = None,
+) -> dict[str, list[tuple[int, int, str]]]:
+    """{relative path: [(start, end, digest)]}: every shard of every file hashed in parallel, so one
+    large file uses every core (a whole-file SHA-256 cannot). A file that changes meanwhile is an error."""
+    if shard_size <= 0:
+        raise AicopError(f"the shard size must be positive, not {shard_size}")
+    before: dict[str, os.stat_result] = {}
+    tasks: list[tuple[str, int, int]] = []
+    for rel in paths:
+        try:
+            before[rel] = (root / rel).stat()
+        except OSError as err:
+            raise HashError(f"cannot read: {err.strerror}", path=root / rel) from err
+        tasks += [(rel, start, end) for start, end in shard_ranges(before[rel].st_size, shard_size)]
+
+    def one(task: tuple[str, int, int]) -> tuple[str, int, int, str]:
+        rel, start, end = task
+        try:
+            return rel, start, end, hash_range(root / rel, start, end, algorithm)
+        except OSError as err:
+            raise HashError(f"cannot read: {err.strerror}", path=root / rel) from err
+
+    out: dict[str, list[tuple[int, int, str]]] = {rel: [] for rel in before}
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        for rel, start, end, digest in pool.map(one, tasks):
+            out[rel].append((start, end, digest))
+    for rel, stat in before.items():
+        after = (root / rel).stat()
+        if (stat.st_size, stat.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+            raise HashError(
+                "changed while it was being hashed; hash it again when it is stable", path=root / rel
+            )
     return out
