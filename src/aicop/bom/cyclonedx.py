@@ -31,8 +31,8 @@ def _card_fields(root: Path, card: str | None) -> dict[str, str]:
     """{8.1.1 field name: text} from the model card, for what it covers."""
     if card is None or not (root / card).is_file():
         return {}
-    from aicop.checks.p08_documentation import SECURITY_FIELDS
     from aicop.docs.markdown import parse
+    from aicop.docs.modelcard import SECURITY_FIELDS
 
     try:
         doc = parse((root / card).read_text(encoding="utf-8", errors="replace"))

@@ -3,28 +3,12 @@ turning topic coverage into findings."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 
 from aicop.assess.context import Context
 from aicop.assess.results import Evidence, Finding, Status
-from aicop.docs.markdown import Document, Hit, parse
+from aicop.docs.markdown import Document, Hit, Topic, parse
 from aicop.system.manifest import DocumentKind
-
-
-@dataclass(frozen=True)
-class Topic:
-    """Something a document must cover, with the pattern that recognises it in headings or labels."""
-
-    name: str
-    pattern: re.Pattern[str]
-    need_items: bool = False
-
-
-def topic(name: str, pattern: str, *, need_items: bool = False) -> Topic:
-    return Topic(name, re.compile(pattern, re.IGNORECASE), need_items)
-
 
 Judge = Callable[[str, Document], Iterable[Finding]]
 

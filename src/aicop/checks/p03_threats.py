@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from aicop.assess.context import Context
 from aicop.assess.registry import check
 from aicop.assess.results import Evidence, Finding, Status
-from aicop.checks._common import coverage_finding, judge_documents, topic
-from aicop.docs.markdown import Document
+from aicop.checks._common import coverage_finding, judge_documents
+from aicop.docs.markdown import Document, topic
 from aicop.system.manifest import DocumentKind
 
 TOPICS = [

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from aicop.assess.context import Context
 from aicop.assess.registry import check
 from aicop.assess.results import Evidence, Finding, Status
-from aicop.checks._common import absent, coverage_finding, judge_documents, topic, unreadable
-from aicop.docs.markdown import Document
+from aicop.checks._common import absent, coverage_finding, judge_documents, unreadable
+from aicop.docs.markdown import Document, topic
 from aicop.docs.securitytxt import parse_security_txt
 from aicop.system.manifest import DocumentKind
 

@@ -7,37 +7,12 @@ from collections.abc import Iterator
 from aicop.assess.context import Context
 from aicop.assess.registry import check
 from aicop.assess.results import Evidence, Finding, Status
-from aicop.checks._common import coverage, coverage_finding, judge_documents, topic
+from aicop.checks._common import coverage, coverage_finding, judge_documents
 from aicop.docs.markdown import Document
+from aicop.docs.modelcard import DESIGN_AND_MAINTENANCE, SECURITY_FIELDS
 from aicop.system.documents import DOCUMENT_STEMS
 from aicop.system.manifest import DocumentKind
 from aicop.system.walk import FileKind
-
-# The security-relevant fields 8.1.1 lists, in its order.
-SECURITY_FIELDS = [
-    topic("sources of training data", r"training data|data sources?|dataset|fine[- ]tun|feedback data"),
-    topic(
-        "intended scope and limitations", r"intended (use|scope|purpose)|limitation|out[- ]of[- ]scope|scope"
-    ),
-    topic("guardrails", r"guardrail|safeguard|safety (measures|controls)|content filter"),
-    topic("cryptographic hashes or signatures", r"hash|sha-?256|signature|digest|checksum"),
-    topic("retention time", r"retention|retain|kept for|deleted after"),
-    topic(
-        "suggested review frequency",
-        r"review (frequency|cadence|schedule|cycle)|reviewed every|review interval",
-    ),
-    topic("potential failure modes", r"failure mode|known failure|fail(s|ure)? (when|on)|known issues"),
-]
-DESIGN_AND_MAINTENANCE = [
-    topic(
-        "model design",
-        r"model (details|design|architecture|description|overview)|architecture|design|training",
-    ),
-    topic(
-        "post-deployment maintenance plan",
-        r"maintenance|post[- ]deployment|monitoring|update|retrain|review|decommission",
-    ),
-]
 
 
 def model_cards(ctx: Context) -> list[str]:

@@ -50,6 +50,19 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Topic:
+    """Something a document must cover, with the pattern that recognises it in headings or labels."""
+
+    name: str
+    pattern: re.Pattern[str]
+    need_items: bool = False
+
+
+def topic(name: str, pattern: str, *, need_items: bool = False) -> Topic:
+    return Topic(name, re.compile(pattern, re.IGNORECASE), need_items)
+
+
+@dataclass(frozen=True)
 class Hit:
     line: int
     label: str
