@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from contextlib import AbstractContextManager
     from pathlib import Path
-    from typing import NoReturn, TypeAlias
+    from typing import Any, NoReturn, TypeAlias
 
     from aicop.assess.results import Assessment
     from aicop.catalog.model import Catalog, Role
@@ -345,8 +345,10 @@ def run_assess(a: argparse.Namespace) -> int:
     return int(ExitCode.GAPS if result.gaps(FailOn(a.fail_on)) else ExitCode.OK)
 
 
-def _spinner() -> AbstractContextManager[Callable[[str], None] | None]:
-    """A status line on stderr while checks run, only when a person is watching."""
+def _spinner(
+    first: str = "walking the repository…", then: str = "running check {}…"
+) -> AbstractContextManager[Callable[[str], None] | None]:
+    """A status line on stderr during long work (checks, hashing), only when a person is watching."""
     import contextlib
 
     @contextlib.contextmanager
@@ -356,8 +358,8 @@ def _spinner() -> AbstractContextManager[Callable[[str], None] | None]:
             return
         from rich.console import Console
 
-        with Console(stderr=True).status("walking the repository…") as status:
-            yield lambda check_id: status.update(f"running check {check_id}…")
+        with Console(stderr=True).status(first) as status:
+            yield lambda item: status.update(then.format(item))
 
     return spinner()
 
@@ -539,7 +541,8 @@ def run_inventory(a: argparse.Namespace) -> int:
 
     root, manifest = _project(a.path)
     if a.check:
-        diff = inventory.check(root, manifest, paranoid=a.paranoid)
+        with _spinner("hashing the assets…"):
+            diff = inventory.check(root, manifest, paranoid=a.paranoid)
         changed = any(diff.values())
         if a.fmt == "json":
             print(json.dumps({"changed": changed, **diff}, indent=2))
@@ -553,7 +556,8 @@ def run_inventory(a: argparse.Namespace) -> int:
                 else "unchanged since the recorded inventory"
             )
         return int(ExitCode.GAPS if changed else ExitCode.OK)
-    recorded, diff = inventory.record(root, manifest, algorithm=a.algorithm, paranoid=a.paranoid)
+    with _spinner("hashing the assets…"):
+        recorded, diff = inventory.record(root, manifest, algorithm=a.algorithm, paranoid=a.paranoid)
     if a.fmt == "json":
         print(json.dumps({"digest": recorded["digest"], "assets": len(recorded["assets"]), **diff}, indent=2))
     else:
@@ -634,7 +638,9 @@ def run_snapshot(a: argparse.Namespace) -> int:
                 print(f"{row['id']}  {row['created']}  {row['assets']} assets")
             print(f"{len(rows)} snapshots in {where}")
         return int(ExitCode.OK)
-    doc, added = store.snapshot(root, manifest, a.store, key=a.key, password=_password(a.password_env))
+    password = _password(a.password_env)
+    with _spinner("copying the assets into the store…"):
+        doc, added = store.snapshot(root, manifest, a.store, key=a.key, password=password)
     size = sum(int(x["size"]) for x in doc["assets"])
     if a.fmt == "json":
         print(
@@ -696,10 +702,13 @@ def run_restore(a: argparse.Namespace) -> int:
         )
         if found and found[-1].with_suffix(".sig").is_file():
             key = root / manifest.signing.public_key
-    if a.drill:
-        result = store.drill(root, manifest, a.store, a.snapshot, into=a.into, keep=a.keep, public_key=key)
-    else:
-        result = store.restore(root, manifest, a.store, a.snapshot, dry_run=a.dry_run, public_key=key)
+    with _spinner("checking the snapshot and the store…"):
+        if a.drill:
+            result = store.drill(
+                root, manifest, a.store, a.snapshot, into=a.into, keep=a.keep, public_key=key
+            )
+        else:
+            result = store.restore(root, manifest, a.store, a.snapshot, dry_run=a.dry_run, public_key=key)
     if a.fmt == "json":
         print(
             json.dumps(
@@ -806,6 +815,28 @@ def configure_sign(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-ignore-git", action="store_true", help="sign .git, .gitignore and the like too")
 
 
+def _sign(a: argparse.Namespace, root: Path, signature: Path, password: str | None) -> dict[str, Any]:
+    from aicop.integrity import signing
+
+    if a.inventory:
+        project, manifest = _project(root)
+        return signing.sign_inventory(
+            project, manifest, a.key, password=password, certificate=a.certificate, chain=a.chain
+        )
+    return signing.sign_directory(
+        root,
+        a.key,
+        signature,
+        password=password,
+        algorithm=a.algorithm,
+        ignore=a.ignore,
+        ignore_git=not a.no_ignore_git,
+        certificate=a.certificate,
+        chain=a.chain,
+        shard_size=a.shard_size,
+    )
+
+
 def run_sign(a: argparse.Namespace) -> int:
     """Sign a model directory (every file) or the recorded inventory, offline, in the OpenSSF
     model-signing format: an in-toto statement in a Sigstore bundle that 'model_signing verify key'
@@ -818,24 +849,8 @@ def run_sign(a: argparse.Namespace) -> int:
     root = a.path or Path()
     password = _password(a.password_env)
     signature = _signature_path(a, root)
-    if a.inventory:
-        project, manifest = _project(root)
-        bundle = signing.sign_inventory(
-            project, manifest, a.key, password=password, certificate=a.certificate, chain=a.chain
-        )
-    else:
-        bundle = signing.sign_directory(
-            root,
-            a.key,
-            signature,
-            password=password,
-            algorithm=a.algorithm,
-            ignore=a.ignore,
-            ignore_git=not a.no_ignore_git,
-            certificate=a.certificate,
-            chain=a.chain,
-            shard_size=a.shard_size,
-        )
+    with _spinner("hashing and signing…"):
+        bundle = _sign(a, root, signature, password)
     import base64
     import json
 
@@ -899,9 +914,10 @@ def run_verify(a: argparse.Namespace) -> int:
     signature = _signature_path(a, root)
     if (a.key is None) == (not a.ca):
         raise AicopError("give --key (a key signature) or --ca (a certificate signature)")
-    result = signing.verify_directory(
-        root, signature, a.key, ca=a.ca, ignore_unsigned=a.ignore_unsigned or a.inventory
-    )
+    with _spinner("checking the signature and re-hashing every file…"):
+        result = signing.verify_directory(
+            root, signature, a.key, ca=a.ca, ignore_unsigned=a.ignore_unsigned or a.inventory
+        )
     if a.fmt == "json":
         print(
             json.dumps(
@@ -947,7 +963,9 @@ def run_bom(a: argparse.Namespace) -> int:
     root, manifest = _project(a.path)
     if manifest is None:
         raise AicopError("a BOM needs aicop.yaml to name the system: run 'aicop init' first", path=root)
-    _emit(json.dumps(build(root, manifest), indent=2) + "\n", a.output)
+    with _spinner("hashing the assets and building the BOM…"):
+        document = build(root, manifest)
+    _emit(json.dumps(document, indent=2) + "\n", a.output)
     return int(ExitCode.OK)
 
 
