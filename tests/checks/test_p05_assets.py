@@ -74,6 +74,10 @@ def test_signatures(make_repo: MakeRepo, tmp_path: Path) -> None:
     signing.sign_directory(root / "models/clf", key, root / "models/clf/model.sig")
     status, message = signature_finding(root)
     assert status is Status.PARTIAL and "unsigned: ranker" in message
+    ranker = root / "models/ranker.safetensors"
+    signing.sign_directory(ranker, key, root / "models/ranker.safetensors.sig")  # a one-file model
+    assert signature_finding(root)[0] is Status.MET
+    (root / "models/ranker.safetensors.sig").unlink()
     inventory.record(root, None)
     signing.sign_inventory(root, None, key)
     assert signature_finding(root)[0] is Status.MET

@@ -335,3 +335,21 @@ def test_sharded_signatures_both_ways(model: Path, tmp_path: Path) -> None:
     assert signing.verify_directory(model, sig, pub).modified == ["weights.safetensors"]
     with pytest.raises(ValueError, match="weights"):
         ms_verify(model, pub, sig)
+
+
+def test_single_file_models_both_ways(model: Path, tmp_path: Path) -> None:
+    key, pub = write_keys(tmp_path)
+    weights = model / "weights.safetensors"
+    ours = tmp_path / "weights.sig"
+    signing.sign_directory(weights, key, ours)
+    assert signing.verify_directory(weights, ours, pub).ok
+    ms_verify(weights, pub, ours)
+    theirs = tmp_path / "theirs.sig"
+    ms_sign(weights, key, theirs)
+    assert signing.verify_directory(weights, theirs, pub).ok
+    with pytest.raises(SignatureError, match="single file"):
+        signing.verify_directory(model, theirs, pub)
+    weights.write_bytes(b"swapped")
+    assert signing.verify_directory(weights, theirs, pub).modified == ["weights.safetensors"]
+    with pytest.raises(SignatureError, match="single file"):
+        signing.sign_directory(weights, key, ours, shard_size=4096)

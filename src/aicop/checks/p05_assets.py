@@ -267,9 +267,10 @@ def model_signatures(ctx: Context) -> Iterator[Finding]:
         else None
     )
     for name, path in models:
-        sig = ctx.root / path / "model.sig"
+        single = (ctx.root / path).is_file()
+        sig = ctx.root / (f"{path}.sig" if single else f"{path}/model.sig")
         if sig.is_file():
-            rel = PurePosixPath(path, "model.sig").as_posix()
+            rel = f"{path}.sig" if single else PurePosixPath(path, "model.sig").as_posix()
             result = verify(ctx.root / path, sig, rel, False)
             if result is not None:
                 changed = result.modified + result.missing + result.unsigned

@@ -751,7 +751,7 @@ def _add_signing_target(p: argparse.ArgumentParser, key_help: str, *, key_requir
         nargs="?",
         type=_path,
         default=None,
-        help="a model directory, or with --inventory the repository (default: .)",
+        help="a model directory or file, or with --inventory the repository (default: .)",
     )
     p.add_argument("--key", type=_path, required=key_required, metavar="PEM", help=key_help)
     p.add_argument(
@@ -759,7 +759,7 @@ def _add_signing_target(p: argparse.ArgumentParser, key_help: str, *, key_requir
         type=_path,
         default=None,
         metavar="FILE",
-        help="the Sigstore bundle (default: PATH/model.sig, or .aicop/inventory.sig with --inventory)",
+        help="the Sigstore bundle (default: DIR/model.sig, FILE.sig; .aicop/inventory.sig with --inventory)",
     )
     p.add_argument(
         "--inventory",
@@ -773,6 +773,8 @@ def _signature_path(a: argparse.Namespace, root: Path) -> Path:
 
     if a.signature is not None:
         return a.signature  # type: ignore[no-any-return]
+    if root.is_file():
+        return root.with_name(root.name + ".sig")
     return root / (INVENTORY_SIGNATURE if a.inventory else "model.sig")
 
 
@@ -909,8 +911,8 @@ def run_verify(a: argparse.Namespace) -> int:
     from aicop.integrity import signing
 
     root = a.path or Path()
-    if not root.is_dir():
-        raise AicopError("not a directory", path=root)
+    if not root.exists():
+        raise AicopError("no such file or directory", path=root)
     signature = _signature_path(a, root)
     if (a.key is None) == (not a.ca):
         raise AicopError("give --key (a key signature) or --ca (a certificate signature)")

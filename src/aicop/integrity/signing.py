@@ -33,7 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from aicop.errors import AicopError, ExitCode
-from aicop.integrity.hashing import hash_files, hash_shards
+from aicop.integrity.hashing import hash_file, hash_files, hash_shards
 
 BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
@@ -238,8 +238,19 @@ def sign_directory(
 ) -> dict[str, Any]:
     """Hash every file of the directory (whole, or in shards of ``shard_size`` bytes hashed in
     parallel) and write the signature bundle; returns the bundle."""
+    if directory.is_file():  # a one-file model: model-signing names its only resource "."
+        if shard_size is not None:
+            raise SignatureError("--shard-size signs a directory; this is a single file", path=directory)
+        digest, _ = hash_file(directory, algorithm)
+        single = [{"name": ".", "algorithm": algorithm, "digest": digest}]
+        one_file = {"method": "files", "hash_type": algorithm, "allow_symlinks": False}
+        bundle = sign_resources(directory.name, single, one_file, key_path, password, certificate, chain)
+        from aicop.fsutil import write_atomic
+
+        write_atomic(signature, json.dumps(bundle, indent=2) + "\n")
+        return bundle
     if not directory.is_dir():
-        raise SignatureError("not a directory", path=directory)
+        raise SignatureError("no such file or directory", path=directory)
     ignored = _ignore_list(directory, signature, ignore or [], ignore_git)
     files = list_files(directory, ignored)
     if not files:
@@ -422,6 +433,16 @@ def verify_directory(
     expected = {str(r["name"]): str(r["digest"]) for r in predicate["resources"]}
     result = Verified(name=str(statement["subject"][0]["name"]), files=0, method=method, hash_type=hash_type)
     result.signed = sorted({name.rsplit(":", 2)[0] if method == "shards" else name for name in expected})
+    if directory.is_file() or set(expected) == {"."}:
+        if not directory.is_file() or method != "files" or set(expected) != {"."}:
+            raise SignatureError(
+                "the signature covers a single file and this is a directory, or the other way round",
+                path=signature,
+            )
+        result.files = 1
+        if hash_file(directory, hash_type)[0] != expected["."]:
+            result.modified = [directory.name]
+        return result
     root = directory.resolve()
     for name in expected:
         rel = name.rsplit(":", 2)[0] if method == "shards" else name
