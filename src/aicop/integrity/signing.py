@@ -161,20 +161,27 @@ def _key_hint(public_key: Any) -> str:
     return hashlib.sha256(pem).hexdigest()
 
 
-def _certificate_material(key: Any, certificate: Path, chain: Sequence[Path]) -> dict[str, Any]:
-    """The bundle's x509CertificateChain: the signing certificate (which must hold the key's public
-    half), then the intermediates."""
+def _load_certificates(paths: Sequence[Path]) -> list[Any]:
+    """Every certificate in these PEM files, in order."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
 
     certificates: list[x509.Certificate] = []
-    for path in [certificate, *chain]:
+    for path in paths:
         try:
             certificates += x509.load_pem_x509_certificates(path.read_bytes())
         except OSError as err:
-            raise SignatureError(f"cannot read the certificate: {err.strerror}", path=path) from err
+            raise SignatureError(f"cannot read the certificates: {err.strerror}", path=path) from err
         except ValueError as err:
-            raise SignatureError(f"not a PEM certificate: {err}", path=path) from err
+            raise SignatureError(f"not PEM certificates: {err}", path=path) from err
+    return certificates
+
+
+def _certificate_material(key: Any, certificate: Path, chain: Sequence[Path]) -> dict[str, Any]:
+    """The bundle's x509CertificateChain: the signing certificate (which must hold the key's public
+    half), then the intermediates."""
+    from cryptography.hazmat.primitives import serialization
+
+    certificates = _load_certificates([certificate, *chain])
     if certificates[0].public_key() != key.public_key():
         raise SignatureError("the certificate is not for this private key", path=certificate)
     der = [c.public_bytes(serialization.Encoding.DER) for c in certificates]
@@ -306,14 +313,7 @@ def _verify_chain(chain: object, ca: Sequence[Path], signature: Path) -> Any:
         raise SignatureError(f"the bundle's certificate chain is unreadable: {err}", path=signature) from err
     if not certificates:
         raise SignatureError("the bundle's certificate chain is empty", path=signature)
-    roots: list[x509.Certificate] = []
-    for path in ca:
-        try:
-            roots += x509.load_pem_x509_certificates(path.read_bytes())
-        except OSError as err:
-            raise SignatureError(f"cannot read the CA certificates: {err.strerror}", path=path) from err
-        except ValueError as err:
-            raise SignatureError(f"not PEM certificates: {err}", path=path) from err
+    roots = _load_certificates(ca)
 
     def may_sign(_policy: object, _cert: object, usage: x509.KeyUsage | None) -> None:
         if usage is None or not usage.digital_signature:
