@@ -971,6 +971,43 @@ def run_bom(a: argparse.Namespace) -> int:
     return int(ExitCode.OK)
 
 
+def configure_data_check(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", type=_path, metavar="PATH", help="data files or directories")
+    p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+    p.add_argument("--output", "-o", type=_path, help="file to write (default: stdout)")
+
+
+def run_data_check(a: argparse.Namespace) -> int:
+    """Find personal data (with check digits), secrets and planted instructions in CSV, TSV, JSON,
+    JSON Lines and text files, compressed or not, streamed. Exit 0 clean, 1 findings, 2 nothing
+    readable."""
+    import json
+
+    from aicop.datacheck.engine import check_paths
+
+    for path in a.paths:
+        if not path.exists():
+            raise AicopError("no such file or directory", path=path)
+    with _spinner("reading the data…", "checking {}…") as progress:
+        report = check_paths(a.paths, progress=(lambda p: progress(p.name)) if progress else None)
+    if a.fmt == "json":
+        text = json.dumps(report.as_dict(), indent=2) + "\n"
+    else:
+        lines = []
+        for f in report.findings:
+            where = f"line {f.line}" if f.row is None else f"row {f.row}"
+            column = f", column {f.column}" if f.column is not None else ""
+            lines.append(f"{f.path}: {where}{column}: {f.kind}: {f.example}")
+        lines += [f"problem: {p}" for p in report.problems]
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts.items())) or "nothing found"
+        lines.append(f"{report.files} files, {report.bytes / 1e6:.1f} MB in {report.seconds:.2f} s: {counts}")
+        text = "\n".join(lines) + "\n"
+    _emit(text, a.output)
+    if report.files == 0 and report.problems:
+        return int(ExitCode.BAD_INPUT)
+    return int(ExitCode.GAPS if report.counts else ExitCode.OK)
+
+
 def configure_audit_verify(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "path",
@@ -1122,6 +1159,17 @@ GROUPS: dict[str, tuple[str, dict[str, Command]]] = {
         {
             "schema": ("print the JSON Schema of aicop.yaml", None, configure_nothing, run_manifest_schema),
             "validate": ("validate an aicop.yaml", None, configure_manifest_validate, run_manifest_validate),
+        },
+    ),
+    "data": (
+        "check training and input data",
+        {
+            "check": (
+                "personal data, secrets and planted instructions in data files",
+                None,
+                configure_data_check,
+                run_data_check,
+            ),
         },
     ),
     "audit": (

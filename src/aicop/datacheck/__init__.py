@@ -1,0 +1,1 @@
+"""Checks of training and input data: personal data, secrets, planted instructions (``aicop data``)."""

@@ -1,0 +1,141 @@
+"""``aicop data check``: stream data files through the detectors and collect findings.
+
+Each finding names the file and the place (line, or row and column, or a JSON key path) with a
+redacted example. A file that cannot be read fully is reported among ``problems`` and the others are
+still checked. At most MAX_PER_KIND findings of one kind are kept per file; every match is counted.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aicop.datacheck.detectors import CATEGORY, redact, scan_text
+from aicop.datacheck.readers import OPENERS, ReadStats, Unit, read_units
+
+MAX_PER_KIND = 100
+DATA_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".txt", ".md", ".rst", ".html", ".htm", ".xml"}
+SKIPPED_DIRS = {".git", ".aicop", "node_modules", "__pycache__", ".venv", "venv"}
+
+
+@dataclass(frozen=True, slots=True)
+class DataFinding:
+    kind: str
+    category: str
+    path: str
+    example: str
+    line: int | None = None
+    row: int | None = None
+    column: str | int | None = None
+
+
+@dataclass
+class DataReport:
+    findings: list[DataFinding] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+    files: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "files": self.files,
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+            "counts": dict(sorted(self.counts.items())),
+            "findings": [{k: v for k, v in vars_of(f).items() if v is not None} for f in self.findings],
+            "problems": self.problems,
+        }
+
+
+def vars_of(finding: DataFinding) -> dict[str, object]:
+    return {name: getattr(finding, name) for name in DataFinding.__slots__}
+
+
+def data_files(paths: Iterable[Path]) -> list[Path]:
+    """The files to check: every named file, and the data files under every named directory."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_file():
+            out.append(path)
+            continue
+        for top, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+            for name in sorted(files):
+                suffixes = [s.lower() for s in Path(name).suffixes]
+                if suffixes and suffixes[-1] in OPENERS:
+                    suffixes = suffixes[:-1]
+                if suffixes and suffixes[-1] in DATA_SUFFIXES:
+                    out.append(Path(top) / name)
+    return out
+
+
+def _binary(path: Path) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+    return b"\x00" in head and path.suffix.lower() not in OPENERS
+
+
+def _place(unit: Unit, start: int) -> tuple[int | None, str | int | None]:
+    """(line, column) of a match: the key or header for structured data, else the character column."""
+    if unit.block:
+        line_start = unit.text.rfind("\n", 0, start) + 1
+        return (unit.line or 1) + unit.text.count("\n", 0, start), start - line_start + 1
+    if unit.column is not None:
+        return unit.line, unit.column
+    return unit.line, unit.offset + start + 1
+
+
+def check_file(path: Path, report: DataReport) -> None:
+    display = str(path)
+    stats = ReadStats()
+    try:
+        if path.stat().st_size == 0:
+            report.problems.append(f"{display}: empty file")
+            return
+        if _binary(path):
+            report.problems.append(f"{display}: binary content, not a text data format; skipped")
+            return
+    except OSError as err:
+        report.problems.append(f"{display}: cannot read: {err.strerror}")
+        return
+    kept: Counter[str] = Counter()
+    for unit in read_units(path, stats):
+        for match in scan_text(unit.text):
+            report.counts[match.kind] += 1
+            if kept[match.kind] >= MAX_PER_KIND:
+                continue
+            kept[match.kind] += 1
+            line, column = _place(unit, match.start)
+            report.findings.append(
+                DataFinding(
+                    kind=match.kind,
+                    category=CATEGORY[match.kind],
+                    path=display,
+                    example=redact(match.kind, match.text),
+                    line=line,
+                    row=unit.row,
+                    column=column,
+                )
+            )
+    report.files += 1
+    report.bytes += stats.bytes
+    report.problems += [f"{display}: {p}" if not p.startswith(display) else p for p in stats.problems]
+    if stats.replaced:
+        report.problems.append(f"{display}: {stats.replaced} undecodable bytes (not UTF-8) replaced")
+
+
+def check_paths(paths: Iterable[Path], progress: Callable[[Path], None] | None = None) -> DataReport:
+    started = time.perf_counter()
+    report = DataReport()
+    for path in data_files(paths):
+        check_file(path, report)
+        if progress is not None:
+            progress(path)
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,219 @@
+"""Streaming the text of a data file, unit by unit, with where each unit came from.
+
+CSV and TSV by row and column, JSON Lines by line (every string value, with its key path as the
+column), plain text and Markdown by line; gzip, bz2 and xz are opened transparently. Nothing is read
+whole except a ``.json`` document (bounded by MAX_JSON). A file is read as UTF-8 with undecodable
+bytes replaced and counted, so mixed encodings do not stop the check; a gigantic line is cut into
+pieces of MAX_LINE characters; a malformed row or line is reported as a problem and the reading goes
+on.
+"""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import gzip
+import io
+import json
+import lzma
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+MAX_LINE = 1 << 20  # characters of one line examined at a time
+BLOCK = 1 << 20  # characters of plain text scanned in one call
+MAX_JSON = 256 << 20  # bytes of a .json document (JSON Lines has no limit)
+TEXT_SUFFIXES = {".txt", ".md", ".rst", ".html", ".htm", ".xml", ".log"}
+OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A piece of text and its place: ``line`` (1-based) for line formats, ``row`` and ``column`` for
+    tables, ``column`` as a key path for JSON."""
+
+    text: str
+    line: int | None = None
+    row: int | None = None
+    column: str | None = None
+    offset: int = 0  # characters before ``text`` within its line, when a long line was cut
+    block: bool = False  # ``text`` is whole lines from ``line`` on
+
+
+@dataclass
+class ReadStats:
+    bytes: int = 0
+    units: int = 0
+    replaced: int = 0  # undecodable bytes replaced
+    problems: list[str] = field(default_factory=list)
+
+
+def data_format(path: Path) -> tuple[str, str | None]:
+    """(format, compression) from the file name: format is csv, tsv, jsonl, json or text."""
+    suffixes = [s.lower() for s in path.suffixes]
+    compression = suffixes[-1] if suffixes and suffixes[-1] in OPENERS else None
+    base = suffixes[-2] if compression and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
+    if base in (".csv", ".tsv", ".json"):
+        return base[1:], compression
+    if base in (".jsonl", ".ndjson"):
+        return "jsonl", compression
+    return "text", compression
+
+
+def _open(path: Path, compression: str | None) -> IO[bytes]:
+    if compression is None:
+        return path.open("rb")
+    opener: Any = OPENERS[compression]
+    handle: IO[bytes] = opener(path, "rb")
+    return handle
+
+
+class _Counting(io.RawIOBase):
+    """Counts the bytes read through it (the size of the data, compressed or not)."""
+
+    def __init__(self, inner: IO[bytes], stats: ReadStats) -> None:
+        self.inner, self.stats = inner, stats
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.inner.read(len(buffer))
+        buffer[: len(data)] = data
+        self.stats.bytes += len(data)
+        return len(data)
+
+
+def _text(path: Path, compression: str | None, stats: ReadStats) -> io.TextIOWrapper:
+    raw = io.BufferedReader(_Counting(_open(path, compression), stats), buffer_size=1 << 20)
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+
+
+def _pieces(text: str) -> Iterator[tuple[int, str]]:
+    for start in range(0, max(len(text), 1), MAX_LINE):
+        yield start, text[start : start + MAX_LINE]
+
+
+def read_units(path: Path, stats: ReadStats) -> Iterator[Unit]:
+    """Every unit of text in the file. Problems go to ``stats.problems``; the reading goes on."""
+    fmt, compression = data_format(path)
+    try:
+        with _text(path, compression, stats) as handle:
+            if fmt in ("csv", "tsv"):
+                yield from _csv(handle, "\t" if fmt == "tsv" else ",", stats)
+            elif fmt == "jsonl":
+                yield from _jsonl(handle, stats)
+            elif fmt == "json":
+                yield from _json(path, handle, stats)
+            else:
+                yield from _text_blocks(handle, stats)
+    except (OSError, EOFError, lzma.LZMAError) as err:
+        stats.problems.append(f"{path}: cannot read further: {err}")
+
+
+def _text_blocks(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
+    """Lines gathered into blocks of about BLOCK characters, scanned in one call each (a call per line
+    costs more than the scan); ``Unit.block`` tells the engine to work out the line of a match."""
+    block: list[str] = []
+    size, first = 0, 1
+    for number, line in enumerate(handle, start=1):
+        stats.replaced += line.count("\ufffd")
+        if len(line) > MAX_LINE:  # a gigantic line goes alone, in pieces
+            if block:
+                stats.units += 1
+                yield Unit("".join(block), line=first, block=True)
+                block, size = [], 0
+            for offset, piece in _pieces(line.rstrip("\r\n")):
+                stats.units += 1
+                yield Unit(piece, line=number, offset=offset)
+            first = number + 1
+            continue
+        if not block:
+            first = number
+        block.append(line)
+        size += len(line)
+        if size >= BLOCK:
+            stats.units += 1
+            yield Unit("".join(block), line=first, block=True)
+            block, size = [], 0
+    if block:
+        stats.units += 1
+        yield Unit("".join(block), line=first, block=True)
+
+
+def _csv(handle: io.TextIOWrapper, delimiter: str, stats: ReadStats) -> Iterator[Unit]:
+    csv.field_size_limit(sys.maxsize)
+    reader = csv.reader(handle, delimiter=delimiter)
+    header: list[str] = []
+    rows, ended = 0, 0  # data rows so far; the physical line the previous record ended on
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            stats.problems.append(f"line {reader.line_num}: malformed CSV ({err}); skipped")
+            ended = reader.line_num
+            continue
+        first_line, ended = ended + 1, reader.line_num
+        if not header:
+            header = row
+            continue
+        rows += 1
+        for index, value in enumerate(row):
+            if not value:
+                continue
+            stats.replaced += value.count("\ufffd")
+            column = header[index] if index < len(header) else f"#{index + 1}"
+            for offset, piece in _pieces(value):
+                stats.units += 1
+                yield Unit(piece, row=rows, line=first_line, column=column, offset=offset)
+
+
+def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path or "$", value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}[{index}]")
+
+
+def _jsonl(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        stats.replaced += line.count("\ufffd")
+        try:
+            record = json.loads(line)
+        except ValueError as err:
+            stats.problems.append(f"line {number}: not JSON ({err}); read as text")
+            record = line
+        for column, text in _strings(record, ""):
+            for offset, piece in _pieces(text):
+                stats.units += 1
+                yield Unit(piece, line=number, column=column, offset=offset)
+
+
+def _json(path: Path, handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
+    text = handle.read(MAX_JSON + 1)
+    if len(text) > MAX_JSON:
+        stats.problems.append(f"{path}: a JSON document over {MAX_JSON >> 20} MiB; use JSON Lines; skipped")
+        return
+    stats.replaced += text.count("\ufffd")
+    try:
+        document = json.loads(text)
+    except ValueError as err:
+        stats.problems.append(f"{path}: not JSON ({err}); read as text")
+        for number, line in enumerate(text.splitlines(), start=1):
+            stats.units += 1
+            yield Unit(line[:MAX_LINE], line=number)
+        return
+    for column, value in _strings(document, ""):
+        for offset, piece in _pieces(value):
+            stats.units += 1
+            yield Unit(piece, column=column, offset=offset)
