@@ -78,3 +78,29 @@ def test_cli(run_cli: Run, tmp_path: Path) -> None:
     assert run_cli("data", "check", tmp_path).code == 0
     result = run_cli("data", "check", tmp_path / "missing.csv")
     assert result.code == 2 and "missing.csv" in result.err
+
+
+def test_duplicates_exact_and_near(tmp_path: Path) -> None:
+    (tmp_path / "train.csv").write_text(
+        "text,label\n"
+        "my kettle arrived broken yesterday,refund\n"
+        "where is my parcel it is late,delivery\n"
+        "my kettle arrived broken yesterday,refund\n"
+        "My Kettle arrived BROKEN yesterday!!,refund\n"
+        "ok,yes\n"
+        "ok,yes\n"
+    )
+    (tmp_path / "more.jsonl").write_text(
+        json.dumps({"text": "where is my parcel it is late", "label": "delivery"}) + "\n"
+    )
+    (tmp_path / "a.md").write_text("# Returns\nYou can return an item within 30 days.\n")
+    (tmp_path / "b.md").write_text("# Returns\nYou can return an item within 30 days.\n")
+    report = check_paths([tmp_path])
+    found = {(f.kind, Path(f.path).name, f.row, f.line) for f in report.findings if f.category == "duplicate"}
+    assert ("duplicate", "train.csv", 3, 4) in found
+    assert ("near-duplicate", "train.csv", 4, 5) in found
+    assert ("duplicate", "b.md", None, 1) in found  # whole documents, across files
+    assert report.counts["duplicate"] == 3 and report.counts["near-duplicate"] == 1  # "ok,yes" is too short
+    # files are read in name order: the JSON record came first, and the CSV row repeats it
+    [row2] = [f for f in report.findings if f.path.endswith("train.csv") and f.row == 2]
+    assert row2.kind == "duplicate" and row2.example.endswith("more.jsonl line 1")

@@ -91,19 +91,51 @@ def _place(unit: Unit, start: int) -> tuple[int | None, str | int | None]:
     return unit.line, unit.offset + start + 1
 
 
-def check_file(path: Path, report: DataReport) -> None:
+def _duplicates(
+    path: str, stats: ReadStats, seen: dict[bytes, tuple[str, int | None, int | None]], report: DataReport
+) -> None:
+    """Records met before (exactly, or the same once case, punctuation, digits and spacing are set
+    aside), in this file or an earlier one."""
+    kept: Counter[str] = Counter()
+    for exact, normalised, row, line in stats.records:
+        first = seen.get(exact)
+        kind = "duplicate"
+        if first is None:
+            first = seen.get(b"~" + normalised)
+            kind = "near-duplicate"
+        if first is None:
+            seen[exact] = seen[b"~" + normalised] = (path, row, line)
+            continue
+        report.counts[kind] += 1
+        if kept[kind] >= MAX_PER_KIND:
+            continue
+        kept[kind] += 1
+        where = f"row {first[1]}" if first[1] is not None else f"line {first[2]}"
+        report.findings.append(
+            DataFinding(
+                kind=kind,
+                category="duplicate",
+                path=path,
+                example=f"same as {first[0]} {where}",
+                line=line,
+                row=row,
+            )
+        )
+
+
+def check_file(path: Path, report: DataReport) -> ReadStats | None:
     display = str(path)
     stats = ReadStats()
     try:
         if path.stat().st_size == 0:
             report.problems.append(f"{display}: empty file")
-            return
+            return None
         if _binary(path):
             report.problems.append(f"{display}: binary content, not a text data format; skipped")
-            return
+            return None
     except OSError as err:
         report.problems.append(f"{display}: cannot read: {err.strerror}")
-        return
+        return None
     kept: Counter[str] = Counter()
     for unit in read_units(path, stats):
         for match in scan_text(unit.text):
@@ -128,13 +160,17 @@ def check_file(path: Path, report: DataReport) -> None:
     report.problems += [f"{display}: {p}" if not p.startswith(display) else p for p in stats.problems]
     if stats.replaced:
         report.problems.append(f"{display}: {stats.replaced} undecodable bytes (not UTF-8) replaced")
+    return stats
 
 
 def check_paths(paths: Iterable[Path], progress: Callable[[Path], None] | None = None) -> DataReport:
     started = time.perf_counter()
     report = DataReport()
+    seen: dict[bytes, tuple[str, int | None, int | None]] = {}
     for path in data_files(paths):
-        check_file(path, report)
+        stats = check_file(path, report)
+        if stats is not None:
+            _duplicates(str(path), stats, seen, report)
         if progress is not None:
             progress(path)
     report.seconds = time.perf_counter() - started

@@ -10,12 +10,15 @@ on.
 
 from __future__ import annotations
 
+import builtins
 import bz2
 import csv
 import gzip
+import hashlib
 import io
 import json
 import lzma
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -48,6 +51,26 @@ class ReadStats:
     units: int = 0
     replaced: int = 0  # undecodable bytes replaced
     problems: list[str] = field(default_factory=list)
+    # (exact digest, normalised digest, row or None, line) of every record: a table row, a JSON line,
+    # or a whole text document. The engine finds duplicates across files with them.
+    records: list[tuple[builtins.bytes, builtins.bytes, int | None, int | None]] = field(default_factory=list)
+
+    def record(
+        self, text: str, row: int | None, line: int | None, exact: builtins.bytes | None = None
+    ) -> None:
+        """Note a record for the duplicate check; ``exact`` when its digest was computed as it streamed."""
+        normalised = " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+        if len(normalised) < MIN_RECORD:
+            return  # short values ("yes", "n/a") repeat by nature
+        self.records.append((exact or _digest(text), _digest(normalised), row, line))
+
+
+MIN_RECORD = 20  # characters of normalised text below which a record is not checked for duplicates
+_NOT_WORD = re.compile(r"[\W\d_]+")
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=16).digest()
 
 
 def data_format(path: Path) -> tuple[str, str | None]:
@@ -114,6 +137,24 @@ def read_units(path: Path, stats: ReadStats) -> Iterator[Unit]:
 
 
 def _text_blocks(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
+    exact = hashlib.blake2b(digest_size=16)
+    head: list[str] = []
+    kept = 0
+    for unit in _text_units(handle, stats):
+        exact.update(unit.text.encode("utf-8", "replace"))
+        if kept < NORMALISED_HEAD:
+            head.append(unit.text)
+            kept += len(unit.text)
+        yield unit
+    # The whole document's bytes decide an exact duplicate; the normalised comparison looks at its
+    # first NORMALISED_HEAD characters (normalising 50 MB costs more than scanning it).
+    stats.record("".join(head)[:NORMALISED_HEAD], None, 1, exact=exact.digest())
+
+
+NORMALISED_HEAD = 1 << 20
+
+
+def _text_units(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
     """Lines gathered into blocks of about BLOCK characters, scanned in one call each (a call per line
     costs more than the scan); ``Unit.block`` tells the engine to work out the line of a match."""
     block: list[str] = []
@@ -162,6 +203,7 @@ def _csv(handle: io.TextIOWrapper, delimiter: str, stats: ReadStats) -> Iterator
             header = row
             continue
         rows += 1
+        stats.record("\x1f".join(row), rows, first_line)
         for index, value in enumerate(row):
             if not value:
                 continue
@@ -193,7 +235,9 @@ def _jsonl(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
         except ValueError as err:
             stats.problems.append(f"line {number}: not JSON ({err}); read as text")
             record = line
-        for column, text in _strings(record, ""):
+        strings = list(_strings(record, ""))
+        stats.record("\x1f".join(text for _, text in strings), None, number)
+        for column, text in strings:
             for offset, piece in _pieces(text):
                 stats.units += 1
                 yield Unit(piece, line=number, column=column, offset=offset)
