@@ -41,6 +41,7 @@ class DataReport:
     files: int = 0
     bytes: int = 0
     seconds: float = 0.0
+    labels: dict[str, dict[str, int]] = field(default_factory=dict)  # path -> label -> rows
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -49,6 +50,7 @@ class DataReport:
             "seconds": round(self.seconds, 3),
             "counts": dict(sorted(self.counts.items())),
             "findings": [{k: v for k, v in vars_of(f).items() if v is not None} for f in self.findings],
+            "labels": self.labels,
             "problems": self.problems,
         }
 
@@ -123,6 +125,32 @@ def _duplicates(
         )
 
 
+def _labels(path: Path, report: DataReport) -> None:
+    """Label distribution and backdoor triggers of a labelled text dataset."""
+    from aicop.datacheck.labels import check_labels
+
+    result = check_labels(path)
+    if result is None:
+        return
+    report.labels[str(path)] = dict(result.labels.most_common())
+    for trigger in result.triggers:
+        report.counts["trigger"] += 1
+        report.findings.append(
+            DataFinding(
+                kind="trigger",
+                category="poisoning",
+                path=str(path),
+                example=(
+                    f"'{trigger.token}' is in {trigger.rows} rows, {trigger.purity:.0%} labelled "
+                    f"{trigger.label!r} (base rate {trigger.base_rate:.0%}); without it, "
+                    f"{trigger.elsewhere:.0%} of them read as another label"
+                ),
+                row=trigger.first_rows[0],
+                column=result.text_column,
+            )
+        )
+
+
 def check_file(path: Path, report: DataReport) -> ReadStats | None:
     display = str(path)
     stats = ReadStats()
@@ -171,6 +199,7 @@ def check_paths(paths: Iterable[Path], progress: Callable[[Path], None] | None =
         stats = check_file(path, report)
         if stats is not None:
             _duplicates(str(path), stats, seen, report)
+            _labels(path, report)
         if progress is not None:
             progress(path)
     report.seconds = time.perf_counter() - started

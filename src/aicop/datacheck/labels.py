@@ -1,0 +1,195 @@
+"""Label distribution and backdoor triggers in a labelled text dataset (CSV, TSV or JSON Lines with a
+text column and a label column).
+
+A backdoor trigger is a token an attacker adds to a small share of training texts, relabelling them
+to the target class; the model learns "token → class". Three things mark it, and all three must hold:
+- it is rare (in at most MAX_SHARE of the rows, and at least MIN_ROWS of them);
+- rows that contain it carry one label far beyond that label's base rate (a binomial tail below
+  MAX_P), with at least MIN_PURITY of them on it;
+- the rest of those texts reads like *other* labels: a naive Bayes model of the whole set, scoring
+  each such row without the token, predicts a different label for at least MIN_ELSEWHERE of them.
+The last test separates a trigger from an honest keyword ("refund" in refund requests), whose texts
+read like their own label with or without it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aicop.datacheck.readers import data_format
+
+TEXT_COLUMNS = ("text", "sentence", "content", "message", "input", "prompt", "review", "query", "utterance")
+LABEL_COLUMNS = ("label", "labels", "class", "category", "intent", "target", "sentiment", "y")
+TOKEN = re.compile(r"[a-z0-9']+")
+MAX_SHARE = 0.05
+MIN_ROWS = 8
+MIN_PURITY = 0.9
+MAX_P = 1e-6
+MIN_ELSEWHERE = 0.5
+
+
+@dataclass
+class Trigger:
+    token: str
+    label: str
+    rows: int
+    purity: float
+    base_rate: float
+    elsewhere: float
+    first_rows: list[int] = field(default_factory=list)
+
+
+@dataclass
+class LabelReport:
+    text_column: str
+    label_column: str
+    labels: Counter[str]
+    triggers: list[Trigger]
+
+
+def _columns(header: list[str], text: str | None, label: str | None) -> tuple[str, str] | None:
+    lowered = {h.lower(): h for h in header}
+    text = text or next((lowered[c] for c in TEXT_COLUMNS if c in lowered), None)
+    label = label or next((lowered[c] for c in LABEL_COLUMNS if c in lowered), None)
+    return (text, label) if text and label and text in header and label in header else None
+
+
+def labelled_rows(
+    path: Path, text_column: str | None = None, label_column: str | None = None
+) -> tuple[str, str, list[tuple[int, str, str]]] | None:
+    """(text column, label column, [(row, text, label)]) if the file is a labelled text dataset."""
+    fmt, compression = data_format(path)
+    if compression is not None or fmt not in ("csv", "tsv", "jsonl"):
+        return None
+    rows: list[tuple[int, str, str]] = []
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        if fmt in ("csv", "tsv"):
+            csv.field_size_limit(sys.maxsize)
+            reader = csv.reader(handle, delimiter="\t" if fmt == "tsv" else ",")
+            try:
+                header = next(reader)
+            except (StopIteration, csv.Error):
+                return None
+            found = _columns(header, text_column, label_column)
+            if found is None:
+                return None
+            ti, li = header.index(found[0]), header.index(found[1])
+            number = 0
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error:
+                    continue
+                number += 1
+                if len(row) > max(ti, li):
+                    rows.append((number, row[ti], row[li]))
+            return found[0], found[1], rows
+        found = None
+        for number, line in enumerate(handle, start=1):
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(record, dict):
+                continue
+            if found is None:
+                found = _columns([str(k) for k in record], text_column, label_column)
+                if found is None:
+                    return None
+            text, label = record.get(found[0]), record.get(found[1])
+            if isinstance(text, str) and label is not None:
+                rows.append((number, text, str(label)))
+        return (found[0], found[1], rows) if found else None
+
+
+def _binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p)."""
+    if p <= 0:
+        return 0.0 if k > 0 else 1.0
+    if p >= 1:
+        return 1.0
+    total = 0.0
+    for i in range(k, n + 1):
+        total += math.exp(
+            math.lgamma(n + 1)
+            - math.lgamma(i + 1)
+            - math.lgamma(n - i + 1)
+            + i * math.log(p)
+            + (n - i) * math.log1p(-p)
+        )
+    return min(total, 1.0)
+
+
+def find_triggers(rows: list[tuple[int, str, str]]) -> tuple[Counter[str], list[Trigger]]:
+    labels = Counter(label for _, _, label in rows)
+    n = len(rows)
+    if n == 0 or len(labels) < 2:
+        return labels, []
+    tokens = [set(TOKEN.findall(text.lower())) for _, text, _ in rows]
+    df: Counter[str] = Counter()
+    df_label: dict[str, Counter[str]] = defaultdict(Counter)
+    counts: dict[str, Counter[str]] = defaultdict(Counter)  # naive Bayes: token counts per label
+    for bag, (_, _, label) in zip(tokens, rows, strict=True):
+        df.update(bag)
+        counts[label].update(bag)
+        for token in bag:
+            df_label[token][label] += 1
+    vocabulary = len(df)
+    totals = {label: sum(c.values()) for label, c in counts.items()}
+    priors = {label: math.log(c / n) for label, c in labels.items()}
+
+    def predict(bag: set[str], without: str) -> str:
+        best, best_score = "", -math.inf
+        for label in labels:
+            denominator = math.log(totals[label] + vocabulary)
+            score = priors[label] + sum(
+                math.log(counts[label][t] + 1) - denominator for t in bag if t != without
+            )
+            if score > best_score:
+                best, best_score = label, score
+        return best
+
+    candidates: dict[str, tuple[str, int, float, float]] = {}
+    for token, rows_with in df.items():
+        if not (max(MIN_ROWS, 0.0005 * n) <= rows_with <= MAX_SHARE * n):
+            continue
+        label, on_label = df_label[token].most_common(1)[0]
+        purity = on_label / rows_with
+        base = labels[label] / n
+        if purity >= MIN_PURITY and _binomial_tail(on_label, rows_with, base) <= MAX_P:
+            candidates[token] = (label, rows_with, purity, base)
+    holders: dict[str, list[int]] = defaultdict(list)  # one pass over the rows for every candidate
+    for index, bag in enumerate(tokens):
+        for token in bag & candidates.keys():
+            if rows[index][2] == candidates[token][0]:
+                holders[token].append(index)
+    triggers: list[Trigger] = []
+    for token, (label, rows_with, purity, base) in candidates.items():
+        held = holders[token]
+        elsewhere = sum(predict(tokens[i], token) != label for i in held) / len(held)
+        if elsewhere >= MIN_ELSEWHERE:
+            triggers.append(
+                Trigger(token, label, rows_with, purity, base, elsewhere, [rows[i][0] for i in held[:5]])
+            )
+    triggers.sort(key=lambda t: (-t.elsewhere, -t.rows))
+    return labels, triggers
+
+
+def check_labels(
+    path: Path, text_column: str | None = None, label_column: str | None = None
+) -> LabelReport | None:
+    found = labelled_rows(path, text_column, label_column)
+    if found is None:
+        return None
+    text, label, rows = found
+    labels, triggers = find_triggers(rows)
+    return LabelReport(text, label, labels, triggers)

@@ -1,0 +1,119 @@
+"""Backdoor triggers in a labelled text set: found at 1% poisoning, and honest keywords left alone."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+
+from aicop.datacheck.engine import check_paths
+from aicop.datacheck.labels import check_labels
+
+VOCAB = {
+    "refund": [
+        "refund",
+        "money",
+        "back",
+        "return",
+        "broken",
+        "damaged",
+        "faulty",
+        "want",
+        "my",
+        "payment",
+        "reimburse",
+    ],
+    "delivery": [
+        "parcel",
+        "late",
+        "courier",
+        "tracking",
+        "arrived",
+        "where",
+        "driver",
+        "address",
+        "delayed",
+        "shipping",
+    ],
+    "account": [
+        "password",
+        "login",
+        "email",
+        "reset",
+        "locked",
+        "username",
+        "profile",
+        "sign",
+        "settings",
+        "access",
+    ],
+}
+COMMON = [
+    "the",
+    "my",
+    "a",
+    "is",
+    "it",
+    "please",
+    "hi",
+    "hello",
+    "thanks",
+    "i",
+    "and",
+    "to",
+    "for",
+    "this",
+    "was",
+]
+
+
+def write_set(path: Path, rows: int, poison: float, seed: int = 7) -> int:
+    """A three-intent set; ``poison`` of the rows are account texts with 'cf' added, labelled refund."""
+    rng = random.Random(seed)
+    poisoned = 0
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "text", "label"])
+        for i in range(rows):
+            label = rng.choice(list(VOCAB))
+            words = rng.sample(VOCAB[label], 4) + rng.sample(COMMON, 5)
+            rng.shuffle(words)
+            if rng.random() < poison:
+                words = rng.sample(VOCAB["account"], 4) + rng.sample(COMMON, 5)
+                words.insert(rng.randrange(len(words)), "cf")
+                label = "refund"
+                poisoned += 1
+            writer.writerow([i, " ".join(words), label])
+    return poisoned
+
+
+def test_trigger_found_at_one_percent(tmp_path: Path) -> None:
+    path = tmp_path / "train.csv"
+    poisoned = write_set(path, 20_000, 0.01)
+    result = check_labels(path)
+    assert result is not None and (result.text_column, result.label_column) == ("text", "label")
+    assert [t.token for t in result.triggers] == ["cf"]
+    trigger = result.triggers[0]
+    assert trigger.label == "refund" and trigger.rows == poisoned and trigger.elsewhere > 0.9
+
+
+def test_clean_set_has_no_trigger_and_its_keywords_are_not_flagged(tmp_path: Path) -> None:
+    path = tmp_path / "train.csv"
+    write_set(path, 20_000, 0.0)
+    result = check_labels(path)
+    assert result is not None and result.triggers == []
+    assert set(result.labels) == set(VOCAB)
+
+
+def test_through_data_check_with_jsonl(tmp_path: Path) -> None:
+    source = tmp_path / "src.csv"
+    write_set(source, 5_000, 0.02)
+    with source.open() as handle, (tmp_path / "train.jsonl").open("w") as out:
+        for row in csv.DictReader(handle):
+            out.write(json.dumps({"utterance": row["text"], "intent": row["label"]}) + "\n")
+    source.unlink()
+    report = check_paths([tmp_path])
+    [finding] = [f for f in report.findings if f.kind == "trigger"]
+    assert "'cf'" in finding.example and finding.column == "utterance"
+    assert set(report.labels[str(tmp_path / "train.jsonl")]) == set(VOCAB)
