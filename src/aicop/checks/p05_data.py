@@ -1,0 +1,70 @@
+"""5.4.1 (checks and sanitisation of data) and 7.3.1 (publicly sourced training data validated), from
+running 'aicop data check' over the datasets the manifest declares."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from aicop.assess.context import Context
+from aicop.assess.registry import check
+from aicop.assess.results import Evidence, Finding, Status
+from aicop.datacheck.detectors import CATEGORY
+
+PERSONAL_OK = {"personal", "special-category"}  # sensitivities under which personal data is expected
+DEFECTS = {"secret", "injection", "poisoning"}
+KIND_CATEGORY = {**CATEGORY, "trigger": "poisoning"}
+
+
+@check(
+    "data.content",
+    provisions=["5.4.1", "7.3.1"],
+    title="The declared datasets hold no planted instructions, secrets or backdoor triggers, and no "
+    "personal data their sensitivity does not declare",
+    remediation="Run 'aicop data check' on each dataset, remove what it finds (or declare the dataset's "
+    "sensitivity as personal), and run it again whenever the data is revised.",
+)
+def data_content(ctx: Context) -> Iterator[Finding]:
+    from aicop.datacheck.engine import check_paths
+
+    if ctx.manifest is None:
+        return
+    local = [d for d in ctx.manifest.datasets if d.path and (ctx.root / d.path).exists()]
+    judged: dict[str, tuple[list[str], Evidence]] = {}
+    public = {d.name for d in local if d.public}
+    for dataset in local:
+        assert dataset.path is not None
+        report = check_paths([ctx.root / dataset.path])
+        kinds = Counter(report.counts)
+        defects = [f"{n} {k}" for k, n in sorted(kinds.items()) if KIND_CATEGORY.get(k) in DEFECTS]
+        personal = {k: n for k, n in kinds.items() if KIND_CATEGORY.get(k) == "personal-data"}
+        if personal and dataset.sensitivity not in PERSONAL_OK:
+            listed = ", ".join(f"{n} {k}" for k, n in sorted(personal.items()))
+            defects.append(f"personal data ({listed}) in a dataset declared {dataset.sensitivity}")
+        first = next((f for f in report.findings if f.kind in kinds), None)
+        detail = f"{report.files} files, {report.bytes / 1e6:.1f} MB checked"
+        if kinds:
+            detail += ": " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        evidence = Evidence(
+            path=first.path.removeprefix(str(ctx.root) + "/") if first else dataset.path,
+            line=first.line if first and isinstance(first.line, int) else None,
+            detail=detail,
+        )
+        judged[dataset.name] = (defects, evidence)
+    for provision, names in (("5.4.1", set(judged)), ("7.3.1", public & set(judged))):
+        if not names:
+            continue
+        failing = {n: judged[n][0] for n in sorted(names) if judged[n][0]}
+        places = [judged[n][1] for n in sorted(names)]
+        if failing:
+            message = "; ".join(f"{n}: {', '.join(d)}" for n, d in failing.items())
+            yield Finding(provision=provision, status=Status.NOT_MET, evidence=places, message=message)
+        else:
+            which = "public datasets" if provision == "7.3.1" else "declared datasets"
+            yield Finding(
+                provision=provision,
+                status=Status.MET,
+                evidence=places,
+                message=f"{len(names)} {which} checked: no planted instructions, secrets, triggers or "
+                "undeclared personal data",
+            )
