@@ -104,3 +104,24 @@ def test_duplicates_exact_and_near(tmp_path: Path) -> None:
     # files are read in name order: the JSON record came first, and the CSV row repeats it
     [row2] = [f for f in report.findings if f.path.endswith("train.csv") and f.row == 2]
     assert row2.kind == "duplicate" and row2.example.endswith("more.jsonl line 1")
+
+
+def test_sarif_validates(run_cli: Run, tmp_path: Path) -> None:
+    import jsonschema
+    import pytest
+
+    from tests.report.test_reports import IN_CI, SARIF_SCHEMA
+
+    (tmp_path / "people.csv").write_text(CSV)
+    (tmp_path / "kb.md").write_text("Contact: eve@corp.example.com\n")
+    result = run_cli("data", "check", tmp_path, "--format", "sarif")
+    assert result.code == 1
+    document = json.loads(result.out)
+    results = document["runs"][0]["results"]
+    email = next(r for r in results if r["ruleId"] == "data/email" and r["properties"].get("row") == 1)
+    assert email["properties"]["column"] == "email" and email["level"] == "warning"
+    if not SARIF_SCHEMA.is_file():
+        if IN_CI:
+            pytest.fail("SARIF schema missing: 'make install' fetches it")
+        pytest.skip("SARIF schema not fetched (run 'make install')")
+    jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).validate(document)

@@ -973,7 +973,7 @@ def run_bom(a: argparse.Namespace) -> int:
 
 def configure_data_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", type=_path, metavar="PATH", help="data files or directories")
-    p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+    p.add_argument("--format", dest="fmt", choices=("text", "json", "sarif"), default="text")
     p.add_argument("--output", "-o", type=_path, help="file to write (default: stdout)")
 
 
@@ -992,6 +992,10 @@ def run_data_check(a: argparse.Namespace) -> int:
         report = check_paths(a.paths, progress=(lambda p: progress(p.name)) if progress else None)
     if a.fmt == "json":
         text = json.dumps(report.as_dict(), indent=2) + "\n"
+    elif a.fmt == "sarif":
+        from aicop.datacheck.output import render_sarif
+
+        text = render_sarif(report)
     else:
         lines = []
         for f in report.findings:
