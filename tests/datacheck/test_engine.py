@@ -125,3 +125,28 @@ def test_sarif_validates(run_cli: Run, tmp_path: Path) -> None:
             pytest.fail("SARIF schema missing: 'make install' fetches it")
         pytest.skip("SARIF schema not fetched (run 'make install')")
     jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).validate(document)
+
+
+def test_redacted_copy(run_cli: Run, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "people.csv").write_text(CSV)
+    (data / "chat.jsonl.gz").write_bytes(
+        gzip.compress(
+            (json.dumps({"content": "key sk-proj-abcdefghijklmnopqrstuvwxyz012345"}) + "\n").encode()
+        )
+    )
+    (data / "kb.md").write_text("Con\u200btact eve@corp.example.com\n")
+    out = tmp_path / "clean"
+    result = run_cli("data", "check", data, "--redact", out)
+    assert result.code == 1 and "sanitised copy of 3 files" in result.err
+    cleaned = (out / "data" / "people.csv").read_text()
+    assert "[EMAIL]" in cleaned and "[NHS-NUMBER]" in cleaned and "[PAYMENT-CARD]" in cleaned
+    assert "[INJECTION]" in cleaned and "ann@example" not in cleaned
+    assert cleaned.splitlines()[0] == "id,email,note"  # same columns
+    chat = json.loads(gzip.decompress((out / "data" / "chat.jsonl.gz").read_bytes()))
+    assert chat == {"content": "key [SECRET]"}
+    assert (out / "data" / "kb.md").read_text() == "Contact [EMAIL]\n"
+    assert run_cli("data", "check", tmp_path / "clean").code == 0  # the copy is clean
+    again = run_cli("data", "check", data, "--redact", out)
+    assert again.code == 2 and "nothing is overwritten" in again.err

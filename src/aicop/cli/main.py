@@ -974,6 +974,14 @@ def run_bom(a: argparse.Namespace) -> int:
 def configure_data_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", type=_path, metavar="PATH", help="data files or directories")
     p.add_argument("--format", dest="fmt", choices=("text", "json", "sarif"), default="text")
+    p.add_argument(
+        "--redact",
+        type=_path,
+        default=None,
+        metavar="OUT",
+        help="also write a sanitised copy of the data under OUT (a new directory): personal data, "
+        "secrets and planted instructions replaced by [KIND]",
+    )
     p.add_argument("--output", "-o", type=_path, help="file to write (default: stdout)")
 
 
@@ -982,6 +990,7 @@ def run_data_check(a: argparse.Namespace) -> int:
     JSON Lines and text files, compressed or not, streamed. Exit 0 clean, 1 findings, 2 nothing
     readable."""
     import json
+    from pathlib import Path
 
     from aicop.datacheck.engine import check_paths
 
@@ -990,6 +999,19 @@ def run_data_check(a: argparse.Namespace) -> int:
             raise AicopError("no such file or directory", path=path)
     with _spinner("reading the data…", "checking {}…") as progress:
         report = check_paths(a.paths, progress=(lambda p: progress(p.name)) if progress else None)
+    if a.redact is not None:
+        from aicop.datacheck.engine import data_files
+        from aicop.datacheck.redact import redact_tree
+
+        pairs = []
+        for base in a.paths:
+            for path in data_files([base]):
+                pairs.append(
+                    (path, Path(base.name) / path.relative_to(base) if base.is_dir() else Path(path.name))
+                )
+        with _spinner("writing the sanitised copy…"):
+            written = redact_tree(pairs, a.redact)
+        print(f"wrote a sanitised copy of {written} files to {a.redact}", file=sys.stderr)
     if a.fmt == "json":
         text = json.dumps(report.as_dict(), indent=2) + "\n"
     elif a.fmt == "sarif":

@@ -1,0 +1,101 @@
+"""``aicop data check --redact OUT``: a sanitised copy of the data, with every personal datum, secret
+and planted instruction replaced by ``[KIND]`` and invisible characters removed.
+
+The copy keeps each file's format (CSV stays CSV with the same columns, JSON Lines stays one record a
+line) and compression, under OUT by the same relative path. It is written into a scratch directory
+beside OUT and renamed into place when every file is done, so a failure leaves no partial copy.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from aicop.datacheck.detectors import _INVISIBLE, CATEGORY, scan_text
+from aicop.datacheck.readers import OPENERS, data_format
+from aicop.errors import InputError
+
+REDACTED = {"personal-data", "secret", "injection"}
+
+
+def sanitise(text: str) -> str:
+    out: list[str] = []
+    last = 0
+    for match in scan_text(text):
+        if match.text == "invisible characters" or CATEGORY[match.kind] not in REDACTED or match.start < last:
+            continue
+        out.append(text[last : match.start])
+        out.append(f"[{match.kind.upper()}]")
+        last = match.end
+    out.append(text[last:])
+    return _INVISIBLE.sub("", "".join(out))
+
+
+def _walk(value: Any) -> Any:
+    if isinstance(value, str):
+        return sanitise(value)
+    if isinstance(value, list):
+        return [_walk(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _walk(v) for k, v in value.items()}
+    return value
+
+
+def _open_text(path: Path, mode: str, compression: str | None) -> io.TextIOWrapper:
+    opener: Any = OPENERS[compression] if compression else open
+    binary: Any = opener(path, mode + "b")
+    return io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline="")
+
+
+def redact_file(source: Path, target: Path) -> None:
+    fmt, compression = data_format(source)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _open_text(source, "r", compression) as src, _open_text(target, "w", compression) as dst:
+        if fmt in ("csv", "tsv"):
+            csv.field_size_limit(sys.maxsize)
+            delimiter = "\t" if fmt == "tsv" else ","
+            writer = csv.writer(dst, delimiter=delimiter, lineterminator="\n")
+            for row in csv.reader(src, delimiter=delimiter):
+                writer.writerow([sanitise(value) for value in row])
+        elif fmt == "jsonl":
+            for line in src:
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    dst.write(sanitise(line))
+                    continue
+                dst.write(json.dumps(_walk(record), ensure_ascii=False) + "\n")
+        elif fmt == "json":
+            try:
+                document = json.load(src)
+            except ValueError:
+                src.seek(0)
+                dst.write(sanitise(src.read()))
+            else:
+                json.dump(_walk(document), dst, ensure_ascii=False, indent=2)
+        else:
+            for line in src:
+                dst.write(sanitise(line))
+
+
+def redact_tree(files: list[tuple[Path, Path]], out: Path) -> int:
+    """Write each (source, relative target) under ``out``; returns the number of files written."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError("the --redact directory must be new or empty: nothing is overwritten", path=out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for source, relative in files:
+            redact_file(source, scratch / relative)
+        if out.exists():
+            out.rmdir()
+        scratch.replace(out)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return len(files)
