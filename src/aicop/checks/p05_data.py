@@ -68,3 +68,68 @@ def data_content(ctx: Context) -> Iterator[Finding]:
                 message=f"{len(names)} {which} checked: no planted instructions, secrets, triggers or "
                 "undeclared personal data",
             )
+
+
+WATCH_DAYS = 30
+
+
+@check(
+    "data.sources-watched",
+    provisions=["7.3.2"],
+    title="The public data sources are recorded and were checked for changes within 30 days",
+    remediation="Record the sources with 'aicop data watch --record' and run 'aicop data watch' on a "
+    "schedule (it reports changed content, revisions and licences, and sources it could not reach).",
+)
+def sources_watched(ctx: Context) -> Iterator[Finding]:
+    import datetime as dt
+
+    from aicop.datacheck.watch import STATE, load_state, sources
+    from aicop.errors import AicopError
+
+    if ctx.manifest is None or not sources(ctx.manifest):
+        return
+    names = [name for name, *_ in sources(ctx.manifest)]
+    try:
+        recorded = load_state(ctx.root)
+    except AicopError as err:
+        yield Finding(
+            provision="7.3.2", status=Status.ERROR, message=str(err), evidence=[Evidence(path=STATE)]
+        )
+        return
+    if not recorded:
+        yield Finding(
+            provision="7.3.2",
+            status=Status.NOT_MET,
+            absence=True,
+            message=f"the public sources ({', '.join(names[:3])}) are not recorded or watched",
+        )
+        return
+    import json
+
+    last = json.loads((ctx.root / STATE).read_text(encoding="utf-8")).get("last_check", {})
+    when = str(last.get("checked", ""))[:10]
+    try:
+        age = (ctx.today - dt.date.fromisoformat(when)).days
+    except ValueError:
+        age = WATCH_DAYS + 1
+    evidence = [Evidence(path=STATE, detail=f"last checked {when or 'never'}")]
+    missing = [n for n in names if n not in recorded]
+    if last.get("changed"):
+        status, message = Status.NOT_MET, f"sources changed at the last check: {', '.join(last['changed'])}"
+    elif missing or last.get("not_checked") or age > WATCH_DAYS:
+        parts = (
+            ([f"not recorded: {', '.join(missing)}"] if missing else [])
+            + (
+                [f"not reachable at the last check: {', '.join(last['not_checked'])}"]
+                if last.get("not_checked")
+                else []
+            )
+            + ([f"last checked {age} days ago"] if age > WATCH_DAYS else [])
+        )
+        status, message = Status.PARTIAL, "; ".join(parts)
+    else:
+        status, message = (
+            Status.MET,
+            f"{len(names)} public sources recorded and unchanged at the check of {when}",
+        )
+    yield Finding(provision="7.3.2", status=status, evidence=evidence, message=message)

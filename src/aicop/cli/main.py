@@ -1034,6 +1034,51 @@ def run_data_check(a: argparse.Namespace) -> int:
     return int(ExitCode.GAPS if report.counts else ExitCode.OK)
 
 
+def configure_data_watch(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?", type=_path, default=None, help="the repository (default: .)")
+    p.add_argument("--record", action="store_true", help="record the sources' current state as the known one")
+    p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+
+
+def run_data_watch(a: argparse.Namespace) -> int:
+    """Check the public data sources aicop.yaml declares (datasets with a url: http(s) or
+    hf://datasets/ORG/NAME) against their recorded state: content, revision and licence. Exit 0
+    unchanged, 1 changed, not recorded or not reachable (never reported as unchanged)."""
+    import json
+
+    from aicop.datacheck.watch import watch
+
+    root, manifest = _project(a.path)
+    if manifest is None:
+        raise AicopError("no aicop.yaml: the sources to watch are its datasets with a url", path=root)
+    with _spinner("fetching the sources…"):
+        result = watch(root, manifest, record=a.record)
+    unrecorded = [] if a.record else result.new
+    if a.fmt == "json":
+        print(
+            json.dumps(
+                {
+                    "changes": result.changes,
+                    "not_checked": result.not_checked,
+                    "not_recorded": unrecorded,
+                    "checked": [s.name for s in result.states if s.error is None],
+                },
+                indent=2,
+            )
+        )
+    else:
+        for name, what in result.changes.items():
+            print(f"changed      {name}: {'; '.join(what)}")
+        for name, why in result.not_checked.items():
+            print(f"not checked  {name}: {why}")
+        for name in unrecorded:
+            print(f"not recorded {name}: run 'aicop data watch --record' once it is reviewed")
+        checked = sum(s.error is None for s in result.states)
+        verb = "recorded" if a.record else "checked"
+        print(f"{checked} of {len(result.states)} sources {verb}; state in .aicop/sources.json")
+    return int(ExitCode.GAPS if result.changes or result.not_checked or unrecorded else ExitCode.OK)
+
+
 def configure_audit_verify(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "path",
@@ -1195,6 +1240,12 @@ GROUPS: dict[str, tuple[str, dict[str, Command]]] = {
                 None,
                 configure_data_check,
                 run_data_check,
+            ),
+            "watch": (
+                "record public data sources and report changes in content, revision or licence",
+                None,
+                configure_data_watch,
+                run_data_watch,
             ),
         },
     ),
