@@ -155,30 +155,43 @@ NORMALISED_HEAD = 1 << 20
 
 
 def _text_units(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
-    """Lines gathered into blocks of about BLOCK characters, scanned in one call each (a call per line
-    costs more than the scan); ``Unit.block`` tells the engine to work out the line of a match."""
-    block: list[str] = []
-    size, first = 0, 1
-    for number, line in enumerate(handle, start=1):
-        if len(line) > MAX_LINE:  # a gigantic line goes alone, in pieces
-            if block:
-                yield _block(block, first, stats)
-                block, size = [], 0
-            stats.replaced += line.count("\ufffd")
-            for offset, piece in _pieces(line.rstrip("\r\n")):
-                stats.units += 1
-                yield Unit(piece, line=number, offset=offset)
-            first = number + 1
+    """Text read in chunks of BLOCK characters cut at the last newline, scanned in one call each
+    (reading and scanning line by line cost twice the time); ``Unit.block`` tells the engine to work
+    out the line of a match. A line longer than MAX_LINE goes in pieces, so memory stays bounded."""
+    line = 1  # the line the next unit starts on
+    pending = ""  # the unfinished last line of what has been read
+    giant = 0  # characters of the current line already given out as pieces (0: not a gigantic line)
+    while chunk := handle.read(BLOCK):
+        data = pending + chunk
+        cut = data.find("\n") + 1 if giant else data.rfind("\n") + 1
+        if cut == 0:  # no line ends in what we have
+            if len(data) < MAX_LINE:
+                pending = data
+                continue
+            stats.replaced += data.count("\ufffd")
+            stats.units += 1
+            yield Unit(data[:MAX_LINE], line=line, offset=giant)
+            giant += MAX_LINE
+            pending = data[MAX_LINE:]
             continue
-        if not block:
-            first = number
-        block.append(line)
-        size += len(line)
-        if size >= BLOCK:
-            yield _block(block, first, stats)
-            block, size = [], 0
-    if block:
-        yield _block(block, first, stats)
+        if giant:  # the end of a gigantic line, then whole lines
+            tail = data[:cut]
+            stats.replaced += tail.count("\ufffd")
+            stats.units += 1
+            yield Unit(tail.rstrip("\r\n"), line=line, offset=giant)
+            line, giant, data = line + 1, 0, data[cut:]
+            cut = data.rfind("\n") + 1
+        if cut:
+            block = data[:cut]
+            yield _block([block], line, stats)
+            line += block.count("\n")
+        pending = data[cut:]
+    if pending:
+        if giant:
+            stats.units += 1
+            yield Unit(pending, line=line, offset=giant)
+        else:
+            yield _block([pending], line, stats)
 
 
 def _block(lines: list[str], first: int, stats: ReadStats) -> Unit:
