@@ -7,6 +7,7 @@ still checked. At most MAX_PER_KIND findings of one kind are kept per file; ever
 
 from __future__ import annotations
 
+import bisect
 import os
 import time
 from collections import Counter
@@ -91,15 +92,20 @@ class _Places:
         self.unit = unit
         self.position, self.line = 0, unit.line or 1
 
-    def of(self, start: int) -> tuple[int | None, str | int | None]:
+    def of(self, start: int) -> tuple[int | None, int | None, str | int | None]:
+        """(line, row, column)."""
         unit = self.unit
+        if unit.fields is not None:
+            starts, places = unit.fields
+            row, line, column = places[bisect.bisect_right(starts, start) - 1]
+            return line, row, column
         if unit.block:
             self.line += unit.text.count("\n", self.position, start)
             self.position = start
-            return self.line, start - (unit.text.rfind("\n", 0, start) + 1) + 1
+            return self.line, None, start - (unit.text.rfind("\n", 0, start) + 1) + 1
         if unit.column is not None:
-            return unit.line, unit.column
-        return unit.line, unit.offset + start + 1
+            return unit.line, unit.row, unit.column
+        return unit.line, unit.row, unit.offset + start + 1
 
 
 def _duplicates(
@@ -181,7 +187,7 @@ def check_file(path: Path, report: DataReport) -> ReadStats | None:
             if kept[match.kind] >= MAX_PER_KIND:
                 continue
             kept[match.kind] += 1
-            line, column = places.of(match.start)
+            line, row, column = places.of(match.start)
             report.findings.append(
                 DataFinding(
                     kind=match.kind,
@@ -189,7 +195,7 @@ def check_file(path: Path, report: DataReport) -> ReadStats | None:
                     path=display,
                     example=redact(match.kind, match.text),
                     line=line,
-                    row=unit.row,
+                    row=row,
                     column=column,
                 )
             )
