@@ -150,3 +150,24 @@ def test_redacted_copy(run_cli: Run, tmp_path: Path) -> None:
     assert run_cli("data", "check", tmp_path / "clean").code == 0  # the copy is clean
     again = run_cli("data", "check", data, "--redact", out)
     assert again.code == 2 and "nothing is overwritten" in again.err
+
+
+def test_schema_anomalies(tmp_path: Path) -> None:
+    rows = [f"{i},{20 + i % 50},{i * 1.5},2026-01-{1 + i % 28:02d}" for i in range(1, 201)]
+    rows[49] = "50,fifty,75.0,2026-01-22"  # text in an integer column
+    rows[99] = "100,70,150.0"  # a field short
+    (tmp_path / "people.csv").write_text("id,age,score,joined\n" + "\n".join(rows) + "\n")
+    records = [{"id": i, "text": "t", "label": "a"} for i in range(100)]
+    del records[10]["label"]
+    (tmp_path / "train.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    report = check_paths([tmp_path])
+    schema = [f for f in report.findings if f.kind == "schema"]
+    age = next(f for f in schema if f.column == "age")
+    assert age.row == 50 and "1 of 200 values are text where 99.5% are int" in age.example
+    ragged = next(f for f in schema if f.column is None and f.path.endswith("people.csv"))
+    assert ragged.row == 100 and "header's 4 fields" in ragged.example
+    missing = next(f for f in schema if f.column == "label")
+    assert missing.line == 11 and "1 records lack 'label'" in missing.example
+    assert not any(
+        f.column in ("score", "joined", "id", "text") for f in schema
+    )  # ints among floats are fine

@@ -199,6 +199,21 @@ def check_file(path: Path, report: DataReport) -> ReadStats | None:
                     column=column,
                 )
             )
+    for anomaly in stats.schema.anomalies():
+        report.counts["schema"] += 1
+        rows = ", ".join(map(str, anomaly.rows))
+        where = "rows" if anomaly.row_based else "lines"
+        report.findings.append(
+            DataFinding(
+                kind="schema",
+                category="schema",
+                path=display,
+                example=f"{anomaly.message} ({where} {rows})" if rows else anomaly.message,
+                line=None if anomaly.row_based or not anomaly.rows else anomaly.rows[0],
+                row=anomaly.rows[0] if anomaly.row_based and anomaly.rows else None,
+                column=anomaly.column or None,
+            )
+        )
     report.files += 1
     report.bytes += stats.bytes
     report.problems += [f"{display}: {p}" if not p.startswith(display) else p for p in stats.problems]

@@ -14,6 +14,7 @@ HELP = {
     "injection": "Remove the instructions before the text is used for training or retrieval (5.4.1, 7.3.1).",
     "poisoning": "Remove the rows that carry the trigger and retrain; find out how they got in (7.3.1).",
     "duplicate": "Remove repeated records: they over-weight what they say, and an attacker's too.",
+    "schema": "Look at the odd rows: corrupted or injected records often break the column's type.",
 }
 
 

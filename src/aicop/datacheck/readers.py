@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from aicop.datacheck.schema import SchemaTracker
+
 MAX_LINE = 1 << 20  # characters of one line examined at a time
 BLOCK = 1 << 20  # characters of plain text scanned in one call
 MAX_JSON = 256 << 20  # bytes of a .json document (JSON Lines has no limit)
@@ -57,6 +59,7 @@ class ReadStats:
     # (exact digest, normalised digest, row or None, line) of every record: a table row, a JSON line,
     # or a whole text document. The engine finds duplicates across files with them.
     records: list[tuple[builtins.bytes, builtins.bytes, int | None, int | None]] = field(default_factory=list)
+    schema: SchemaTracker = field(default_factory=SchemaTracker)
 
     def record(
         self, text: str, row: int | None, line: int | None, exact: builtins.bytes | None = None
@@ -230,6 +233,7 @@ def _csv(handle: io.TextIOWrapper, delimiter: str, stats: ReadStats) -> Iterator
             continue
         rows += 1
         stats.record("\x1f".join(row), rows, first_line)
+        stats.schema.add_row(header, row, rows)
         for index, value in enumerate(row):
             if not value:
                 continue
@@ -281,6 +285,8 @@ def _jsonl(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
         except ValueError as err:
             stats.problems.append(f"line {number}: not JSON ({err}); read as text")
             record = line
+        if isinstance(record, dict):
+            stats.schema.add_record(record, number)
         strings = list(_strings(record, ""))
         stats.record("\x1f".join(text for _, text in strings), None, number)
         for column, text in strings:

@@ -1,0 +1,140 @@
+"""Schema and type anomalies in tables and JSON records: rows with the wrong number of fields, records
+missing a key nearly all others have, and values whose type differs from the rest of their column
+(an ``age`` column of integers with a few texts in it is how injected or corrupted rows often show).
+
+A column is judged only when one type holds at least DOMINANT of its non-empty values; the minority
+values are then anomalies, with the first few rows that hold them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+DOMINANT = 0.95
+MIN_VALUES = 20  # a column with fewer non-empty values is not judged
+EXAMPLES = 3
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+_FLOAT = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?")
+
+
+def value_type(value: object) -> str:
+    if value is None or value == "":
+        return "empty"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, (list, dict)):
+        return "list" if isinstance(value, list) else "object"
+    text = str(value).strip()
+    if text.lstrip("+-").isdigit():
+        return "int"
+    if text.lower() in ("true", "false"):
+        return "bool"
+    if _FLOAT.fullmatch(text):
+        return "float"
+    if _DATE.fullmatch(text):
+        return "date"
+    return "text"
+
+
+@dataclass
+class Anomaly:
+    column: str
+    message: str
+    rows: list[int]
+    row_based: bool  # rows are table rows (True) or JSON Lines line numbers (False)
+
+
+@dataclass
+class SchemaTracker:
+    types: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    examples: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    widths: list[tuple[int, int]] = field(default_factory=list)  # (row, fields) of ragged rows
+    keys: Counter[str] = field(default_factory=Counter)
+    missing: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    records: int = 0
+    row_based: bool = True
+    expected_width: int = 0
+
+    def _value(self, column: str, value: object, where: int) -> None:
+        kind = value_type(value)
+        self.types[column][kind] += 1
+        seen = self.examples.setdefault((column, kind), [])
+        if len(seen) < EXAMPLES:
+            seen.append(where)
+
+    def add_row(self, header: list[str], row: list[str], number: int) -> None:
+        self.records += 1
+        self.expected_width = len(header)
+        if len(row) != len(header) and len(self.widths) < 1000:
+            self.widths.append((number, len(row)))
+        for column, value in zip(header, row, strict=False):
+            self._value(column, value, number)
+
+    def add_record(self, record: dict[str, object], line: int) -> None:
+        self.row_based = False
+        self.records += 1
+        self.keys.update(record.keys())
+        for key, value in record.items():
+            self._value(key, value, line)
+        if self.records <= 100_000:
+            for key in self.keys:
+                if key not in record and len(self.missing[key]) < 1000:
+                    self.missing[key].append(line)
+
+    def anomalies(self) -> list[Anomaly]:
+        out: list[Anomaly] = []
+        if self.widths:
+            rows = [r for r, _ in self.widths]
+            out.append(
+                Anomaly(
+                    "",
+                    f"{len(self.widths)} rows do not have the header's {self.expected_width} fields "
+                    f"(e.g. {self.widths[0][1]} in row {self.widths[0][0]})",
+                    rows[:EXAMPLES],
+                    True,
+                )
+            )
+        for key, count in self.keys.items():
+            lacking = [line for line in self.missing.get(key, []) if line]
+            if count >= DOMINANT * self.records and lacking and self.records >= MIN_VALUES:
+                out.append(
+                    Anomaly(
+                        key,
+                        f"{self.records - count} records lack '{key}', which the others have",
+                        lacking[:EXAMPLES],
+                        False,
+                    )
+                )
+        for column, kinds in self.types.items():
+            filled = {k: n for k, n in kinds.items() if k != "empty"}
+            total = sum(filled.values())
+            if total < MIN_VALUES:
+                continue
+            dominant, most = max(filled.items(), key=lambda item: item[1])
+            numeric = {"int", "float"}
+            if dominant in numeric:  # integers in a float column are not an anomaly
+                most = sum(n for k, n in filled.items() if k in numeric)
+            if most == total or most < DOMINANT * total:
+                continue
+            odd = {
+                k: n
+                for k, n in filled.items()
+                if k != dominant and not (dominant in numeric and k in numeric)
+            }
+            for kind, n in sorted(odd.items()):
+                out.append(
+                    Anomaly(
+                        column,
+                        f"column '{column}': {n} of {total} values are {kind} "
+                        f"where {most / total:.1%} are {dominant}",
+                        self.examples.get((column, kind), [])[:EXAMPLES],
+                        self.row_based,
+                    )
+                )
+        return out
