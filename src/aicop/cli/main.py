@@ -973,7 +973,7 @@ def run_bom(a: argparse.Namespace) -> int:
 
 def configure_data_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", type=_path, metavar="PATH", help="data files or directories")
-    p.add_argument("--format", dest="fmt", choices=("text", "json", "sarif"), default="text")
+    p.add_argument("--format", dest="fmt", choices=("text", "json", "sarif", "html"), default="text")
     p.add_argument(
         "--redact",
         type=_path,
@@ -1018,6 +1018,10 @@ def run_data_check(a: argparse.Namespace) -> int:
         from aicop.datacheck.output import render_sarif
 
         text = render_sarif(report)
+    elif a.fmt == "html":
+        from aicop.datacheck.output import render_html
+
+        text = render_html(report)
     else:
         lines = []
         for f in report.findings:
