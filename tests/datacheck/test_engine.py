@@ -8,6 +8,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from aicop.datacheck.engine import check_paths
 from aicop.datacheck.readers import MAX_LINE
 from tests.conftest import CliResult
@@ -183,3 +185,28 @@ def test_html_is_self_contained_and_escaped(run_cli: Run, tmp_path: Path) -> Non
     page = out.read_text()
     assert "&lt;|im_start|&gt;" in page and "<script>" not in page
     assert "a***@example.co.uk" in page and "src=" not in page and "href=" not in page  # no external assets
+
+
+def test_parquet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"id": [1, 2, 3], "text": ["fine", "mail bob@mail.com", None], "label": ["a", "b", "a"]})
+    pq.write_table(table, tmp_path / "train.parquet")
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 not really")
+    report = check_paths([tmp_path])
+    [email] = [f for f in report.findings if f.kind == "email"]
+    assert (Path(email.path).name, email.row, email.column, email.line) == ("train.parquet", 2, "text", None)
+    assert any("broken.parquet: cannot read further as Parquet" in p for p in report.problems)
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pyarrow(name: str, *args: object, **kwargs: object) -> object:
+        if name.startswith("pyarrow"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_pyarrow)
+    report = check_paths([tmp_path / "train.parquet"])
+    assert any("Parquet needs pyarrow" in p for p in report.problems)

@@ -19,7 +19,9 @@ from aicop.datacheck.detectors import CATEGORY, redact, scan_text
 from aicop.datacheck.readers import OPENERS, ReadStats, Unit, read_units
 
 MAX_PER_KIND = 100
-DATA_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".txt", ".md", ".rst", ".html", ".htm", ".xml"}
+DATA_SUFFIXES = {
+    ".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".txt", ".md", ".rst", ".html", ".htm", ".xml",
+}  # fmt: skip
 SKIPPED_DIRS = {".git", ".aicop", "node_modules", "__pycache__", ".venv", "venv"}
 
 
@@ -81,7 +83,7 @@ def data_files(paths: Iterable[Path]) -> list[Path]:
 def _binary(path: Path) -> bool:
     with path.open("rb") as handle:
         head = handle.read(8192)
-    return b"\x00" in head and path.suffix.lower() not in OPENERS
+    return b"\x00" in head and path.suffix.lower() not in OPENERS and path.suffix.lower() != ".parquet"
 
 
 class _Places:

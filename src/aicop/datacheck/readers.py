@@ -47,7 +47,7 @@ class Unit:
     block: bool = False  # ``text`` is whole lines from ``line`` on
     # Many table fields joined by newlines and scanned at once: each field's start in ``text`` and its
     # (row, line, column), so a match is placed by bisection.
-    fields: tuple[list[int], list[tuple[int, int, str]]] | None = None
+    fields: tuple[list[int], list[tuple[int, int | None, str]]] | None = None
 
 
 @dataclass
@@ -80,7 +80,7 @@ def _digest(text: str) -> bytes:
 
 
 def data_format(path: Path) -> tuple[str, str | None]:
-    """(format, compression) from the file name: format is csv, tsv, jsonl, json or text."""
+    """(format, compression) from the file name: format is csv, tsv, jsonl, json, parquet or text."""
     suffixes = [s.lower() for s in path.suffixes]
     compression = suffixes[-1] if suffixes and suffixes[-1] in OPENERS else None
     base = suffixes[-2] if compression and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
@@ -88,6 +88,8 @@ def data_format(path: Path) -> tuple[str, str | None]:
         return base[1:], compression
     if base in (".jsonl", ".ndjson"):
         return "jsonl", compression
+    if base == ".parquet" and compression is None:
+        return "parquet", None
     return "text", compression
 
 
@@ -128,6 +130,9 @@ def _pieces(text: str) -> Iterator[tuple[int, str]]:
 def read_units(path: Path, stats: ReadStats) -> Iterator[Unit]:
     """Every unit of text in the file. Problems go to ``stats.problems``; the reading goes on."""
     fmt, compression = data_format(path)
+    if fmt == "parquet":
+        yield from _parquet(path, stats)
+        return
     try:
         with _text(path, compression, stats) as handle:
             if fmt in ("csv", "tsv"):
@@ -211,26 +216,60 @@ def _csv(handle: io.TextIOWrapper, delimiter: str, stats: ReadStats) -> Iterator
     csv.field_size_limit(sys.maxsize)
     reader = csv.reader(handle, delimiter=delimiter)
     header: list[str] = []
-    rows, ended = 0, 0  # data rows so far; the physical line the previous record ended on
+
+    def rows() -> Iterator[tuple[list[str], int | None]]:
+        ended = 0  # the physical line the previous record ended on
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as err:
+                stats.problems.append(f"line {reader.line_num}: malformed CSV ({err}); skipped")
+                ended = reader.line_num
+                continue
+            first_line, ended = ended + 1, reader.line_num
+            if not header:
+                header.extend(row)
+                continue
+            yield row, first_line
+
+    yield from _table(header, rows(), stats)
+
+
+def _parquet(path: Path, stats: ReadStats) -> Iterator[Unit]:
+    """Parquet in record batches (memory bounded by the batch), through pyarrow when it is installed."""
+    try:
+        import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:
+        stats.problems.append(f"{path}: Parquet needs pyarrow (pip install 'aicop[parquet]'); skipped")
+        return
+    try:
+        table = pq.ParquetFile(path)
+        header = [str(name) for name in table.schema_arrow.names]
+        stats.bytes += path.stat().st_size
+
+        def rows() -> Iterator[tuple[list[str], int | None]]:
+            for batch in table.iter_batches(batch_size=8192):
+                columns = batch.to_pydict()
+                for index in range(batch.num_rows):
+                    yield ["" if columns[c][index] is None else str(columns[c][index]) for c in header], None
+
+        yield from _table(header, rows(), stats)
+    except Exception as err:  # pyarrow raises its own error types for damaged files
+        stats.problems.append(f"{path}: cannot read further as Parquet: {err}")
+
+
+def _table(
+    header: list[str], source: Iterator[tuple[list[str], int | None]], stats: ReadStats
+) -> Iterator[Unit]:
+    """Rows of a table: records for duplicates, the schema tracker, and the fields in scanned blocks."""
+    rows = 0
     texts: list[str] = []
     starts: list[int] = []
-    places: list[tuple[int, int, str]] = []
+    places: list[tuple[int, int | None, str]] = []
     size = 0
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            if texts:
-                yield _fields(texts, starts, places, stats)
-            return
-        except csv.Error as err:
-            stats.problems.append(f"line {reader.line_num}: malformed CSV ({err}); skipped")
-            ended = reader.line_num
-            continue
-        first_line, ended = ended + 1, reader.line_num
-        if not header:
-            header = row
-            continue
+    for row, first_line in source:
         rows += 1
         stats.record("\x1f".join(row), rows, first_line)
         stats.schema.add_row(header, row, rows)
@@ -251,10 +290,12 @@ def _csv(handle: io.TextIOWrapper, delimiter: str, stats: ReadStats) -> Iterator
         if size >= BLOCK:
             yield _fields(texts, starts, places, stats)
             texts, starts, places, size = [], [], [], 0
+    if texts:
+        yield _fields(texts, starts, places, stats)
 
 
 def _fields(
-    texts: list[str], starts: list[int], places: list[tuple[int, int, str]], stats: ReadStats
+    texts: list[str], starts: list[int], places: list[tuple[int, int | None, str]], stats: ReadStats
 ) -> Unit:
     """Table fields joined by newlines (no pattern spans a newline) and scanned in one call: a call per
     field cost ten times the scan."""
