@@ -42,7 +42,9 @@ aicop makes the UK AI Cyber Security Code of Practice executable.
 
 Describe your AI system in aicop.yaml ('aicop init'), then 'aicop assess' it: every provision
 that applies to the roles you play gets a status with evidence, in reports for people, CI
-pipelines (SARIF) and auditors (OSCAL). 'aicop scan' finds code execution hidden in model files.
+pipelines (SARIF) and auditors (OSCAL). 'aicop scan' finds code execution hidden in model files;
+'aicop inventory', 'sign', 'snapshot', 'restore' and 'bom' keep the assets known and restorable;
+'aicop data' checks the data that trains and feeds the model.
 """
 EPILOG = (
     "Exit codes: 0 no gaps at the --fail-on level, 1 gaps (or unsafe models), 2 bad input or usage, "
