@@ -239,6 +239,14 @@ def test_suppressions(tmp_path: Path) -> None:
     ]
 
 
+def test_suppression_with_an_impossible_date_is_reported_not_a_crash(tmp_path: Path) -> None:
+    source = "import joblib\nd = joblib.load('d.joblib')  # aicop: ignore[AIC102] until=2026-13-45 later\n"
+    report = run(tmp_path, source)
+    found = sorted((f.rule, f.line) for f in report.active)
+    assert found == [("AIC102", 2), ("AIC901", 2)]
+    assert "is not a date" in next(f.message for f in report.active if f.rule == "AIC901")
+
+
 def test_notebooks(tmp_path: Path) -> None:
     notebook = {
         "cells": [

@@ -3,6 +3,7 @@ turning topic coverage into findings."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from aicop.assess.context import Context
@@ -11,6 +12,14 @@ from aicop.docs.markdown import Document, Hit, Topic, parse
 from aicop.system.manifest import DocumentKind
 
 Judge = Callable[[str, Document], Iterable[Finding]]
+
+
+def days_since(today: dt.date, stamp: str, *, unknown: int) -> int:
+    """Days from an ISO date or timestamp (``stamp``) to ``today``; ``unknown`` when it is neither."""
+    try:
+        return (today - dt.date.fromisoformat(stamp[:10])).days
+    except ValueError:
+        return unknown
 
 
 def judge_documents(

@@ -9,6 +9,7 @@ from pathlib import Path
 from aicop.assess.context import Context
 from aicop.assess.registry import check
 from aicop.assess.results import Evidence, Finding, Status
+from aicop.checks._common import days_since
 from aicop.errors import AicopError
 
 INVENTORY = ".aicop/inventory.json"
@@ -25,7 +26,6 @@ STALE_DAYS = 90
     ".aicop/audit.jsonl), and again after every intended change; 'aicop inventory --check' in CI.",
 )
 def asset_inventory(ctx: Context) -> Iterator[Finding]:
-    import datetime as dt
 
     from aicop.integrity import inventory
 
@@ -54,12 +54,11 @@ def asset_inventory(ctx: Context) -> Iterator[Finding]:
             detail=f"{len(recorded['assets'])} assets recorded {when}",
         )
     ]
-    declared = set(inventory.collect(ctx.root, ctx.manifest))
-    missing = sorted(declared - {a["path"] for a in recorded["assets"]})
-    try:
-        age = (ctx.today - dt.date.fromisoformat(when[:10])).days
-    except ValueError:
-        age = STALE_DAYS + 1
+    # One hashing pass over the walk assess already made: what is new since the recording is what the
+    # inventory misses (5.1), and every difference is a change (5.2).
+    diff = inventory.check(ctx.root, ctx.manifest, recorded=recorded, files=ctx.files)
+    missing = diff["added"]
+    age = days_since(ctx.today, when, unknown=STALE_DAYS + 1)
     if missing:
         yield Finding(
             provision="5.1",
@@ -74,7 +73,6 @@ def asset_inventory(ctx: Context) -> Iterator[Finding]:
             evidence=evidence,
             message=f"every asset is inventoried by content hash (recorded {age} days ago)",
         )
-    diff = inventory.check(ctx.root, ctx.manifest)
     changed = {k: v for k, v in diff.items() if v}
     if changed:
         listed = "; ".join(f"{k}: {', '.join(v[:3])}" for k, v in changed.items())
@@ -155,7 +153,6 @@ def audit_trail(ctx: Context) -> Iterator[Finding]:
     "on a schedule (it restores into a scratch directory, verifies every byte and records the drill).",
 )
 def restore_ability(ctx: Context) -> Iterator[Finding]:
-    import datetime as dt
 
     from aicop.audit import events
 
@@ -193,10 +190,7 @@ def restore_ability(ctx: Context) -> Iterator[Finding]:
     drill = drills[-1]
     data = drill.get("data", {})
     when = str(drill.get("time", ""))[:10]
-    try:
-        age = (ctx.today - dt.date.fromisoformat(when)).days
-    except ValueError:
-        age = STALE_DAYS + 1
+    age = days_since(ctx.today, when, unknown=STALE_DAYS + 1)
     evidence = [snap_evidence, Evidence(path=AUDIT, detail=f"record {drill.get('seq')}: drill of {when}")]
     if not data.get("passed"):
         yield Finding(

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from aicop.assess.context import Context
 from aicop.assess.registry import check
 from aicop.assess.results import Evidence, Finding, Status
+from aicop.checks._common import days_since
 from aicop.datacheck.detectors import CATEGORY
 
 PERSONAL_OK = {"personal", "special-category"}  # sensitivities under which personal data is expected
@@ -81,7 +82,6 @@ WATCH_DAYS = 30
     "schedule (it reports changed content, revisions and licences, and sources it could not reach).",
 )
 def sources_watched(ctx: Context) -> Iterator[Finding]:
-    import datetime as dt
 
     from aicop.datacheck.watch import STATE, load_state, sources
     from aicop.errors import AicopError
@@ -90,12 +90,13 @@ def sources_watched(ctx: Context) -> Iterator[Finding]:
         return
     names = [name for name, *_ in sources(ctx.manifest)]
     try:
-        recorded = load_state(ctx.root)
+        document = load_state(ctx.root)
     except AicopError as err:
         yield Finding(
             provision="7.3.2", status=Status.ERROR, message=str(err), evidence=[Evidence(path=STATE)]
         )
         return
+    recorded = document["sources"]
     if not recorded:
         yield Finding(
             provision="7.3.2",
@@ -104,14 +105,9 @@ def sources_watched(ctx: Context) -> Iterator[Finding]:
             message=f"the public sources ({', '.join(names[:3])}) are not recorded or watched",
         )
         return
-    import json
-
-    last = json.loads((ctx.root / STATE).read_text(encoding="utf-8")).get("last_check", {})
+    last = document.get("last_check") or {}
     when = str(last.get("checked", ""))[:10]
-    try:
-        age = (ctx.today - dt.date.fromisoformat(when)).days
-    except ValueError:
-        age = WATCH_DAYS + 1
+    age = days_since(ctx.today, when, unknown=WATCH_DAYS + 1)
     evidence = [Evidence(path=STATE, detail=f"last checked {when or 'never'}")]
     missing = [n for n in names if n not in recorded]
     if last.get("changed"):

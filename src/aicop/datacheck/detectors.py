@@ -71,8 +71,10 @@ def _compile(pattern: str) -> Any:
 
 _COMBINED = _compile("|".join(f"(?P<{k.replace('-', '_')}>{p})" for k, p in PATTERNS.items()))
 _KIND = {k.replace("-", "_"): k for k in PATTERNS}
-# Characters that hide instructions from a human reader but not from a model.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\U000e0000-\U000e007f]")
+# Characters that hide instructions from a human reader but not from a model; a match on them carries
+# HIDDEN as its text.
+HIDDEN = "invisible characters"
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\U000e0000-\U000e007f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,14 +157,14 @@ def scan_text(text: str) -> Iterator[Match]:
         if validator is not None and not validator(value):
             continue
         yield Match(kind, found.start(), found.end(), value)
-    hidden = _INVISIBLE.search(text)
+    hidden = INVISIBLE.search(text)
     if hidden is not None:
-        yield Match("injection", hidden.start(), hidden.end(), "invisible characters")
+        yield Match("injection", hidden.start(), hidden.end(), HIDDEN)
 
 
 def redact(kind: str, text: str) -> str:
     """An example that shows the shape of a match without disclosing it."""
-    if kind in ("injection",):
+    if kind == "injection":
         return text[:80]
     if kind == "email":
         local, _, domain = text.partition("@")

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from aicop.datacheck.detectors import _INVISIBLE, CATEGORY, scan_text
+from aicop.datacheck.detectors import CATEGORY, HIDDEN, INVISIBLE, scan_text
 from aicop.datacheck.readers import OPENERS, data_format
 from aicop.errors import InputError
 
@@ -28,13 +28,13 @@ def sanitise(text: str) -> str:
     out: list[str] = []
     last = 0
     for match in scan_text(text):
-        if match.text == "invisible characters" or CATEGORY[match.kind] not in REDACTED or match.start < last:
+        if match.text == HIDDEN or CATEGORY[match.kind] not in REDACTED or match.start < last:
             continue
         out.append(text[last : match.start])
         out.append(f"[{match.kind.upper()}]")
         last = match.end
     out.append(text[last:])
-    return _INVISIBLE.sub("", "".join(out))
+    return INVISIBLE.sub("", "".join(out))
 
 
 def _walk(value: Any) -> Any:

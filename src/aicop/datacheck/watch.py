@@ -91,17 +91,19 @@ def fetch(name: str, url: str) -> SourceState:
     return state
 
 
-def load_state(root: Path) -> dict[str, dict[str, Any]]:
+def load_state(root: Path) -> dict[str, Any]:
+    """The recorded document: ``sources`` (name -> state), ``last_check`` and ``history``; empty
+    sources when nothing was recorded yet."""
     path = root / STATE
     if not path.is_file():
-        return {}
+        return {"sources": {}, "last_check": {}, "history": []}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise InputError(f"cannot read the recorded sources: {err}", path=path) from err
     if not isinstance(data, dict) or not isinstance(data.get("sources"), dict):
         raise InputError("not an aicop sources file (no 'sources' object)", path=path)
-    return data["sources"]  # type: ignore[no-any-return]
+    return data
 
 
 def watch(root: Path, manifest: Manifest, *, record: bool = False) -> WatchResult:
@@ -110,7 +112,8 @@ def watch(root: Path, manifest: Manifest, *, record: bool = False) -> WatchResul
     from aicop.audit import AuditLog
     from aicop.fsutil import write_atomic
 
-    recorded = load_state(root)
+    document = load_state(root)
+    recorded: dict[str, dict[str, Any]] = document["sources"]
     result = WatchResult()
     for name, url, pinned, declared_licence in sources(manifest):
         state = fetch(name, url)
@@ -148,16 +151,12 @@ def watch(root: Path, manifest: Manifest, *, record: bool = False) -> WatchResul
         for state in result.states:
             if state.error is None:
                 stored[state.name] = {k: v for k, v in vars(state).items() if v is not None and k != "name"}
-    previous = {}
-    path = root / STATE
-    if path.is_file():
-        previous = json.loads(path.read_text(encoding="utf-8"))
-    document = {
+    updated = {
         "sources": stored,
         "last_check": history,
-        "history": [*previous.get("history", [])[-99:], history],
+        "history": [*list(document.get("history") or [])[-99:], history],
     }
-    write_atomic(path, json.dumps(document, indent=2) + "\n")
+    write_atomic(root / STATE, json.dumps(updated, indent=2) + "\n")
     AuditLog(root / ".aicop" / "audit.jsonl").append(
         "sources.recorded" if record else "sources.checked", history
     )

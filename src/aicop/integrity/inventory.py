@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from aicop.errors import AicopError, InputError
 from aicop.integrity.hashing import HashCache, hash_files
 from aicop.system.manifest import Manifest
-from aicop.system.walk import FileKind, walk
+from aicop.system.walk import FileEntry, FileKind, walk
 
 STATE_DIR = ".aicop"
 INVENTORY = "inventory.json"
@@ -31,9 +32,13 @@ ASSET_KINDS = {
 MAX_HISTORY = 200
 
 
-def collect(root: Path, manifest: Manifest | None) -> dict[str, dict[str, str]]:
-    """{path: {type, source, name}} for every asset, manifest declarations first."""
-    files = walk(root, manifest.exclude if manifest else ())
+def collect(
+    root: Path, manifest: Manifest | None, files: Sequence[FileEntry] | None = None
+) -> dict[str, dict[str, str]]:
+    """{path: {type, source, name}} for every asset, manifest declarations first. ``files`` is the
+    repository's walk when the caller already has it (assess does)."""
+    if files is None:
+        files = walk(root, manifest.exclude if manifest else ())
     assets: dict[str, dict[str, str]] = {}
     if manifest is not None:
         declared = (
@@ -70,8 +75,9 @@ def build(
     algorithm: str = "sha256",
     paranoid: bool = False,
     use_cache: bool = True,
+    files: Sequence[FileEntry] | None = None,
 ) -> list[dict[str, Any]]:
-    assets = collect(root, manifest)
+    assets = collect(root, manifest, files)
     cache = HashCache(cache_path(root)) if use_cache else None
     digests = hash_files(root, sorted(assets), algorithm, cache=cache, paranoid=paranoid)
     if cache is not None:
@@ -157,12 +163,20 @@ def record(
     return inventory, diff
 
 
-def check(root: Path, manifest: Manifest | None, *, paranoid: bool = False) -> dict[str, list[str]]:
-    """What changed since the recorded inventory, judged by content."""
-    recorded = load(root)
+def check(
+    root: Path,
+    manifest: Manifest | None,
+    *,
+    paranoid: bool = False,
+    recorded: dict[str, Any] | None = None,
+    files: Sequence[FileEntry] | None = None,
+) -> dict[str, list[str]]:
+    """What changed since the recorded inventory (read here unless given), judged by content."""
+    recorded = recorded if recorded is not None else load(root)
     if recorded is None:
         raise AicopError(
             f"no recorded inventory: run 'aicop inventory {root}' first", path=root / STATE_DIR / INVENTORY
         )
     algorithm = str(recorded.get("algorithm", "sha256"))
-    return changes(recorded["assets"], build(root, manifest, algorithm=algorithm, paranoid=paranoid))
+    current = build(root, manifest, algorithm=algorithm, paranoid=paranoid, files=files)
+    return changes(recorded["assets"], current)

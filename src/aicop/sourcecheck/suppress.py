@@ -25,27 +25,16 @@ def apply(findings: list[CodeFinding], lines: list[str], path: str, today: dt.da
             continue
         rules = {r.strip().upper() for r in match.group(1).split(",") if r.strip()}
         reason = match.group(3).strip()
-        if not reason:
-            extra.append(
-                CodeFinding(
-                    "AIC901",
-                    path,
-                    number,
-                    text.index("#") + 1,
-                    f"'# aicop: ignore[{', '.join(sorted(rules))}]' gives no reason: nothing is suppressed",
-                )
-            )
-            continue
-        if match.group(2) and dt.date.fromisoformat(match.group(2)) < today:
-            extra.append(
-                CodeFinding(
-                    "AIC901",
-                    path,
-                    number,
-                    text.index("#") + 1,
-                    f"the suppression of {', '.join(sorted(rules))} expired on {match.group(2)}",
-                )
-            )
+        listed = ", ".join(sorted(rules))
+        problem = None if reason else f"'# aicop: ignore[{listed}]' gives no reason: nothing is suppressed"
+        if problem is None and match.group(2):
+            try:
+                if dt.date.fromisoformat(match.group(2)) < today:
+                    problem = f"the suppression of {listed} expired on {match.group(2)}"
+            except ValueError:
+                problem = f"until={match.group(2)} is not a date: the suppression of {listed} is ignored"
+        if problem is not None:
+            extra.append(CodeFinding("AIC901", path, number, text.index("#") + 1, problem))
             continue
         target = number + 1 if text.strip().startswith("#") else number
         marks[target] = (rules, reason, number)
