@@ -142,11 +142,11 @@ def _duplicates(
         )
 
 
-def _labels(path: Path, report: DataReport) -> None:
+def _labels(path: Path, stats: ReadStats, report: DataReport) -> None:
     """Label distribution and backdoor triggers of a labelled text dataset."""
-    from aicop.datacheck.labels import check_labels
+    from aicop.datacheck.labels import label_report
 
-    result = check_labels(path)
+    result = label_report(stats)
     if result is None:
         return
     report.labels[str(path)] = dict(result.labels.most_common())
@@ -232,7 +232,7 @@ def check_paths(paths: Iterable[Path], progress: Callable[[Path], None] | None =
         stats = check_file(path, report)
         if stats is not None:
             _duplicates(str(path), stats, seen, report)
-            _labels(path, report)
+            _labels(path, stats, report)
         if progress is not None:
             progress(path)
     report.seconds = time.perf_counter() - started

@@ -1,5 +1,5 @@
-"""Label distribution and backdoor triggers in a labelled text dataset (CSV, TSV or JSON Lines with a
-text column and a label column).
+"""Label distribution and backdoor triggers in a labelled text dataset (a table or JSON Lines with a
+text column and a label column, gathered by readers.py while the file is read).
 
 A backdoor trigger is a token an attacker adds to a small share of training texts, relabelling them
 to the target class; the model learns "token → class". Three things mark it, and all three must hold:
@@ -14,19 +14,14 @@ read like their own label with or without it.
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import re
-import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aicop.datacheck.readers import data_format
+from aicop.datacheck.readers import ReadStats, read_units
 
-TEXT_COLUMNS = ("text", "sentence", "content", "message", "input", "prompt", "review", "query", "utterance")
-LABEL_COLUMNS = ("label", "labels", "class", "category", "intent", "target", "sentiment", "y")
 TOKEN = re.compile(r"[a-z0-9']+")
 MAX_SHARE = 0.05
 MIN_ROWS = 8
@@ -52,63 +47,6 @@ class LabelReport:
     label_column: str
     labels: Counter[str]
     triggers: list[Trigger]
-
-
-def _columns(header: list[str], text: str | None, label: str | None) -> tuple[str, str] | None:
-    lowered = {h.lower(): h for h in header}
-    text = text or next((lowered[c] for c in TEXT_COLUMNS if c in lowered), None)
-    label = label or next((lowered[c] for c in LABEL_COLUMNS if c in lowered), None)
-    return (text, label) if text and label and text in header and label in header else None
-
-
-def labelled_rows(
-    path: Path, text_column: str | None = None, label_column: str | None = None
-) -> tuple[str, str, list[tuple[int, str, str]]] | None:
-    """(text column, label column, [(row, text, label)]) if the file is a labelled text dataset."""
-    fmt, compression = data_format(path)
-    if compression is not None or fmt not in ("csv", "tsv", "jsonl"):
-        return None
-    rows: list[tuple[int, str, str]] = []
-    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
-        if fmt in ("csv", "tsv"):
-            csv.field_size_limit(sys.maxsize)
-            reader = csv.reader(handle, delimiter="\t" if fmt == "tsv" else ",")
-            try:
-                header = next(reader)
-            except (StopIteration, csv.Error):
-                return None
-            found = _columns(header, text_column, label_column)
-            if found is None:
-                return None
-            ti, li = header.index(found[0]), header.index(found[1])
-            number = 0
-            while True:
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error:
-                    continue
-                number += 1
-                if len(row) > max(ti, li):
-                    rows.append((number, row[ti], row[li]))
-            return found[0], found[1], rows
-        found = None
-        for number, line in enumerate(handle, start=1):
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if not isinstance(record, dict):
-                continue
-            if found is None:
-                found = _columns([str(k) for k in record], text_column, label_column)
-                if found is None:
-                    return None
-            text, label = record.get(found[0]), record.get(found[1])
-            if isinstance(text, str) and label is not None:
-                rows.append((number, text, str(label)))
-        return (found[0], found[1], rows) if found else None
 
 
 def _binomial_tail(k: int, n: int, p: float) -> float:
@@ -184,12 +122,18 @@ def find_triggers(rows: list[tuple[int, str, str]]) -> tuple[Counter[str], list[
     return labels, triggers
 
 
-def check_labels(
-    path: Path, text_column: str | None = None, label_column: str | None = None
-) -> LabelReport | None:
-    found = labelled_rows(path, text_column, label_column)
-    if found is None:
+def label_report(stats: ReadStats) -> LabelReport | None:
+    """The label distribution and triggers of what a reading gathered, if it was a labelled text set."""
+    if stats.labelled is None:
         return None
-    text, label, rows = found
+    text, label, rows = stats.labelled
     labels, triggers = find_triggers(rows)
     return LabelReport(text, label, labels, triggers)
+
+
+def check_labels(path: Path) -> LabelReport | None:
+    """Read one file just for its labels (``aicop data check`` does this while it checks the file)."""
+    stats = ReadStats()
+    for _ in read_units(path, stats):
+        pass
+    return label_report(stats)

@@ -27,6 +27,8 @@ from typing import IO, Any
 
 from aicop.datacheck.schema import SchemaTracker
 
+TEXT_COLUMNS = ("text", "sentence", "content", "message", "input", "prompt", "review", "query", "utterance")
+LABEL_COLUMNS = ("label", "labels", "class", "category", "intent", "target", "sentiment", "y")
 MAX_LINE = 1 << 20  # characters of one line examined at a time
 BLOCK = 1 << 20  # characters of plain text scanned in one call
 MAX_JSON = 256 << 20  # bytes of a .json document (JSON Lines has no limit)
@@ -60,6 +62,9 @@ class ReadStats:
     # or a whole text document. The engine finds duplicates across files with them.
     records: list[tuple[builtins.bytes, builtins.bytes, int | None, int | None]] = field(default_factory=list)
     schema: SchemaTracker = field(default_factory=SchemaTracker)
+    # (text column, label column, [(row or line, text, label)]) when the file is a labelled text set:
+    # gathered while reading, for the label and trigger analysis (labels.py).
+    labelled: tuple[str, str, list[tuple[int, str, str]]] | None = None
 
     def record(
         self, text: str, row: int | None, line: int | None, exact: builtins.bytes | None = None
@@ -73,6 +78,14 @@ class ReadStats:
 
 MIN_RECORD = 20  # characters of normalised text below which a record is not checked for duplicates
 _NOT_WORD = re.compile(r"[\W\d_]+")
+
+
+def label_columns(header: list[str]) -> tuple[str, str] | None:
+    """(text column, label column) of a labelled text set, by their usual names."""
+    lowered = {h.lower(): h for h in header}
+    text = next((lowered[c] for c in TEXT_COLUMNS if c in lowered), None)
+    label = next((lowered[c] for c in LABEL_COLUMNS if c in lowered), None)
+    return (text, label) if text and label else None
 
 
 def _digest(text: str) -> bytes:
@@ -269,8 +282,16 @@ def _table(
     starts: list[int] = []
     places: list[tuple[int, int | None, str]] = []
     size = 0
+    labelled: list[tuple[int, str, str]] | None = None
+    ti = li = 0
     for row, first_line in source:
+        if rows == 0 and (found := label_columns(header)) is not None:
+            ti, li = header.index(found[0]), header.index(found[1])
+            labelled = []
+            stats.labelled = (found[0], found[1], labelled)
         rows += 1
+        if labelled is not None and len(row) > max(ti, li):
+            labelled.append((rows, row[ti], row[li]))
         stats.record("\x1f".join(row), rows, first_line)
         stats.schema.add_row(header, row, rows)
         for index, value in enumerate(row):
@@ -328,12 +349,25 @@ def _jsonl(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
             record = line
         if isinstance(record, dict):
             stats.schema.add_record(record, number)
+            _labelled_record(record, number, stats)
         strings = list(_strings(record, ""))
         stats.record("\x1f".join(text for _, text in strings), None, number)
         for column, text in strings:
             for offset, piece in _pieces(text):
                 stats.units += 1
                 yield Unit(piece, line=number, column=column, offset=offset)
+
+
+def _labelled_record(record: dict[str, Any], number: int, stats: ReadStats) -> None:
+    """Note a JSON record's text and label; the columns are chosen from the first record."""
+    if stats.labelled is None:
+        if stats.schema.records != 1 or (found := label_columns([str(k) for k in record])) is None:
+            return
+        stats.labelled = (found[0], found[1], [])
+    text_key, label_key, rows = stats.labelled
+    text, label = record.get(text_key), record.get(label_key)
+    if isinstance(text, str) and label is not None:
+        rows.append((number, text, str(label)))
 
 
 def _json(path: Path, handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
