@@ -10,11 +10,9 @@ from aicop.assess.context import Context
 from aicop.assess.registry import check
 from aicop.assess.results import Evidence, Finding, Status
 from aicop.checks._common import days_since
-from aicop.datacheck.detectors import CATEGORY
 
 PERSONAL_OK = {"personal", "special-category"}  # sensitivities under which personal data is expected
 DEFECTS = {"secret", "injection", "poisoning"}
-KIND_CATEGORY = {**CATEGORY, "trigger": "poisoning"}
 
 
 @check(
@@ -26,19 +24,23 @@ KIND_CATEGORY = {**CATEGORY, "trigger": "poisoning"}
     "sensitivity as personal), and run it again whenever the data is revised.",
 )
 def data_content(ctx: Context) -> Iterator[Finding]:
-    from aicop.datacheck.engine import check_paths
-
     if ctx.manifest is None:
         return
     local = [d for d in ctx.manifest.datasets if d.path and (ctx.root / d.path).exists()]
+    if not local:
+        return
+    from aicop.datacheck.detectors import CATEGORY  # compiling the detectors costs ~20 ms: only when needed
+    from aicop.datacheck.engine import check_paths
+
+    kind_category = {**CATEGORY, "trigger": "poisoning"}
     judged: dict[str, tuple[list[str], Evidence]] = {}
     public = {d.name for d in local if d.public}
     for dataset in local:
         assert dataset.path is not None
         report = check_paths([ctx.root / dataset.path])
         kinds = Counter(report.counts)
-        defects = [f"{n} {k}" for k, n in sorted(kinds.items()) if KIND_CATEGORY.get(k) in DEFECTS]
-        personal = {k: n for k, n in kinds.items() if KIND_CATEGORY.get(k) == "personal-data"}
+        defects = [f"{n} {k}" for k, n in sorted(kinds.items()) if kind_category.get(k) in DEFECTS]
+        personal = {k: n for k, n in kinds.items() if kind_category.get(k) == "personal-data"}
         if personal and dataset.sensitivity not in PERSONAL_OK:
             listed = ", ".join(f"{n} {k}" for k, n in sorted(personal.items()))
             defects.append(f"personal data ({listed}) in a dataset declared {dataset.sensitivity}")
