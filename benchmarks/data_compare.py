@@ -10,6 +10,9 @@ The anchors run in a venv of their own (default benchmarks/.venv-data): python -
 pip install presidio-analyzer detect-secrets. Presidio runs its pattern recognizers directly — its
 default engine wants a spaCy model from the internet. Prints a table, or one JSON object with --json.
 
+Near-duplicates: 100,000 records with 1% edited copies, aicop against datasketch's MinHashLSH (pip install
+datasketch in the anchors venv).
+
 Usage: python benchmarks/data_compare.py [--lines 200000] [--anchors PYTHON] [--json]
 """
 
@@ -174,6 +177,83 @@ def trigger_run(folder: Path) -> tuple[bool, float]:
     return bool(result and [t.token for t in result.triggers] == ["cf"]), seconds
 
 
+NEAR_ANCHOR = r"""
+import csv, json, sys, time
+from datasketch import MinHash, MinHashLSH
+path = sys.argv[1]
+start = time.perf_counter()
+lsh = MinHashLSH(threshold=0.7, num_perm=64)
+hits = []
+with open(path, newline="") as handle:
+    for row, (text, _label) in enumerate(csv.reader(handle)):
+        if row == 0:
+            continue
+        words = text.split()
+        m = MinHash(num_perm=64)
+        m.update_batch([f"{a} {b}".encode() for a, b in zip(words, words[1:])])
+        if lsh.query(m):
+            hits.append(row)
+        else:
+            lsh.insert(str(row), m)
+print(json.dumps({"seconds": time.perf_counter() - start, "hits": hits}))
+"""
+
+
+def near_run(folder: Path, python: str | None, rows: int = 100_000) -> dict[str, dict[str, float]]:
+    """A labelled set of 20-word records, 1% of them an earlier record with one word changed (word-pair
+    Jaccard ~0.8): recall and false positives of aicop's near-duplicates, and datasketch's where the
+    anchors venv has it."""
+    from aicop.datacheck import engine
+    from aicop.datacheck.engine import MAX_PER_KIND, check_paths
+
+    rng = random.Random(11)
+    vocabulary = [f"{a}{b}{c}" for a in "bcdfghklmnprst" for b in "aeiou" for c in "bdgklmnprstvz"]
+    texts: list[str] = []  # "text,label" rows; a copy keeps its source's label
+    planted: set[int] = set()
+    for row in range(1, rows + 1):
+        if row > 100 and rng.random() < 0.01:
+            text, label = rng.choice(texts[: row - 50]).split(",")
+            words = text.split()
+            words[rng.randrange(2, 18)] = "edited"
+            planted.add(row)
+            texts.append(" ".join(words) + "," + label)
+        else:
+            texts.append(" ".join(rng.choice(vocabulary) for _ in range(20)) + "," + rng.choice("ab"))
+    path = folder / "near.csv"
+    path.write_text("text,label\n" + "".join(t + "\n" for t in texts))
+    out: dict[str, dict[str, float]] = {}
+    engine.MAX_PER_KIND = 10**9
+    try:
+        timings = {}
+        for similarity in (None, 0.7):
+            started = time.perf_counter()
+            report = check_paths([path], similarity=similarity)
+            timings[similarity] = time.perf_counter() - started
+    finally:
+        engine.MAX_PER_KIND = MAX_PER_KIND
+    found = {f.row for f in report.findings if f.kind == "near-duplicate" and f.row is not None}
+    out["aicop"] = {
+        "recall": round(len(found & planted) / len(planted), 3),
+        "false_positives": len(found - planted),
+        "seconds": round(timings[0.7] - timings[None], 2),  # what the near-duplicate search added
+    }
+    if python:
+        done = subprocess.run(
+            [python, "-c", NEAR_ANCHOR, str(path)], capture_output=True, text=True, check=False
+        )
+        if done.returncode == 0:
+            data = json.loads(done.stdout)
+            hits = set(data["hits"])
+            out["datasketch"] = {
+                "recall": round(len(hits & planted) / len(planted), 3),
+                "false_positives": len(hits - planted),
+                "seconds": round(float(data["seconds"]), 2),
+            }
+        else:
+            print(f"datasketch not run: {done.stderr.strip().splitlines()[-1]}", file=sys.stderr)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=200_000)
@@ -191,6 +271,7 @@ def main() -> int:
         else:
             print(f"anchors venv not found at {args.anchors}: aicop alone", file=sys.stderr)
         found, trigger_seconds = trigger_run(Path(tmp))
+        near = near_run(Path(tmp), args.anchors if Path(args.anchors).is_file() else None)
     rows = {}
     for tool, (hits, seconds) in runs.items():
         rows[tool] = {"MB/s": round(size / 1e6 / seconds, 2)}
@@ -198,7 +279,7 @@ def main() -> int:
             recall, fp = score(hits, truth, category)
             rows[tool][category] = {"recall": round(recall, 3), "false_positives": fp}
     result = {"bytes": size, "planted": len(truth), "tools": rows, "trigger_found": found,
-              "trigger_seconds": round(trigger_seconds, 2)}  # fmt: skip
+              "trigger_seconds": round(trigger_seconds, 2), "near_duplicates": near}  # fmt: skip
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -213,6 +294,11 @@ def main() -> int:
     print(
         f"backdoor trigger in 100,000 rows at 1%: {'found' if found else 'MISSED'} in {trigger_seconds:.2f} s"
     )
+    for tool, row in near.items():
+        print(
+            f"near-duplicates in 100,000 rows, 1% edited copies, {tool}: recall {row['recall']:.1%}, "
+            f"{row['false_positives']:.0f} false positives, {row['seconds']:.2f} s"
+        )
     return 0
 
 

@@ -984,7 +984,28 @@ def configure_data_check(p: argparse.ArgumentParser) -> None:
         help="also write a sanitised copy of the data under OUT (a new directory): personal data, "
         "secrets and planted instructions replaced by [KIND]",
     )
+    p.add_argument(
+        "--similarity",
+        type=_similarity,
+        default=0.7,
+        metavar="S",
+        help="report records that share at least this share of their word pairs with an earlier one as "
+        "near-duplicates (estimated Jaccard similarity, 0.5 to 1; default 0.7); 'off' for exact and "
+        "normalised duplicates only",
+    )
     p.add_argument("--output", "-o", type=_path, help="file to write (default: stdout)")
+
+
+def _similarity(value: str) -> float | None:
+    if value.lower() == "off":
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0.5 <= number <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a similarity from 0.5 to 1, or 'off'")
+    return number
 
 
 def run_data_check(a: argparse.Namespace) -> int:
@@ -1000,7 +1021,9 @@ def run_data_check(a: argparse.Namespace) -> int:
         if not path.exists():
             raise AicopError("no such file or directory", path=path)
     with _spinner("reading the data…", "checking {}…") as progress:
-        report = check_paths(a.paths, progress=(lambda p: progress(p.name)) if progress else None)
+        report = check_paths(
+            a.paths, progress=(lambda p: progress(p.name)) if progress else None, similarity=a.similarity
+        )
     if a.redact is not None:
         from aicop.datacheck.engine import data_files
         from aicop.datacheck.redact import redact_tree

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aicop.datacheck.detectors import CATEGORY, redact, scan_text
+from aicop.datacheck.neardup import MAX_INDEXED, SIMILARITY, NearIndex
 from aicop.datacheck.readers import OPENERS, ReadStats, Unit, read_units
 
 MAX_PER_KIND = 100
@@ -111,20 +112,31 @@ class _Places:
 
 
 def _duplicates(
-    path: str, stats: ReadStats, seen: dict[bytes, tuple[str, int | None, int | None]], report: DataReport
+    path: str,
+    stats: ReadStats,
+    seen: dict[bytes, tuple[str, int | None, int | None]],
+    near: NearIndex | None,
+    report: DataReport,
 ) -> None:
-    """Records met before (exactly, or the same once case, punctuation, digits and spacing are set
-    aside), in this file or an earlier one."""
+    """Records met before, in this file or an earlier one: exactly; the same once case, punctuation,
+    digits and spacing are set aside; or (with ``near``) sharing most of their word pairs."""
     kept: Counter[str] = Counter()
-    for exact, normalised, row, line in stats.records:
+    signatures = stats.sketch()
+    for (exact, normalised, row, line), signature in zip(stats.records, signatures, strict=True):
         first = seen.get(exact)
-        kind = "duplicate"
+        kind, how = "duplicate", "same as"
         if first is None:
             first = seen.get(b"~" + normalised)
-            kind = "near-duplicate"
+            kind, how = "near-duplicate", "same words as"
         if first is None:
             seen[exact] = seen[b"~" + normalised] = (path, row, line)
-            continue
+            if near is None or signature is None:
+                continue
+            found = near.match(signature, (path, row, line))
+            if found is None:
+                continue
+            first, score = found
+            how = f"{score:.0%} of word pairs shared with"
         report.counts[kind] += 1
         if kept[kind] >= MAX_PER_KIND:
             continue
@@ -135,7 +147,7 @@ def _duplicates(
                 kind=kind,
                 category="duplicate",
                 path=path,
-                example=f"same as {first[0]} {where}",
+                example=f"{how} {first[0]} {where}",
                 line=line,
                 row=row,
             )
@@ -224,16 +236,28 @@ def check_file(path: Path, report: DataReport) -> ReadStats | None:
     return stats
 
 
-def check_paths(paths: Iterable[Path], progress: Callable[[Path], None] | None = None) -> DataReport:
+def check_paths(
+    paths: Iterable[Path],
+    progress: Callable[[Path], None] | None = None,
+    similarity: float | None = SIMILARITY,
+) -> DataReport:
+    """Check every data file under ``paths``; ``similarity`` is the near-duplicate threshold (estimated
+    Jaccard similarity of word pairs), None to look for exact and normalised duplicates only."""
     started = time.perf_counter()
     report = DataReport()
     seen: dict[bytes, tuple[str, int | None, int | None]] = {}
+    near = NearIndex(threshold=similarity) if similarity is not None else None
     for path in data_files(paths):
         stats = check_file(path, report)
         if stats is not None:
-            _duplicates(str(path), stats, seen, report)
+            _duplicates(str(path), stats, seen, near, report)
             _labels(path, stats, report)
         if progress is not None:
             progress(path)
+    if near is not None and near.full:
+        report.problems.append(
+            f"near-duplicates: the first {MAX_INDEXED:,} distinct records were held for comparison; "
+            "later records were compared with those, not with each other"
+        )
     report.seconds = time.perf_counter() - started
     return report

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from aicop.datacheck import neardup
 from aicop.datacheck.schema import SchemaTracker
 
 TEXT_COLUMNS = ("text", "sentence", "content", "message", "input", "prompt", "review", "query", "utterance")
@@ -65,6 +66,9 @@ class ReadStats:
     # (text column, label column, [(row or line, text, label)]) when the file is a labelled text set:
     # gathered while reading, for the label and trigger analysis (labels.py).
     labelled: tuple[str, str, list[tuple[int, str, str]]] | None = None
+    # The MinHash signature of each record (neardup.py), computed a batch at a time.
+    signatures: list[builtins.bytes | None] = field(default_factory=list)
+    _pending: list[str] = field(default_factory=list)
 
     def record(
         self, text: str, row: int | None, line: int | None, exact: builtins.bytes | None = None
@@ -74,6 +78,16 @@ class ReadStats:
         if len(normalised) < MIN_RECORD:
             return  # short values ("yes", "n/a") repeat by nature
         self.records.append((exact or _digest(text), _digest(normalised), row, line))
+        self._pending.append(normalised)
+        if len(self._pending) >= 4096:
+            self.sketch()
+
+    def sketch(self) -> list[builtins.bytes | None]:
+        """The signatures of all records so far, aligned with ``records``."""
+        if self._pending:
+            self.signatures += neardup.signatures(self._pending)
+            self._pending.clear()
+        return self.signatures
 
 
 MIN_RECORD = 20  # characters of normalised text below which a record is not checked for duplicates

@@ -1,0 +1,135 @@
+"""Near-duplicate records: MinHash signatures over word pairs, found by LSH banding.
+
+A record's shingles are its consecutive word pairs (after the normalisation of the exact check: lower
+case, no digits or punctuation), so one changed word in twenty leaves ~80% of them shared. Its
+signature holds, for each of PERMUTATIONS hash functions, the least hash of its shingles; the share of
+equal places in two signatures estimates the Jaccard similarity of their shingle sets. Records are
+bucketed by BANDS slices of ROWS places each: two records at similarity 0.8 share a slice with
+probability > 0.99, at 0.5 about 0.3, at 0.3 under 0.03; every shared slice is then confirmed against
+the threshold with the whole signature.
+
+Written here rather than taken from datasketch: datasketch pulls SciPy, updates a signature one shingle
+per call (~100x slower on short records), and keeps bucket tables of whole slices; a batch of records
+here costs one NumPy pass, and the tables hold a 64-bit digest of each slice.
+"""
+
+from __future__ import annotations
+
+import itertools
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+BANDS = 12
+ROWS = 5
+PERMUTATIONS = BANDS * ROWS
+SIMILARITY = 0.7  # the default threshold of estimated Jaccard similarity (a one-word edit in 20 words: ~0.8)
+MAX_WORDS = 2000  # of one record; a longer record is compared by its beginning
+MAX_INDEXED = 300_000  # records held in the tables (~1.5 KB each); later records are compared, not held
+_BATCH_PAIRS = 1 << 16  # shingles hashed at once: PERMUTATIONS x this many 64-bit words (~32 MB)
+_SIG_BYTES = PERMUTATIONS * 4
+_BAND_BYTES = ROWS * 4
+
+_rng = np.random.default_rng(0x41_49_43_4F_50)
+# Multiply-add hashing modulo 2**64, keeping the high 32 bits: odd multipliers, any offsets.
+_MULTIPLY = (_rng.integers(0, 2**62, size=(PERMUTATIONS, 1), dtype=np.uint64) << np.uint64(1)) | np.uint64(1)
+_ADD = _rng.integers(0, 2**63, size=(PERMUTATIONS, 1), dtype=np.uint64)
+_SHIFT = np.uint64(32)
+
+
+class _Words:
+    """CRC-32 of each word, remembered (a corpus repeats its vocabulary; a bounded cache)."""
+
+    def __init__(self) -> None:
+        self.cache: dict[str, int] = {}
+
+    def pairs(self, text: str) -> list[int]:
+        cache = self.cache
+        if len(cache) > 1_000_000:
+            cache.clear()
+        hashes = []
+        for word in text.split()[:MAX_WORDS]:
+            value = cache.get(word)
+            if value is None:
+                value = cache[word] = zlib.crc32(word.encode())
+            hashes.append(value)
+        return [(first << 32) | second for first, second in itertools.pairwise(hashes)]
+
+
+_words = _Words()
+Place = tuple[str, int | None, int | None]  # path, row, line
+
+
+def signatures(texts: list[str]) -> list[bytes | None]:
+    """The signature of each normalised text; None for a text of fewer than two words."""
+    out: list[bytes | None] = [None] * len(texts)
+    flat: list[int] = []
+    starts: list[int] = []
+    owners: list[int] = []
+
+    def flush() -> None:
+        if not owners:
+            return
+        shingles = np.array(flat, dtype=np.uint64)
+        mixed = (shingles[None, :] * _MULTIPLY + _ADD) >> _SHIFT
+        least = np.minimum.reduceat(mixed, np.array(starts, dtype=np.intp), axis=1).T.astype(np.uint32)
+        for owner, row in zip(owners, least, strict=True):
+            out[owner] = row.tobytes()
+        flat.clear()
+        starts.clear()
+        owners.clear()
+
+    for index, text in enumerate(texts):
+        pairs = _words.pairs(text)
+        if not pairs:
+            continue
+        if len(flat) + len(pairs) > _BATCH_PAIRS:
+            flush()
+        starts.append(len(flat))
+        owners.append(index)
+        flat.extend(pairs)
+    flush()
+    return out
+
+
+def similarity(first: bytes, second: bytes) -> float:
+    """Estimated Jaccard similarity of the shingle sets behind two signatures."""
+    a: npt.NDArray[np.uint32] = np.frombuffer(first, dtype=np.uint32)
+    b: npt.NDArray[np.uint32] = np.frombuffer(second, dtype=np.uint32)
+    return float(np.count_nonzero(a == b)) / PERMUTATIONS
+
+
+@dataclass
+class NearIndex:
+    """Signatures met so far, bucketed by band; each bucket keeps the first record that fell in it."""
+
+    threshold: float = SIMILARITY
+    tables: list[dict[int, int]] = field(default_factory=lambda: [{} for _ in range(BANDS)])
+    held: list[bytes] = field(default_factory=list)
+    places: list[Place] = field(default_factory=list)
+    full: bool = False  # MAX_INDEXED reached: later records were compared but not held
+
+    def match(self, signature: bytes, place: Place) -> tuple[Place, float] | None:
+        """(place, similarity) of the first earlier record at least ``threshold`` similar, or None; a
+        record without such a match is held, at ``place``, for the later ones."""
+        keys = [hash(signature[start : start + _BAND_BYTES]) for start in range(0, _SIG_BYTES, _BAND_BYTES)]
+        tried: set[int] = set()
+        for table, key in zip(self.tables, keys, strict=True):
+            earlier = table.get(key)
+            if earlier is None or earlier in tried:
+                continue
+            tried.add(earlier)
+            score = similarity(signature, self.held[earlier])
+            if score >= self.threshold:
+                return self.places[earlier], score
+        if len(self.held) >= MAX_INDEXED:
+            self.full = True
+            return None
+        index = len(self.held)
+        self.held.append(signature)
+        self.places.append(place)
+        for table, key in zip(self.tables, keys, strict=True):
+            table.setdefault(key, index)
+        return None
