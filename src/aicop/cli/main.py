@@ -993,6 +993,21 @@ def configure_data_check(p: argparse.ArgumentParser) -> None:
         "near-duplicates (estimated Jaccard similarity, 0.5 to 1; default 0.7); 'off' for exact and "
         "normalised duplicates only",
     )
+    p.add_argument(
+        "--ner",
+        metavar="MODEL",
+        default=None,
+        help="also find names of people and places with Presidio over a local spaCy pipeline: a package "
+        "name (en_core_web_lg) or a saved pipeline's folder; tens of KB/s, so off by default (needs "
+        "aicop[ner]; nothing is downloaded)",
+    )
+    p.add_argument(
+        "--no-label-noise",
+        dest="label_noise",
+        action="store_false",
+        help="skip the search for flipped labels in labelled sets (cleanlab with a cross-validated "
+        "model: seconds per 100,000 rows; needs the aicop[labels] extra)",
+    )
     p.add_argument("--output", "-o", type=_path, help="file to write (default: stdout)")
 
 
@@ -1020,9 +1035,19 @@ def run_data_check(a: argparse.Namespace) -> int:
     for path in a.paths:
         if not path.exists():
             raise AicopError("no such file or directory", path=path)
+    names = None
+    if a.ner is not None:
+        from aicop.datacheck.names import Names
+
+        with _spinner(f"loading the NER model {a.ner}…"):
+            names = Names.load(a.ner)
     with _spinner("reading the data…", "checking {}…") as progress:
         report = check_paths(
-            a.paths, progress=(lambda p: progress(p.name)) if progress else None, similarity=a.similarity
+            a.paths,
+            progress=(lambda p: progress(p.name)) if progress else None,
+            similarity=a.similarity,
+            label_noise=a.label_noise,
+            names=names,
         )
     if a.redact is not None:
         from aicop.datacheck.engine import data_files
@@ -1035,7 +1060,7 @@ def run_data_check(a: argparse.Namespace) -> int:
                     (path, Path(base.name) / path.relative_to(base) if base.is_dir() else Path(path.name))
                 )
         with _spinner("writing the sanitised copy…"):
-            written = redact_tree(pairs, a.redact)
+            written = redact_tree(pairs, a.redact, names)
         print(f"wrote a sanitised copy of {written} files to {a.redact}", file=sys.stderr)
     if a.fmt == "json":
         text = json.dumps(report.as_dict(), indent=2) + "\n"

@@ -53,6 +53,7 @@ CATEGORY = {
     "email": "personal-data", "uk-nino": "personal-data", "nhs-number": "personal-data",
     "payment-card": "personal-data", "iban": "personal-data", "uk-phone": "personal-data",
     "ip-address": "personal-data", "uk-postcode": "personal-data",
+    "person": "personal-data", "location": "personal-data",  # names.py, with a local NER model
     "private-key": "secret", "url-password": "secret", "secret": "secret", "injection": "injection",
 }  # fmt: skip
 

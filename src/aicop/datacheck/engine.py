@@ -14,10 +14,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from aicop.datacheck.detectors import CATEGORY, redact, scan_text
+from aicop.datacheck.detectors import CATEGORY, Match, redact, scan_text
 from aicop.datacheck.neardup import MAX_INDEXED, SIMILARITY, NearIndex
 from aicop.datacheck.readers import OPENERS, ReadStats, Unit, read_units
+
+if TYPE_CHECKING:
+    from aicop.datacheck.names import Names
 
 MAX_PER_KIND = 100
 DATA_SUFFIXES = {
@@ -154,13 +158,16 @@ def _duplicates(
         )
 
 
-def _labels(path: Path, stats: ReadStats, report: DataReport) -> None:
-    """Label distribution and backdoor triggers of a labelled text dataset."""
+def _labels(path: Path, stats: ReadStats, report: DataReport, noise: bool) -> None:
+    """Label distribution, backdoor triggers and (with ``noise``) flipped labels of a labelled text
+    dataset."""
     from aicop.datacheck.labels import label_report
 
     result = label_report(stats)
     if result is None:
         return
+    if noise and stats.labelled is not None:
+        _noise(path, stats.labelled[2], result.text_column, report)
     report.labels[str(path)] = dict(result.labels.most_common())
     for trigger in result.triggers:
         report.counts["trigger"] += 1
@@ -180,7 +187,32 @@ def _labels(path: Path, stats: ReadStats, report: DataReport) -> None:
         )
 
 
-def check_file(path: Path, report: DataReport) -> ReadStats | None:
+def _noise(path: Path, rows: list[tuple[int, str, str]], column: str, report: DataReport) -> None:
+    from aicop.datacheck.noise import find_noise
+
+    noisy, note = find_noise(rows)
+    if note is not None and note not in report.problems:
+        report.problems.append(note if "install" in note else f"{path}: {note}")
+    for suspect in noisy:
+        report.counts["label-noise"] += 1
+        if report.counts["label-noise"] > MAX_PER_KIND:
+            continue
+        report.findings.append(
+            DataFinding(
+                kind="label-noise",
+                category="poisoning",
+                path=str(path),
+                example=(
+                    f"labelled {suspect.label!r}, but a model trained on the other rows gives that "
+                    f"{suspect.confidence:.0%} and reads it as {suspect.suggested!r}"
+                ),
+                row=suspect.row,
+                column=column,
+            )
+        )
+
+
+def check_file(path: Path, report: DataReport, names: Names | None = None) -> ReadStats | None:
     display = str(path)
     stats = ReadStats()
     try:
@@ -194,25 +226,33 @@ def check_file(path: Path, report: DataReport) -> ReadStats | None:
         report.problems.append(f"{display}: cannot read: {err.strerror}")
         return None
     kept: Counter[str] = Counter()
+
+    def note(match: Match, places: _Places) -> None:
+        report.counts[match.kind] += 1
+        if kept[match.kind] >= MAX_PER_KIND:
+            return
+        kept[match.kind] += 1
+        line, row, column = places.of(match.start)
+        report.findings.append(
+            DataFinding(
+                kind=match.kind,
+                category=CATEGORY[match.kind],
+                path=display,
+                example=redact(match.kind, match.text),
+                line=line,
+                row=row,
+                column=column,
+            )
+        )
+
     for unit in read_units(path, stats):
         places = _Places(unit)
         for match in scan_text(unit.text):
-            report.counts[match.kind] += 1
-            if kept[match.kind] >= MAX_PER_KIND:
-                continue
-            kept[match.kind] += 1
-            line, row, column = places.of(match.start)
-            report.findings.append(
-                DataFinding(
-                    kind=match.kind,
-                    category=CATEGORY[match.kind],
-                    path=display,
-                    example=redact(match.kind, match.text),
-                    line=line,
-                    row=row,
-                    column=column,
-                )
-            )
+            note(match, places)
+        if names is not None:
+            places = _Places(unit)
+            for match in names.find(unit.text):
+                note(match, places)
     for anomaly in stats.schema.anomalies():
         report.counts["schema"] += 1
         rows = ", ".join(map(str, anomaly.rows))
@@ -240,18 +280,22 @@ def check_paths(
     paths: Iterable[Path],
     progress: Callable[[Path], None] | None = None,
     similarity: float | None = SIMILARITY,
+    label_noise: bool = True,
+    names: Names | None = None,
 ) -> DataReport:
     """Check every data file under ``paths``; ``similarity`` is the near-duplicate threshold (estimated
-    Jaccard similarity of word pairs), None to look for exact and normalised duplicates only."""
+    Jaccard similarity of word pairs), None to look for exact and normalised duplicates only;
+    ``label_noise`` looks for flipped labels where cleanlab is installed (noise.py); ``names`` finds
+    people and places with a local NER model (names.py)."""
     started = time.perf_counter()
     report = DataReport()
     seen: dict[bytes, tuple[str, int | None, int | None]] = {}
     near = NearIndex(threshold=similarity) if similarity is not None else None
     for path in data_files(paths):
-        stats = check_file(path, report)
+        stats = check_file(path, report, names)
         if stats is not None:
             _duplicates(str(path), stats, seen, near, report)
-            _labels(path, stats, report)
+            _labels(path, stats, report, label_noise)
         if progress is not None:
             progress(path)
     if near is not None and near.full:

@@ -14,6 +14,7 @@ HELP = {
     "injection": "Remove the instructions before the text is used for training or retrieval (5.4.1, 7.3.1).",
     "poisoning": "Remove the rows that carry the trigger and retrain; find out how they got in (7.3.1).",
     "duplicate": "Remove repeated records: they over-weight what they say, and an attacker's too.",
+    "label-noise": "Review the suspect rows' labels: flipped labels poison a model as triggers do (7.3.1).",
     "schema": "Look at the odd rows: corrupted or injected records often break the column's type.",
 }
 
@@ -25,7 +26,7 @@ def render_sarif(report: DataReport) -> str:
         {
             "id": f"data/{kind}",
             "shortDescription": {"text": f"{kind.replace('-', ' ')} in data"},
-            "help": {"text": HELP[category]},
+            "help": {"text": HELP.get(kind, HELP[category])},
             "defaultConfiguration": {"level": LEVEL.get(category, "note")},
             "properties": {"category": category, "tags": ["security", "data", "ai"]},
         }

@@ -15,19 +15,25 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aicop.datacheck.detectors import CATEGORY, HIDDEN, INVISIBLE, scan_text
 from aicop.datacheck.readers import OPENERS, data_format
 from aicop.errors import InputError
 
+if TYPE_CHECKING:
+    from aicop.datacheck.names import Names
+
 REDACTED = {"personal-data", "secret", "injection"}
 
 
-def sanitise(text: str) -> str:
+def sanitise(text: str, names: Names | None = None) -> str:
     out: list[str] = []
     last = 0
-    for match in scan_text(text):
+    matches = list(scan_text(text))
+    if names is not None:
+        matches = sorted(matches + names.find(text), key=lambda m: m.start)
+    for match in matches:
         if match.text == HIDDEN or CATEGORY[match.kind] not in REDACTED or match.start < last:
             continue
         out.append(text[last : match.start])
@@ -37,13 +43,13 @@ def sanitise(text: str) -> str:
     return INVISIBLE.sub("", "".join(out))
 
 
-def _walk(value: Any) -> Any:
+def _walk(value: Any, names: Names | None) -> Any:
     if isinstance(value, str):
-        return sanitise(value)
+        return sanitise(value, names)
     if isinstance(value, list):
-        return [_walk(v) for v in value]
+        return [_walk(v, names) for v in value]
     if isinstance(value, dict):
-        return {k: _walk(v) for k, v in value.items()}
+        return {k: _walk(v, names) for k, v in value.items()}
     return value
 
 
@@ -53,7 +59,7 @@ def _open_text(path: Path, mode: str, compression: str | None) -> io.TextIOWrapp
     return io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline="")
 
 
-def redact_file(source: Path, target: Path) -> None:
+def redact_file(source: Path, target: Path, names: Names | None = None) -> None:
     fmt, compression = data_format(source)
     target.parent.mkdir(parents=True, exist_ok=True)
     with _open_text(source, "r", compression) as src, _open_text(target, "w", compression) as dst:
@@ -62,29 +68,29 @@ def redact_file(source: Path, target: Path) -> None:
             delimiter = "\t" if fmt == "tsv" else ","
             writer = csv.writer(dst, delimiter=delimiter, lineterminator="\n")
             for row in csv.reader(src, delimiter=delimiter):
-                writer.writerow([sanitise(value) for value in row])
+                writer.writerow([sanitise(value, names) for value in row])
         elif fmt == "jsonl":
             for line in src:
                 try:
                     record = json.loads(line)
                 except ValueError:
-                    dst.write(sanitise(line))
+                    dst.write(sanitise(line, names))
                     continue
-                dst.write(json.dumps(_walk(record), ensure_ascii=False) + "\n")
+                dst.write(json.dumps(_walk(record, names), ensure_ascii=False) + "\n")
         elif fmt == "json":
             try:
                 document = json.load(src)
             except ValueError:
                 src.seek(0)
-                dst.write(sanitise(src.read()))
+                dst.write(sanitise(src.read(), names))
             else:
-                json.dump(_walk(document), dst, ensure_ascii=False, indent=2)
+                json.dump(_walk(document, names), dst, ensure_ascii=False, indent=2)
         else:
             for line in src:
-                dst.write(sanitise(line))
+                dst.write(sanitise(line, names))
 
 
-def redact_tree(files: list[tuple[Path, Path]], out: Path) -> int:
+def redact_tree(files: list[tuple[Path, Path]], out: Path, names: Names | None = None) -> int:
     """Write each (source, relative target) under ``out``; returns the number of files written."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError("the --redact directory must be new or empty: nothing is overwritten", path=out)
@@ -92,7 +98,7 @@ def redact_tree(files: list[tuple[Path, Path]], out: Path) -> int:
     scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         for source, relative in files:
-            redact_file(source, scratch / relative)
+            redact_file(source, scratch / relative, names)
         if out.exists():
             out.rmdir()
         scratch.replace(out)
