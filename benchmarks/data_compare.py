@@ -224,11 +224,11 @@ def near_run(folder: Path, python: str | None, rows: int = 100_000) -> dict[str,
     out: dict[str, dict[str, float]] = {}
     engine.MAX_PER_KIND = 10**9
     try:
-        timings = {}
-        for similarity in (None, 0.7):
+        timings: dict[float | None, float] = {None: float("inf"), 0.7: float("inf")}
+        for similarity in (None, 0.7, None, 0.7):  # the best of two each: the first run warms up
             started = time.perf_counter()
-            report = check_paths([path], similarity=similarity)
-            timings[similarity] = time.perf_counter() - started
+            report = check_paths([path], similarity=similarity, label_noise=False)
+            timings[similarity] = min(timings[similarity], time.perf_counter() - started)
     finally:
         engine.MAX_PER_KIND = MAX_PER_KIND
     found = {f.row for f in report.findings if f.kind == "near-duplicate" and f.row is not None}

@@ -71,6 +71,8 @@ def _compile(pattern: str) -> Any:
 
 _COMBINED = _compile("|".join(f"(?P<{k.replace('-', '_')}>{p})" for k, p in PATTERNS.items()))
 _KIND = {k.replace("-", "_"): k for k in PATTERNS}
+# The same class as INVISIBLE (below) for the scan: RE2 finds it ~10x faster than re on clean text.
+_INVISIBLE_RE2 = _compile(r"[\x{200b}-\x{200f}\x{202a}-\x{202e}\x{2060}-\x{2064}\x{feff}\x{e0000}-\x{e007f}]")
 # Characters that hide instructions from a human reader but not from a model; a match on them carries
 # HIDDEN as its text.
 HIDDEN = "invisible characters"
@@ -157,7 +159,7 @@ def scan_text(text: str) -> Iterator[Match]:
         if validator is not None and not validator(value):
             continue
         yield Match(kind, found.start(), found.end(), value)
-    hidden = INVISIBLE.search(text)
+    hidden = _INVISIBLE_RE2.search(text)
     if hidden is not None:
         yield Match("injection", hidden.start(), hidden.end(), HIDDEN)
 

@@ -189,7 +189,7 @@ def _text_blocks(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
     stats.record("".join(head)[:NORMALISED_HEAD], None, 1, exact=exact.digest())
 
 
-NORMALISED_HEAD = 1 << 20
+NORMALISED_HEAD = 1 << 18
 
 
 def _text_units(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
