@@ -29,14 +29,14 @@ SIMILARITY = 0.7  # the default threshold of estimated Jaccard similarity (a one
 MAX_WORDS = 2000  # of one record; a longer record is compared by its beginning
 MAX_INDEXED = 300_000  # records held in the tables (~1.5 KB each); later records are compared, not held
 _BATCH_PAIRS = 1 << 16  # shingles hashed at once: PERMUTATIONS x this many 64-bit words (~32 MB)
-_SIG_BYTES = PERMUTATIONS * 4
-_BAND_BYTES = ROWS * 4
 
 _rng = np.random.default_rng(0x41_49_43_4F_50)
 # Multiply-add hashing modulo 2**64, keeping the high 32 bits: odd multipliers, any offsets.
 _MULTIPLY = (_rng.integers(0, 2**62, size=(PERMUTATIONS, 1), dtype=np.uint64) << np.uint64(1)) | np.uint64(1)
 _ADD = _rng.integers(0, 2**63, size=(PERMUTATIONS, 1), dtype=np.uint64)
 _SHIFT = np.uint64(32)
+# A band's ROWS values folded into one 64-bit key (a collision only costs one extra comparison).
+_FOLD = (_rng.integers(0, 2**62, size=(1, BANDS, ROWS), dtype=np.uint64) << np.uint64(1)) | np.uint64(1)
 
 
 class _Words:
@@ -62,9 +62,12 @@ _words = _Words()
 Place = tuple[str, int | None, int | None]  # path, row, line
 
 
-def signatures(texts: list[str]) -> list[bytes | None]:
+Signature = tuple[bytes, list[int]]  # PERMUTATIONS 32-bit minima, and the key of each band
+
+
+def signatures(texts: list[str]) -> list[Signature | None]:
     """The signature of each normalised text; None for a text of fewer than two words."""
-    out: list[bytes | None] = [None] * len(texts)
+    out: list[Signature | None] = [None] * len(texts)
     flat: list[int] = []
     starts: list[int] = []
     owners: list[int] = []
@@ -75,8 +78,9 @@ def signatures(texts: list[str]) -> list[bytes | None]:
         shingles = np.array(flat, dtype=np.uint64)
         mixed = (shingles[None, :] * _MULTIPLY + _ADD) >> _SHIFT
         least = np.minimum.reduceat(mixed, np.array(starts, dtype=np.intp), axis=1).T.astype(np.uint32)
-        for owner, row in zip(owners, least, strict=True):
-            out[owner] = row.tobytes()
+        keys = (least.reshape(len(owners), BANDS, ROWS).astype(np.uint64) * _FOLD).sum(axis=2).tolist()
+        for owner, row, key in zip(owners, least, keys, strict=True):
+            out[owner] = (row.tobytes(), key)
         flat.clear()
         starts.clear()
         owners.clear()
@@ -111,24 +115,24 @@ class NearIndex:
     places: list[Place] = field(default_factory=list)
     full: bool = False  # MAX_INDEXED reached: later records were compared but not held
 
-    def match(self, signature: bytes, place: Place) -> tuple[Place, float] | None:
+    def match(self, signature: Signature, place: Place) -> tuple[Place, float] | None:
         """(place, similarity) of the first earlier record at least ``threshold`` similar, or None; a
         record without such a match is held, at ``place``, for the later ones."""
-        keys = [hash(signature[start : start + _BAND_BYTES]) for start in range(0, _SIG_BYTES, _BAND_BYTES)]
-        tried: set[int] = set()
+        values, keys = signature
+        tried = -1
         for table, key in zip(self.tables, keys, strict=True):
             earlier = table.get(key)
-            if earlier is None or earlier in tried:
+            if earlier is None or earlier == tried:
                 continue
-            tried.add(earlier)
-            score = similarity(signature, self.held[earlier])
+            tried = earlier
+            score = similarity(values, self.held[earlier])
             if score >= self.threshold:
                 return self.places[earlier], score
         if len(self.held) >= MAX_INDEXED:
             self.full = True
             return None
         index = len(self.held)
-        self.held.append(signature)
+        self.held.append(values)
         self.places.append(place)
         for table, key in zip(self.tables, keys, strict=True):
             table.setdefault(key, index)

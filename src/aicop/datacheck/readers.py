@@ -67,7 +67,7 @@ class ReadStats:
     # gathered while reading, for the label and trigger analysis (labels.py).
     labelled: tuple[str, str, list[tuple[int, str, str]]] | None = None
     # The MinHash signature of each record (neardup.py), computed a batch at a time.
-    signatures: list[builtins.bytes | None] = field(default_factory=list)
+    signatures: list[neardup.Signature | None] = field(default_factory=list)
     _pending: list[str] = field(default_factory=list)
 
     def record(
@@ -82,7 +82,7 @@ class ReadStats:
         if len(self._pending) >= 4096:
             self.sketch()
 
-    def sketch(self) -> list[builtins.bytes | None]:
+    def sketch(self) -> list[neardup.Signature | None]:
         """The signatures of all records so far, aligned with ``records``."""
         if self._pending:
             self.signatures += neardup.signatures(self._pending)
