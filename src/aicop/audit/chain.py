@@ -74,39 +74,69 @@ class AuditLog:
         return record
 
 
-def verify_log(path: Path) -> tuple[int, list[str]]:
-    """(records verified, problems): each problem names the record and what is wrong with it."""
+def rotated(path: Path) -> list[Path]:
+    """The files a rotated log was cut into, oldest first, before ``path`` (the live one)."""
+    pattern = f"{path.stem}.[0-9][0-9][0-9][0-9][0-9][0-9]{path.suffix}"
+    return sorted(path.parent.glob(pattern))
+
+
+CHECKPOINT = "checkpoint"
+
+
+def checkpoint_message(seq: int, digest: str) -> bytes:
+    """What a checkpoint's signature covers: the sequence number and hash of the record before it."""
+    return f"aicop-audit-checkpoint:v1:{seq}:{digest}".encode()
+
+
+def verify_log(path: Path, public_key: Any = None) -> tuple[int, list[str]]:
+    """(records verified, problems): each problem names the file, the record and what is wrong with it.
+    A rotated log is verified as one chain across its files. With ``public_key`` (Ed25519) every signed
+    checkpoint must carry a valid signature over the record before it; without, they are counted."""
     log = AuditLog(path)
     if not path.is_file():
         raise AicopError("no audit log here", path=path)
+    files = [*rotated(path), path]
     problems: list[str] = []
     expected_seq, previous = 1, GENESIS
-    count = 0
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as err:
-        raise AicopError(f"cannot read the audit log: {err}", path=path) from err
-    for number, line in enumerate(lines, start=1):
+    count = checkpoints = 0
+    for file in files:
+        where = "" if len(files) == 1 else f"{file.name} "
         try:
-            record = json.loads(line)
-            seq, prev, stated = int(record["seq"]), str(record["prev"]), str(record["hash"])
-        except (ValueError, KeyError, TypeError):
-            problems.append(f"line {number}: not a complete record (edited, or cut off while written)")
-            continue
-        count += 1
-        if record_hash(record) != stated:
-            problems.append(
-                f"line {number}: record {seq} was edited (its content no longer matches its hash)"
-            )
-        if seq != expected_seq:
-            what = "missing or deleted" if seq > expected_seq else "out of order or repeated"
-            problems.append(f"line {number}: record {seq} where {expected_seq} was expected ({what})")
-        elif prev != previous:
-            problems.append(
-                f"line {number}: record {seq} does not follow the record before it "
-                "(a record was deleted, inserted or reordered)"
-            )
-        expected_seq, previous = seq + 1, stated
+            lines = file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as err:
+            raise AicopError(f"cannot read the audit log: {err}", path=file) from err
+        for number, line in enumerate(lines, start=1):
+            try:
+                record = json.loads(line)
+                seq, prev, stated = int(record["seq"]), str(record["prev"]), str(record["hash"])
+            except (ValueError, KeyError, TypeError):
+                problems.append(
+                    f"{where}line {number}: not a complete record (edited, or cut off while written)"
+                )
+                continue
+            count += 1
+            if record_hash(record) != stated:
+                problems.append(
+                    f"{where}line {number}: record {seq} was edited (its content no longer matches its hash)"
+                )
+            if seq != expected_seq:
+                what = "missing or deleted" if seq > expected_seq else "out of order or repeated"
+                problems.append(
+                    f"{where}line {number}: record {seq} where {expected_seq} was expected ({what})"
+                )
+            elif prev != previous:
+                problems.append(
+                    f"{where}line {number}: record {seq} does not follow the record before it "
+                    "(a record was deleted, inserted or reordered)"
+                )
+            if record.get("event") == CHECKPOINT:
+                checkpoints += 1
+                if public_key is not None and not _signed(record, public_key):
+                    problems.append(
+                        f"{where}line {number}: checkpoint {seq} is not signed by the given key "
+                        "(the chain before it may have been rewritten)"
+                    )
+            expected_seq, previous = seq + 1, stated
     head_seq, head_hash = log.head()
     if log.head_path.is_file():
         if head_seq > expected_seq - 1:
@@ -115,7 +145,27 @@ def verify_log(path: Path) -> tuple[int, list[str]]:
             )
         elif head_seq == expected_seq - 1 and head_hash != previous:
             problems.append(f"the last record {head_seq} is not the one the head recorded (replaced)")
+    if public_key is not None and checkpoints == 0 and count:
+        problems.append("no signed checkpoints in the log, so its signatures cannot vouch for it")
     return count, problems
+
+
+def _signed(record: dict[str, Any], public_key: Any) -> bool:
+    import base64
+
+    from aicop.integrity.signing import verify_bytes
+
+    data = record.get("data")
+    if not isinstance(data, dict):
+        return False
+    try:
+        signature = base64.b64decode(str(data["signature"]))
+        message = checkpoint_message(int(data["covers"]), str(data["hash"]))
+    except (KeyError, ValueError, TypeError):
+        return False
+    if not verify_bytes(public_key, signature, message):
+        return False
+    return bool(data["covers"] == record["seq"] - 1 and data["hash"] == record["prev"])
 
 
 def events(path: Path) -> Iterator[dict[str, Any]]:

@@ -17,6 +17,7 @@ import os
 import sys
 
 from aicop import __version__
+from aicop.cli import gateway_cmds
 from aicop.errors import AicopError, ExitCode
 
 TYPE_CHECKING = False
@@ -1139,7 +1140,15 @@ def configure_audit_verify(p: argparse.ArgumentParser) -> None:
         nargs="?",
         type=_path,
         default=None,
-        help="an audit log, or a repository whose .aicop/audit.jsonl to verify (default: .)",
+        help="an audit log (with its rotated parts beside it), or a repository whose .aicop/audit.jsonl "
+        "to verify (default: .)",
+    )
+    p.add_argument(
+        "--public-key",
+        type=_path,
+        default=None,
+        metavar="PEM",
+        help="check every signed checkpoint with this public key (a rewritten chain cannot be re-signed)",
     )
 
 
@@ -1152,7 +1161,12 @@ def run_audit_verify(a: argparse.Namespace) -> int:
 
     path = a.path or Path()
     log = path / ".aicop" / "audit.jsonl" if path.is_dir() else path
-    count, problems = verify_log(log)
+    key = None
+    if a.public_key is not None:
+        from aicop.integrity.signing import load_public_key
+
+        key = load_public_key(a.public_key)
+    count, problems = verify_log(log, key)
     for problem in problems:
         print(f"{log}: {problem}")
     print(f"{log}: {count} records, " + ("chain intact" if not problems else f"{len(problems)} problems"))
@@ -1301,6 +1315,35 @@ GROUPS: dict[str, tuple[str, dict[str, Command]]] = {
                 configure_data_watch,
                 run_data_watch,
             ),
+        },
+    ),
+    "gateway": (
+        "a guard and tamper-evident audit log in front of an OpenAI-compatible model API",
+        {
+            "serve": ("run the gateway", None, gateway_cmds.configure_serve, gateway_cmds.run_serve),
+            "keys": (
+                "create, list and revoke API keys",
+                None,
+                gateway_cmds.configure_keys,
+                gateway_cmds.run_keys,
+            ),
+            "mock-upstream": (
+                "an OpenAI-compatible fake model for tests and demos",
+                None,
+                gateway_cmds.configure_mock,
+                gateway_cmds.run_mock,
+            ),
+        },
+    ),
+    "guard": (
+        "the gateway's guards from the command line",
+        {
+            "check": (
+                "score prompts for injection and jailbreak attempts",
+                None,
+                gateway_cmds.configure_guard_check,
+                gateway_cmds.run_guard_check,
+            )
         },
     ),
     "audit": (

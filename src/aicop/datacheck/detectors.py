@@ -58,7 +58,7 @@ CATEGORY = {
 }  # fmt: skip
 
 
-def _compile(pattern: str) -> Any:
+def compile_re2(pattern: str) -> Any:
     """RE2, a DFA: 186 MB/s on this machine where Python's re ran this alternation at 4 MB/s. The
     patterns stay within the syntax both accept (no look-behind), so re could stand in if RE2 ever had
     to go."""
@@ -69,10 +69,12 @@ def _compile(pattern: str) -> Any:
     return re2.compile(pattern, options)
 
 
-_COMBINED = _compile("|".join(f"(?P<{k.replace('-', '_')}>{p})" for k, p in PATTERNS.items()))
+_COMBINED = compile_re2("|".join(f"(?P<{k.replace('-', '_')}>{p})" for k, p in PATTERNS.items()))
 _KIND = {k.replace("-", "_"): k for k in PATTERNS}
 # The same class as INVISIBLE (below) for the scan: RE2 finds it ~10x faster than re on clean text.
-_INVISIBLE_RE2 = _compile(r"[\x{200b}-\x{200f}\x{202a}-\x{202e}\x{2060}-\x{2064}\x{feff}\x{e0000}-\x{e007f}]")
+_INVISIBLE_RE2 = compile_re2(
+    r"[\x{200b}-\x{200f}\x{202a}-\x{202e}\x{2060}-\x{2064}\x{feff}\x{e0000}-\x{e007f}]"
+)
 # Characters that hide instructions from a human reader but not from a model; a match on them carries
 # HIDDEN as its text.
 HIDDEN = "invisible characters"

@@ -112,7 +112,7 @@ def _ignore_list(directory: Path, signature: Path, extra: list[str], git: bool) 
     return ignore
 
 
-def _load_private_key(path: Path, password: str | None) -> Any:
+def load_private_key(path: Path, password: str | None) -> Any:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
@@ -131,7 +131,7 @@ def _load_private_key(path: Path, password: str | None) -> Any:
     raise SignatureError("unsupported key type: use ECDSA (P-256, P-384, P-521) or Ed25519", path=path)
 
 
-def _load_public_key(path: Path) -> Any:
+def load_public_key(path: Path) -> Any:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
@@ -150,6 +150,29 @@ def _ecdsa_hash(key: Any) -> Any:
     from cryptography.hazmat.primitives import hashes
 
     return {256: hashes.SHA256(), 384: hashes.SHA384(), 521: hashes.SHA512()}[key.curve.key_size]
+
+
+def sign_bytes(key: Any, data: bytes) -> bytes:
+    """A signature over ``data`` with an ECDSA (hash by curve size) or Ed25519 private key."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return bytes(key.sign(data, ec.ECDSA(_ecdsa_hash(key))))
+    return bytes(key.sign(data))
+
+
+def verify_bytes(key: Any, signature: bytes, data: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, data, ec.ECDSA(_ecdsa_hash(key)))
+        else:
+            key.verify(signature, data)
+    except InvalidSignature:
+        return False
+    return True
 
 
 def _key_hint(public_key: Any) -> str:
@@ -200,9 +223,8 @@ def sign_resources(
     chain: Sequence[Path] = (),
 ) -> dict[str, Any]:
     """The Sigstore bundle signing these resources with the key (and its certificate, if given)."""
-    from cryptography.hazmat.primitives.asymmetric import ec
 
-    key = _load_private_key(key_path, password)
+    key = load_private_key(key_path, password)
     material: dict[str, Any] = (
         _certificate_material(key, certificate, chain)
         if certificate is not None
@@ -215,10 +237,7 @@ def sign_resources(
         "predicate": {"serialization": serialization, "resources": resources},
     }
     payload = json.dumps(statement, indent=2).encode()
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        raw = key.sign(pae(payload), ec.ECDSA(_ecdsa_hash(key)))
-    else:
-        raw = key.sign(pae(payload))
+    raw = sign_bytes(key, pae(payload))
     return {
         "mediaType": BUNDLE_MEDIA_TYPE,
         "verificationMaterial": {**material, "tlogEntries": []},
@@ -346,8 +365,6 @@ def _verify_chain(chain: object, ca: Sequence[Path], signature: Path) -> Any:
 def read_statement(signature: Path, public_key: Path | None, ca: Sequence[Path] = ()) -> dict[str, Any]:
     """Check the bundle's signature with the public key, or with the certificate it carries once that
     chains to a root in ``ca``; return the signed in-toto statement."""
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric import ec
 
     try:
         bundle = json.loads(signature.read_text(encoding="utf-8"))
@@ -377,7 +394,7 @@ def read_statement(signature: Path, public_key: Path | None, ca: Sequence[Path] 
     else:
         if public_key is None:
             raise SignatureError("signed with a key: give its public key (--key)", path=signature)
-        key = _load_public_key(public_key)
+        key = load_public_key(public_key)
         hint = (material.get("publicKey") or {}).get("hint")
         if hint and hint != _key_hint(key):
             raise SignatureError(
@@ -386,12 +403,7 @@ def read_statement(signature: Path, public_key: Path | None, ca: Sequence[Path] 
         signer = str(public_key)
     payload = _b64(envelope.get("payload"), "dsseEnvelope.payload", signature)
     raw = _b64(envelope["signatures"][0].get("sig"), "dsseEnvelope.signatures[0].sig", signature)
-    try:
-        if isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(raw, pae(payload), ec.ECDSA(_ecdsa_hash(key)))
-        else:
-            key.verify(raw, pae(payload))
-    except InvalidSignature:
+    if not verify_bytes(key, raw, pae(payload)):
         raise SignatureError(
             f"the signature does not verify with {signer}: the bundle was tampered with, or the key is wrong",
             path=signature,

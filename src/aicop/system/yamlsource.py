@@ -8,16 +8,17 @@ locations back to lines. Duplicate keys, which PyYAML would silently let the las
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from aicop.catalog.model import Catalog
 from aicop.errors import InputError
 from aicop.system.manifest import Manifest
 
 LinePath = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 
 
 def load_manifest(path: Path, root: Path, catalog: Catalog | None = None) -> Manifest:
@@ -34,6 +35,19 @@ def load_manifest(path: Path, root: Path, catalog: Catalog | None = None) -> Man
         _check_provision_ids(manifest, catalog, path, lines)
     _check_paths(manifest, root, path, lines)
     return manifest
+
+
+def load_model(path: Path, model: type[M], what: str) -> M:
+    """Parse ``path`` and validate it as ``model``; every error names the file, line and field."""
+    data, lines = parse_yaml(_read(path), path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError(f"{what} must be a mapping of keys to values", path=path, line=1)
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise _to_input_error(err, path, lines) from err
 
 
 def _read(path: Path) -> str:

@@ -1,0 +1,203 @@
+"""The command line of the gateway: ``aicop gateway serve|keys|mock-upstream`` and ``aicop guard check``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from aicop.errors import ExitCode, InputError
+
+CONFIG_HELP = "gateway.yaml (default: ./gateway.yaml if there is one, else the built-in safe defaults)"
+
+
+def _config_path(given: Path | None) -> Path | None:
+    if given is not None:
+        if not given.is_file():
+            raise InputError("no such configuration file", path=given)
+        return given
+    default = Path("gateway.yaml")
+    return default if default.is_file() else None
+
+
+def _load(given: Path | None) -> tuple[object, Path]:
+    from aicop.gateway.config import load_config
+
+    path = _config_path(given)
+    return load_config(path), (path.parent if path else Path())
+
+
+# --------------------------------------------------------------------------- serve
+def configure_serve(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", type=Path, default=None, help=CONFIG_HELP)
+    p.add_argument(
+        "--upstream", default=None, metavar="URL", help="the OpenAI-compatible API (overrides the file)"
+    )
+    p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port (default 8088)")
+
+
+def run_serve(a: argparse.Namespace) -> int:
+    """Serve /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models in front of the
+    upstream, with API keys, per-key limits, input and output guards and a hash-chained audit log;
+    /healthz and /metrics (Prometheus) beside them. Binds 127.0.0.1 unless told otherwise."""
+    from aicop.gateway.config import GatewayConfig
+    from aicop.gateway.serve import build, run
+
+    config, base = _load(a.config)
+    assert isinstance(config, GatewayConfig)
+    changes: dict[str, object] = {}
+    if a.upstream:
+        changes["upstream"] = config.upstream.model_copy(update={"url": a.upstream.rstrip("/")})
+    listen = {k: v for k, v in (("host", a.host), ("port", a.port)) if v is not None}
+    if listen:
+        changes["listen"] = config.listen.model_copy(update=listen)
+    config = config.model_copy(update=changes)
+    gateway = build(config, base)
+    if config.auth.enabled and gateway.keys is not None and not gateway.keys.load():
+        print(
+            f"aicop: note: no API keys yet in {gateway.keys.path}: every request will be refused until "
+            "'aicop gateway keys create NAME' makes one",
+            file=sys.stderr,
+        )
+    print(
+        f"aicop gateway: http://{config.listen.host}:{config.listen.port} -> {config.upstream.url} "
+        f"(audit log {gateway.audit.path})",
+        file=sys.stderr,
+    )
+    run(gateway.app, config.listen.host, config.listen.port)
+    return int(ExitCode.OK)
+
+
+# --------------------------------------------------------------------------- keys
+def configure_keys(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", type=Path, default=None, help=CONFIG_HELP)
+    sub = p.add_subparsers(dest="action", metavar="ACTION", title="actions", required=True)
+    create = sub.add_parser("create", help="make a key; it is printed once and stored only as a digest")
+    create.add_argument("name", help="who or what the key is for")
+    create.add_argument(
+        "--models", default="*", help="comma-separated models the key may call (default: all, '*')"
+    )
+    create.add_argument("--admin", action="store_true", help="the key may also call the /admin endpoints")
+    create.add_argument("--logprobs", action="store_true", help="answers to this key keep their logprobs")
+    create.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+    listing = sub.add_parser("list", help="the keys: id, name, prefix, scopes, created, revoked")
+    listing.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+    revoke = sub.add_parser("revoke", help="revoke a key by id or name; a running gateway stops taking it")
+    revoke.add_argument("key", help="the key's id or name")
+
+
+def run_keys(a: argparse.Namespace) -> int:
+    """Create, list and revoke the gateway's API keys (stored as SHA-256 digests in the key file that
+    gateway.yaml names)."""
+    from dataclasses import asdict
+
+    from aicop.gateway.config import GatewayConfig
+    from aicop.gateway.keys import KeyStore
+    from aicop.gateway.serve import resolve
+
+    config, base = _load(a.config)
+    assert isinstance(config, GatewayConfig)
+    store = KeyStore(resolve(base, config.auth.keys))
+    if a.action == "create":
+        scopes = [m.strip() for m in a.models.split(",") if m.strip()] + (["admin"] if a.admin else [])
+        secret, key = store.create(a.name, scopes, logprobs=a.logprobs)
+        if a.fmt == "json":
+            print(json.dumps({"key": secret, **{k: v for k, v in asdict(key).items() if k != "sha256"}}))
+        else:
+            print(secret)
+            print(
+                f"key {key.id} ({key.name}) for {', '.join(key.scopes)}: shown once, stored as a digest",
+                file=sys.stderr,
+            )
+        return int(ExitCode.OK)
+    if a.action == "revoke":
+        key = store.revoke(a.key)
+        print(f"revoked key {key.id} ({key.name})")
+        return int(ExitCode.OK)
+    keys = store.load()
+    if a.fmt == "json":
+        print(json.dumps([{k: v for k, v in asdict(key).items() if k != "sha256"} for key in keys], indent=2))
+        return int(ExitCode.OK)
+    if not keys:
+        print(f"no keys in {store.path}")
+    for key in keys:
+        state = f"revoked {key.revoked}" if key.revoked else "live"
+        print(
+            f"{key.id}  {key.name:20} {key.prefix}…  {','.join(key.scopes):20} created {key.created}  {state}"
+        )
+    return int(ExitCode.OK)
+
+
+# --------------------------------------------------------------------------- mock upstream
+def configure_mock(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8089)
+    p.add_argument("--latency", type=float, default=0.0, metavar="MS", help="added to every answer")
+
+
+def run_mock(a: argparse.Namespace) -> int:
+    """An OpenAI-compatible fake model with deterministic answers, streaming and configurable latency,
+    for tests, demos and benchmarks. Words in the last message make it fail on purpose: __fail__,
+    __slow__, __cut__, __leak__, __secret__, __garbage__."""
+    from aicop.gateway.mock import make_app
+    from aicop.gateway.serve import run
+
+    print(f"mock upstream: http://{a.host}:{a.port}/v1", file=sys.stderr)
+    run(make_app(latency=a.latency / 1000), a.host, a.port)
+    return int(ExitCode.OK)
+
+
+# --------------------------------------------------------------------------- guard check
+def configure_guard_check(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--jsonl", type=Path, default=None, metavar="FILE", help='one {"text": …} per line')
+    p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+    p.add_argument("--threshold", type=float, default=None, help="score at which a prompt is flagged (0.5)")
+
+
+def run_guard_check(a: argparse.Namespace) -> int:
+    """Run the gateway's input guards on a prompt from stdin, or on every line of a JSONL file. Prints
+    per prompt {"flagged", "score", "guards"}; exit 0 when nothing is flagged, 1 when something is."""
+    from aicop.gateway.guards import THRESHOLD, check_prompt
+
+    threshold = THRESHOLD if a.threshold is None else a.threshold
+    if not 0 < threshold <= 1:
+        raise InputError(f"--threshold must be above 0 and at most 1, not {threshold}")
+    prompts: list[tuple[str, str]] = []
+    if a.jsonl is not None:
+        try:
+            lines = a.jsonl.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as err:
+            raise InputError(f"cannot read: {err}", path=a.jsonl) from err
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as err:
+                raise InputError(f"not JSON: {err}", path=a.jsonl, line=number) from err
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                raise InputError(
+                    'each line must be an object with a "text" string', path=a.jsonl, line=number
+                )
+            prompts.append((f"line {number}", record["text"]))
+    else:
+        if sys.stdin.isatty():
+            print("type the prompt, then Ctrl-D", file=sys.stderr)
+        prompts.append(("stdin", sys.stdin.read()))
+    flagged = 0
+    out = []
+    for where, text in prompts:
+        verdict = check_prompt(text, threshold)
+        flagged += verdict.flagged
+        if a.fmt == "json":
+            out.append(json.dumps(verdict.as_dict()))
+        else:
+            signals = ", ".join(f"{s} ({r})" for s, r in verdict.signals.items()) or "-"
+            mark = "FLAGGED" if verdict.flagged else "ok"
+            out.append(f"{where}: {mark} {verdict.score:.2f} {signals}")
+    if a.fmt == "text" and len(prompts) > 1:
+        out.append(f"{flagged} of {len(prompts)} prompts flagged")
+    print("\n".join(out))
+    return int(ExitCode.GAPS if flagged else ExitCode.OK)

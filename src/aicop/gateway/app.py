@@ -1,0 +1,737 @@
+"""The gateway: an async reverse proxy in front of an OpenAI-compatible API (Starlette, httpx).
+
+Each request goes through, in order: content type, authentication (6.1), body size and read time,
+JSON, the key's scope for the model, message count and the ``max_tokens`` cap, the key's concurrent,
+request and token limits (4.3), the input guards (4.1), the upstream, and the output guards (4.1,
+8.2) — redaction of secrets and personal data, leaks of canaries or the system prompt, and removal of
+what helps an attacker (upstream ids and fingerprints, server headers, logprobs unless the key is
+allowed them). Every attempt, refused or not, ends as one audit record (12.1) written before the last
+byte of the answer. Errors are OpenAI-style JSON with the right status, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.applications import Starlette
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from aicop.datacheck.detectors import scan_text
+from aicop.gateway.auditlog import GatewayLog
+from aicop.gateway.config import GatewayConfig
+from aicop.gateway.guards import LeakGuard, check_prompt, redact_text
+from aicop.gateway.keys import Key, KeyStore
+from aicop.gateway.limiter import Limiter
+
+log = logging.getLogger("aicop.gateway")
+HOLD = 256  # characters of a streamed answer held back so that a secret split across chunks is redacted
+WITHHELD = "[withheld by the gateway: the answer disclosed protected instructions]"
+KEPT_FIELDS = {"id", "object", "created", "model", "choices", "usage", "data"}
+TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    408: "invalid_request_error",
+    413: "invalid_request_error",
+    415: "invalid_request_error",
+    429: "rate_limit_error",
+}
+
+
+class Refused(Exception):
+    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
+
+
+def error_response(
+    status: int, code: str, message: str, request_id: str, retry_after: int | None = None
+) -> Response:
+    body = {
+        "error": {"message": message, "type": TYPES.get(status, "api_error"), "param": None, "code": code}
+    }
+    headers = {"x-request-id": request_id}
+    if retry_after is not None:
+        headers["retry-after"] = str(retry_after)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+@dataclass
+class Attempt:
+    """What one request did, for the audit record, the metrics and the structured log."""
+
+    request_id: str
+    operation: str
+    started: float = field(default_factory=time.perf_counter)
+    data: dict[str, Any] = field(default_factory=dict)
+    key: Key | None = None
+    decision: str = "allowed"
+    status: int = 200
+    guards: list[dict[str, Any]] = field(default_factory=list)
+    upstream_seconds: float = 0.0
+
+
+def _texts(content: Any) -> list[str]:
+    """The text parts of a message's content (a string, or a list of typed parts)."""
+    if isinstance(content, str):
+        return [content]
+    if isinstance(content, list):
+        return [str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text"]
+    return []
+
+
+def _map_content(content: Any, change: Any) -> Any:
+    if isinstance(content, str):
+        return change(content)
+    if isinstance(content, list):
+        return [
+            {**p, "text": change(str(p.get("text", "")))}
+            if isinstance(p, dict) and p.get("type") == "text"
+            else p
+            for p in content
+        ]
+    return content
+
+
+class Gateway:
+    def __init__(
+        self,
+        config: GatewayConfig,
+        keys: KeyStore | None,
+        audit: GatewayLog,
+        limiter: Limiter,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.config = config
+        self.keys = keys
+        self.audit = audit
+        self.limiter = limiter
+        self.client = client or httpx.AsyncClient(
+            timeout=httpx.Timeout(config.upstream.timeout, connect=min(10.0, config.upstream.timeout)),
+            limits=httpx.Limits(max_connections=512, max_keepalive_connections=128),
+        )
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "aicop_gateway_requests",
+            "Requests by route and decision",
+            ["route", "decision"],
+            registry=self.registry,
+        )
+        self.flags = Counter(
+            "aicop_gateway_guard_hits", "Guard hits by guard", ["guard"], registry=self.registry
+        )
+        self.tokens = Counter(
+            "aicop_gateway_tokens", "Tokens by direction", ["direction"], registry=self.registry
+        )
+        self.duration = Histogram(
+            "aicop_gateway_request_seconds", "Whole request time", ["route"], registry=self.registry
+        )
+        self.overhead = Histogram(
+            "aicop_gateway_overhead_seconds",
+            "Time spent in the gateway, upstream excluded",
+            registry=self.registry,
+            buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+        )
+        upstream_key = None
+        if config.upstream.api_key_env:
+            import os
+
+            upstream_key = os.environ.get(config.upstream.api_key_env)
+        self.upstream_headers = {"content-type": "application/json"}
+        if upstream_key:
+            self.upstream_headers["authorization"] = f"Bearer {upstream_key}"
+        routes = [
+            Route("/v1/chat/completions", self.chat, methods=["POST"]),
+            Route("/v1/completions", self.completions, methods=["POST"]),
+            Route("/v1/embeddings", self.embeddings, methods=["POST"]),
+            Route("/v1/models", self.models, methods=["GET"]),
+            Route("/healthz", self.health, methods=["GET"]),
+            Route("/metrics", self.metrics, methods=["GET"]),
+        ]
+        if config.admin:
+            routes.append(Route("/admin/keys", self.admin_keys, methods=["GET"]))
+
+        @contextlib.asynccontextmanager
+        async def lifespan(_: Starlette) -> AsyncIterator[None]:
+            yield
+            await self.close()
+
+        self.app = Starlette(routes=routes, lifespan=lifespan)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        await self.limiter.close()
+        self.audit.close()
+
+    # ------------------------------------------------------------------ routes
+    async def chat(self, request: Request) -> Response:
+        return await self.handle(request, "chat", "/chat/completions")
+
+    async def completions(self, request: Request) -> Response:
+        return await self.handle(request, "text_completion", "/completions")
+
+    async def embeddings(self, request: Request) -> Response:
+        return await self.handle(request, "embeddings", "/embeddings")
+
+    async def health(self, _: Request) -> Response:
+        try:
+            limits_ok = await self.limiter.check()
+        except Exception:
+            limits_ok = False
+        status = 200 if limits_ok else 503
+        body = {"status": "ok" if limits_ok else "degraded", "limits": limits_ok, "audit_seq": self.audit.seq}
+        return JSONResponse(body, status_code=status)
+
+    async def metrics(self, _: Request) -> Response:
+        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def models(self, request: Request) -> Response:
+        attempt = Attempt("gw-" + secrets.token_hex(8), "models")
+        try:
+            key = self.authenticate(request)
+            attempt.key = key
+            try:
+                upstream = await self.client.get(
+                    self.config.upstream.url + "/models", headers=self.upstream_headers
+                )
+                listing = upstream.json()
+                models = [
+                    m for m in listing.get("data", []) if isinstance(m, dict) and key.allows(str(m.get("id")))
+                ]
+            except (httpx.HTTPError, ValueError, AttributeError) as err:
+                raise Refused(
+                    502, "upstream_unavailable", f"the upstream did not list its models ({err})"
+                ) from err
+            return self.finish(
+                attempt, JSONResponse({"object": "list", "data": models}, headers=self._ids(attempt))
+            )
+        except Refused as refused:
+            return self.refuse(attempt, refused)
+
+    async def admin_keys(self, request: Request) -> Response:
+        attempt = Attempt("gw-" + secrets.token_hex(8), "admin")
+        try:
+            key = self.authenticate(request)
+            if "admin" not in key.scopes:
+                raise Refused(403, "not_admin", "this key has no admin scope")
+            assert self.keys is not None
+            listing = [
+                {"id": k.id, "name": k.name, "prefix": k.prefix, "scopes": k.scopes, "revoked": k.revoked}
+                for k in self.keys.load()
+            ]
+            return self.finish(attempt, JSONResponse({"keys": listing}))
+        except Refused as refused:
+            return self.refuse(attempt, refused)
+
+    # ------------------------------------------------------------------ the pipeline
+    def authenticate(self, request: Request) -> Key:
+        if self.keys is None:
+            return Key(id="anonymous", name="anonymous", sha256="", prefix="", scopes=["*"])
+        header = request.headers.get("authorization", "")
+        scheme, _, presented = header.partition(" ")
+        if scheme.lower() != "bearer" or not presented.strip():
+            raise Refused(401, "missing_api_key", "send an API key: 'Authorization: Bearer KEY'")
+        key = self.keys.authenticate(presented.strip())
+        if key is None:
+            raise Refused(401, "invalid_api_key", "the API key is not valid, or was revoked")
+        return key
+
+    async def read_body(self, request: Request) -> bytes:
+        limit = self.config.limits.body_bytes
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise Refused(413, "body_too_large", f"the body is over the limit of {limit} bytes")
+        chunks: list[bytes] = []
+        size = 0
+
+        async def read() -> None:
+            nonlocal size
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise Refused(413, "body_too_large", f"the body is over the limit of {limit} bytes")
+                chunks.append(chunk)
+
+        try:
+            await asyncio.wait_for(read(), timeout=self.config.limits.body_seconds)
+        except TimeoutError as err:
+            raise Refused(408, "body_timeout", "the body took too long to arrive") from err
+        except ClientDisconnect as err:
+            raise Refused(400, "client_disconnected", "the client went away while sending the body") from err
+        return b"".join(chunks)
+
+    def parse(self, body: bytes) -> dict[str, Any]:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise Refused(400, "invalid_utf8", f"the body is not valid UTF-8 (byte {err.start})") from err
+        try:
+            payload = json.loads(text)
+        except ValueError as err:
+            raise Refused(400, "invalid_json", f"the body is not valid JSON: {err}") from err
+        if not isinstance(payload, dict):
+            raise Refused(400, "invalid_json", "the body must be a JSON object")
+        return payload
+
+    def shape(self, payload: dict[str, Any], operation: str, key: Key) -> None:
+        """Check the model, messages and max_tokens; cap max_tokens; keep logprobs from keys without them."""
+        limits = self.config.limits
+        model = payload.get("model")
+        if not isinstance(model, str) or not model:
+            raise Refused(400, "missing_model", "name the model: 'model' must be a string")
+        if not key.allows(model):
+            raise Refused(403, "model_not_allowed", f"this key may not use the model {model!r}")
+        if operation == "chat":
+            messages = payload.get("messages")
+            if (
+                not isinstance(messages, list)
+                or not messages
+                or not all(isinstance(m, dict) for m in messages)
+            ):
+                raise Refused(400, "invalid_messages", "'messages' must be a non-empty list of objects")
+            if len(messages) > limits.messages:
+                raise Refused(400, "too_many_messages", f"at most {limits.messages} messages per request")
+        if operation != "embeddings":
+            for name in ("max_tokens", "max_completion_tokens"):
+                asked = payload.get(name)
+                if asked is not None and (not isinstance(asked, int) or isinstance(asked, bool) or asked < 1):
+                    raise Refused(400, "invalid_max_tokens", f"'{name}' must be a positive integer")
+                if asked is not None and asked > limits.max_tokens:
+                    payload[name] = limits.max_tokens
+            if payload.get("max_tokens") is None and payload.get("max_completion_tokens") is None:
+                payload["max_tokens"] = limits.max_tokens
+            if not key.logprobs:
+                payload.pop("logprobs", None)
+                payload.pop("top_logprobs", None)
+
+    def guard_input(self, payload: dict[str, Any], operation: str, attempt: Attempt) -> None:
+        settings = self.config.guards.input
+        if operation == "chat":
+            parts = [m for m in payload["messages"] if m.get("role") in ("user", "tool", "function")]
+            texts = [t for m in parts for t in _texts(m.get("content"))]
+        else:
+            value = payload.get("prompt" if operation == "text_completion" else "input", "")
+            texts = (
+                [value]
+                if isinstance(value, str)
+                else [str(v) for v in value]
+                if isinstance(value, list)
+                else []
+            )
+        if settings.injection != "off":
+            worst = max(
+                (check_prompt(t, settings.threshold) for t in texts), key=lambda v: v.score, default=None
+            )
+            if worst is not None and worst.flagged:
+                self.flags.labels("injection").inc()
+                attempt.guards.append(
+                    {"guard": "injection", "score": round(worst.score, 3), "signals": sorted(worst.signals)}
+                )
+                if settings.injection == "block":
+                    raise Refused(
+                        400, "prompt_blocked", "the request was blocked: it reads as a prompt injection"
+                    )
+                if settings.injection == "redact":
+                    self._rewrite(payload, operation, lambda t: "[removed by the gateway]" if check_prompt(
+                        t, settings.threshold).flagged else t)  # fmt: skip
+        if settings.personal_data != "off":
+            kinds = sorted({m.kind for t in texts for m in scan_text(t)})
+            if kinds:
+                self.flags.labels("personal-data-input").inc()
+                attempt.guards.append({"guard": "personal-data-input", "kinds": kinds})
+                if settings.personal_data == "block":
+                    raise Refused(400, "personal_data_blocked", f"the request carries {', '.join(kinds)}")
+                if settings.personal_data == "redact":
+                    self._rewrite(payload, operation, lambda t: redact_text(t)[0])
+
+    def _rewrite(self, payload: dict[str, Any], operation: str, change: Any) -> None:
+        if operation == "chat":
+            for message in payload["messages"]:
+                if message.get("role") in ("user", "tool", "function"):
+                    message["content"] = _map_content(message.get("content"), change)
+            return
+        name = "prompt" if operation == "text_completion" else "input"
+        value = payload.get(name)
+        if isinstance(value, str):
+            payload[name] = change(value)
+        elif isinstance(value, list):
+            payload[name] = [change(v) if isinstance(v, str) else v for v in value]
+
+    def leak_guard(self, payload: dict[str, Any], operation: str) -> LeakGuard | None:
+        output = self.config.guards.output
+        if output.leak == "off" or operation == "embeddings":
+            return None
+        system = None
+        if operation == "chat":
+            system = "\n".join(
+                t
+                for m in payload["messages"]
+                if m.get("role") in ("system", "developer")
+                for t in _texts(m.get("content"))
+            )
+        guard = LeakGuard(output.canaries, system)
+        return guard if guard.active else None
+
+    async def handle(self, request: Request, operation: str, path: str) -> Response:
+        attempt = Attempt("gw-" + secrets.token_hex(8), operation)
+        entered = False
+        key_id = ""
+        try:
+            media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if media != "application/json":
+                raise Refused(
+                    415, "unsupported_media_type", "send JSON, with 'Content-Type: application/json'"
+                )
+            key = self.authenticate(request)
+            attempt.key, key_id = key, key.id
+            payload = self.parse(await self.read_body(request))
+            attempt.data["gen_ai.request.model"] = payload.get("model")
+            self.shape(payload, operation, key)
+            self._request_fields(payload, operation, attempt)
+            if not await self.limiter.enter(key_id):
+                raise Refused(
+                    429, "too_many_concurrent", f"at most {self.config.limits.concurrent} requests at once", 1
+                )
+            entered = True
+            estimate = (
+                len(json.dumps(payload.get("messages") or payload.get("prompt") or payload.get("input"))) // 4
+            )
+            refusal = await self.limiter.admit(key_id, estimate)
+            if refusal is not None:
+                raise Refused(
+                    429,
+                    f"{refusal.what}_per_minute" if refusal.what != "concurrent" else "too_many_concurrent",
+                    f"the key's {refusal.what} per minute are used up; retry after {refusal.retry_after} s",
+                    refusal.retry_after,
+                )
+            try:
+                self.guard_input(payload, operation, attempt)
+            except Refused:
+                raise
+            except Exception as err:
+                log.exception("input guard failed")
+                attempt.guards.append({"guard": "error", "detail": type(err).__name__})
+                if self.config.guards.fail_closed:
+                    raise Refused(503, "guard_error", "a guard failed and the gateway fails closed") from err
+            if payload.get("stream") and operation != "embeddings":
+                response = await self.stream(payload, operation, path, attempt)
+                entered = False  # the stream releases the slot when it ends
+                return response
+            return await self.forward(payload, operation, path, attempt)
+        except Refused as refused:
+            return self.refuse(attempt, refused)
+        finally:
+            if entered:
+                await self.limiter.leave(key_id)
+
+    def _request_fields(self, payload: dict[str, Any], operation: str, attempt: Attempt) -> None:
+        data = attempt.data
+        for name, field_name in (
+            ("max_tokens", "gen_ai.request.max_tokens"),
+            ("temperature", "gen_ai.request.temperature"),
+            ("top_p", "gen_ai.request.top_p"),
+        ):
+            if payload.get(name) is not None:
+                data[field_name] = payload[name]
+        if operation == "chat":
+            data["gen_ai.input.messages"] = payload["messages"]
+        else:
+            data["gen_ai.input.messages"] = payload.get(
+                "prompt" if operation == "text_completion" else "input"
+            )
+
+    def _ids(self, attempt: Attempt) -> dict[str, str]:
+        return {"x-request-id": attempt.request_id}
+
+    async def forward(self, payload: dict[str, Any], operation: str, path: str, attempt: Attempt) -> Response:
+        upstream_started = time.perf_counter()
+        try:
+            upstream = await self.client.post(
+                self.config.upstream.url + path, content=json.dumps(payload), headers=self.upstream_headers
+            )
+        except httpx.TimeoutException as err:
+            raise Refused(504, "upstream_timeout", "the upstream did not answer in time") from err
+        except httpx.HTTPError as err:
+            raise Refused(
+                502, "upstream_unavailable", f"the upstream could not be reached ({type(err).__name__})"
+            ) from err
+        finally:
+            attempt.upstream_seconds = time.perf_counter() - upstream_started
+        body = self._upstream_json(upstream)
+        body = {k: v for k, v in body.items() if k in KEPT_FIELDS}
+        body["id"] = attempt.request_id
+        given = body.get("usage")
+        usage: dict[str, Any] = given if isinstance(given, dict) else {}
+        self._usage(attempt, usage)
+        await self.limiter.spend(
+            attempt.key.id if attempt.key else "", int(usage.get("completion_tokens") or 0)
+        )
+        if operation != "embeddings":
+            outputs = self._guard_output(body, payload, operation, attempt)
+            attempt.data["gen_ai.output.messages"] = outputs
+            attempt.data["gen_ai.response.finish_reasons"] = [
+                c.get("finish_reason") for c in body.get("choices", []) if isinstance(c, dict)
+            ]
+        attempt.data["gen_ai.response.model"] = body.get("model")
+        return self.finish(attempt, JSONResponse(body, headers=self._ids(attempt)))
+
+    def _upstream_json(self, upstream: httpx.Response) -> dict[str, Any]:
+        if upstream.status_code >= 500:
+            raise Refused(502, "upstream_error", f"the upstream failed (HTTP {upstream.status_code})")
+        try:
+            body = upstream.json()
+        except ValueError as err:
+            raise Refused(502, "upstream_bad_response", "the upstream's answer is not valid JSON") from err
+        if not isinstance(body, dict):
+            raise Refused(502, "upstream_bad_response", "the upstream's answer is not a JSON object")
+        if upstream.status_code >= 400:
+            given = body.get("error")
+            error: dict[str, Any] = given if isinstance(given, dict) else {}
+            message = str(
+                error.get("message") or f"the upstream refused the request (HTTP {upstream.status_code})"
+            )
+            raise Refused(upstream.status_code, str(error.get("code") or "upstream_refused"), message)
+        return body
+
+    def _usage(self, attempt: Attempt, usage: dict[str, Any]) -> None:
+        for source, target in (("prompt_tokens", "input"), ("completion_tokens", "output")):
+            value = usage.get(source)
+            if isinstance(value, int):
+                attempt.data[f"gen_ai.usage.{target}_tokens"] = value
+                self.tokens.labels(target).inc(value)
+
+    def _guard_output(
+        self, body: dict[str, Any], payload: dict[str, Any], operation: str, attempt: Attempt
+    ) -> list[str]:
+        settings = self.config.guards.output
+        outputs: list[str] = []
+        for choice in body.get("choices", []):
+            if not isinstance(choice, dict):
+                continue
+            if not attempt.key or not attempt.key.logprobs:
+                choice.pop("logprobs", None)
+            holder, name = (choice.get("message"), "content") if operation == "chat" else (choice, "text")
+            if not isinstance(holder, dict) or not isinstance(holder.get(name), str):
+                continue
+            text = holder[name]
+            guard = self.leak_guard(payload, operation)
+            leaks = guard.feed(text) if guard else []
+            if leaks:
+                self.flags.labels("leak").inc()
+                attempt.guards.append({"guard": "leak", "kinds": leaks})
+                if settings.leak == "block":
+                    text, choice["finish_reason"] = WITHHELD, "content_filter"
+            if settings.redact:
+                text, kinds = redact_text(text)
+                if kinds:
+                    self.flags.labels("redaction").inc()
+                    attempt.guards.append({"guard": "redaction", "kinds": sorted(set(kinds))})
+            holder[name] = text
+            outputs.append(text)
+        return outputs
+
+    async def stream(self, payload: dict[str, Any], operation: str, path: str, attempt: Attempt) -> Response:
+        request = self.client.build_request(
+            "POST",
+            self.config.upstream.url + path,
+            content=json.dumps(payload),
+            headers=self.upstream_headers,
+        )
+        upstream_started = time.perf_counter()
+        try:
+            upstream = await self.client.send(request, stream=True)
+        except httpx.TimeoutException as err:
+            raise Refused(504, "upstream_timeout", "the upstream did not answer in time") from err
+        except (httpx.HTTPError, OSError) as err:
+            raise Refused(
+                502, "upstream_unavailable", f"the upstream could not be reached ({type(err).__name__})"
+            ) from err
+        if upstream.status_code != 200:
+            try:
+                await upstream.aread()
+            finally:
+                await upstream.aclose()
+            self._upstream_json(upstream)
+            raise Refused(502, "upstream_bad_response", "the upstream did not stream")
+        attempt.upstream_seconds = time.perf_counter() - upstream_started
+        return StreamingResponse(
+            self._relay(upstream, payload, operation, attempt),
+            media_type="text/event-stream",
+            headers={"x-request-id": attempt.request_id, "cache-control": "no-cache"},
+        )
+
+    async def _relay(
+        self, upstream: httpx.Response, payload: dict[str, Any], operation: str, attempt: Attempt
+    ) -> AsyncIterator[bytes]:
+        settings = self.config.guards.output
+        guard = self.leak_guard(payload, operation)
+        allowed_logprobs = bool(attempt.key and attempt.key.logprobs)
+        pending = ""
+        emitted: list[str] = []
+        last_chunk: dict[str, Any] | None = None
+        finish: list[Any] = []
+        blocked = False
+        redacted: set[str] = set()
+        name = "content" if operation == "chat" else "text"
+
+        def release(text: str, final: bool) -> str:
+            """The part of the text so far that can go out: redacted, and short of the held-back tail."""
+            nonlocal pending
+            text = pending + text
+            cut = len(text) if final else max(0, len(text) - HOLD)
+            if settings.redact and not final:
+                for match in scan_text(text):
+                    if match.start < cut < match.end:
+                        cut = match.start
+            out, pending = text[:cut], text[cut:]
+            if settings.redact:
+                out, kinds = redact_text(out)
+                redacted.update(kinds)
+            return out
+
+        def chunk_with(template: dict[str, Any] | None, text: str, reason: Any = None) -> bytes:
+            base = {k: v for k, v in (template or {}).items() if k in KEPT_FIELDS}
+            base["id"] = attempt.request_id
+            base.setdefault("object", "chat.completion.chunk" if operation == "chat" else "text_completion")
+            choice: dict[str, Any] = {"index": 0, "finish_reason": reason}
+            if operation == "chat":
+                choice["delta"] = {"content": text} if text or reason is None else {}
+            else:
+                choice["text"] = text
+            base["choices"] = [choice]
+            return f"data: {json.dumps(base)}\n\n".encode()
+
+        try:
+            async for line in upstream.aiter_lines():
+                if not line.startswith("data:"):
+                    continue
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    break
+                try:
+                    chunk = json.loads(data)
+                except ValueError:
+                    continue
+                if not isinstance(chunk, dict):
+                    continue
+                last_chunk = chunk
+                if isinstance(chunk.get("usage"), dict):
+                    self._usage(attempt, chunk["usage"])
+                for choice in chunk.get("choices") or []:
+                    if not isinstance(choice, dict):
+                        continue
+                    if choice.get("finish_reason"):
+                        finish.append(choice["finish_reason"])
+                    holder = choice.get("delta") if operation == "chat" else choice
+                    piece = holder.get(name) if isinstance(holder, dict) else None
+                    if not isinstance(piece, str) or not piece:
+                        continue
+                    if guard is not None and guard.feed(piece):
+                        self.flags.labels("leak").inc()
+                        attempt.guards.append({"guard": "leak", "kinds": list(guard.found)})
+                        if settings.leak == "block":
+                            blocked = True
+                            break
+                    out = release(piece, final=False)
+                    if out:
+                        emitted.append(out)
+                        if allowed_logprobs and "logprobs" in choice:
+                            pass
+                        yield chunk_with(chunk, out)
+                if blocked:
+                    break
+            if blocked:
+                pending = ""
+                emitted.append(WITHHELD)
+                finish = ["content_filter"]
+                yield chunk_with(last_chunk, " " + WITHHELD, None)
+            else:
+                tail = release("", final=True)
+                if tail:
+                    emitted.append(tail)
+                    yield chunk_with(last_chunk, tail)
+            yield chunk_with(last_chunk, "", (finish or ["stop"])[-1])
+        except (httpx.HTTPError, ConnectionError) as err:
+            attempt.decision, attempt.status = "upstream_cut", 502
+            error = {"error": {"message": "the upstream closed the stream early", "type": "api_error",
+                               "param": None, "code": "upstream_cut"}}  # fmt: skip
+            log.warning("upstream cut the stream: %s", type(err).__name__)
+            yield f"data: {json.dumps(error)}\n\n".encode()
+        finally:
+            await upstream.aclose()
+            if redacted:
+                self.flags.labels("redaction").inc()
+                attempt.guards.append({"guard": "redaction", "kinds": sorted(redacted)})
+            output = "".join(emitted)
+            attempt.data["gen_ai.output.messages"] = [output]
+            attempt.data["gen_ai.response.finish_reasons"] = finish or ["stop"]
+            if "gen_ai.usage.output_tokens" not in attempt.data:
+                attempt.data["gen_ai.usage.output_tokens"] = max(1, len(output) // 4) if output else 0
+            await self.limiter.spend(
+                attempt.key.id if attempt.key else "", attempt.data["gen_ai.usage.output_tokens"]
+            )
+            await self.limiter.leave(attempt.key.id if attempt.key else "")
+            self.record(attempt)  # before the last bytes: the client's [DONE] follows the record
+        yield b"data: [DONE]\n\n"
+
+    # ------------------------------------------------------------------ endings
+    def refuse(self, attempt: Attempt, refused: Refused) -> Response:
+        attempt.decision = refused.code
+        attempt.status = refused.status
+        attempt.data["error.type"] = refused.code
+        response = error_response(
+            refused.status, refused.code, refused.message, attempt.request_id, refused.retry_after
+        )
+        self.record(attempt)
+        return response
+
+    def finish(self, attempt: Attempt, response: Response) -> Response:
+        attempt.status = response.status_code
+        self.record(attempt)
+        return response
+
+    def record(self, attempt: Attempt) -> None:
+        elapsed = time.perf_counter() - attempt.started
+        data = {
+            "gen_ai.operation.name": attempt.operation,
+            "gen_ai.provider.name": "openai",
+            **attempt.data,
+            "http.response.status_code": attempt.status,
+            "aicop.request_id": attempt.request_id,
+            "aicop.decision": attempt.decision,
+            "aicop.guards": attempt.guards,
+            "aicop.duration_ms": round(elapsed * 1000, 3),
+            "aicop.upstream_ms": round(attempt.upstream_seconds * 1000, 3),
+        }
+        actor = f"key:{attempt.key.id}" if attempt.key else "unauthenticated"
+        self.audit.write("gen_ai.request", data, actor=actor)
+        self.requests.labels(attempt.operation, attempt.decision).inc()
+        self.duration.labels(attempt.operation).observe(elapsed)
+        self.overhead.observe(max(0.0, elapsed - attempt.upstream_seconds))
+        log.info(
+            json.dumps(
+                {
+                    "request_id": attempt.request_id,
+                    "key": attempt.key.id if attempt.key else None,
+                    "operation": attempt.operation,
+                    "model": attempt.data.get("gen_ai.request.model"),
+                    "status": attempt.status,
+                    "decision": attempt.decision,
+                    "ms": round(elapsed * 1000, 2),
+                }
+            )
+        )

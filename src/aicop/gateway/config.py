@@ -1,0 +1,111 @@
+"""``gateway.yaml``: what the gateway listens on, forwards to, allows, guards and logs.
+
+Every field has a default that is safe to run with: authentication on, limits set, the input guard
+blocking, output redaction on, the audit log written in full. ``aicop gateway serve`` refuses a file
+with an unknown field or a bad value, naming the line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from aicop.system.yamlsource import load_model
+
+Action = Literal["block", "flag", "redact"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Listen(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8088, ge=0, le=65535)
+
+
+class Upstream(_Strict):
+    url: str = "http://127.0.0.1:8089"
+    timeout: float = Field(default=60.0, gt=0, description="seconds to wait for the upstream to answer")
+    api_key_env: str | None = Field(default=None, description="environment variable with the upstream key")
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("the upstream must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+
+class Auth(_Strict):
+    enabled: bool = True
+    keys: str = ".aicop/gateway-keys.json"
+
+
+class Limits(_Strict):
+    storage: str = Field(default="memory", description="'memory', or a redis:// URL shared by instances")
+    requests_per_minute: int = Field(default=600, ge=1)
+    tokens_per_minute: int = Field(default=200_000, ge=1)
+    concurrent: int = Field(default=16, ge=1)
+    body_bytes: int = Field(default=1 << 20, ge=1024)
+    body_seconds: float = Field(default=10.0, gt=0, description="longest a client may take to send a body")
+    messages: int = Field(default=64, ge=1)
+    max_tokens: int = Field(default=4096, ge=1, description="cap on max_tokens; a larger request is capped")
+
+    @field_validator("storage")
+    @classmethod
+    def _storage(cls, value: str) -> str:
+        if value != "memory" and not value.startswith(("redis://", "rediss://")):
+            raise ValueError("storage is 'memory' or a redis:// URL")
+        return value
+
+
+class InputGuards(_Strict):
+    injection: Action | Literal["off"] = "block"
+    threshold: float = Field(default=0.5, gt=0, le=1)
+    personal_data: Action | Literal["off"] = "flag"
+
+
+class OutputGuards(_Strict):
+    redact: bool = True  # secrets and personal data in answers
+    canaries: list[str] = Field(default_factory=list)
+    leak: Literal["block", "flag", "off"] = "block"  # canary or system prompt in an answer
+
+
+class Guards(_Strict):
+    input: InputGuards = InputGuards()
+    output: OutputGuards = OutputGuards()
+    fail_closed: bool = True  # a guard that errors blocks the request
+
+
+class Audit(_Strict):
+    path: str = ".aicop/gateway-audit.jsonl"
+    privacy: Literal["full", "hashes"] = "full"
+    durability: Literal["flush", "fsync"] = "flush"
+    rotate_bytes: int = Field(default=100 << 20, ge=4096)
+    checkpoint_every: int = Field(default=1000, ge=1)
+    signing_key: str | None = None  # an Ed25519 private key (PEM) that signs the checkpoints
+    signing_key_password_env: str | None = None
+    postgres: str | None = None  # postgresql:// URL of a second, queryable copy
+
+
+class Expose(_Strict):
+    logprobs: bool = False  # logprobs only for keys allowed them, whatever this says
+
+
+class GatewayConfig(_Strict):
+    listen: Listen = Listen()
+    upstream: Upstream = Upstream()
+    auth: Auth = Auth()
+    limits: Limits = Limits()
+    guards: Guards = Guards()
+    audit: Audit = Audit()
+    admin: bool = False  # the /admin endpoints (key listing); off unless asked for
+
+
+def load_config(path: Path | None) -> GatewayConfig:
+    if path is None:
+        return GatewayConfig()
+    return load_model(path, GatewayConfig, "gateway.yaml")

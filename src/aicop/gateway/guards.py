@@ -1,0 +1,280 @@
+"""Input and output guards: prompt injection and jailbreak heuristics, leakage of canaries and system
+prompts, and redaction of secrets and personal data (provisions 4.1 and 8.2).
+
+The heuristic tier first undoes the usual disguises, then looks for the signals of an attack in every
+reading of the text:
+- the plain reading: Unicode NFKC, invisible and bidirectional characters removed, look-alike letters
+  of other scripts mapped to Latin, case folded;
+- the de-obfuscated reading: leetspeak digits and symbols as letters, letters spaced or dotted apart
+  joined up ("i g n o r e", "i.g.n.o.r.e");
+- decoded readings: base64 and percent-encoded runs decoded, and the whole text in rot13.
+A signal found only in a disguised reading counts more, not less: hiding an instruction is itself a
+sign. The patterns run on RE2, so no input can make them take more than linear time. Signals combine
+as independent evidence: score = 1 - prod(1 - weight).
+
+Written here rather than taken from LLM Guard or NeMo Guardrails: their detectors need models from a
+hub (offline they do not start) and take ~200 ms to seconds per prompt; this tier takes tens of
+microseconds and is the first of two (the classifier tier is optional).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import re
+import unicodedata
+import urllib.parse
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aicop.datacheck.detectors import CATEGORY, INVISIBLE, scan_text
+
+# Latin look-alikes in Cyrillic, Greek and the fullwidth/mathematical forms NFKC leaves alone.
+_CONFUSABLES = str.maketrans(
+    {
+        "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+        "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g", "ո": "n",
+        "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+        "υ": "u", "χ": "x", "ı": "i", "ℓ": "l",
+    }
+)  # fmt: skip
+_LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
+)
+_SPACED = re.compile(r"\b(?:[a-z][ .\-_*]){3,}[a-z]\b")  # "i g n o r e", "i.g.n.o.r.e"
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+_PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2}){4,}")
+
+_W = r"[^a-z0-9]+"  # a gap between words
+_ANY = r"(?:[a-z0-9']+[^a-z0-9]+){0,4}?"  # up to four words in between
+
+# (name, weight, pattern): each pattern runs on the folded readings (lower case, Latin letters).
+SIGNALS: list[tuple[str, float, str]] = [
+    (
+        "override",
+        0.9,
+        rf"\b(?:ignore|disregard|forget|skip|bypass|override|neglect|drop|abandon)\b{_W}{_ANY}"
+        rf"(?:previous|prior|above|earlier|preceding|all|any|your|the|these|those|system|initial|original)"
+        rf"\b{_W}{_ANY}(?:instructions?|prompts?|rules|guidelines|directions|directives|commands|context"
+        r"|constraints|polic(?:y|ies)|programming|guardrails|safeguards)\b",
+    ),
+    (
+        "extraction",
+        0.8,
+        rf"\b(?:reveal|print|show|repeat|output|display|tell me|give me|leak|dump|spell out|recite|"
+        rf"write out|what (?:is|are|was|were))\b{_W}{_ANY}(?:(?:your|the) )?(?:system (?:prompt|message)|"
+        r"initial (?:prompt|instructions)|hidden (?:prompt|instructions)|your (?:instructions|prompt)\b|"
+        r"(?:your|the) (?:guidelines|rules) (?:above|verbatim|exactly|word for word)|(?:text|words|"
+        r"everything) above|pre-?prompt|developer (?:message|instructions))",
+    ),
+    (
+        "role-switch",
+        0.6,
+        r"\b(?:you are now|from now on,? you|pretend (?:to be|you are|you're)|act as|roleplay as|"
+        r"role-play as|simulate|you will now be|imagine you are)\b[^.\n]{0,80}\b(?:unrestricted|unfiltered|"
+        r"uncensored|jailbroken|evil|no (?:rules|restrictions|limits|filters|guidelines|morals|ethics)|"
+        r"without (?:any )?(?:restrictions|limits|limitations|filters|rules|guidelines|censorship)|"
+        r"developer mode|dan|an ai (?:without|with no)|free from)\b",
+    ),
+    (
+        "jailbreak-persona",
+        0.8,
+        r"\b(?:do anything now|dan mode|developer mode (?:enabled|on|activated)|jailbreak mode|"
+        r"jailbroken|betterdan|anti-?gpt|evil confidant|aim mode|stan mode|dude mode|god mode)\b",
+    ),
+    (
+        "no-limits",
+        0.45,
+        r"\b(?:no|without|free of|free from|ignore all|bypass (?:all|any|your))\b (?:any )?"
+        r"(?:ethical |moral |content |safety )?(?:restrictions|limitations|filters|guidelines|censorship|"
+        r"safeguards|guardrails)\b",
+    ),
+    (
+        "template-token",
+        0.9,
+        r"<\|?(?:im_start|im_end|system|endoftext|start_header_id|end_header_id|eot_id)\|?>|\[/?inst\]|"
+        r"<<sys>>|(?m:^#{2,} ?(?:system|instructions?) ?:)",
+    ),
+    (
+        "new-instructions",
+        0.7,
+        r"\b(?:new|updated|revised|real|actual|true|secret|hidden|additional) (?:system )?"
+        r"(?:instructions?|rules|prompt|directive)s? ?:|\bsystem (?:override|prompt|message|update|note) ?:|"
+        r"\badmin(?:istrator)? (?:mode|override|access granted)\b|"
+        r"\bend of (?:system )?(?:prompt|instructions)\b",
+    ),
+    (
+        "exfiltration",
+        0.7,
+        r"!\[[^\]]{0,100}\]\(https?://[^)\s]{1,200}[?&][a-z_]{1,20}=|\b(?:send|post|upload|forward|"
+        r"exfiltrate|transmit|email)\b[^.\n]{0,60}\b(?:to|at) (?:https?://|[a-z0-9._-]+@[a-z0-9-]+\.)",
+    ),
+]
+OBFUSCATION_WEIGHT = 0.4
+THRESHOLD = 0.5
+
+
+def _signal_set() -> Any:
+    """One RE2 set of every signal: a single pass says which of them match, overlapping or not."""
+    import re2  # type: ignore[import-untyped]
+
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    signals = re2.Set.SearchSet(options)
+    for _, _, pattern in SIGNALS:
+        signals.Add(pattern)
+    signals.Compile()
+    return signals
+
+
+_SIGNAL_SET = _signal_set()
+WEIGHT = {name: weight for name, weight, _ in SIGNALS}
+
+
+def fold(text: str) -> str:
+    """The plain reading: NFKC, without invisible characters, look-alikes mapped, case folded."""
+    return INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).casefold().translate(_CONFUSABLES)
+
+
+def deobfuscate(folded: str) -> str:
+    """Leetspeak as letters and letters spaced apart joined up."""
+    text = folded.translate(_LEET)
+    return _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group()), text)
+
+
+def _decoded(text: str) -> Iterable[tuple[str, str]]:
+    for run in _BASE64.findall(text):
+        try:
+            raw = base64.b64decode(run + "=" * (-len(run) % 4), validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        decoded = raw.decode("utf-8", "ignore")
+        if len(decoded) >= 8 and sum(c.isprintable() or c.isspace() for c in decoded) >= 0.9 * len(decoded):
+            yield "base64", decoded
+    for run in _PERCENT.findall(text):
+        yield "percent-encoding", urllib.parse.unquote(run)
+    yield "rot13", codecs.decode(text, "rot13")
+
+
+def readings(text: str) -> list[tuple[str, str]]:
+    """(how, text) of every reading the signals are looked for in; the first is the plain one."""
+    plain = fold(text)
+    as_written = unicodedata.normalize("NFKC", text).casefold()
+    out = [("plain" if plain == as_written else "look-alike or invisible characters", plain)]
+    clear = deobfuscate(plain)
+    if clear != plain:
+        out.append(("leetspeak or spacing", clear))
+    for how, decoded in _decoded(text):
+        folded = fold(decoded)
+        out.append((how, folded))
+        cleared = deobfuscate(folded)
+        if cleared != folded:
+            out.append((how, cleared))
+    return out
+
+
+@dataclass
+class Verdict:
+    """What the input guard made of one prompt."""
+
+    score: float
+    signals: dict[str, str] = field(default_factory=dict)  # signal -> the reading it was found in
+    threshold: float = THRESHOLD
+
+    @property
+    def flagged(self) -> bool:
+        return self.score >= self.threshold
+
+    def as_dict(self) -> dict[str, object]:
+        guards = [
+            {"guard": "injection-heuristic", "signal": s, "reading": r} for s, r in self.signals.items()
+        ]
+        return {"flagged": self.flagged, "score": round(self.score, 3), "guards": guards}
+
+
+def check_prompt(text: str, threshold: float = THRESHOLD) -> Verdict:
+    """Score one prompt or message for prompt injection and jailbreak attempts."""
+    signals: dict[str, str] = {}
+    for how, reading in readings(text):
+        for index in _SIGNAL_SET.Match(reading) or ():
+            signals.setdefault(SIGNALS[index][0], how)
+    remaining = 1.0
+    for name in signals:
+        remaining *= 1.0 - WEIGHT[name]
+    if any(how != "plain" for how in signals.values()):
+        remaining *= 1.0 - OBFUSCATION_WEIGHT
+        signals.setdefault("obfuscation", next(h for h in signals.values() if h != "plain"))
+    return Verdict(1.0 - remaining, signals, threshold)
+
+
+REDACTED_CATEGORIES = {"personal-data", "secret"}
+
+
+def redact_text(text: str) -> tuple[str, list[str]]:
+    """``text`` with secrets and personal data replaced by [KIND]; and the kinds replaced."""
+    out: list[str] = []
+    kinds: list[str] = []
+    last = 0
+    for match in scan_text(text):
+        if CATEGORY.get(match.kind) not in REDACTED_CATEGORIES or match.start < last:
+            continue
+        out.append(text[last : match.start])
+        out.append(f"[{match.kind.upper()}]")
+        kinds.append(match.kind)
+        last = match.end
+    if not kinds:
+        return text, []
+    out.append(text[last:])
+    return "".join(out), kinds
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+LEAK_WORDS = 8  # a run of this many words of the system prompt in an answer is a leak
+
+
+class LeakGuard:
+    """Finds canaries and runs of the system prompt in an answer, also when the answer arrives in
+    streamed pieces (a tail of the text so far is kept, so a canary split across chunks is still
+    seen) or carries them base64-encoded."""
+
+    def __init__(self, canaries: Iterable[str] = (), system_prompt: str | None = None) -> None:
+        self.canaries = [fold(c) for c in canaries if c]
+        words = _WORD.findall(fold(system_prompt or ""))
+        self.runs = {" ".join(words[i : i + LEAK_WORDS]) for i in range(len(words) - LEAK_WORDS + 1)}
+        # enough of the text so far to hold a canary (base64 makes it 4/3 longer) or a run of words
+        self.keep = max([len(c) * 2 for c in self.canaries] + [400 if self.runs else 0])
+        self.tail = ""
+        self.found: list[str] = []
+
+    @property
+    def active(self) -> bool:
+        return bool(self.canaries or self.runs)
+
+    def _canary(self, window: str) -> bool:
+        folded = fold(window)
+        squeezed = re.sub(r"\s+", "", folded)
+        decoded = [fold(text) for how, text in _decoded(window) if how == "base64"]
+        return any(
+            canary in folded or re.sub(r"\s+", "", canary) in squeezed or any(canary in d for d in decoded)
+            for canary in self.canaries
+        )
+
+    def feed(self, chunk: str) -> list[str]:
+        """What newly leaks with this piece of the answer: "canary", "system-prompt" (each once)."""
+        if not self.active or not chunk:
+            return []
+        window = self.tail + chunk
+        self.tail = window[-self.keep :]
+        new: list[str] = []
+        if self.canaries and "canary" not in self.found and self._canary(window):
+            new.append("canary")
+        if self.runs and "system-prompt" not in self.found:
+            words = _WORD.findall(fold(window))
+            if any(
+                " ".join(words[i : i + LEAK_WORDS]) in self.runs for i in range(len(words) - LEAK_WORDS + 1)
+            ):
+                new.append("system-prompt")
+        self.found += new
+        return new

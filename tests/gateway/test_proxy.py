@@ -1,0 +1,174 @@
+"""The gateway in front of the mock upstream: what passes, what is refused and how, what is removed."""
+
+from __future__ import annotations
+
+import json
+
+from aicop.audit import verify_log
+from tests.gateway.conftest import Start, records
+
+
+def test_chat_passes_and_is_logged_with_genai_names(start: Start) -> None:
+    gw = start()
+    response = gw.chat("hello there", temperature=0.2)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["choices"][0]["message"]["content"] == "You said: hello there"
+    assert body["id"].startswith("gw-") and body["id"] == response.headers["x-request-id"]
+    assert "system_fingerprint" not in body  # upstream fields that help an attacker are gone
+    for header in ("server", "openai-version"):
+        assert header not in response.headers
+    [record] = records(gw.log)
+    data = record["data"]
+    assert record["actor"].startswith("key:") and record["event"] == "gen_ai.request"
+    assert data["gen_ai.operation.name"] == "chat" and data["gen_ai.request.model"] == "mock-small"
+    assert data["gen_ai.request.temperature"] == 0.2 and data["gen_ai.request.max_tokens"] == 4096
+    assert data["gen_ai.usage.input_tokens"] > 0 and data["gen_ai.usage.output_tokens"] > 0
+    assert data["gen_ai.input.messages"] == [{"role": "user", "content": "hello there"}]
+    assert data["gen_ai.output.messages"] == ["You said: hello there"]
+    assert data["http.response.status_code"] == 200 and data["aicop.decision"] == "allowed"
+    gw.gateway.audit.close()
+    assert verify_log(gw.log) == (1, [])
+
+
+def test_completions_embeddings_and_models(start: Start) -> None:
+    gw = start()
+    done = gw.client.post("/v1/completions", json={"model": "mock-small", "prompt": "hi"}, headers=gw.auth())
+    assert done.status_code == 200 and done.json()["choices"][0]["text"] == "You said: hi"
+    vectors = gw.client.post(
+        "/v1/embeddings", json={"model": "mock-small", "input": ["a", "b"]}, headers=gw.auth()
+    )
+    assert vectors.status_code == 200 and len(vectors.json()["data"]) == 2
+    assert {m["id"] for m in gw.client.get("/v1/models", headers=gw.auth()).json()["data"]} == {
+        "mock-small",
+        "mock-large",
+    }
+    assert [m["id"] for m in gw.client.get("/v1/models", headers=gw.auth(gw.small)).json()["data"]] == [
+        "mock-small"
+    ]
+    assert [r["data"]["gen_ai.operation.name"] for r in records(gw.log)] == [
+        "text_completion",
+        "embeddings",
+        "models",
+        "models",
+    ]
+
+
+def test_access_is_refused_and_every_attempt_logged(start: Start) -> None:
+    gw = start()
+    missing = gw.client.post("/v1/chat/completions", json={"model": "mock-small", "messages": []})
+    assert missing.status_code == 401 and missing.json()["error"]["code"] == "missing_api_key"
+    wrong = gw.chat("hi", key="aicop-not-a-key")
+    assert wrong.status_code == 401 and wrong.json()["error"]["type"] == "authentication_error"
+    scoped = gw.client.post(
+        "/v1/chat/completions",
+        json={"model": "mock-large", "messages": [{"role": "user", "content": "x"}]},
+        headers=gw.auth(gw.small),
+    )
+    assert scoped.status_code == 403 and scoped.json()["error"]["code"] == "model_not_allowed"
+    assert gw.chat("hi", key=gw.small).status_code == 200
+    gw.keys.revoke("small-0")
+    assert gw.chat("hi", key=gw.small).status_code == 401  # the running gateway re-reads the key file
+    decisions = [r["data"]["aicop.decision"] for r in records(gw.log)]
+    assert decisions == ["missing_api_key", "invalid_api_key", "model_not_allowed", "allowed", "invalid_api_key"]
+    assert records(gw.log)[0]["actor"] == "unauthenticated"
+
+
+def test_bad_requests_get_openai_errors(start: Start) -> None:
+    gw = start(limits={"body_bytes": 2048, "messages": 3, "max_tokens": 100})
+    url = "/v1/chat/completions"
+    cases = [
+        ({"content": b"hi", "headers": {"content-type": "text/plain"}}, 415, "unsupported_media_type"),
+        ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 400, "invalid_json"),
+        ({"content": b'{"model": "\xff"}', "headers": {"content-type": "application/json"}}, 400, "invalid_utf8"),
+        ({"content": b"[1, 2]", "headers": {"content-type": "application/json"}}, 400, "invalid_json"),
+        ({"json": {"model": "mock-small", "messages": [{"role": "user", "content": "x" * 5000}]}}, 413, "body_too_large"),
+        ({"json": {"messages": [{"role": "user", "content": "x"}]}}, 400, "missing_model"),
+        ({"json": {"model": "mock-small", "messages": "hi"}}, 400, "invalid_messages"),
+        ({"json": {"model": "mock-small", "messages": [{"role": "user", "content": "x"}] * 4}}, 400, "too_many_messages"),
+        ({"json": {"model": "mock-small", "messages": [{"role": "user", "content": "x"}], "max_tokens": -1}}, 400, "invalid_max_tokens"),
+    ]  # fmt: skip
+    for kwargs, status, code in cases:
+        headers = {**gw.auth(), **kwargs.pop("headers", {})}  # type: ignore[dict-item]
+        response = gw.client.post(url, headers=headers, **kwargs)  # type: ignore[arg-type]
+        assert (response.status_code, response.json()["error"]["code"]) == (status, code), kwargs
+        assert set(response.json()["error"]) == {"message", "type", "param", "code"}
+    capped = gw.chat("hi", max_tokens=10_000)
+    assert capped.status_code == 200
+    logged = records(gw.log)
+    assert len(logged) == len(cases) + 1  # every attempt
+    assert logged[-1]["data"]["gen_ai.request.max_tokens"] == 100
+
+
+def test_chunked_body_over_the_limit_is_refused(start: Start) -> None:
+    gw = start(limits={"body_bytes": 2048})
+
+    def body() -> object:
+        for _ in range(10):
+            yield b" " * 1000
+
+    response = gw.client.post(
+        "/v1/chat/completions", content=body(), headers={**gw.auth(), "content-type": "application/json"}
+    )
+    assert response.status_code == 413
+
+
+def test_rate_limit_answers_429_with_retry_after(start: Start) -> None:
+    gw = start(limits={"requests_per_minute": 3})
+    codes = [gw.chat(f"n{i}").status_code for i in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    refused = gw.chat("again")
+    assert refused.json()["error"]["code"] == "requests_per_minute"
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert gw.chat("other key", key=gw.rich).status_code == 200  # limits are per key
+
+
+def test_token_limit(start: Start) -> None:
+    gw = start(limits={"tokens_per_minute": 200})
+    assert gw.chat("a" * 400).status_code == 200
+    over = gw.chat("b" * 800)
+    assert over.status_code == 429 and over.json()["error"]["code"] == "tokens_per_minute"
+
+
+def test_upstream_failures(start: Start) -> None:
+    gw = start()
+    cases = [("__fail__", 502, "upstream_error"), ("__garbage__", 502, "upstream_bad_response")]
+    for word, status, code in cases:
+        response = gw.chat(word)
+        assert (response.status_code, response.json()["error"]["code"]) == (status, code)
+        assert "Traceback" not in response.text
+    assert [r["data"]["aicop.decision"] for r in records(gw.log)] == [c for _, _, c in cases]
+
+
+def test_unreachable_upstream(tmp_path: object, start: Start) -> None:
+    import httpx
+
+    gw = start()
+    gw.gateway.client = httpx.AsyncClient(base_url="http://127.0.0.1:9")  # nothing listens on port 9
+    gw.gateway.config = gw.gateway.config.model_copy(
+        update={"upstream": gw.gateway.config.upstream.model_copy(update={"url": "http://127.0.0.1:9/v1"})}
+    )
+    response = gw.chat("hi")
+    assert response.status_code == 502 and response.json()["error"]["code"] == "upstream_unavailable"
+
+
+def test_health_and_metrics(start: Start) -> None:
+    gw = start()
+    gw.chat("hi")
+    gw.chat("hi", key="bad")
+    health = gw.client.get("/healthz")
+    assert health.status_code == 200 and health.json()["audit_seq"] == 2
+    metrics = gw.client.get("/metrics").text
+    assert 'aicop_gateway_requests_total{decision="allowed",route="chat"} 1.0' in metrics
+    assert 'aicop_gateway_requests_total{decision="invalid_api_key",route="chat"} 1.0' in metrics
+    assert "aicop_gateway_overhead_seconds_bucket" in metrics
+
+
+def test_admin_endpoints_are_off_unless_asked(start: Start) -> None:
+    gw = start()
+    assert gw.client.get("/admin/keys", headers=gw.auth()).status_code == 404
+    on = start(admin=True)
+    assert on.client.get("/admin/keys", headers=on.auth()).status_code == 403  # not an admin key
+    secret, _ = on.keys.create("ops", ["admin"])
+    listing = on.client.get("/admin/keys", headers=on.auth(secret)).json()["keys"]
+    assert {"ops", "all-0"} <= {k["name"] for k in listing} and "sha256" not in json.dumps(listing)

@@ -1,0 +1,103 @@
+"""The gateway and the mock upstream served by uvicorn on loopback ports, as users run them: no server
+header, a slow body refused, an upstream timeout, a stream the upstream cuts half-way."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from aicop.gateway.mock import make_app
+from aicop.gateway.serve import build
+from tests.gateway.conftest import records, settings
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Served:
+    def __init__(self, app: Any) -> None:
+        self.port = free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error", server_header=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
+    upstream = Served(make_app())
+    config = settings(
+        tmp_path,
+        upstream={"url": f"http://127.0.0.1:{upstream.port}/v1", "timeout": 1.0},
+        limits={"body_seconds": 0.5},
+    )
+    gateway = build(config, tmp_path)
+    assert gateway.keys is not None
+    secret, _ = gateway.keys.create("served", ["*"])
+    front = Served(gateway.app)
+    yield f"http://127.0.0.1:{front.port}", secret, Path(config.audit.path)
+    front.stop()
+    upstream.stop()
+
+
+def test_served_request_has_no_server_header(served: tuple[str, str, Path]) -> None:
+    url, key, _ = served
+    body = {"model": "mock-small", "messages": [{"role": "user", "content": "hi"}]}
+    response = httpx.post(f"{url}/v1/chat/completions", json=body, headers={"authorization": f"Bearer {key}"})
+    assert response.status_code == 200 and "server" not in response.headers
+
+
+def test_upstream_timeout(served: tuple[str, str, Path]) -> None:
+    url, key, log = served
+    body = {"model": "mock-small", "messages": [{"role": "user", "content": "__slow__"}]}
+    response = httpx.post(f"{url}/v1/chat/completions", json=body, headers={"authorization": f"Bearer {key}"}, timeout=10)
+    assert response.status_code == 504 and response.json()["error"]["code"] == "upstream_timeout"
+    assert records(log)[-1]["data"]["aicop.decision"] == "upstream_timeout"
+
+
+def test_slow_body_is_refused(served: tuple[str, str, Path]) -> None:
+    url, key, log = served
+    port = int(url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        head = (
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {key}\r\nContent-Length: 100\r\n\r\n"
+        )
+        raw.sendall(head.encode() + b'{"model":')  # and then nothing more
+        answer = raw.recv(65536).decode()
+    assert answer.startswith("HTTP/1.1 408")
+    assert json.loads(answer.split("\r\n\r\n", 1)[1])["error"]["code"] == "body_timeout"
+    assert records(log)[-1]["data"]["aicop.decision"] == "body_timeout"
+
+
+def test_stream_cut_by_the_upstream(served: tuple[str, str, Path]) -> None:
+    url, key, log = served
+    body = {"model": "mock-small", "stream": True, "messages": [{"role": "user", "content": "a b c d e f __cut__"}]}
+    with httpx.stream(
+        "POST", f"{url}/v1/chat/completions", json=body, headers={"authorization": f"Bearer {key}"}
+    ) as response:
+        lines = [line for line in response.iter_lines() if line.startswith("data: ")]
+    assert lines[-1] == "data: [DONE]"
+    assert json.loads(lines[-2][6:])["error"]["code"] == "upstream_cut"
+    assert records(log)[-1]["data"]["aicop.decision"] == "upstream_cut"
