@@ -65,7 +65,9 @@ def start(tmp_path: Path) -> Iterator[Start]:
         for name in ("all", "small", "rich"):
             scopes = ["mock-small"] if name == "small" else ["*"]
             secrets[name], _ = keys.create(f"{name}-{len(opened)}", scopes, logprobs=name == "rich")
-        upstream = httpx.AsyncClient(transport=httpx.ASGITransport(app=make_app()), base_url="http://upstream")
+        upstream = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=make_app()), base_url="http://upstream"
+        )
         limiter = Limiter(config.limits, prefix=f"test-{os.getpid()}-{os.urandom(4).hex()}")
         gateway = Gateway(config, keys, audit_log(config, tmp_path), limiter, client=upstream)
         client = TestClient(gateway.app, raise_server_exceptions=True)
@@ -94,7 +96,7 @@ def service(url: str, probe: Callable[[], object]) -> None:
     """Skip (or, in CI, fail) when a service the test needs is not running."""
     try:
         probe()
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         message = f"{url} is not reachable ({err})"
         if IN_CI:
             pytest.fail(message + "; CI requires it (AICOP_REQUIRE_SERVICES)")

@@ -26,12 +26,16 @@ def events(response: httpx.Response) -> list[Any]:
 
 def streamed_text(chunks: list[Any]) -> str:
     return "".join(
-        c["choices"][0].get("delta", {}).get("content", "") for c in chunks if isinstance(c, dict) and "choices" in c
+        c["choices"][0].get("delta", {}).get("content", "")
+        for c in chunks
+        if isinstance(c, dict) and "choices" in c
     )
 
 
 def stream(gw: Running, content: str, system: str | None = None) -> httpx.Response:
-    messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": content}]
+    messages = ([{"role": "system", "content": system}] if system else []) + [
+        {"role": "user", "content": content}
+    ]
     body = {"model": "mock-small", "messages": messages, "stream": True}
     return gw.client.post("/v1/chat/completions", json=body, headers=gw.auth())
 
@@ -51,7 +55,10 @@ def test_injection_blocked_by_default(start: Start) -> None:
 def test_injection_flag_and_redact_modes(start: Start) -> None:
     flagged = start(guards={"input": {"injection": "flag"}})
     response = flagged.chat(ATTACK)
-    assert response.status_code == 200 and "Ignore all previous" in response.json()["choices"][0]["message"]["content"]
+    assert (
+        response.status_code == 200
+        and "Ignore all previous" in response.json()["choices"][0]["message"]["content"]
+    )
     assert records(flagged.log)[0]["data"]["aicop.guards"][0]["guard"] == "injection"
     removed = start(guards={"input": {"injection": "redact"}})
     answer = removed.chat(ATTACK).json()["choices"][0]["message"]["content"]
@@ -70,12 +77,17 @@ def test_answers_are_redacted(start: Start) -> None:
     gw = start()
     answer = gw.chat("__secret__").json()["choices"][0]["message"]["content"]
     assert "AKIA" not in answer and "ops@example.com" not in answer and "[EMAIL]" in answer
-    assert records(gw.log)[0]["data"]["aicop.guards"] == [{"guard": "redaction", "kinds": ["email", "secret"]}]
+    assert records(gw.log)[0]["data"]["aicop.guards"] == [
+        {"guard": "redaction", "kinds": ["email", "secret"]}
+    ]
 
 
 def test_system_prompt_leak_is_withheld(start: Start) -> None:
     gw = start()
-    body = {"model": "mock-small", "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "__leak__"}]}
+    body = {
+        "model": "mock-small",
+        "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "__leak__"}],
+    }
     choice = gw.client.post("/v1/chat/completions", json=body, headers=gw.auth()).json()["choices"][0]
     assert "ZETA" not in choice["message"]["content"] and choice["finish_reason"] == "content_filter"
 
@@ -100,7 +112,9 @@ def test_stream_relayed_and_logged(start: Start) -> None:
     assert chunks[-1] == "[DONE]" and all(c["id"] == response.headers["x-request-id"] for c in chunks[:-1])
     assert not any("system_fingerprint" in c for c in chunks[:-1])
     [record] = records(gw.log)
-    assert record["data"]["gen_ai.output.messages"] == ["You said: tell me a story about a brave little kettle"]
+    assert record["data"]["gen_ai.output.messages"] == [
+        "You said: tell me a story about a brave little kettle"
+    ]
 
 
 def test_secret_redacted_in_a_stream(start: Start) -> None:

@@ -70,7 +70,13 @@ def test_access_is_refused_and_every_attempt_logged(start: Start) -> None:
     gw.keys.revoke("small-0")
     assert gw.chat("hi", key=gw.small).status_code == 401  # the running gateway re-reads the key file
     decisions = [r["data"]["aicop.decision"] for r in records(gw.log)]
-    assert decisions == ["missing_api_key", "invalid_api_key", "model_not_allowed", "allowed", "invalid_api_key"]
+    assert decisions == [
+        "missing_api_key",
+        "invalid_api_key",
+        "model_not_allowed",
+        "allowed",
+        "invalid_api_key",
+    ]
     assert records(gw.log)[0]["actor"] == "unauthenticated"
 
 
@@ -80,14 +86,36 @@ def test_bad_requests_get_openai_errors(start: Start) -> None:
     cases = [
         ({"content": b"hi", "headers": {"content-type": "text/plain"}}, 415, "unsupported_media_type"),
         ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 400, "invalid_json"),
-        ({"content": b'{"model": "\xff"}', "headers": {"content-type": "application/json"}}, 400, "invalid_utf8"),
+        (
+            {"content": b'{"model": "\xff"}', "headers": {"content-type": "application/json"}},
+            400,
+            "invalid_utf8",
+        ),
         ({"content": b"[1, 2]", "headers": {"content-type": "application/json"}}, 400, "invalid_json"),
-        ({"json": {"model": "mock-small", "messages": [{"role": "user", "content": "x" * 5000}]}}, 413, "body_too_large"),
+        (
+            {"json": {"model": "mock-small", "messages": [{"role": "user", "content": "x" * 5000}]}},
+            413,
+            "body_too_large",
+        ),
         ({"json": {"messages": [{"role": "user", "content": "x"}]}}, 400, "missing_model"),
         ({"json": {"model": "mock-small", "messages": "hi"}}, 400, "invalid_messages"),
-        ({"json": {"model": "mock-small", "messages": [{"role": "user", "content": "x"}] * 4}}, 400, "too_many_messages"),
-        ({"json": {"model": "mock-small", "messages": [{"role": "user", "content": "x"}], "max_tokens": -1}}, 400, "invalid_max_tokens"),
-    ]  # fmt: skip
+        (
+            {"json": {"model": "mock-small", "messages": [{"role": "user", "content": "x"}] * 4}},
+            400,
+            "too_many_messages",
+        ),
+        (
+            {
+                "json": {
+                    "model": "mock-small",
+                    "messages": [{"role": "user", "content": "x"}],
+                    "max_tokens": -1,
+                }
+            },
+            400,
+            "invalid_max_tokens",
+        ),
+    ]
     for kwargs, status, code in cases:
         headers = {**gw.auth(), **kwargs.pop("headers", {})}  # type: ignore[dict-item]
         response = gw.client.post(url, headers=headers, **kwargs)  # type: ignore[arg-type]

@@ -71,7 +71,9 @@ def test_served_request_has_no_server_header(served: tuple[str, str, Path]) -> N
 def test_upstream_timeout(served: tuple[str, str, Path]) -> None:
     url, key, log = served
     body = {"model": "mock-small", "messages": [{"role": "user", "content": "__slow__"}]}
-    response = httpx.post(f"{url}/v1/chat/completions", json=body, headers={"authorization": f"Bearer {key}"}, timeout=10)
+    response = httpx.post(
+        f"{url}/v1/chat/completions", json=body, headers={"authorization": f"Bearer {key}"}, timeout=10
+    )
     assert response.status_code == 504 and response.json()["error"]["code"] == "upstream_timeout"
     assert records(log)[-1]["data"]["aicop.decision"] == "upstream_timeout"
 
@@ -93,7 +95,11 @@ def test_slow_body_is_refused(served: tuple[str, str, Path]) -> None:
 
 def test_stream_cut_by_the_upstream(served: tuple[str, str, Path]) -> None:
     url, key, log = served
-    body = {"model": "mock-small", "stream": True, "messages": [{"role": "user", "content": "a b c d e f __cut__"}]}
+    body = {
+        "model": "mock-small",
+        "stream": True,
+        "messages": [{"role": "user", "content": "a b c d e f __cut__"}],
+    }
     with httpx.stream(
         "POST", f"{url}/v1/chat/completions", json=body, headers={"authorization": f"Bearer {key}"}
     ) as response:
