@@ -91,10 +91,6 @@ class Audit(_Strict):
     postgres: str | None = None  # postgresql:// URL of a second, queryable copy
 
 
-class Expose(_Strict):
-    logprobs: bool = False  # logprobs only for keys allowed them, whatever this says
-
-
 class GatewayConfig(_Strict):
     listen: Listen = Listen()
     upstream: Upstream = Upstream()

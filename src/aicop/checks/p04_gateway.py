@@ -1,0 +1,261 @@
+"""The runtime duties an ``aicop gateway`` carries out, judged from its gateway.yaml and its audit log:
+safeguards around outputs and controls on the API (4.1, 4.6), limits (4.3), access control (6.1),
+outputs without attacker-useful metadata (8.2), and a log of all inputs and outputs (12.1).
+
+A repository without a gateway.yaml gets no finding from these checks: the duties may be met by other
+means, and the provisions stay open for evidence or attestation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+from aicop.assess.context import Context
+from aicop.assess.registry import check
+from aicop.assess.results import Evidence, Finding, Status
+from aicop.errors import AicopError
+
+CONFIG_NAMES = ("gateway.yaml", "gateway.yml")
+RECENT_DAYS = 30
+
+
+def _config(ctx: Context) -> tuple[str, object] | Finding | None:
+    """(path, GatewayConfig) of the repository's gateway.yaml; a finding when it does not load."""
+    from aicop.gateway.config import load_config
+
+    entries = [e for e in ctx.files if e.name in CONFIG_NAMES]
+    if not entries:
+        return None
+    entry = min(entries, key=lambda e: e.path.count("/"))
+    try:
+        return entry.path, load_config(ctx.root / entry.path)
+    except AicopError as err:
+        return Finding(
+            provision="4.1", status=Status.ERROR, message=str(err), evidence=[Evidence(path=entry.path)]
+        )
+
+
+def _loaded(ctx: Context) -> Iterator[tuple[str, object]]:
+    found = _config(ctx)
+    if isinstance(found, tuple):
+        yield found
+
+
+@check(
+    "gateway.safeguards",
+    provisions=["4.1", "4.6"],
+    title="A gateway guards the model API: input guards against injection, output guards on answers",
+    remediation="In gateway.yaml, keep guards.input.injection at block (or flag) and guards.output.redact "
+    "and guards.output.leak on; put the API behind 'aicop gateway serve'.",
+)
+def safeguards(ctx: Context) -> Iterator[Finding]:
+    from aicop.gateway.config import GatewayConfig
+
+    found = _config(ctx)
+    if isinstance(found, Finding):
+        yield found
+        return
+    if found is None:
+        return
+    path, config = found
+    assert isinstance(config, GatewayConfig)
+    guards = config.guards
+    missing = []
+    if guards.input.injection == "off":
+        missing.append("the injection guard is off")
+    if not guards.output.redact and guards.output.leak == "off":
+        missing.append("no output guard is on (redaction and leak detection both off)")
+    detail = (
+        f"injection: {guards.input.injection} at {guards.input.threshold}; output redaction "
+        f"{'on' if guards.output.redact else 'off'}; leaks: {guards.output.leak}; "
+        f"fail closed: {guards.fail_closed}"
+    )
+    evidence = [Evidence(path=path, detail=detail)]
+    if missing:
+        yield Finding(provision="4.1", status=Status.NOT_MET, evidence=evidence, message="; ".join(missing))
+    else:
+        yield Finding(
+            provision="4.1",
+            status=Status.MET,
+            evidence=evidence,
+            message="answers pass non-AI safeguards in the gateway: " + detail,
+        )
+    api_controls = config.auth.enabled and guards.input.injection != "off"
+    yield Finding(
+        provision="4.6",
+        status=Status.MET if api_controls else Status.NOT_MET,
+        evidence=evidence,
+        message="the API is behind keys, per-key limits and the injection guard"
+        if api_controls
+        else "the API lacks " + ("authentication" if not config.auth.enabled else "an injection guard"),
+    )
+
+
+@check(
+    "gateway.limits",
+    provisions=["4.3"],
+    title="The gateway limits the rate of access per key and the resources of a single input",
+    remediation="Set limits in gateway.yaml: requests_per_minute, tokens_per_minute, concurrent, body_bytes, "
+    "messages and max_tokens (the defaults are set unless changed).",
+)
+def limits(ctx: Context) -> Iterator[Finding]:
+    from aicop.gateway.config import GatewayConfig
+
+    for path, config in _loaded(ctx):
+        assert isinstance(config, GatewayConfig)
+        lim = config.limits
+        shared = "shared through Redis" if lim.storage != "memory" else "in memory (one instance)"
+        yield Finding(
+            provision="4.3",
+            status=Status.MET,
+            evidence=[
+                Evidence(
+                    path=path,
+                    detail=f"{lim.requests_per_minute} requests and {lim.tokens_per_minute} tokens a minute, "
+                    f"{lim.concurrent} at once per key ({shared}); bodies up to {lim.body_bytes} bytes, "
+                    f"{lim.messages} messages, max_tokens capped at {lim.max_tokens}",
+                )
+            ],
+            message="rate of access and resources per input are limited per key",
+        )
+
+
+@check(
+    "gateway.access",
+    provisions=["6.1"],
+    title="Access to the model API needs a key; keys are stored hashed and scoped to models",
+    remediation="Keep auth.enabled in gateway.yaml and create keys with 'aicop gateway keys create NAME "
+    "--models ...'; revoke the ones no longer needed.",
+)
+def access(ctx: Context) -> Iterator[Finding]:
+    from aicop.gateway.config import GatewayConfig
+    from aicop.gateway.keys import KeyStore
+    from aicop.gateway.serve import resolve
+
+    for path, config in _loaded(ctx):
+        assert isinstance(config, GatewayConfig)
+        if not config.auth.enabled:
+            yield Finding(
+                provision="6.1",
+                status=Status.NOT_MET,
+                evidence=[Evidence(path=path, detail="auth.enabled: false")],
+                message="the gateway lets anyone call the model API: authentication is off",
+            )
+            continue
+        detail = "API keys required"
+        try:
+            keys = KeyStore(resolve((ctx.root / path).parent, config.auth.keys)).load()
+        except AicopError:
+            keys = []
+        if keys:
+            live = [k for k in keys if not k.revoked]
+            scoped = sum("*" not in k.scopes for k in live)
+            detail += (
+                f"; {len(live)} live keys ({scoped} scoped to named models), {len(keys) - len(live)} revoked"
+            )
+        yield Finding(
+            provision="6.1",
+            status=Status.MET,
+            evidence=[Evidence(path=path, detail=detail)],
+            message="the model API is behind API keys stored as digests"
+            + ("" if config.admin else ", admin off"),
+        )
+
+
+@check(
+    "gateway.metadata",
+    provisions=["8.2"],
+    title="Answers leave the gateway without metadata that helps an attacker",
+    remediation="Serve the model through 'aicop gateway serve': it removes upstream ids, fingerprints, "
+    "server headers and logprobs (unless a key is allowed them).",
+)
+def metadata(ctx: Context) -> Iterator[Finding]:
+    from aicop.gateway.config import GatewayConfig
+
+    for path, config in _loaded(ctx):
+        assert isinstance(config, GatewayConfig)
+        yield Finding(
+            provision="8.2",
+            status=Status.MET,
+            evidence=[Evidence(path=path, detail="the gateway serves the API")],
+            message="the gateway keeps only the fields downstream needs: upstream ids, system fingerprints, "
+            "server and version headers and logprobs (for keys not allowed them) are removed",
+        )
+
+
+@check(
+    "gateway.audit-log",
+    provisions=["12.1"],
+    title="Every input and output through the gateway is in a verified, recent audit log",
+    remediation="Run the API through 'aicop gateway serve' with its audit log in the place gateway.yaml "
+    "names; 'aicop audit verify' must find the chain intact.",
+)
+def audit_log(ctx: Context) -> Iterator[Finding]:
+    from aicop.audit import verify_log
+    from aicop.audit.chain import events
+    from aicop.gateway.config import GatewayConfig
+    from aicop.gateway.serve import resolve
+
+    for path, config in _loaded(ctx):
+        assert isinstance(config, GatewayConfig)
+        log = resolve((ctx.root / path).parent, config.audit.path)
+        shown = _shown(ctx.root, log)
+        if not log.is_file():
+            yield Finding(
+                provision="12.1",
+                status=Status.NOT_MET,
+                absence=True,
+                evidence=[Evidence(path=path, detail=f"audit.path: {config.audit.path}")],
+                message=f"no gateway audit log at {shown}",
+            )
+            continue
+        try:
+            count, problems = verify_log(log)
+        except AicopError as err:
+            yield Finding(
+                provision="12.1", status=Status.ERROR, message=str(err), evidence=[Evidence(path=shown)]
+            )
+            continue
+        if problems:
+            yield Finding(
+                provision="12.1",
+                status=Status.NOT_MET,
+                evidence=[Evidence(path=shown, detail=problems[0])],
+                message=f"the gateway audit log has been tampered with: {'; '.join(problems[:3])}",
+            )
+            continue
+        last = None
+        for record in events(log):
+            last = record.get("time")
+        age = _age(last, ctx.today)
+        detail = f"{count} chained records, privacy {config.audit.privacy}, last at {last}"
+        if age is None or age > RECENT_DAYS:
+            yield Finding(
+                provision="12.1",
+                status=Status.NOT_MET,
+                evidence=[Evidence(path=shown, detail=detail)],
+                message=f"the audit log verifies but has no traffic in the last {RECENT_DAYS} days",
+            )
+            continue
+        yield Finding(
+            provision="12.1",
+            status=Status.MET,
+            evidence=[Evidence(path=shown, detail=detail)],
+            message="inputs and outputs are logged in a hash-chained log that verifies, with recent traffic",
+        )
+
+
+def _shown(root: Path, path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _age(stamp: object, today: dt.date) -> int | None:
+    try:
+        return (today - dt.datetime.fromisoformat(str(stamp)).date()).days
+    except ValueError:
+        return None
