@@ -58,16 +58,23 @@ SIGNALS: list[tuple[str, float, str]] = [
         rf"\b(?:ignore|disregard|forget|skip|bypass|override|neglect|drop|abandon)\b{_W}{_ANY}"
         rf"(?:previous|prior|above|earlier|preceding|all|any|your|the|these|those|system|initial|original)"
         rf"\b{_W}{_ANY}(?:instructions?|prompts?|rules|guidelines|directions|directives|commands|context"
-        r"|constraints|polic(?:y|ies)|programming|guardrails|safeguards)\b",
+        r"|constraints|programming|guardrails|safeguards)\b",
     ),
     (
         "extraction",
         0.8,
-        rf"\b(?:reveal|print|show|repeat|output|display|tell me|give me|leak|dump|spell out|recite|"
-        rf"write out|what (?:is|are|was|were))\b{_W}{_ANY}(?:(?:your|the) )?(?:system (?:prompt|message)|"
-        r"initial (?:prompt|instructions)|hidden (?:prompt|instructions)|your (?:instructions|prompt)\b|"
-        r"(?:your|the) (?:guidelines|rules) (?:above|verbatim|exactly|word for word)|(?:text|words|"
-        r"everything) above|pre-?prompt|developer (?:message|instructions))",
+        rf"\b(?:reveal|print|show|repeat|output|display|tell me|give me|leak|dump|spell out|recite|write out|"
+        rf"share|paste|copy)\b{_W}{_ANY}(?:your |the |my )?(?:system (?:prompt|message|instructions|"
+        r"configuration)|initial (?:prompt|instructions)|hidden (?:prompt|instructions)|(?:original|first|"
+        r"secret) instructions|(?:instructions|prompt|rules) you (?:were|have been) given|pre-?prompt|"
+        r"developer (?:message|instructions)|(?:text|words|everything) above|above text|your "
+        r"(?:instructions|prompt|rules|guidelines)\b)"
+        r"|\byour (?:starting|initial|original|system|hidden|secret|first) "
+        r"(?:instructions|prompt|configuration)"
+        r"|\bsystem_?prompt\b"
+        r"|\bwhat (?:is|are|was|were) your (?:system prompt|(?:initial |original |secret )?instructions|"
+        r"rules|"
+        r"guidelines|prompt)\b|\bwhat (?:were|was|have) you (?:been )?(?:told|instructed)\b",
     ),
     (
         "role-switch",
@@ -95,7 +102,7 @@ SIGNALS: list[tuple[str, float, str]] = [
         "template-token",
         0.9,
         r"<\|?(?:im_start|im_end|system|endoftext|start_header_id|end_header_id|eot_id)\|?>|\[/?inst\]|"
-        r"<<sys>>|(?m:^#{2,} ?(?:system|instructions?) ?:)",
+        r"<<sys>>|(?m:^#{2,} ?(?:system|instructions?) ?:)|#{2,} ?\(?system[ _]message\)?|</?information>",
     ),
     (
         "new-instructions",
@@ -104,6 +111,46 @@ SIGNALS: list[tuple[str, float, str]] = [
         r"(?:instructions?|rules|prompt|directive)s? ?:|\bsystem (?:override|prompt|message|update|note) ?:|"
         r"\badmin(?:istrator)? (?:mode|override|access granted)\b|"
         r"\bend of (?:system )?(?:prompt|instructions)\b",
+    ),
+    (
+        "task-hijack",
+        0.7,
+        r"\bbefore you (?:can )?(?:solve|complete|do|finish|answer|continue)\b[^.\n]{0,60}\b(?:please )?"
+        r"(?:do|perform|complete) the following\b|\bthis is an important message from\b[^.\n]{0,60}\bto you\b"
+        r"|\b(?:ignore|disregard) (?:the|your) (?:user'?s? )?(?:task|request|question) and\b",
+    ),
+    (
+        "in-character",
+        0.4,
+        r"\b(?:stay|remain|staying|remaining|keep|keeping|break|breaking) (?:in |out of )?character\b",
+    ),
+    (
+        "policy-evasion",
+        0.45,
+        r"\b(?:openai|anthropic|content|usage)(?:'s)? polic(?:y|ies)\b|\b(?:not bound by|free of|free from|"
+        r"doesn't follow|does not follow|don't follow|do not follow|doesn't have|does not have|without|"
+        r"ignores?|no) (?:any )?(?:ethical|moral|legal)?(?: and legal| or moral| or ethical)? ?"
+        r"(?:restrictions|"
+        r"rules|ethics|guidelines|laws|morals|filters|limits|limitations|boundaries|principles)\b",
+    ),
+    (
+        "amoral-persona",
+        0.45,
+        r"\b(?:amoral|unfiltered|uncensored|unethical|immoral|unrestricted|unhinged)\b[^.\n]{0,40}\b(?:ai|"
+        r"chatbot|assistant|character|model|version|bot|persona|response|answer)s?\b",
+    ),
+    (
+        "never-refuse",
+        0.4,
+        r"\b(?:never|not|don't|do not|won't|will not|cannot|can't) (?:ever )?(?:refuses?|decline|say (?:no|"
+        r"that it can't)|warn|include (?:any )?warnings)\b"
+        r"|\banswer (?:any|every|all) (?:question|request)s?\b",
+    ),
+    (
+        "persona",
+        0.3,
+        r"\bfrom now on,? you(?:'re| are| will)\b|\byou will now (?:pose|act|be|respond|pretend)\b|"
+        r"\bin the role of\b|\b(?:pose|act) as (?:a |an )?(?:completely )?(?:different|new|fictional)\b",
     ),
     (
         "exfiltration",
