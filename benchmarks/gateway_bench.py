@@ -202,8 +202,15 @@ def main() -> int:
         try:
             wait_up(f"http://127.0.0.1:{burst_port}/healthz")
             rate = burst_rpm / 60 * 10
+            # no warm-up: its requests would spend the key's budget before the measured minute
             flood = asyncio.run(
-                load(f"http://127.0.0.1:{burst_port}/v1/chat/completions", key, rate, args.burst_seconds)
+                load(
+                    f"http://127.0.0.1:{burst_port}/v1/chat/completions",
+                    key,
+                    rate,
+                    args.burst_seconds,
+                    warm=0,
+                )
             )
             admitted = flood["statuses"].get(200, 0)
             allowed = burst_rpm * max(1.0, args.burst_seconds / 60)

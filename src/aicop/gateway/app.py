@@ -32,7 +32,7 @@ from starlette.routing import Route
 from aicop.datacheck.detectors import scan_text
 from aicop.gateway.auditlog import GatewayLog
 from aicop.gateway.config import GatewayConfig
-from aicop.gateway.guards import LeakGuard, check_prompt, redact_text
+from aicop.gateway.guards import ClassifierTier, LeakGuard, check_prompt, redact_text
 from aicop.gateway.keys import Key, KeyStore
 from aicop.gateway.limiter import Limiter
 
@@ -117,6 +117,7 @@ class Gateway:
         client: httpx.AsyncClient | None = None,
     ) -> None:
         self.config = config
+        self.tier = ClassifierTier() if config.guards.input.classifier else None
         self.keys = keys
         self.audit = audit
         self.limiter = limiter
@@ -318,7 +319,7 @@ class Gateway:
                 payload.pop("logprobs", None)
                 payload.pop("top_logprobs", None)
 
-    def guard_input(self, payload: dict[str, Any], operation: str, attempt: Attempt) -> None:
+    async def guard_input(self, payload: dict[str, Any], operation: str, attempt: Attempt) -> None:
         settings = self.config.guards.input
         if operation == "chat":
             parts = [m for m in payload["messages"] if m.get("role") in ("user", "tool", "function")]
@@ -333,21 +334,33 @@ class Gateway:
                 else []
             )
         if settings.injection != "off":
-            worst = max(
-                (check_prompt(t, settings.threshold) for t in texts), key=lambda v: v.score, default=None
-            )
-            if worst is not None and worst.flagged:
+            verdicts = [check_prompt(t, settings.threshold) for t in texts]
+            if self.tier is not None and texts:  # ~10 ms of NumPy a prompt: off the event loop
+                for verdict, probability in zip(
+                    verdicts, await asyncio.to_thread(self.tier.scores, texts), strict=True
+                ):
+                    verdict.classified, verdict.classifier_threshold = probability, self.tier.model.threshold
+            flagged = [v for v in verdicts if v.flagged]
+            if flagged:
+                worst = max(flagged, key=lambda v: max(v.score, v.classified or 0.0))
                 self.flags.labels("injection").inc()
-                attempt.guards.append(
-                    {"guard": "injection", "score": round(worst.score, 3), "signals": sorted(worst.signals)}
-                )
+                entry: dict[str, Any] = {
+                    "guard": "injection",
+                    "score": round(worst.score, 3),
+                    "signals": sorted(worst.signals),
+                }
+                if worst.classified is not None:
+                    entry["classifier"] = round(worst.classified, 3)
+                attempt.guards.append(entry)
                 if settings.injection == "block":
                     raise Refused(
                         400, "prompt_blocked", "the request was blocked: it reads as a prompt injection"
                     )
                 if settings.injection == "redact":
-                    self._rewrite(payload, operation, lambda t: "[removed by the gateway]" if check_prompt(
-                        t, settings.threshold).flagged else t)  # fmt: skip
+                    marked = {t for t, v in zip(texts, verdicts, strict=True) if v.flagged}
+                    self._rewrite(
+                        payload, operation, lambda t: "[removed by the gateway]" if t in marked else t
+                    )
         if settings.personal_data != "off":
             kinds = sorted({m.kind for t in texts for m in scan_text(t)})
             if kinds:
@@ -419,7 +432,7 @@ class Gateway:
                     refusal.retry_after,
                 )
             try:
-                self.guard_input(payload, operation, attempt)
+                await self.guard_input(payload, operation, attempt)
             except Refused:
                 raise
             except Exception as err:

@@ -65,6 +65,7 @@ class Limits(_Strict):
 class InputGuards(_Strict):
     injection: Action | Literal["off"] = "block"
     threshold: float = Field(default=0.5, gt=0, le=1)
+    classifier: bool = False  # the embedding classifier tier beside the heuristics (the classifier extra)
     personal_data: Action | Literal["off"] = "flag"
 
 

@@ -222,6 +222,27 @@ def readings(text: str) -> list[tuple[str, str]]:
     return out
 
 
+class ClassifierTier:
+    """The optional classifier tier (classifier.py), loaded once: embedding model and weights."""
+
+    def __init__(self) -> None:
+        from aicop.errors import InputError
+        from aicop.gateway import classifier
+
+        reason = classifier.missing()
+        if reason is not None:
+            raise InputError(reason)
+        folder = classifier.model_dir()
+        assert folder is not None
+        self.embed = classifier.Embedder(folder)
+        self.model = classifier.Classifier.load()
+
+    def scores(self, texts: list[str]) -> list[float]:
+        if not texts:
+            return []
+        return [float(p) for p in self.model.scores(self.embed(texts))]
+
+
 @dataclass
 class Verdict:
     """What the input guard made of one prompt."""
@@ -229,20 +250,41 @@ class Verdict:
     score: float
     signals: dict[str, str] = field(default_factory=dict)  # signal -> the reading it was found in
     threshold: float = THRESHOLD
+    classified: float | None = None  # the classifier tier's probability, when it ran
+    classifier_threshold: float = 1.0
 
     @property
     def flagged(self) -> bool:
-        return self.score >= self.threshold
+        by_classifier = self.classified is not None and self.classified >= self.classifier_threshold
+        return self.score >= self.threshold or by_classifier
 
     def as_dict(self) -> dict[str, object]:
-        guards = [
+        guards: list[dict[str, object]] = [
             {"guard": "injection-heuristic", "signal": s, "reading": r} for s, r in self.signals.items()
         ]
-        return {"flagged": self.flagged, "score": round(self.score, 3), "guards": guards}
+        score = self.score
+        if self.classified is not None:
+            flagged = self.classified >= self.classifier_threshold
+            guards.append(
+                {"guard": "injection-classifier", "score": round(self.classified, 3), "flagged": flagged}
+            )
+            score = max(score, self.classified)
+        return {"flagged": self.flagged, "score": round(score, 3), "guards": guards}
+
+
+def check_prompts(
+    texts: list[str], threshold: float = THRESHOLD, tier: ClassifierTier | None = None
+) -> list[Verdict]:
+    """Both tiers over many prompts (the classifier embeds them in batches)."""
+    verdicts = [check_prompt(t, threshold) for t in texts]
+    if tier is not None:
+        for verdict, probability in zip(verdicts, tier.scores(texts), strict=True):
+            verdict.classified, verdict.classifier_threshold = probability, tier.model.threshold
+    return verdicts
 
 
 def check_prompt(text: str, threshold: float = THRESHOLD) -> Verdict:
-    """Score one prompt or message for prompt injection and jailbreak attempts."""
+    """Score one prompt or message for prompt injection and jailbreak attempts (the heuristic tier)."""
     signals: dict[str, str] = {}
     for how, reading in readings(text):
         for index in _SIGNAL_SET.Match(reading) or ():
