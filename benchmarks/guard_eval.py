@@ -215,7 +215,10 @@ def main() -> int:
         print("classifier tier, each attack source left out of training and tested:")
         for name, row in c["sources"].items():
             print(
-                f"  {name:34} caught {row['recall']:.1%} at {row['false_positive_rate']:.2%} false positives"
+                f"  {name:34} caught {row['recall']:.1%} at {row['false_positive_rate']:.2%} false positives;"
+                " "
+                f"with the heuristic tier {row['with_heuristic_recall']:.1%} at "
+                f"{row['with_heuristic_false_positive_rate']:.2%}"
             )
     else:
         print("classifier tier: not measured (its model is not installed)")
