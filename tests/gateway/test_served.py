@@ -107,3 +107,68 @@ def test_stream_cut_by_the_upstream(served: tuple[str, str, Path]) -> None:
     assert lines[-1] == "data: [DONE]"
     assert json.loads(lines[-2][6:])["error"]["code"] == "upstream_cut"
     assert records(log)[-1]["data"]["aicop.decision"] == "upstream_cut"
+
+
+def test_acknowledged_requests_survive_a_kill(tmp_path: Path) -> None:
+    """Every answer a client received is in the log after the gateway process is killed with SIGKILL."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from aicop.audit import verify_log
+
+    upstream = Served(make_app())
+    port = free_port()
+    (tmp_path / "gateway.yaml").write_text(
+        f"upstream:\n  url: http://127.0.0.1:{upstream.port}/v1\nlisten:\n  port: {port}\n"
+        "audit:\n  path: audit.jsonl\nauth:\n  keys: keys.json\n"
+    )
+    aicop = str(Path(sys.executable).parent / "aicop")
+    made = subprocess.run(
+        [
+            aicop,
+            "gateway",
+            "keys",
+            "--config",
+            str(tmp_path / "gateway.yaml"),
+            "create",
+            "k",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key = json.loads(made.stdout)["key"]
+    process = subprocess.Popen(
+        [aicop, "gateway", "serve", "--config", str(tmp_path / "gateway.yaml")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        body = {"model": "mock-small", "messages": [{"role": "user", "content": "hi"}]}
+        answered = 0
+        with httpx.Client(headers={"authorization": f"Bearer {key}"}) as client:
+            for _ in range(30):
+                answered += (
+                    client.post(f"http://127.0.0.1:{port}/v1/chat/completions", json=body).status_code == 200
+                )
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        upstream.stop()
+    count, problems = verify_log(tmp_path / "audit.jsonl")
+    assert answered == 30 and count >= 30 and problems == []

@@ -7,8 +7,8 @@ verify`` checks them; the data of each uses the OpenTelemetry GenAI attribute na
 - A record is written with one ``write`` on a file opened for appending, before the gateway sends the
   end of its answer: once a client has its answer, the record is in the operating system and survives
   a crash of the gateway (``durability: fsync`` also syncs it to the disk, at ~1 ms a record).
-- The head file (last seq and hash) is rewritten atomically at most once a second, at every checkpoint,
-  rotation and close: a log cut short behind it is reported as truncated.
+- The head file (last seq and hash) is rewritten atomically by a thread of its own once a second, and
+  at every checkpoint, rotation and close: a log cut short behind it is reported as truncated.
 - Every ``checkpoint_every`` records, with a signing key, a checkpoint record carries an Ed25519
   signature over the seq and hash before it: whoever rewrites the whole chain cannot sign it again.
 - Past ``rotate_bytes`` the file is renamed ``NAME.000001.jsonl`` (and on) and a new one continues the
@@ -24,7 +24,6 @@ import hashlib
 import json
 import os
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +61,13 @@ class GatewayLog:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         self.size = os.fstat(self.fd).st_size
-        self.head_written = 0.0
         self.since_checkpoint = 0
+        self.headed = (self.seq, self.last)
+        self.stopping = threading.Event()
+        # the head file (an atomic rewrite with fsync, ~1 ms) is kept by a thread of its own, once a
+        # second, so that no request waits for it
+        self.header = threading.Thread(target=self._head_loop, name="aicop-audit-head", daemon=True)
+        self.header.start()
 
     def _resume(self) -> tuple[int, str]:
         """The seq and hash to continue from: the last record on disk, which must not be behind the
@@ -91,8 +95,6 @@ class GatewayLog:
             self.since_checkpoint += 1
             if self.signer is not None and self.since_checkpoint >= self.checkpoint_every:
                 self._checkpoint()
-            elif time.monotonic() - self.head_written > 1.0:
-                self._write_head()
             if self.size >= self.rotate_bytes:
                 self._rotate()
         if self.sink is not None:
@@ -129,8 +131,21 @@ class GatewayLog:
         self._write_head()
 
     def _write_head(self) -> None:
+        """Under the lock: the head is the last record written."""
         write_atomic(self.head.head_path, json.dumps({"seq": self.seq, "hash": self.last}))
-        self.head_written = time.monotonic()
+        self.headed = (self.seq, self.last)
+
+    def _head_loop(self) -> None:
+        while not self.stopping.wait(1.0):
+            with self.lock:
+                current = (self.seq, self.last)
+                if current == self.headed or self.fd < 0:
+                    continue
+                os.fsync(self.fd)  # the records the head names are on disk before the head is
+            write_atomic(self.head.head_path, json.dumps({"seq": current[0], "hash": current[1]}))
+            with self.lock:
+                if self.headed[0] < current[0]:
+                    self.headed = current
 
     def _rotate(self) -> None:
         os.fsync(self.fd)
@@ -143,6 +158,8 @@ class GatewayLog:
         self._write_head()
 
     def close(self) -> None:
+        self.stopping.set()
+        self.header.join(timeout=10)
         with self.lock:
             if self.fd < 0:
                 return
