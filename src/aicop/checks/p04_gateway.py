@@ -11,18 +11,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aicop.assess.context import Context
 from aicop.assess.registry import check
 from aicop.assess.results import Evidence, Finding, Status
 from aicop.errors import AicopError
 
+if TYPE_CHECKING:
+    from aicop.gateway.config import GatewayConfig
+
 CONFIG_NAMES = ("gateway.yaml", "gateway.yml")
 RECENT_DAYS = 30
 
 
-def _config(ctx: Context) -> tuple[str, object] | Finding | None:
-    """(path, GatewayConfig) of the repository's gateway.yaml; a finding when it does not load."""
+def _config(ctx: Context) -> tuple[str, GatewayConfig] | Finding | None:
+    """(path, config) of the repository's gateway.yaml; a finding when it does not load."""
     from aicop.gateway.config import load_config
 
     entries = [e for e in ctx.files if e.name in CONFIG_NAMES]
@@ -37,7 +41,8 @@ def _config(ctx: Context) -> tuple[str, object] | Finding | None:
         )
 
 
-def _loaded(ctx: Context) -> Iterator[tuple[str, object]]:
+def _loaded(ctx: Context) -> Iterator[tuple[str, GatewayConfig]]:
+    """The gateway.yaml that loads (a broken one is reported once, by gateway.safeguards)."""
     found = _config(ctx)
     if isinstance(found, tuple):
         yield found
@@ -51,7 +56,6 @@ def _loaded(ctx: Context) -> Iterator[tuple[str, object]]:
     "and guards.output.leak on; put the API behind 'aicop gateway serve'.",
 )
 def safeguards(ctx: Context) -> Iterator[Finding]:
-    from aicop.gateway.config import GatewayConfig
 
     found = _config(ctx)
     if isinstance(found, Finding):
@@ -60,7 +64,6 @@ def safeguards(ctx: Context) -> Iterator[Finding]:
     if found is None:
         return
     path, config = found
-    assert isinstance(config, GatewayConfig)
     guards = config.guards
     missing = []
     if guards.input.injection == "off":
@@ -101,10 +104,7 @@ def safeguards(ctx: Context) -> Iterator[Finding]:
     "messages and max_tokens (the defaults are set unless changed).",
 )
 def limits(ctx: Context) -> Iterator[Finding]:
-    from aicop.gateway.config import GatewayConfig
-
     for path, config in _loaded(ctx):
-        assert isinstance(config, GatewayConfig)
         lim = config.limits
         shared = "shared through Redis" if lim.storage != "memory" else "in memory (one instance)"
         yield Finding(
@@ -130,12 +130,10 @@ def limits(ctx: Context) -> Iterator[Finding]:
     "--models ...'; revoke the ones no longer needed.",
 )
 def access(ctx: Context) -> Iterator[Finding]:
-    from aicop.gateway.config import GatewayConfig
     from aicop.gateway.keys import KeyStore
     from aicop.gateway.serve import resolve
 
     for path, config in _loaded(ctx):
-        assert isinstance(config, GatewayConfig)
         if not config.auth.enabled:
             yield Finding(
                 provision="6.1",
@@ -172,10 +170,7 @@ def access(ctx: Context) -> Iterator[Finding]:
     "server headers and logprobs (unless a key is allowed them).",
 )
 def metadata(ctx: Context) -> Iterator[Finding]:
-    from aicop.gateway.config import GatewayConfig
-
-    for path, config in _loaded(ctx):
-        assert isinstance(config, GatewayConfig)
+    for path, _ in _loaded(ctx):
         yield Finding(
             provision="8.2",
             status=Status.MET,
@@ -195,11 +190,9 @@ def metadata(ctx: Context) -> Iterator[Finding]:
 def audit_log(ctx: Context) -> Iterator[Finding]:
     from aicop.audit import verify_log
     from aicop.audit.chain import events
-    from aicop.gateway.config import GatewayConfig
     from aicop.gateway.serve import resolve
 
     for path, config in _loaded(ctx):
-        assert isinstance(config, GatewayConfig)
         log = resolve((ctx.root / path).parent, config.audit.path)
         shown = _shown(ctx.root, log)
         if not log.is_file():
