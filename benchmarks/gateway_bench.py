@@ -82,9 +82,6 @@ async def load(url: str, key: str | None, rate: float, seconds: float, warm: int
         start = time.perf_counter() + 0.05
 
         async def one(due: float) -> None:
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
             try:
                 response = await client.post(url, json=BODY, headers=headers)
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
@@ -92,7 +89,19 @@ async def load(url: str, key: str | None, rate: float, seconds: float, warm: int
                 statuses[0] = statuses.get(0, 0) + 1
             latencies.append(time.perf_counter() - due)
 
-        await asyncio.gather(*(one(start + i / rate) for i in range(total)))
+        # tasks are made when they fall due, so only those in flight exist (120,000 made at once
+        # would cost the load more than the servers)
+        running: set[asyncio.Task[None]] = set()
+        for i in range(total):
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            task = asyncio.create_task(one(due))
+            running.add(task)
+            task.add_done_callback(running.discard)
+        while running:
+            await asyncio.gather(*list(running))
         elapsed = time.perf_counter() - start
     latencies.sort()
 
