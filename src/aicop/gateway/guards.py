@@ -58,7 +58,18 @@ SIGNALS: list[tuple[str, float, str]] = [
         rf"\b(?:ignore|disregard|forget|skip|bypass|override|neglect|drop|abandon)\b{_W}{_ANY}"
         rf"(?:previous|prior|above|earlier|preceding|all|any|your|the|these|those|system|initial|original)"
         rf"\b{_W}{_ANY}(?:instructions?|prompts?|rules|guidelines|directions|directives|commands|context"
-        r"|constraints|programming|guardrails|safeguards)\b",
+        r"|constraints|programming|guardrails|safeguards)\b"
+        r"|\b(?:ignore|disregard)(?: all| any)? (?:instructions|directions)\b"
+        r"|\b(?:ignore|disregard) (?:them|it|this|that|all (?:info|information|data|text)(?: else)?)\b"
+        r"[^.\n]{0,40}\b(?:instead|except)\b"
+        r"|\b(?:ignore|disregard) (?:the rest of (?:this|the) (?:data|text|document|article|input|message|"
+        r"email|page)|(?:everything|anything) (?:above|before|else|previous))\b",
+    ),
+    (
+        "fake-turn",
+        0.4,
+        r"\n\s*(?:user|human|assistant|system)\s*:|\[(?:salient summary|translated sentence|end of (?:text|"
+        r"document))\]",
     ),
     (
         "extraction",
@@ -117,7 +128,8 @@ SIGNALS: list[tuple[str, float, str]] = [
         0.7,
         r"\bbefore you (?:can )?(?:solve|complete|do|finish|answer|continue)\b[^.\n]{0,60}\b(?:please )?"
         r"(?:do|perform|complete) the following\b|\bthis is an important message from\b[^.\n]{0,60}\bto you\b"
-        r"|\b(?:ignore|disregard) (?:the|your) (?:user'?s? )?(?:task|request|question) and\b",
+        r"|\b(?:ignore|disregard) (?:the|your) (?:user'?s? )?(?:task|request|question) and\b"
+        r"|\breply (?:only )?with (?:only )?the following (?:text|words|sentence|message)\b",
     ),
     (
         "in-character",
