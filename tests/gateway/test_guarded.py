@@ -144,3 +144,45 @@ def test_fail_closed_when_a_guard_breaks(start: Start, monkeypatch: Any) -> None
     opened = start(guards={"fail_closed": False})
     assert opened.chat("hi").status_code == 200
     assert records(opened.log)[0]["data"]["aicop.guards"] == [{"guard": "error", "detail": "RuntimeError"}]
+
+
+def test_completions_stream_and_guarded_embeddings(start: Start) -> None:
+    gw = start()
+    body = {"model": "mock-small", "prompt": "count to three", "stream": True}
+    response = gw.client.post("/v1/completions", json=body, headers=gw.auth())
+    chunks = events(response)
+    text = "".join(c["choices"][0].get("text", "") for c in chunks if isinstance(c, dict) and "choices" in c)
+    assert text == "You said: count to three" and chunks[-1] == "[DONE]"
+    blocked = gw.client.post(
+        "/v1/embeddings", json={"model": "mock-small", "input": [ATTACK]}, headers=gw.auth()
+    )
+    assert blocked.status_code == 400 and blocked.json()["error"]["code"] == "prompt_blocked"
+    assert [r["data"]["gen_ai.operation.name"] for r in records(gw.log)] == ["text_completion", "embeddings"]
+
+
+def test_a_stream_the_client_left_before_it_began_is_settled(start: Start) -> None:
+    """Its generator never ran: the background task gives the slot back and writes the record."""
+    import asyncio
+
+    from aicop.gateway.app import Attempt
+
+    gw = start(limits={"concurrent": 1})
+    key = gw.keys.authenticate(gw.key)
+    assert key is not None
+
+    class Upstream:
+        closed = False
+
+        async def aclose(self) -> None:
+            Upstream.closed = True
+
+    async def scenario() -> bool:
+        assert await gw.gateway.limiter.enter(key.id)
+        attempt = Attempt("gw-test", "chat", key=key)
+        await gw.gateway._settle(Upstream(), attempt)  # type: ignore[arg-type]
+        await gw.gateway._settle(Upstream(), attempt)  # type: ignore[arg-type]  # once only
+        return await gw.gateway.limiter.enter(key.id)
+
+    assert asyncio.run(scenario()) and Upstream.closed
+    [record] = records(gw.log)
+    assert record["data"]["aicop.decision"] == "client_disconnected"

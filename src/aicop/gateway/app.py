@@ -25,6 +25,7 @@ import httpx
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -83,6 +84,8 @@ class Attempt:
     status: int = 200
     guards: list[dict[str, Any]] = field(default_factory=list)
     upstream_seconds: float = 0.0
+    released: bool = False  # its slot of the key's concurrent requests given back
+    recorded: bool = False  # its audit record written
 
 
 def _texts(content: Any) -> list[str]:
@@ -585,7 +588,21 @@ class Gateway:
             self._relay(upstream, payload, operation, attempt),
             media_type="text/event-stream",
             headers={"x-request-id": attempt.request_id, "cache-control": "no-cache"},
+            # a client gone before the stream started leaves a generator that never ran: this settles it
+            background=BackgroundTask(self._settle, upstream, attempt),
         )
+
+    async def _settle(self, upstream: httpx.Response, attempt: Attempt) -> None:
+        if not attempt.recorded:
+            await upstream.aclose()
+            attempt.decision, attempt.status = "client_disconnected", 499
+            await self._release(attempt)
+            self.record(attempt)
+
+    async def _release(self, attempt: Attempt) -> None:
+        if not attempt.released:
+            attempt.released = True
+            await self.limiter.leave(attempt.key.id if attempt.key else "")
 
     async def _relay(
         self, upstream: httpx.Response, payload: dict[str, Any], operation: str, attempt: Attempt
@@ -697,7 +714,7 @@ class Gateway:
             await self.limiter.spend(
                 attempt.key.id if attempt.key else "", attempt.data["gen_ai.usage.output_tokens"]
             )
-            await self.limiter.leave(attempt.key.id if attempt.key else "")
+            await self._release(attempt)
             self.record(attempt)  # before the last bytes: the client's [DONE] follows the record
         yield b"data: [DONE]\n\n"
 
@@ -718,6 +735,9 @@ class Gateway:
         return response
 
     def record(self, attempt: Attempt) -> None:
+        if attempt.recorded:
+            return
+        attempt.recorded = True
         elapsed = time.perf_counter() - attempt.started
         data = {
             "gen_ai.operation.name": attempt.operation,
