@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SARIF_SCHEMA := $(VENV)/share/sarif/sarif-schema-2.1.0.json
 EXAMPLE := examples/support-assistant
 
-.PHONY: install demo test lint typecheck pytest bench bench-hash catalog clean
+.PHONY: install demo demo-gateway test lint typecheck pytest bench bench-hash catalog clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ install: $(STAMP) $(SARIF_SCHEMA)
 demo: install
 	$(BIN)/aicop assess $(EXAMPLE) --output reports --fail-on never
 	$(BIN)/aicop bom $(EXAMPLE) --output reports/bom.cdx.json
+
+demo-gateway: install  # the gateway on loopback: requests, guards, limits, the audit log, its checks
+	$(BIN)/python tools/demo_gateway.py
 
 lint: install
 	$(BIN)/ruff check src tests tools benchmarks
