@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from aicop.gateway.loopback import free_port, wait_up
 
 AICOP = [str(Path(sys.executable).parent / "aicop")]
 BODY = {
@@ -42,23 +43,6 @@ BODY = {
     ],
     "max_tokens": 64,
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_up(url: str, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not come up")
 
 
 def rss_mb(pid: int) -> float:
@@ -222,7 +206,7 @@ def main() -> int:
                 )
             )
             admitted = flood["statuses"].get(200, 0)
-            allowed = burst_rpm * max(1.0, args.burst_seconds / 60)
+            allowed = min(int(rate * args.burst_seconds), burst_rpm * max(1.0, args.burst_seconds / 60))
             results["burst"] = {
                 "configured_rpm": burst_rpm,
                 "offered_rps": rate,
@@ -296,7 +280,7 @@ def litellm_run(
         run = asyncio.run(
             load(f"http://127.0.0.1:{port}/v1/chat/completions", "sk-bench-1234", args.rate, args.seconds)
         )
-    except SystemExit as err:
+    except TimeoutError as err:
         return {"error": str(err)}
     finally:
         proxy.terminate()

@@ -15,15 +15,10 @@ import httpx
 import pytest
 import uvicorn
 
+from aicop.gateway.loopback import free_port, wait_up
 from aicop.gateway.mock import make_app
 from aicop.gateway.serve import build
 from tests.gateway.conftest import records, settings
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Served:
@@ -148,15 +143,7 @@ def test_acknowledged_requests_survive_a_kill(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        wait_up(f"http://127.0.0.1:{port}/healthz")
         body = {"model": "mock-small", "messages": [{"role": "user", "content": "hi"}]}
         answered = 0
         with httpx.Client(headers={"authorization": f"Bearer {key}"}) as client:
