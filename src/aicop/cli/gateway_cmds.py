@@ -6,8 +6,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aicop.errors import ExitCode, InputError
+
+if TYPE_CHECKING:
+    from aicop.gateway.config import GatewayConfig
 
 CONFIG_HELP = "gateway.yaml (default: ./gateway.yaml if there is one, else the built-in safe defaults)"
 
@@ -21,7 +25,7 @@ def _config_path(given: Path | None) -> Path | None:
     return default if default.is_file() else None
 
 
-def _load(given: Path | None) -> tuple[object, Path]:
+def _load(given: Path | None) -> tuple[GatewayConfig, Path]:
     from aicop.gateway.config import load_config
 
     path = _config_path(given)
@@ -42,11 +46,9 @@ def run_serve(a: argparse.Namespace) -> int:
     """Serve /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models in front of the
     upstream, with API keys, per-key limits, input and output guards and a hash-chained audit log;
     /healthz and /metrics (Prometheus) beside them. Binds 127.0.0.1 unless told otherwise."""
-    from aicop.gateway.config import GatewayConfig
     from aicop.gateway.serve import build, run
 
     config, base = _load(a.config)
-    assert isinstance(config, GatewayConfig)
     changes: dict[str, object] = {}
     if a.upstream:
         changes["upstream"] = config.upstream.model_copy(update={"url": a.upstream.rstrip("/")})
@@ -93,12 +95,10 @@ def run_keys(a: argparse.Namespace) -> int:
     gateway.yaml names)."""
     from dataclasses import asdict
 
-    from aicop.gateway.config import GatewayConfig
     from aicop.gateway.keys import KeyStore
     from aicop.gateway.serve import resolve
 
     config, base = _load(a.config)
-    assert isinstance(config, GatewayConfig)
     store = KeyStore(resolve(base, config.auth.keys))
     if a.action == "create":
         scopes = [m.strip() for m in a.models.split(",") if m.strip()] + (["admin"] if a.admin else [])

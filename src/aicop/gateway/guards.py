@@ -241,11 +241,9 @@ class ClassifierTier:
         from aicop.errors import InputError
         from aicop.gateway import classifier
 
-        reason = classifier.missing()
-        if reason is not None:
-            raise InputError(reason)
-        folder = classifier.model_dir()
-        assert folder is not None
+        reason, folder = classifier.missing(), classifier.model_dir()
+        if reason is not None or folder is None:
+            raise InputError(reason or classifier.INSTALL)
         self.embed = classifier.Embedder(folder)
         self.model = classifier.Classifier.load()
 
