@@ -82,9 +82,17 @@ def test_slow_body_is_refused(served: tuple[str, str, Path]) -> None:
             f"Authorization: Bearer {key}\r\nContent-Length: 100\r\n\r\n"
         )
         raw.sendall(head.encode() + b'{"model":')  # and then nothing more
-        answer = raw.recv(65536).decode()
-    assert answer.startswith("HTTP/1.1 408")
-    assert json.loads(answer.split("\r\n\r\n", 1)[1])["error"]["code"] == "body_timeout"
+        received = b""
+        while b"\r\n\r\n" not in received:
+            received += raw.recv(65536)
+        headers, _, body = received.partition(b"\r\n\r\n")
+        length = int(
+            next(h for h in headers.split(b"\r\n") if h.lower().startswith(b"content-length")).split(b":")[1]
+        )
+        while len(body) < length:  # the body may come in a packet of its own
+            body += raw.recv(65536)
+    assert headers.startswith(b"HTTP/1.1 408")
+    assert json.loads(body)["error"]["code"] == "body_timeout"
     assert records(log)[-1]["data"]["aicop.decision"] == "body_timeout"
 
 

@@ -6,10 +6,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from aicop.errors import ExitCode, InputError
 
+TYPE_CHECKING = False  # typing is not imported for --help (tests/cli checks what --help imports)
 if TYPE_CHECKING:
     from aicop.gateway.config import GatewayConfig
 
