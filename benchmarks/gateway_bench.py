@@ -32,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from aicop.gateway.loopback import free_port, wait_up
+from aicop.gateway.loopback import create_key, free_port, wait_up
 
 AICOP = [str(Path(sys.executable).parent / "aicop")]
 BODY = {
@@ -137,23 +137,7 @@ def main() -> int:
             .replace(f"port: {gw_port}", "port: BURST")
             .replace("audit/gateway", "audit/burst")
         )
-        made = subprocess.run(
-            [
-                *AICOP,
-                "gateway",
-                "keys",
-                "--config",
-                str(folder / "gateway.yaml"),
-                "create",
-                "bench",
-                "--format",
-                "json",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        key = json.loads(made.stdout)["key"]
+        key = create_key(folder / "gateway.yaml", "bench")
         gateway = start([*AICOP, "gateway", "serve", "--config", str(folder / "gateway.yaml")])
         try:
             wait_up(f"http://127.0.0.1:{mock_port}/v1/models")

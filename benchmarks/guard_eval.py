@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from aicop.gateway.guards import check_prompt
 
 DEFAULT = Path(__file__).parent / ".venv-guard" / "lib" / "python3.11" / "site-packages"
@@ -212,6 +214,38 @@ def heuristic(sources: dict[str, list[str]], negatives: list[str]) -> dict[str, 
     return out
 
 
+def leave_one_out(sources: dict[str, list[str]], benign: list[str]) -> dict[str, Any]:
+    """For each attack source: train on the others and half the benign prompts, test on it and on the
+    other half of the benign prompts (threshold set for <= 1% false positives on the training half);
+    alone, and together with the heuristic tier (a prompt flagged by either)."""
+    from aicop.gateway.classifier import Embedder, model_dir, threshold_at, train
+
+    folder = model_dir()
+    assert folder is not None  # guard_eval calls this only when classifier.missing() is None
+    embed = Embedder(folder)
+    vectors = {name: embed(texts) for name, texts in sources.items()}
+    heuristic = {name: np.array([check_prompt(t).flagged for t in texts]) for name, texts in sources.items()}
+    order = np.random.default_rng(7).permutation(len(benign))
+    benign_vectors = embed(benign)
+    benign_flags = np.array([check_prompt(t).flagged for t in benign])
+    train_benign, test_benign = benign_vectors[order[::2]], benign_vectors[order[1::2]]
+    test_flags = benign_flags[order[1::2]]
+    out: dict[str, Any] = {"sources": {}}
+    for held in sources:
+        positives = np.concatenate([v for name, v in vectors.items() if name != held])
+        model = train(positives, train_benign)
+        model.threshold = threshold_at(model, train_benign)
+        caught = model.scores(vectors[held]) >= model.threshold
+        false = model.scores(test_benign) >= model.threshold
+        out["sources"][held] = {
+            "recall": round(float(caught.mean()), 3),
+            "false_positive_rate": round(float(false.mean()), 4),
+            "with_heuristic_recall": round(float((caught | heuristic[held]).mean()), 3),
+            "with_heuristic_false_positive_rate": round(float((false | test_flags).mean()), 4),
+        }
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -232,7 +266,7 @@ def main() -> int:
     except ImportError:
         classifier = None  # type: ignore[assignment]
     if classifier is not None and classifier.missing() is None:
-        results["classifier"] = classifier.leave_one_out(sources, negatives)
+        results["classifier"] = leave_one_out(sources, negatives)
     if args.json:
         print(json.dumps(results, indent=2))
         return 0

@@ -74,3 +74,16 @@ def test_a_broken_gateway_yaml_is_an_error(make_repo: MakeRepo) -> None:
     root = make_repo({"gateway.yaml": "limits:\n  concurrent: none\n"}, manifest=MANIFEST)
     result = provision(root, "4.1")
     assert result.findings[0].status is Status.ERROR and "gateway.yaml:2" in result.findings[0].message
+
+
+def test_limits_too_high_to_limit_and_keys_with_logprobs(make_repo: MakeRepo) -> None:
+    config = CONFIG + "limits:\n  requests_per_minute: 1000000\n  concurrent: 5000\n"
+    root = make_repo({"deploy/gateway.yaml": config}, manifest=MANIFEST)
+    served(root)
+    limits = provision(root, "4.3")
+    assert limits.status is Status.NOT_MET
+    assert "requests_per_minute above 60,000, concurrent above 1,000" in limits.findings[0].message
+    assert provision(root, "8.2").status is Status.MET
+    KeyStore(root / "deploy" / "keys.json").create("analytics", ["*"], logprobs=True)
+    metadata = provision(root, "8.2")
+    assert metadata.status is Status.NOT_MET and "analytics" in metadata.findings[0].evidence[0].detail

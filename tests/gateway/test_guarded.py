@@ -137,7 +137,7 @@ def test_fail_closed_when_a_guard_breaks(start: Start, monkeypatch: Any) -> None
     def broken(*_: object, **__: object) -> object:
         raise RuntimeError("guard crashed")
 
-    monkeypatch.setattr(app, "check_prompt", broken)
+    monkeypatch.setattr(app, "check_prompts", broken)
     closed = start()
     response = closed.chat("hi")
     assert response.status_code == 503 and response.json()["error"]["code"] == "guard_error"

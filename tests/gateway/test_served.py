@@ -15,7 +15,7 @@ import httpx
 import pytest
 import uvicorn
 
-from aicop.gateway.loopback import free_port, wait_up
+from aicop.gateway.loopback import create_key, free_port, wait_up
 from aicop.gateway.mock import make_app
 from aicop.gateway.serve import build
 from tests.gateway.conftest import records, settings
@@ -128,23 +128,7 @@ def test_acknowledged_requests_survive_a_kill(tmp_path: Path) -> None:
         "audit:\n  path: audit.jsonl\nauth:\n  keys: keys.json\n"
     )
     aicop = str(Path(sys.executable).parent / "aicop")
-    made = subprocess.run(
-        [
-            aicop,
-            "gateway",
-            "keys",
-            "--config",
-            str(tmp_path / "gateway.yaml"),
-            "create",
-            "k",
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    key = json.loads(made.stdout)["key"]
+    key = create_key(tmp_path / "gateway.yaml", "k")
     process = subprocess.Popen(
         [aicop, "gateway", "serve", "--config", str(tmp_path / "gateway.yaml")],
         stdout=subprocess.DEVNULL,

@@ -9,6 +9,7 @@ means, and the provisions stay open for evidence or attestation.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,25 +21,43 @@ from aicop.errors import AicopError
 
 if TYPE_CHECKING:
     from aicop.gateway.config import GatewayConfig
+    from aicop.gateway.keys import Key
 
 CONFIG_NAMES = ("gateway.yaml", "gateway.yml")
 RECENT_DAYS = 30
+# Above these a per-key limit stops experimentation or resource exhaustion by no one: 1,000 requests a
+# second, a thousand requests at once, 64 MB bodies, a million tokens in an answer.
+UNLIMITED = {
+    "requests_per_minute": 60_000,
+    "tokens_per_minute": 100_000_000,
+    "concurrent": 1_000,
+    "body_bytes": 64 << 20,
+    "max_tokens": 1_000_000,
+}
 
 
 def _config(ctx: Context) -> tuple[str, GatewayConfig] | Finding | None:
-    """(path, config) of the repository's gateway.yaml; a finding when it does not load."""
-    from aicop.gateway.config import load_config
-
+    """(path, config) of the repository's gateway.yaml; a finding when it does not load. Parsed once
+    for the five checks (the cache is keyed by the file's size and mtime)."""
     entries = [e for e in ctx.files if e.name in CONFIG_NAMES]
     if not entries:
         return None
     entry = min(entries, key=lambda e: e.path.count("/"))
+    full = ctx.root / entry.path
     try:
-        return entry.path, load_config(ctx.root / entry.path)
-    except AicopError as err:
+        stat = full.stat()
+        return entry.path, _parse(str(full), stat.st_mtime_ns, stat.st_size)
+    except (AicopError, OSError) as err:
         return Finding(
             provision="4.1", status=Status.ERROR, message=str(err), evidence=[Evidence(path=entry.path)]
         )
+
+
+@functools.lru_cache(maxsize=8)
+def _parse(path: str, _mtime: int, _size: int) -> GatewayConfig:
+    from aicop.gateway.config import load_config
+
+    return load_config(Path(path))
 
 
 def _loaded(ctx: Context) -> Iterator[tuple[str, GatewayConfig]]:
@@ -46,6 +65,17 @@ def _loaded(ctx: Context) -> Iterator[tuple[str, GatewayConfig]]:
     found = _config(ctx)
     if isinstance(found, tuple):
         yield found
+
+
+def _keys(ctx: Context, path: str, config: GatewayConfig) -> list[Key]:
+    """The keys in the key file gateway.yaml names (none when it is absent or unreadable here)."""
+    from aicop.gateway.keys import KeyStore
+    from aicop.gateway.serve import resolve
+
+    try:
+        return KeyStore(resolve((ctx.root / path).parent, config.auth.keys)).load()
+    except AicopError:
+        return []
 
 
 @check(
@@ -107,17 +137,28 @@ def limits(ctx: Context) -> Iterator[Finding]:
     for path, config in _loaded(ctx):
         lim = config.limits
         shared = "shared through Redis" if lim.storage != "memory" else "in memory (one instance)"
+        evidence = [
+            Evidence(
+                path=path,
+                detail=f"{lim.requests_per_minute} requests and {lim.tokens_per_minute} tokens a minute, "
+                f"{lim.concurrent} at once per key ({shared}); bodies up to {lim.body_bytes} bytes, "
+                f"{lim.messages} messages, max_tokens capped at {lim.max_tokens}",
+            )
+        ]
+        unlimited = [name for name, ceiling in UNLIMITED.items() if getattr(lim, name) > ceiling]
+        if unlimited:
+            yield Finding(
+                provision="4.3",
+                status=Status.NOT_MET,
+                evidence=evidence,
+                message="limits set so high that they do not limit: "
+                + ", ".join(f"{name} above {UNLIMITED[name]:,}" for name in unlimited),
+            )
+            continue
         yield Finding(
             provision="4.3",
             status=Status.MET,
-            evidence=[
-                Evidence(
-                    path=path,
-                    detail=f"{lim.requests_per_minute} requests and {lim.tokens_per_minute} tokens a minute, "
-                    f"{lim.concurrent} at once per key ({shared}); bodies up to {lim.body_bytes} bytes, "
-                    f"{lim.messages} messages, max_tokens capped at {lim.max_tokens}",
-                )
-            ],
+            evidence=evidence,
             message="rate of access and resources per input are limited per key",
         )
 
@@ -130,9 +171,6 @@ def limits(ctx: Context) -> Iterator[Finding]:
     "--models ...'; revoke the ones no longer needed.",
 )
 def access(ctx: Context) -> Iterator[Finding]:
-    from aicop.gateway.keys import KeyStore
-    from aicop.gateway.serve import resolve
-
     for path, config in _loaded(ctx):
         if not config.auth.enabled:
             yield Finding(
@@ -143,10 +181,7 @@ def access(ctx: Context) -> Iterator[Finding]:
             )
             continue
         detail = "API keys required"
-        try:
-            keys = KeyStore(resolve((ctx.root / path).parent, config.auth.keys)).load()
-        except AicopError:
-            keys = []
+        keys = _keys(ctx, path, config)
         if keys:
             live = [k for k in keys if not k.revoked]
             scoped = sum("*" not in k.scopes for k in live)
@@ -167,16 +202,26 @@ def access(ctx: Context) -> Iterator[Finding]:
     provisions=["8.2"],
     title="Answers leave the gateway without metadata that helps an attacker",
     remediation="Serve the model through 'aicop gateway serve': it removes upstream ids, fingerprints, "
-    "server headers and logprobs (unless a key is allowed them).",
+    "server headers and logprobs; create keys without --logprobs unless a use needs them.",
 )
 def metadata(ctx: Context) -> Iterator[Finding]:
-    for path, _ in _loaded(ctx):
+    for path, config in _loaded(ctx):
+        revealing = [k.name for k in _keys(ctx, path, config) if k.logprobs and not k.revoked]
+        if revealing:
+            yield Finding(
+                provision="8.2",
+                status=Status.NOT_MET,
+                evidence=[Evidence(path=path, detail=f"keys allowed logprobs: {', '.join(revealing)}")],
+                message=f"{len(revealing)} live keys receive logprobs, which help hone attacks on the model; "
+                "revoke them and issue keys without --logprobs unless the use needs them",
+            )
+            continue
         yield Finding(
             provision="8.2",
             status=Status.MET,
-            evidence=[Evidence(path=path, detail="the gateway serves the API")],
+            evidence=[Evidence(path=path, detail="no live key is allowed logprobs")],
             message="the gateway keeps only the fields downstream needs: upstream ids, system fingerprints, "
-            "server and version headers and logprobs (for keys not allowed them) are removed",
+            "server and version headers and logprobs are removed",
         )
 
 
@@ -189,7 +234,7 @@ def metadata(ctx: Context) -> Iterator[Finding]:
 )
 def audit_log(ctx: Context) -> Iterator[Finding]:
     from aicop.audit import verify_log
-    from aicop.audit.chain import events
+    from aicop.gateway.auditlog import last_record
     from aicop.gateway.serve import resolve
 
     for path, config in _loaded(ctx):
@@ -219,9 +264,8 @@ def audit_log(ctx: Context) -> Iterator[Finding]:
                 message=f"the gateway audit log has been tampered with: {'; '.join(problems[:3])}",
             )
             continue
-        last = None
-        for record in events(log):
-            last = record.get("time")
+        final = last_record(log)  # read from the end: verify_log has read the whole log once already
+        last = final.get("time") if final else None
         age = _age(last, ctx.today)
         detail = f"{count} chained records, privacy {config.audit.privacy}, last at {last}"
         if age is None or age > RECENT_DAYS:

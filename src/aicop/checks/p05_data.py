@@ -29,10 +29,9 @@ def data_content(ctx: Context) -> Iterator[Finding]:
     local = [d for d in ctx.manifest.datasets if d.path and (ctx.root / d.path).exists()]
     if not local:
         return
-    from aicop.datacheck.detectors import CATEGORY  # compiling the detectors costs ~20 ms: only when needed
-    from aicop.datacheck.engine import check_paths
+    # compiling the detectors costs ~20 ms: only when there are datasets
+    from aicop.datacheck.engine import CATEGORIES, check_paths
 
-    kind_category = {**CATEGORY, "trigger": "poisoning"}
     judged: dict[str, tuple[list[str], Evidence]] = {}
     public = {d.name for d in local if d.public}
     for dataset in local:
@@ -41,8 +40,8 @@ def data_content(ctx: Context) -> Iterator[Finding]:
         # runs it, assess does not
         report = check_paths([ctx.root / dataset.path], label_noise=False)
         kinds = Counter(report.counts)
-        defects = [f"{n} {k}" for k, n in sorted(kinds.items()) if kind_category.get(k) in DEFECTS]
-        personal = {k: n for k, n in kinds.items() if kind_category.get(k) == "personal-data"}
+        defects = [f"{n} {k}" for k, n in sorted(kinds.items()) if CATEGORIES.get(k) in DEFECTS]
+        personal = {k: n for k, n in kinds.items() if CATEGORIES.get(k) == "personal-data"}
         if personal and dataset.sensitivity not in PERSONAL_OK:
             listed = ", ".join(f"{n} {k}" for k, n in sorted(personal.items()))
             defects.append(f"personal data ({listed}) in a dataset declared {dataset.sensitivity}")

@@ -24,6 +24,15 @@ if TYPE_CHECKING:
     from aicop.datacheck.names import Names
 
 MAX_PER_KIND = 100
+# The category of every kind of finding the check reports (reports group by it; assess judges by it).
+CATEGORIES = {
+    **CATEGORY,
+    "trigger": "poisoning",
+    "label-noise": "poisoning",
+    "duplicate": "duplicate",
+    "near-duplicate": "duplicate",
+    "schema": "schema",
+}
 DATA_SUFFIXES = {
     ".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".txt", ".md", ".rst", ".html", ".htm", ".xml",
 }  # fmt: skip
@@ -149,7 +158,7 @@ def _duplicates(
         report.findings.append(
             DataFinding(
                 kind=kind,
-                category="duplicate",
+                category=CATEGORIES[kind],
                 path=path,
                 example=f"{how} {first[0]} {where}",
                 line=line,
@@ -174,7 +183,7 @@ def _labels(path: Path, stats: ReadStats, report: DataReport, noise: bool) -> No
         report.findings.append(
             DataFinding(
                 kind="trigger",
-                category="poisoning",
+                category=CATEGORIES["trigger"],
                 path=str(path),
                 example=(
                     f"'{trigger.token}' is in {trigger.rows} rows, {trigger.purity:.0%} labelled "
@@ -188,11 +197,16 @@ def _labels(path: Path, stats: ReadStats, report: DataReport, noise: bool) -> No
 
 
 def _noise(path: Path, rows: list[tuple[int, str, str]], column: str, report: DataReport) -> None:
-    from aicop.datacheck.noise import find_noise
+    from aicop.datacheck.noise import find_noise, missing
 
+    absent = missing()  # said once for the whole check, not once a file
+    if absent is not None:
+        if absent not in report.problems:
+            report.problems.append(absent)
+        return
     noisy, note = find_noise(rows)
-    if note is not None and note not in report.problems:
-        report.problems.append(note if "install" in note else f"{path}: {note}")
+    if note is not None:
+        report.problems.append(f"{path}: {note}")
     for suspect in noisy:
         report.counts["label-noise"] += 1
         if report.counts["label-noise"] > MAX_PER_KIND:
@@ -200,7 +214,7 @@ def _noise(path: Path, rows: list[tuple[int, str, str]], column: str, report: Da
         report.findings.append(
             DataFinding(
                 kind="label-noise",
-                category="poisoning",
+                category=CATEGORIES["label-noise"],
                 path=str(path),
                 example=(
                     f"labelled {suspect.label!r}, but a model trained on the other rows gives that "
@@ -236,7 +250,7 @@ def check_file(path: Path, report: DataReport, names: Names | None = None) -> Re
         report.findings.append(
             DataFinding(
                 kind=match.kind,
-                category=CATEGORY[match.kind],
+                category=CATEGORIES[match.kind],
                 path=display,
                 example=redact(match.kind, match.text),
                 line=line,
@@ -260,7 +274,7 @@ def check_file(path: Path, report: DataReport, names: Names | None = None) -> Re
         report.findings.append(
             DataFinding(
                 kind="schema",
-                category="schema",
+                category=CATEGORIES["schema"],
                 path=display,
                 example=f"{anomaly.message} ({where} {rows})" if rows else anomaly.message,
                 line=None if anomaly.row_based or not anomaly.rows else anomaly.rows[0],

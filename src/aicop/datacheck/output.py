@@ -66,13 +66,10 @@ def render_html(report: DataReport) -> str:
 
     from jinja2 import Environment, StrictUndefined, select_autoescape
 
-    from aicop.datacheck.detectors import CATEGORY
-    from aicop.datacheck.engine import MAX_PER_KIND
+    from aicop.datacheck.engine import CATEGORIES, MAX_PER_KIND
 
-    categories = {**CATEGORY, "trigger": "poisoning", "duplicate": "duplicate", "near-duplicate": "duplicate",
-                  "schema": "schema"}  # fmt: skip
     env = Environment(autoescape=select_autoescape(default=True), undefined=StrictUndefined, trim_blocks=True)
     source = (resources.files("aicop.datacheck") / "templates" / "data.html.j2").read_text(encoding="utf-8")
     return env.from_string(source).render(
-        r=report, category=lambda kind: categories.get(kind, "other"), per_kind=MAX_PER_KIND
+        r=report, category=lambda kind: CATEGORIES.get(kind, "other"), per_kind=MAX_PER_KIND
     )

@@ -33,7 +33,7 @@ from starlette.routing import Route
 from aicop.datacheck.detectors import scan_text
 from aicop.gateway.auditlog import GatewayLog
 from aicop.gateway.config import GatewayConfig
-from aicop.gateway.guards import ClassifierTier, LeakGuard, check_prompt, redact_text
+from aicop.gateway.guards import ClassifierTier, LeakGuard, check_prompts, redact_text
 from aicop.gateway.keys import Key, KeyStore
 from aicop.gateway.limiter import Limiter
 
@@ -336,12 +336,10 @@ class Gateway:
                 else []
             )
         if settings.injection != "off":
-            verdicts = [check_prompt(t, settings.threshold) for t in texts]
             if self.tier is not None and texts:  # ~10 ms of NumPy a prompt: off the event loop
-                for verdict, probability in zip(
-                    verdicts, await asyncio.to_thread(self.tier.scores, texts), strict=True
-                ):
-                    verdict.classified, verdict.classifier_threshold = probability, self.tier.model.threshold
+                verdicts = await asyncio.to_thread(check_prompts, texts, settings.threshold, self.tier)
+            else:
+                verdicts = check_prompts(texts, settings.threshold)
             flagged = [v for v in verdicts if v.flagged]
             if flagged:
                 worst = max(flagged, key=lambda v: max(v.score, v.classified or 0.0))
@@ -608,7 +606,6 @@ class Gateway:
     ) -> AsyncIterator[bytes]:
         settings = self.config.guards.output
         guard = self.leak_guard(payload, operation)
-        allowed_logprobs = bool(attempt.key and attempt.key.logprobs)
         pending = ""
         emitted: list[str] = []
         last_chunk: dict[str, Any] | None = None
@@ -633,6 +630,8 @@ class Gateway:
             return out
 
         def chunk_with(template: dict[str, Any] | None, text: str, reason: Any = None) -> bytes:
+            """A chunk of the gateway's own: the text is re-cut (held back, redacted), so the upstream's
+            per-token logprobs no longer line up with it and are never passed on in a stream."""
             base = {k: v for k, v in (template or {}).items() if k in KEPT_FIELDS}
             base["id"] = attempt.request_id
             base.setdefault("object", "chat.completion.chunk" if operation == "chat" else "text_completion")
@@ -678,8 +677,6 @@ class Gateway:
                     out = release(piece, final=False)
                     if out:
                         emitted.append(out)
-                        if allowed_logprobs and "logprobs" in choice:
-                            pass
                         yield chunk_with(chunk, out)
                 if blocked:
                     break
@@ -754,6 +751,8 @@ class Gateway:
         self.requests.labels(attempt.operation, attempt.decision).inc()
         self.duration.labels(attempt.operation).observe(elapsed)
         self.overhead.observe(max(0.0, elapsed - attempt.upstream_seconds))
+        if not log.isEnabledFor(logging.INFO):  # no JSON built for a log nobody reads
+            return
         log.info(
             json.dumps(
                 {

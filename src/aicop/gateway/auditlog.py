@@ -74,7 +74,7 @@ class GatewayLog:
         head file (a log shorter than its head was truncated: the gateway will not write over that)."""
         seq, last = 0, GENESIS
         for file in reversed([*rotated(self.path), self.path]):
-            record = _last_record(file)
+            record = last_record(file)
             if record is not None:
                 seq, last = int(record["seq"]), str(record["hash"])
                 break
@@ -171,7 +171,7 @@ class GatewayLog:
             self.sink.close()
 
 
-def _last_record(path: Path) -> dict[str, Any] | None:
+def last_record(path: Path) -> dict[str, Any] | None:
     """The last complete record of a log file, read from its end."""
     try:
         with path.open("rb") as handle:

@@ -229,36 +229,3 @@ def threshold_at(classifier: Classifier, negatives: Array, rate: float = 0.01) -
     scores = np.sort(classifier.scores(negatives))
     index = min(len(scores) - 1, math.ceil((1.0 - rate) * len(scores)))
     return float(max(0.5, scores[index] + 1e-6)) if len(scores) else 0.5
-
-
-def leave_one_out(sources: dict[str, list[str]], benign: list[str]) -> dict[str, Any]:
-    """For each attack source: train on the others and half the benign prompts, test on it and on the
-    other half of the benign prompts (threshold set for <= 1% false positives on the training half);
-    alone, and together with the heuristic tier (a prompt flagged by either)."""
-    from aicop.gateway.guards import check_prompt
-
-    folder = model_dir()
-    if folder is None:
-        raise InputError(INSTALL)
-    embed = Embedder(folder)
-    vectors = {name: embed(texts) for name, texts in sources.items()}
-    heuristic = {name: np.array([check_prompt(t).flagged for t in texts]) for name, texts in sources.items()}
-    order = np.random.default_rng(7).permutation(len(benign))
-    benign_vectors = embed(benign)
-    benign_flags = np.array([check_prompt(t).flagged for t in benign])
-    train_benign, test_benign = benign_vectors[order[::2]], benign_vectors[order[1::2]]
-    test_flags = benign_flags[order[1::2]]
-    out: dict[str, Any] = {"sources": {}}
-    for held in sources:
-        positives = np.concatenate([v for name, v in vectors.items() if name != held])
-        model = train(positives, train_benign)
-        model.threshold = threshold_at(model, train_benign)
-        caught = model.scores(vectors[held]) >= model.threshold
-        false = model.scores(test_benign) >= model.threshold
-        out["sources"][held] = {
-            "recall": round(float(caught.mean()), 3),
-            "false_positive_rate": round(float(false.mean()), 4),
-            "with_heuristic_recall": round(float((caught | heuristic[held]).mean()), 3),
-            "with_heuristic_false_positive_rate": round(float((false | test_flags).mean()), 4),
-        }
-    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from pathlib import Path
 
 import httpx
 
@@ -26,3 +27,13 @@ def wait_up(url: str, seconds: float = 20.0) -> None:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{url} did not answer within {seconds:.0f} s") from None
             time.sleep(0.1)
+
+
+def create_key(config: Path, name: str) -> str:
+    """A new all-models key in the key file that gateway.yaml ``config`` names; the key itself."""
+    from aicop.gateway.config import load_config
+    from aicop.gateway.keys import KeyStore
+    from aicop.gateway.serve import resolve
+
+    store = KeyStore(resolve(config.parent, load_config(config).auth.keys))
+    return store.create(name, ["*"])[0]
