@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,6 +164,25 @@ def scan_text(text: str) -> Iterator[Match]:
     hidden = _INVISIBLE_RE2.search(text)
     if hidden is not None:
         yield Match("injection", hidden.start(), hidden.end(), HIDDEN)
+
+
+def replace(text: str, matches: Iterable[Match], categories: set[str]) -> tuple[str, list[str]]:
+    """``text`` with each match of one of ``categories`` replaced by [KIND] (overlaps and the hidden-
+    character marker skipped); and the kinds replaced, in order."""
+    out: list[str] = []
+    kinds: list[str] = []
+    last = 0
+    for match in matches:
+        if match.text == HIDDEN or CATEGORY.get(match.kind) not in categories or match.start < last:
+            continue
+        out.append(text[last : match.start])
+        out.append(f"[{match.kind.upper()}]")
+        kinds.append(match.kind)
+        last = match.end
+    if not kinds:
+        return text, []
+    out.append(text[last:])
+    return "".join(out), kinds
 
 
 def redact(kind: str, text: str) -> str:

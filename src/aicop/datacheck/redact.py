@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aicop.datacheck.detectors import CATEGORY, HIDDEN, INVISIBLE, scan_text
+from aicop.datacheck.detectors import INVISIBLE, replace, scan_text
 from aicop.datacheck.readers import OPENERS, data_format
 from aicop.errors import InputError
 
@@ -28,19 +28,10 @@ REDACTED = {"personal-data", "secret", "injection"}
 
 
 def sanitise(text: str, names: Names | None = None) -> str:
-    out: list[str] = []
-    last = 0
     matches = list(scan_text(text))
     if names is not None:
         matches = sorted(matches + names.find(text), key=lambda m: m.start)
-    for match in matches:
-        if match.text == HIDDEN or CATEGORY[match.kind] not in REDACTED or match.start < last:
-            continue
-        out.append(text[last : match.start])
-        out.append(f"[{match.kind.upper()}]")
-        last = match.end
-    out.append(text[last:])
-    return INVISIBLE.sub("", "".join(out))
+    return INVISIBLE.sub("", replace(text, matches, REDACTED)[0])
 
 
 def _walk(value: Any, names: Names | None) -> Any:

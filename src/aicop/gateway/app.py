@@ -30,10 +30,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from aicop.datacheck.detectors import scan_text
+from aicop.datacheck.detectors import replace, scan_text
 from aicop.gateway.auditlog import GatewayLog
 from aicop.gateway.config import GatewayConfig
-from aicop.gateway.guards import ClassifierTier, LeakGuard, check_prompts, redact_text
+from aicop.gateway.guards import REDACTED_CATEGORIES, ClassifierTier, LeakGuard, check_prompts, redact_text
 from aicop.gateway.keys import Key, KeyStore
 from aicop.gateway.limiter import Limiter
 
@@ -619,14 +619,16 @@ class Gateway:
             nonlocal pending
             text = pending + text
             cut = len(text) if final else max(0, len(text) - HOLD)
-            if settings.redact and not final:
-                for match in scan_text(text):
-                    if match.start < cut < match.end:
-                        cut = match.start
+            if not settings.redact:
+                out, pending = text[:cut], text[cut:]
+                return out
+            matches = list(scan_text(text))  # one scan: it moves the cut and redacts what goes out
+            for match in matches:
+                if match.start < cut < match.end:
+                    cut = match.start
             out, pending = text[:cut], text[cut:]
-            if settings.redact:
-                out, kinds = redact_text(out)
-                redacted.update(kinds)
+            out, kinds = replace(out, (m for m in matches if m.end <= cut), REDACTED_CATEGORIES)
+            redacted.update(kinds)
             return out
 
         def chunk_with(template: dict[str, Any] | None, text: str, reason: Any = None) -> bytes:

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aicop.datacheck.detectors import CATEGORY, INVISIBLE, scan_text
+from aicop.datacheck.detectors import INVISIBLE, replace, scan_text
 
 # Latin look-alikes in Cyrillic, Greek and the fullwidth/mathematical forms NFKC leaves alone.
 _CONFUSABLES = str.maketrans(
@@ -313,20 +313,7 @@ REDACTED_CATEGORIES = {"personal-data", "secret"}
 
 def redact_text(text: str) -> tuple[str, list[str]]:
     """``text`` with secrets and personal data replaced by [KIND]; and the kinds replaced."""
-    out: list[str] = []
-    kinds: list[str] = []
-    last = 0
-    for match in scan_text(text):
-        if CATEGORY.get(match.kind) not in REDACTED_CATEGORIES or match.start < last:
-            continue
-        out.append(text[last : match.start])
-        out.append(f"[{match.kind.upper()}]")
-        kinds.append(match.kind)
-        last = match.end
-    if not kinds:
-        return text, []
-    out.append(text[last:])
-    return "".join(out), kinds
+    return replace(text, scan_text(text), REDACTED_CATEGORIES)
 
 
 _WORD = re.compile(r"[a-z0-9]+")
