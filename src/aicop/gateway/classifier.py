@@ -9,8 +9,9 @@ unpickled) and the six BERT layers are computed with NumPy — a short prompt ta
 on a CPU core. The tokenizer is Hugging Face's ``tokenizers`` (Rust, no model code), from the same
 folder's ``tokenizer.json``.
 
-A prompt is read in windows of 128 tokens that overlap by half (at most MAX_WINDOWS of them, 4,096
-tokens; the heuristic tier reads the whole), and its score is its most suspicious window's: an attack
+A prompt is read in windows of 128 tokens that overlap by half (at most MAX_WINDOWS of them, its first
+1,088 tokens, since each window costs ~33 ms of CPU here; the heuristic tier reads the whole), and its
+score is its most suspicious window's: an attack
 after a long document is no longer cut off at 256 tokens. A short instruction inside a window of
 other text is still diluted by it (the mean of 128 token vectors): windows of sentences or of 48
 tokens were measured and did no better across sources (benchmarks/guard_eval.py).
@@ -47,7 +48,7 @@ INSTALL = (
 )
 MAX_TOKENS = 256
 WINDOW = 128
-MAX_WINDOWS = 63
+MAX_WINDOWS = 16
 Owners = npt.NDArray[np.intp]
 
 
