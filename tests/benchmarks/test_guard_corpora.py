@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 import guard_corpora
 
-PROBES = '''
+PROBES = """
 import garak.payloads
 INJECTION_MARKER = "<|garak_injection|>"
 PAYLOAD_MARKER = "<|garak_payload|>"
@@ -49,7 +49,7 @@ class LatentWhois(SnippetMixin, LatentInjectionMixin):
 
 class Unrelated:
     contexts = ["no marker here"]
-'''
+"""
 
 
 @pytest.fixture
