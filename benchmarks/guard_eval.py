@@ -72,7 +72,7 @@ def leave_one_out(sources: dict[str, list[str]], negatives: list[str]) -> dict[s
     """For each attack source: train on the others and half the benign prompts, set the threshold for
     1% false positives on a quarter of them, test on the source and on the last quarter; alone, and
     together with the heuristic tier (a prompt flagged by either)."""
-    from aicop.gateway.classifier import Embedder, model_dir, most, threshold_at, train_windows
+    from aicop.gateway.classifier import Embedder, model_dir, most, subset, threshold_at, train_windows
 
     folder = model_dir()
     if folder is None:
@@ -81,19 +81,13 @@ def leave_one_out(sources: dict[str, list[str]], negatives: list[str]) -> dict[s
     windows = {name: embed.windows(texts) for name, texts in sources.items()}
     flags = {name: np.array([check_prompt(t).flagged for t in texts]) for name, texts in sources.items()}
     order = np.random.default_rng(7).permutation(len(negatives))
-    fit, calibrate, test = (np.sort(order[i::4]) for i in (0, 1, 3))
-    fit = np.sort(np.concatenate([fit, order[2::4]]))
+    fit = np.sort(np.concatenate([order[0::4], order[2::4]]))
+    calibrate, test = np.sort(order[1::4]), np.sort(order[3::4])
     benign_vectors, benign_owners = embed.windows(negatives)
     benign_flags = np.array([check_prompt(t).flagged for t in negatives])
-
-    def part(chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        keep = np.isin(benign_owners, chosen)
-        renumber = np.full(len(negatives), -1)
-        renumber[chosen] = np.arange(len(chosen))
-        return benign_vectors[keep], renumber[benign_owners[keep]]
-
-    fit_vectors = part(fit)[0]
-    (calibrate_vectors, calibrate_owners), (test_vectors, test_owners) = part(calibrate), part(test)
+    fit_vectors = subset(benign_vectors, benign_owners, fit)[0]
+    calibrate_vectors, calibrate_owners = subset(benign_vectors, benign_owners, calibrate)
+    test_vectors, test_owners = subset(benign_vectors, benign_owners, test)
     out: dict[str, Any] = {"sources": {}}
     for held in sources:
         model = train_windows([w for name, w in windows.items() if name != held], fit_vectors)

@@ -32,6 +32,7 @@ from aicop.gateway.classifier import (  # noqa: E402
     missing,
     model_dir,
     most,
+    subset,
     threshold_at,
     train_windows,
 )
@@ -58,12 +59,10 @@ def main() -> int:
     windows = [embed.windows(texts) for texts in sources.values()]
     vectors, owners = embed.windows(negatives)
     half = np.random.default_rng(7).permutation(len(negatives)) % 2 == 0
-    model = train_windows(windows, vectors[half[owners]])
-    held = ~half[owners]
-    renumber = np.cumsum(~half) - 1
-    model.threshold = threshold_at(
-        most(model.scores(vectors[held]), renumber[owners[held]], int((~half).sum()))
-    )
+    fit, held = np.flatnonzero(half), np.flatnonzero(~half)
+    model = train_windows(windows, subset(vectors, owners, fit)[0])
+    held_vectors, held_owners = subset(vectors, owners, held)
+    model.threshold = threshold_at(most(model.scores(held_vectors), held_owners, len(held)))
     model.save(
         WEIGHTS,
         {

@@ -152,3 +152,11 @@ def test_a_broken_safetensors_is_refused(tmp_path: Path) -> None:
     bad.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00not json at all!")
     with pytest.raises(InputError, match="header is not JSON"):
         classifier.read_safetensors(bad)
+
+
+def test_subset_keeps_the_chosen_texts_windows_renumbered() -> None:
+    vectors = np.arange(12, dtype=np.float32).reshape(6, 2)
+    owners = np.array([0, 0, 1, 2, 2, 2], dtype=np.intp)
+    picked, renumbered = classifier.subset(vectors, owners, np.array([0, 2], dtype=np.intp))
+    assert picked.tolist() == [[0, 1], [2, 3], [6, 7], [8, 9], [10, 11]]
+    assert renumbered.tolist() == [0, 0, 1, 1, 1]

@@ -54,24 +54,36 @@ class AuditLog:
 
     def append(self, event: str, data: dict[str, Any], actor: str | None = None) -> dict[str, Any]:
         seq, previous = self.head()
-        record: dict[str, Any] = {
-            "seq": seq + 1,
-            "time": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
-            "actor": actor or _actor(),
-            "event": event,
-            "data": data,
-            "prev": previous,
-        }
-        record["hash"] = record_hash(record)
+        record, line = new_record(seq, previous, event, data, actor or _actor())
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n")
+        with self.path.open("ab") as handle:
+            handle.write(line)
             handle.flush()
             os.fsync(handle.fileno())
+        self.write_head(record["seq"], record["hash"])
+        return record
+
+    def write_head(self, seq: int, digest: str) -> None:
+        """Replace the head file (atomically) with the last record's seq and hash."""
         from aicop.fsutil import write_atomic
 
-        write_atomic(self.head_path, json.dumps({"seq": record["seq"], "hash": record["hash"]}))
-        return record
+        write_atomic(self.head_path, json.dumps({"seq": seq, "hash": digest}))
+
+
+def new_record(
+    seq: int, previous: str, event: str, data: dict[str, Any], actor: str
+) -> tuple[dict[str, Any], bytes]:
+    """The record that follows ``seq`` and ``previous`` in a chain, and its line as written."""
+    record: dict[str, Any] = {
+        "seq": seq + 1,
+        "time": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+        "actor": actor,
+        "event": event,
+        "data": data,
+        "prev": previous,
+    }
+    record["hash"] = record_hash(record)
+    return record, (json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n").encode()
 
 
 def rotated(path: Path) -> list[Path]:

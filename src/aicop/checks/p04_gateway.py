@@ -8,7 +8,6 @@ means, and the provisions stay open for evidence or attestation.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING
 from aicop.assess.context import Context
 from aicop.assess.registry import check
 from aicop.assess.results import Evidence, Finding, Status
+from aicop.checks._common import days_since
 from aicop.errors import AicopError
 
 if TYPE_CHECKING:
@@ -86,7 +86,6 @@ def _keys(ctx: Context, path: str, config: GatewayConfig) -> list[Key]:
     "and guards.output.leak on; put the API behind 'aicop gateway serve'.",
 )
 def safeguards(ctx: Context) -> Iterator[Finding]:
-
     found = _config(ctx)
     if isinstance(found, Finding):
         yield found
@@ -146,20 +145,14 @@ def limits(ctx: Context) -> Iterator[Finding]:
             )
         ]
         unlimited = [name for name, ceiling in UNLIMITED.items() if getattr(lim, name) > ceiling]
-        if unlimited:
-            yield Finding(
-                provision="4.3",
-                status=Status.NOT_MET,
-                evidence=evidence,
-                message="limits set so high that they do not limit: "
-                + ", ".join(f"{name} above {UNLIMITED[name]:,}" for name in unlimited),
-            )
-            continue
         yield Finding(
             provision="4.3",
-            status=Status.MET,
+            status=Status.NOT_MET if unlimited else Status.MET,
             evidence=evidence,
-            message="rate of access and resources per input are limited per key",
+            message="limits set so high that they do not limit: "
+            + ", ".join(f"{name} above {UNLIMITED[name]:,}" for name in unlimited)
+            if unlimited
+            else "rate of access and resources per input are limited per key",
         )
 
 
@@ -207,20 +200,19 @@ def access(ctx: Context) -> Iterator[Finding]:
 def metadata(ctx: Context) -> Iterator[Finding]:
     for path, config in _loaded(ctx):
         revealing = [k.name for k in _keys(ctx, path, config) if k.logprobs and not k.revoked]
-        if revealing:
-            yield Finding(
-                provision="8.2",
-                status=Status.NOT_MET,
-                evidence=[Evidence(path=path, detail=f"keys allowed logprobs: {', '.join(revealing)}")],
-                message=f"{len(revealing)} live keys receive logprobs, which help hone attacks on the model; "
-                "revoke them and issue keys without --logprobs unless the use needs them",
-            )
-            continue
+        detail = (
+            f"keys allowed logprobs: {', '.join(revealing)}"
+            if revealing
+            else "no live key is allowed logprobs"
+        )
         yield Finding(
             provision="8.2",
-            status=Status.MET,
-            evidence=[Evidence(path=path, detail="no live key is allowed logprobs")],
-            message="the gateway keeps only the fields downstream needs: upstream ids, system fingerprints, "
+            status=Status.NOT_MET if revealing else Status.MET,
+            evidence=[Evidence(path=path, detail=detail)],
+            message=f"{len(revealing)} live keys receive logprobs, which help hone attacks on the model; "
+            "revoke them and issue keys without --logprobs unless the use needs them"
+            if revealing
+            else "the gateway keeps only the fields downstream needs: upstream ids, system fingerprints, "
             "server and version headers and logprobs are removed",
         )
 
@@ -266,9 +258,8 @@ def audit_log(ctx: Context) -> Iterator[Finding]:
             continue
         final = last_record(log)  # read from the end: verify_log has read the whole log once already
         last = final.get("time") if final else None
-        age = _age(last, ctx.today)
         detail = f"{count} chained records, privacy {config.audit.privacy}, last at {last}"
-        if age is None or age > RECENT_DAYS:
+        if days_since(ctx.today, str(last), unknown=RECENT_DAYS + 1) > RECENT_DAYS:
             yield Finding(
                 provision="12.1",
                 status=Status.NOT_MET,
@@ -289,10 +280,3 @@ def _shown(root: Path, path: Path) -> str:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
         return str(path)
-
-
-def _age(stamp: object, today: dt.date) -> int | None:
-    try:
-        return (today - dt.datetime.fromisoformat(str(stamp)).date()).days
-    except ValueError:
-        return None

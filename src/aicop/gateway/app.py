@@ -17,7 +17,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +59,19 @@ class Refused(Exception):
         self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
 
 
+@contextlib.contextmanager
+def _reaching_upstream() -> Iterator[None]:
+    """The upstream's transport errors as the gateway's answers: 504 on a timeout, 502 otherwise."""
+    try:
+        yield
+    except httpx.TimeoutException as err:
+        raise Refused(504, "upstream_timeout", "the upstream did not answer in time") from err
+    except (httpx.HTTPError, OSError) as err:
+        raise Refused(
+            502, "upstream_unavailable", f"the upstream could not be reached ({type(err).__name__})"
+        ) from err
+
+
 def error_response(
     status: int, code: str, message: str, request_id: str, retry_after: int | None = None
 ) -> Response:
@@ -86,6 +99,10 @@ class Attempt:
     upstream_seconds: float = 0.0
     released: bool = False  # its slot of the key's concurrent requests given back
     recorded: bool = False  # its audit record written
+
+    @property
+    def key_id(self) -> str:
+        return self.key.id if self.key else ""
 
 
 def _texts(content: Any) -> list[str]:
@@ -402,7 +419,6 @@ class Gateway:
     async def handle(self, request: Request, operation: str, path: str) -> Response:
         attempt = Attempt("gw-" + secrets.token_hex(8), operation)
         entered = False
-        key_id = ""
         try:
             media = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if media != "application/json":
@@ -410,12 +426,12 @@ class Gateway:
                     415, "unsupported_media_type", "send JSON, with 'Content-Type: application/json'"
                 )
             key = self.authenticate(request)
-            attempt.key, key_id = key, key.id
+            attempt.key = key
             payload = self.parse(await self.read_body(request))
             attempt.data["gen_ai.request.model"] = payload.get("model")
             self.shape(payload, operation, key)
             self._request_fields(payload, operation, attempt)
-            if not await self.limiter.enter(key_id):
+            if not await self.limiter.enter(attempt.key_id):
                 raise Refused(
                     429, "too_many_concurrent", f"at most {self.config.limits.concurrent} requests at once", 1
                 )
@@ -423,11 +439,11 @@ class Gateway:
             estimate = (
                 len(json.dumps(payload.get("messages") or payload.get("prompt") or payload.get("input"))) // 4
             )
-            refusal = await self.limiter.admit(key_id, estimate)
+            refusal = await self.limiter.admit(attempt.key_id, estimate)
             if refusal is not None:
                 raise Refused(
                     429,
-                    f"{refusal.what}_per_minute" if refusal.what != "concurrent" else "too_many_concurrent",
+                    f"{refusal.what}_per_minute",
                     f"the key's {refusal.what} per minute are used up; retry after {refusal.retry_after} s",
                     refusal.retry_after,
                 )
@@ -449,7 +465,7 @@ class Gateway:
             return self.refuse(attempt, refused)
         finally:
             if entered:
-                await self.limiter.leave(key_id)
+                await self.limiter.leave(attempt.key_id)
 
     def _request_fields(self, payload: dict[str, Any], operation: str, attempt: Attempt) -> None:
         data = attempt.data
@@ -473,15 +489,12 @@ class Gateway:
     async def forward(self, payload: dict[str, Any], operation: str, path: str, attempt: Attempt) -> Response:
         upstream_started = time.perf_counter()
         try:
-            upstream = await self.client.post(
-                self.config.upstream.url + path, content=json.dumps(payload), headers=self.upstream_headers
-            )
-        except httpx.TimeoutException as err:
-            raise Refused(504, "upstream_timeout", "the upstream did not answer in time") from err
-        except httpx.HTTPError as err:
-            raise Refused(
-                502, "upstream_unavailable", f"the upstream could not be reached ({type(err).__name__})"
-            ) from err
+            with _reaching_upstream():
+                upstream = await self.client.post(
+                    self.config.upstream.url + path,
+                    content=json.dumps(payload),
+                    headers=self.upstream_headers,
+                )
         finally:
             attempt.upstream_seconds = time.perf_counter() - upstream_started
         body = self._upstream_json(upstream)
@@ -490,9 +503,7 @@ class Gateway:
         given = body.get("usage")
         usage: dict[str, Any] = given if isinstance(given, dict) else {}
         self._usage(attempt, usage)
-        await self.limiter.spend(
-            attempt.key.id if attempt.key else "", int(usage.get("completion_tokens") or 0)
-        )
+        await self.limiter.spend(attempt.key_id, int(usage.get("completion_tokens") or 0))
         if operation != "embeddings":
             outputs = self._guard_output(body, payload, operation, attempt)
             attempt.data["gen_ai.output.messages"] = outputs
@@ -565,14 +576,8 @@ class Gateway:
             headers=self.upstream_headers,
         )
         upstream_started = time.perf_counter()
-        try:
+        with _reaching_upstream():
             upstream = await self.client.send(request, stream=True)
-        except httpx.TimeoutException as err:
-            raise Refused(504, "upstream_timeout", "the upstream did not answer in time") from err
-        except (httpx.HTTPError, OSError) as err:
-            raise Refused(
-                502, "upstream_unavailable", f"the upstream could not be reached ({type(err).__name__})"
-            ) from err
         if upstream.status_code != 200:
             try:
                 await upstream.aread()
@@ -599,7 +604,7 @@ class Gateway:
     async def _release(self, attempt: Attempt) -> None:
         if not attempt.released:
             attempt.released = True
-            await self.limiter.leave(attempt.key.id if attempt.key else "")
+            await self.limiter.leave(attempt.key_id)
 
     async def _relay(
         self, upstream: httpx.Response, payload: dict[str, Any], operation: str, attempt: Attempt
@@ -709,9 +714,7 @@ class Gateway:
             attempt.data["gen_ai.response.finish_reasons"] = finish or ["stop"]
             if "gen_ai.usage.output_tokens" not in attempt.data:
                 attempt.data["gen_ai.usage.output_tokens"] = max(1, len(output) // 4) if output else 0
-            await self.limiter.spend(
-                attempt.key.id if attempt.key else "", attempt.data["gen_ai.usage.output_tokens"]
-            )
+            await self.limiter.spend(attempt.key_id, attempt.data["gen_ai.usage.output_tokens"])
             await self._release(attempt)
             self.record(attempt)  # before the last bytes: the client's [DONE] follows the record
         yield b"data: [DONE]\n\n"

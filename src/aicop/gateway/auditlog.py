@@ -19,7 +19,6 @@ verify`` checks them; the data of each uses the OpenTelemetry GenAI attribute na
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import json
 import os
@@ -27,9 +26,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from aicop.audit.chain import CHECKPOINT, GENESIS, AuditLog, checkpoint_message, record_hash, rotated
+from aicop.audit.chain import CHECKPOINT, GENESIS, AuditLog, checkpoint_message, new_record, rotated
 from aicop.errors import InputError
-from aicop.fsutil import write_atomic
 from aicop.integrity.signing import sign_bytes
 
 CONTENT_FIELDS = ("gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions")
@@ -102,16 +100,7 @@ class GatewayLog:
         return record
 
     def _append(self, event: str, data: dict[str, Any], actor: str) -> dict[str, Any]:
-        record: dict[str, Any] = {
-            "seq": self.seq + 1,
-            "time": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
-            "actor": actor,
-            "event": event,
-            "data": data,
-            "prev": self.last,
-        }
-        record["hash"] = record_hash(record)
-        line = (json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n").encode()
+        record, line = new_record(self.seq, self.last, event, data, actor)
         os.write(self.fd, line)  # O_APPEND: one write, whole
         if self.durability == "fsync":
             os.fsync(self.fd)
@@ -132,7 +121,7 @@ class GatewayLog:
 
     def _write_head(self) -> None:
         """Under the lock: the head is the last record written."""
-        write_atomic(self.head.head_path, json.dumps({"seq": self.seq, "hash": self.last}))
+        self.head.write_head(self.seq, self.last)
         self.headed = (self.seq, self.last)
 
     def _head_loop(self) -> None:
@@ -142,7 +131,7 @@ class GatewayLog:
                 if current == self.headed or self.fd < 0:
                     continue
                 os.fsync(self.fd)  # the records the head names are on disk before the head is
-            write_atomic(self.head.head_path, json.dumps({"seq": current[0], "hash": current[1]}))
+            self.head.write_head(*current)
             with self.lock:
                 if self.headed[0] < current[0]:
                     self.headed = current

@@ -30,7 +30,6 @@ import json
 import math
 import os
 import struct
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -265,6 +264,14 @@ def most(scores: npt.NDArray[np.float64], owners: Owners, count: int) -> npt.NDA
     return out
 
 
+def subset(vectors: Array, owners: Owners, chosen: npt.NDArray[np.intp]) -> tuple[Array, Owners]:
+    """The windows of the texts ``chosen`` (indices), their owners renumbered 0.. in that order."""
+    keep = np.isin(owners, chosen)
+    renumber = np.full(int(owners.max()) + 1 if len(owners) else 0, -1, dtype=np.intp)
+    renumber[chosen] = np.arange(len(chosen))
+    return vectors[keep], renumber[owners[keep]]
+
+
 def train(
     positives: Array,
     negatives: Array,
@@ -301,29 +308,26 @@ def train_windows(sources: list[tuple[Array, Owners]], negatives: Array, rounds:
     so far. A source weighs as the square root of its size, so one large corpus does not decide alone
     what an attack looks like."""
 
-    def chosen(pick: Callable[[Array, Owners, int], Owners]) -> tuple[Array, npt.NDArray[np.float64]]:
+    def positives(model: Classifier | None) -> tuple[Array, npt.NDArray[np.float64]]:
+        """Of each attack, its first window (no model yet) or the one ``model`` scores highest."""
         rows, weights = [], []
         for vectors, owners in sources:
             count = int(owners.max()) + 1 if len(owners) else 0
-            rows.append(vectors[pick(vectors, owners, count)])
+            if model is None:
+                picked = np.unique(owners, return_index=True)[1]
+            else:
+                order = np.argsort(model.scores(vectors), kind="stable")
+                picked = np.zeros(count, dtype=np.intp)
+                picked[owners[order]] = order  # the last write for a text is its highest-scoring window
+            rows.append(vectors[picked])
             weights.append(np.full(count, 1.0 / math.sqrt(max(1, count))))
         return np.concatenate(rows), np.concatenate(weights)
 
-    def first(vectors: Array, owners: Owners, count: int) -> Owners:
-        return np.unique(owners, return_index=True)[1].astype(np.intp)
-
-    positives, weights = chosen(first)
-    model = train(positives, negatives, weights=weights)
+    rows, weights = positives(None)
+    model = train(rows, negatives, weights=weights)
     for _ in range(rounds - 1):
-
-        def best(vectors: Array, owners: Owners, count: int, model: Classifier = model) -> Owners:
-            order = np.argsort(model.scores(vectors), kind="stable")
-            top = np.zeros(count, dtype=np.intp)
-            top[owners[order]] = order  # the last write for a text is its highest-scoring window
-            return top
-
-        positives, weights = chosen(best)
-        model = train(positives, negatives, weights=weights)
+        rows, weights = positives(model)
+        model = train(rows, negatives, weights=weights)
     return model
 
 

@@ -25,7 +25,7 @@ import codecs
 import re
 import unicodedata
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -213,7 +213,8 @@ def deobfuscate(folded: str) -> str:
     return _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group()), text)
 
 
-def _decoded(text: str) -> Iterable[tuple[str, str]]:
+def _base64_texts(text: str) -> Iterator[str]:
+    """The runs of base64 in a text that decode to readable text."""
     for run in _BASE64.findall(text):
         try:
             raw = base64.b64decode(run + "=" * (-len(run) % 4), validate=True)
@@ -221,7 +222,12 @@ def _decoded(text: str) -> Iterable[tuple[str, str]]:
             continue
         decoded = raw.decode("utf-8", "ignore")
         if len(decoded) >= 8 and sum(c.isprintable() or c.isspace() for c in decoded) >= 0.9 * len(decoded):
-            yield "base64", decoded
+            yield decoded
+
+
+def _decoded(text: str) -> Iterable[tuple[str, str]]:
+    for decoded in _base64_texts(text):
+        yield "base64", decoded
     for run in _PERCENT.findall(text):
         yield "percent-encoding", urllib.parse.unquote(run)
     yield "rot13", codecs.decode(text, "rot13")
@@ -355,7 +361,7 @@ class LeakGuard:
     def _canary(self, window: str) -> bool:
         folded = fold(window)
         squeezed = re.sub(r"\s+", "", folded)
-        decoded = [fold(text) for how, text in _decoded(window) if how == "base64"]
+        decoded = [fold(text) for text in _base64_texts(window)]  # no rot13 of every streamed window
         return any(
             canary in folded or re.sub(r"\s+", "", canary) in squeezed or any(canary in d for d in decoded)
             for canary in self.canaries

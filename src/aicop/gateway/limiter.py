@@ -23,7 +23,7 @@ from aicop.gateway.config import Limits
 
 @dataclass
 class Refusal:
-    what: str  # "requests", "tokens" or "concurrent"
+    what: str  # "requests" or "tokens" (requests at once are refused by enter)
     retry_after: int  # seconds
 
 
