@@ -1,0 +1,210 @@
+"""Describing and assessing a system: ``aicop init``, ``aicop manifest schema|validate``,
+``aicop assess`` and ``aicop report schema``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from aicop.cli.common import (
+    REPORT_FORMATS,
+    UsageError,
+    add_catalog_option,
+    as_path,
+    catalog_from,
+    configure_nothing,
+    parse_roles,
+    spinner,
+)
+from aicop.errors import AicopError, ExitCode
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from aicop.assess.results import Assessment
+    from aicop.cli.common import Command, Group
+
+
+def run_manifest_schema(a: argparse.Namespace) -> int:
+    """Print the JSON Schema of aicop.yaml."""
+    import json
+
+    from aicop.system.manifest import Manifest
+
+    print(json.dumps(Manifest.model_json_schema(), indent=2))
+    return 0
+
+
+def configure_manifest_validate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?", type=as_path, default=None, help="the manifest (default: ./aicop.yaml)")
+    add_catalog_option(p)
+
+
+def run_manifest_validate(a: argparse.Namespace) -> int:
+    """Check aicop.yaml against the schema and the catalog; exit 2 with file:line on the first error."""
+    from pathlib import Path
+
+    from aicop.system import load_manifest
+
+    path = a.path or Path("aicop.yaml")
+    loaded = load_manifest(path, path.parent, catalog_from(a.catalog_source))
+    print(f"{path}: valid ({loaded.system.name}, roles: {', '.join(r.value for r in loaded.roles)})")
+    return 0
+
+
+def configure_init(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?", type=as_path, default=None, help="the repository (default: .)")
+    p.add_argument(
+        "--print",
+        dest="to_stdout",
+        action="store_true",
+        help="print the manifest instead of writing aicop.yaml",
+    )
+
+
+def run_init(a: argparse.Namespace) -> int:
+    """Discover a starting aicop.yaml from the repository at PATH (never overwrites one)."""
+    from pathlib import Path
+
+    from aicop.fsutil import write_atomic
+    from aicop.system.discover import discover, render_manifest
+    from aicop.system.manifest import MANIFEST_NAME
+    from aicop.system.yamlsource import load_manifest
+
+    path = a.path or Path()
+    if not path.is_dir():
+        raise AicopError("not a directory", path=path)
+    target = path / MANIFEST_NAME
+    if target.exists() and not a.to_stdout:
+        raise AicopError(
+            "already exists; aicop init never overwrites a manifest (use --print to compare)", path=target
+        )
+    found = discover(path)
+    text = render_manifest(found)
+    if a.to_stdout:
+        sys.stdout.write(text)
+        return 0
+    write_atomic(target, text)
+    load_manifest(target, path)  # what init writes must load; a failure here is a bug, not bad input
+    print(
+        f"wrote {target}: {len(found.models)} models, {len(found.datasets)} datasets, {len(found.prompts)} "
+        f"prompts, {len(found.documents)} documents, {len(found.external_apis)} external APIs. "
+        f"Review it, then run 'aicop assess {path}'."
+    )
+    return 0
+
+
+def configure_assess(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?", type=as_path, default=None, help="the repository (default: .)")
+    p.add_argument(
+        "--manifest", dest="manifest_path", type=as_path, help="manifest to use (default PATH/aicop.yaml)"
+    )
+    p.add_argument(
+        "--roles",
+        action="append",
+        default=[],
+        metavar="ROLE[,ROLE]",
+        help="roles to assess as, overriding the manifest: developer, system-operator, data-controller",
+    )
+    p.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        choices=REPORT_FORMATS,
+        default=[],
+        help="report formats to write (repeatable; default all five with --output); without "
+        "--output, one format is printed to stdout instead of the table",
+    )
+    p.add_argument(
+        "--output",
+        "-o",
+        type=as_path,
+        help="directory to write reports into (aicop-report.json, .md, .html, .sarif, .oscal.json)",
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=("shall", "should", "never"),
+        default="shall",
+        help="exit 1 when a gap remains in a provision of this modality or stronger (default: shall)",
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="do not print the table")
+    add_catalog_option(p)
+
+
+def run_assess(a: argparse.Namespace) -> int:
+    """Assess the AI system in the repository at PATH against the Code."""
+    from pathlib import Path
+
+    from aicop.assess import assess as run_assessment
+    from aicop.assess.results import FailOn
+    from aicop.fsutil import write_all_atomic
+    from aicop.report import FORMATS, render
+
+    path = a.path or Path()
+    if a.output is None and len(a.formats) > 1:
+        raise UsageError("without --output, give at most one --format (it is printed to stdout)")
+    if not path.exists():
+        raise AicopError("no such directory", path=path)
+    with spinner() as progress:
+        result = run_assessment(
+            path,
+            manifest_path=a.manifest_path,
+            roles=parse_roles(a.roles) or None,
+            catalog=catalog_from(a.catalog_source),
+            progress=progress,
+        )
+    if a.output is None and a.formats:
+        sys.stdout.write(render(result, a.formats[0]))
+    else:
+        rendered = {}
+        if a.output is not None:
+            rendered = {
+                a.output / FORMATS[f].filename: render(result, f) for f in (a.formats or REPORT_FORMATS)
+            }
+        if not a.quiet:
+            _print_table(result)
+        write_all_atomic(rendered)
+        for written in rendered:
+            print(f"wrote {written}", file=sys.stderr)
+    return int(ExitCode.GAPS if result.gaps(FailOn(a.fail_on)) else ExitCode.OK)
+
+
+def _print_table(result: Assessment) -> None:
+    from rich.console import Console
+
+    from aicop.report.terminal import renderable
+
+    Console(highlight=False).print(renderable(result))
+
+
+def run_report_schema(a: argparse.Namespace) -> int:
+    """Print the JSON Schema of the JSON report."""
+    from aicop.report.json_report import schema_text
+
+    sys.stdout.write(schema_text())
+    return 0
+
+
+COMMANDS: dict[str, Command] = {
+    "assess": ("assess a repository against the Code", None, configure_assess, run_assess),
+    "init": ("discover a starting aicop.yaml", None, configure_init, run_init),
+}
+GROUPS: dict[str, Group] = {
+    "manifest": (
+        "the aicop.yaml manifest: its schema and validation",
+        {
+            "schema": ("print the JSON Schema of aicop.yaml", None, configure_nothing, run_manifest_schema),
+            "validate": ("validate an aicop.yaml", None, configure_manifest_validate, run_manifest_validate),
+        },
+    ),
+    "report": (
+        "the JSON report format",
+        {
+            "schema": (
+                "print the JSON Schema of the JSON report",
+                None,
+                configure_nothing,
+                run_report_schema,
+            ),
+        },
+    ),
+}

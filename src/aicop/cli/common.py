@@ -1,0 +1,128 @@
+"""What every command module of the CLI shares: argument types, the catalog option, writing output,
+the spinner, and the project (a repository and its manifest) a command works on.
+
+Nothing here imports more than the standard library at module level: ``aicop --help`` and
+``aicop scan FILE`` must start fast (tests/cli checks what --help imports).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from aicop.errors import AicopError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
+    from pathlib import Path
+    from typing import TypeAlias
+
+    from aicop.catalog.model import Catalog, Role
+    from aicop.system.manifest import Manifest
+
+    Command: TypeAlias = tuple[
+        str, str | None, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]
+    ]
+    """(help, description or None, configure, run): one command."""
+    Group: TypeAlias = tuple[str, dict[str, Command]]
+    """(help, {name: command}): a command group such as ``aicop catalog``."""
+
+ROLE_NAMES = ("developer", "system-operator", "data-controller")
+REPORT_FORMATS = ("json", "markdown", "html", "sarif", "oscal")
+SECTIONS = ("secure-design", "secure-development", "secure-deployment", "secure-maintenance")
+
+
+class UsageError(AicopError):
+    """Arguments that do not fit together."""
+
+
+def as_path(text: str) -> Path:
+    from pathlib import Path
+
+    return Path(text)
+
+
+def catalog_from(source: str | None) -> Catalog:
+    from aicop.catalog import load_catalog
+
+    return load_catalog(source)
+
+
+def add_catalog_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--catalog",
+        dest="catalog_source",
+        metavar="ID|PATH",
+        default=None,
+        help="catalog id (default dsit-2024-05, the draft Code) or a catalog JSON file",
+    )
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        dest="fmt",
+        choices=("text", "json", "sarif"),
+        default="text",
+        help="output format (default: text)",
+    )
+    parser.add_argument("--output", "-o", type=as_path, help="write the report here")
+
+
+def parse_roles(value: list[str]) -> list[Role]:
+    from aicop.catalog.model import Role
+
+    names = [n.strip() for item in value for n in item.split(",") if n.strip()]
+    bad = [n for n in names if n not in ROLE_NAMES]
+    if bad:
+        raise UsageError(f"--roles: unknown role {bad[0]!r}; choose from {', '.join(ROLE_NAMES)}")
+    return [Role(n) for n in names]
+
+
+def emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from aicop.fsutil import write_atomic
+
+    write_atomic(output, text)
+    print(f"wrote {output}", file=sys.stderr)
+
+
+def spinner(
+    first: str = "walking the repository…", then: str = "running check {}…"
+) -> AbstractContextManager[Callable[[str], None] | None]:
+    """A status line on stderr during long work (checks, hashing), only when a person is watching."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def spinner() -> Iterator[Callable[[str], None] | None]:
+        if not sys.stderr.isatty():
+            yield None
+            return
+        from rich.console import Console
+
+        with Console(stderr=True).status(first) as status:
+            yield lambda item: status.update(then.format(item))
+
+    return spinner()
+
+
+def project(path: Path | None) -> tuple[Path, Manifest | None]:
+    """(root, manifest or None) for a repository argument."""
+    from pathlib import Path
+
+    from aicop.system.manifest import MANIFEST_NAME
+    from aicop.system.yamlsource import load_manifest
+
+    root = path or Path()
+    if not root.is_dir():
+        raise AicopError("not a directory", path=root)
+    manifest = load_manifest(root / MANIFEST_NAME, root) if (root / MANIFEST_NAME).is_file() else None
+    return root, manifest
+
+
+def configure_nothing(p: argparse.ArgumentParser) -> None:
+    return None

@@ -1,0 +1,200 @@
+"""Checking data: ``aicop data check`` and ``aicop data watch``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from aicop.cli.common import (
+    as_path,
+    emit,
+    project,
+    spinner,
+)
+from aicop.errors import AicopError, ExitCode
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from aicop.cli.common import Command, Group
+
+
+def configure_data_check(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", type=as_path, metavar="PATH", help="data files or directories")
+    p.add_argument("--format", dest="fmt", choices=("text", "json", "sarif", "html"), default="text")
+    p.add_argument(
+        "--redact",
+        type=as_path,
+        default=None,
+        metavar="OUT",
+        help="also write a sanitised copy of the data under OUT (a new directory): personal data, "
+        "secrets and planted instructions replaced by [KIND]",
+    )
+    p.add_argument(
+        "--similarity",
+        type=_similarity,
+        default=0.7,
+        metavar="S",
+        help="report records that share at least this share of their word pairs with an earlier one as "
+        "near-duplicates (estimated Jaccard similarity, 0.5 to 1; default 0.7); 'off' for exact and "
+        "normalised duplicates only",
+    )
+    p.add_argument(
+        "--ner",
+        metavar="MODEL",
+        default=None,
+        help="also find names of people and places with Presidio over a local spaCy pipeline: a package "
+        "name (en_core_web_lg) or a saved pipeline's folder; tens of KB/s, so off by default (needs "
+        "aicop[ner]; nothing is downloaded)",
+    )
+    p.add_argument(
+        "--no-label-noise",
+        dest="label_noise",
+        action="store_false",
+        help="skip the search for flipped labels in labelled sets (cleanlab with a cross-validated "
+        "model: seconds per 100,000 rows; needs the aicop[labels] extra)",
+    )
+    p.add_argument("--output", "-o", type=as_path, help="file to write (default: stdout)")
+
+
+def _similarity(value: str) -> float | None:
+    if value.lower() == "off":
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0.5 <= number <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a similarity from 0.5 to 1, or 'off'")
+    return number
+
+
+def run_data_check(a: argparse.Namespace) -> int:
+    """Find personal data (with check digits), secrets and planted instructions in CSV, TSV, JSON,
+    JSON Lines and text files, compressed or not, streamed. Exit 0 clean, 1 findings, 2 nothing
+    readable."""
+    import json
+    from pathlib import Path
+
+    from aicop.datacheck.engine import check_paths
+
+    for path in a.paths:
+        if not path.exists():
+            raise AicopError("no such file or directory", path=path)
+    names = None
+    if a.ner is not None:
+        from aicop.datacheck.names import Names
+
+        with spinner(f"loading the NER model {a.ner}…"):
+            names = Names.load(a.ner)
+    with spinner("reading the data…", "checking {}…") as progress:
+        report = check_paths(
+            a.paths,
+            progress=(lambda p: progress(p.name)) if progress else None,
+            similarity=a.similarity,
+            label_noise=a.label_noise,
+            names=names,
+        )
+    if a.redact is not None:
+        from aicop.datacheck.engine import data_files
+        from aicop.datacheck.redact import redact_tree
+
+        pairs = []
+        for base in a.paths:
+            for path in data_files([base]):
+                pairs.append(
+                    (path, Path(base.name) / path.relative_to(base) if base.is_dir() else Path(path.name))
+                )
+        with spinner("writing the sanitised copy…"):
+            written = redact_tree(pairs, a.redact, names)
+        print(f"wrote a sanitised copy of {written} files to {a.redact}", file=sys.stderr)
+    if a.fmt == "json":
+        text = json.dumps(report.as_dict(), indent=2) + "\n"
+    elif a.fmt == "sarif":
+        from aicop.datacheck.output import render_sarif
+
+        text = render_sarif(report)
+    elif a.fmt == "html":
+        from aicop.datacheck.output import render_html
+
+        text = render_html(report)
+    else:
+        lines = []
+        for f in report.findings:
+            where = f"line {f.line}" if f.row is None else f"row {f.row}"
+            column = f", column {f.column}" if f.column is not None else ""
+            lines.append(f"{f.path}: {where}{column}: {f.kind}: {f.example}")
+        lines += [f"problem: {p}" for p in report.problems]
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts.items())) or "nothing found"
+        lines.append(f"{report.files} files, {report.bytes / 1e6:.1f} MB in {report.seconds:.2f} s: {counts}")
+        text = "\n".join(lines) + "\n"
+    emit(text, a.output)
+    if report.files == 0 and report.problems:
+        return int(ExitCode.BAD_INPUT)
+    return int(ExitCode.GAPS if report.counts else ExitCode.OK)
+
+
+def configure_data_watch(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?", type=as_path, default=None, help="the repository (default: .)")
+    p.add_argument("--record", action="store_true", help="record the sources' current state as the known one")
+    p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+
+
+def run_data_watch(a: argparse.Namespace) -> int:
+    """Check the public data sources aicop.yaml declares (datasets with a url: http(s) or
+    hf://datasets/ORG/NAME) against their recorded state: content, revision and licence. Exit 0
+    unchanged, 1 changed, not recorded or not reachable (never reported as unchanged)."""
+    import json
+
+    from aicop.datacheck.watch import watch
+
+    root, manifest = project(a.path)
+    if manifest is None:
+        raise AicopError("no aicop.yaml: the sources to watch are its datasets with a url", path=root)
+    with spinner("fetching the sources…"):
+        result = watch(root, manifest, record=a.record)
+    unrecorded = [] if a.record else result.new
+    if a.fmt == "json":
+        print(
+            json.dumps(
+                {
+                    "changes": result.changes,
+                    "not_checked": result.not_checked,
+                    "not_recorded": unrecorded,
+                    "checked": [s.name for s in result.states if s.error is None],
+                },
+                indent=2,
+            )
+        )
+    else:
+        for name, what in result.changes.items():
+            print(f"changed      {name}: {'; '.join(what)}")
+        for name, why in result.not_checked.items():
+            print(f"not checked  {name}: {why}")
+        for name in unrecorded:
+            print(f"not recorded {name}: run 'aicop data watch --record' once it is reviewed")
+        checked = sum(s.error is None for s in result.states)
+        verb = "recorded" if a.record else "checked"
+        print(f"{checked} of {len(result.states)} sources {verb}; state in .aicop/sources.json")
+    return int(ExitCode.GAPS if result.changes or result.not_checked or unrecorded else ExitCode.OK)
+
+
+COMMANDS: dict[str, Command] = {}
+GROUPS: dict[str, Group] = {
+    "data": (
+        "check training and input data",
+        {
+            "check": (
+                "personal data, secrets and planted instructions in data files",
+                None,
+                configure_data_check,
+                run_data_check,
+            ),
+            "watch": (
+                "record public data sources and report changes in content, revision or licence",
+                None,
+                configure_data_watch,
+                run_data_watch,
+            ),
+        },
+    ),
+}
