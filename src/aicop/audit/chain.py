@@ -165,7 +165,7 @@ def verify_log(path: Path, public_key: Any = None) -> tuple[int, list[str]]:
 def _signed(record: dict[str, Any], public_key: Any) -> bool:
     import base64
 
-    from aicop.integrity.signing import verify_bytes
+    from aicop.crypto import verify_bytes
 
     data = record.get("data")
     if not isinstance(data, dict):

@@ -494,7 +494,7 @@ def run_audit_verify(a: argparse.Namespace) -> int:
     log = path / ".aicop" / "audit.jsonl" if path.is_dir() else path
     key = None
     if a.public_key is not None:
-        from aicop.integrity.signing import load_public_key
+        from aicop.crypto import load_public_key
 
         key = load_public_key(a.public_key)
     count, problems = verify_log(log, key)

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from aicop.audit.chain import CHECKPOINT, GENESIS, AuditLog, checkpoint_message, new_record, rotated
+from aicop.crypto import sign_bytes
 from aicop.errors import InputError
-from aicop.integrity.signing import sign_bytes
 
 CONTENT_FIELDS = ("gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions")
 

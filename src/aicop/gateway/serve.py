@@ -23,7 +23,7 @@ def audit_log(config: GatewayConfig, base: Path) -> GatewayLog:
     settings = config.audit
     signer = None
     if settings.signing_key:
-        from aicop.integrity.signing import load_private_key
+        from aicop.crypto import load_private_key
 
         variable = settings.signing_key_password_env
         password = os.environ.get(variable) if variable else None

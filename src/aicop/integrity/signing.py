@@ -32,18 +32,23 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from aicop.crypto import (
+    SignatureError,
+    load_private_key,
+    load_public_key,
+    sign_bytes,
+    verify_bytes,
+)
 from aicop.errors import AicopError, ExitCode
 from aicop.integrity.hashing import hash_file, hash_files, hash_shards
+
+__all__ = ["SignatureError", "load_private_key", "load_public_key", "sign_bytes", "verify_bytes"]
 
 BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://model_signing/signature/v1.0"
 GIT_PATHS = [".gitattributes", ".gitignore", ".github", ".git"]
-
-
-class SignatureError(AicopError):
-    """A signature, key or signed directory is unusable: nothing was written."""
 
 
 class VerificationFailed(AicopError):
@@ -110,69 +115,6 @@ def _ignore_list(directory: Path, signature: Path, extra: list[str], git: bool) 
     with contextlib.suppress(ValueError):
         ignore.append(signature.resolve().relative_to(directory.resolve()).as_posix())
     return ignore
-
-
-def load_private_key(path: Path, password: str | None) -> Any:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-
-    try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password.encode() if password else None)
-    except OSError as err:
-        raise SignatureError(f"cannot read the private key: {err.strerror}", path=path) from err
-    except (ValueError, TypeError) as err:
-        raise SignatureError(f"not a usable PEM private key: {err}", path=path) from err
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        if key.curve.name not in ("secp256r1", "secp384r1", "secp521r1"):
-            raise SignatureError(f"unsupported curve {key.curve.name}: use P-256, P-384 or P-521", path=path)
-        return key
-    if isinstance(key, ed25519.Ed25519PrivateKey):
-        return key
-    raise SignatureError("unsupported key type: use ECDSA (P-256, P-384, P-521) or Ed25519", path=path)
-
-
-def load_public_key(path: Path) -> Any:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-
-    try:
-        key = serialization.load_pem_public_key(path.read_bytes())
-    except OSError as err:
-        raise SignatureError(f"cannot read the public key: {err.strerror}", path=path) from err
-    except ValueError as err:
-        raise SignatureError(f"not a usable PEM public key: {err}", path=path) from err
-    if not isinstance(key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey):
-        raise SignatureError("unsupported key type: use ECDSA (P-256, P-384, P-521) or Ed25519", path=path)
-    return key
-
-
-def _ecdsa_hash(key: Any) -> Any:
-    from cryptography.hazmat.primitives import hashes
-
-    return {256: hashes.SHA256(), 384: hashes.SHA384(), 521: hashes.SHA512()}[key.curve.key_size]
-
-
-def sign_bytes(key: Any, data: bytes) -> bytes:
-    """A signature over ``data`` with an ECDSA (hash by curve size) or Ed25519 private key."""
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        return bytes(key.sign(data, ec.ECDSA(_ecdsa_hash(key))))
-    return bytes(key.sign(data))
-
-
-def verify_bytes(key: Any, signature: bytes, data: bytes) -> bool:
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    try:
-        if isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(signature, data, ec.ECDSA(_ecdsa_hash(key)))
-        else:
-            key.verify(signature, data)
-    except InvalidSignature:
-        return False
-    return True
 
 
 def _key_hint(public_key: Any) -> str:
