@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
 
 from aicop.audit import verify_log
-from tests.gateway.conftest import Start, records
+from aicop.gateway.app import Gateway
+from aicop.gateway.limiter import Limiter
+from aicop.gateway.mock import make_app
+from aicop.gateway.serve import audit_log
+from tests.gateway.conftest import Start, records, settings
 
 
 def test_chat_passes_and_is_logged_with_genai_names(start: Start) -> None:
@@ -200,3 +209,74 @@ def test_admin_endpoints_are_off_unless_asked(start: Start) -> None:
     secret, _ = on.keys.create("ops", ["admin"])
     listing = on.client.get("/admin/keys", headers=on.auth(secret)).json()["keys"]
     assert {"ops", "all-0"} <= {k["name"] for k in listing} and "sha256" not in json.dumps(listing)
+
+
+def test_default_upstream_is_the_default_mock(tmp_path: Path) -> None:
+    """`gateway serve` and `gateway mock-upstream`, both with their defaults, talk to each other."""
+    import argparse
+
+    from aicop.cli.gateway_cmds import configure_mock
+    from aicop.gateway.config import GatewayConfig
+
+    parser = argparse.ArgumentParser()
+    configure_mock(parser)
+    mock = parser.parse_args([])
+    url = httpx.URL(GatewayConfig().upstream.url)
+    assert (url.host, url.port) == (mock.host, mock.port)
+    config = settings(tmp_path, upstream={"url": GatewayConfig().upstream.url}, auth={"enabled": False})
+    upstream = httpx.AsyncClient(transport=httpx.ASGITransport(app=make_app()))
+    gateway = Gateway(config, None, audit_log(config, tmp_path), Limiter(config.limits), client=upstream)
+    with TestClient(gateway.app) as client:
+        body = {"model": "mock-small", "messages": [{"role": "user", "content": "hello"}]}
+        response = client.post("/v1/chat/completions", json=body)
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "code", "words"),
+    [
+        (404, "<html>Not Found</html>", "upstream_not_found", "/v1"),
+        (403, "forbidden", "upstream_refused", "HTTP 403"),
+        (200, "<html>hello</html>", "upstream_bad_response", "HTTP 200 with text/html"),
+    ],
+)
+def test_upstream_answers_that_are_not_json_name_their_status(
+    tmp_path: Path, status: int, body: str, code: str, words: str
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, text=body, headers={"content-type": "text/html; charset=utf-8"})
+
+    config = settings(tmp_path, auth={"enabled": False})
+    upstream = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    gateway = Gateway(config, None, audit_log(config, tmp_path), Limiter(config.limits), client=upstream)
+    with TestClient(gateway.app) as client:
+        chat = {"model": "m", "messages": [{"role": "user", "content": "hello"}]}
+        response = client.post("/v1/chat/completions", json=chat)
+    error = response.json()["error"]
+    assert (response.status_code, error["code"]) == (502, code)
+    assert words in error["message"] and "not valid JSON" not in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("level", "structured", "chatter"),
+    [("warning", False, False), ("info", True, False), ("debug", True, True)],
+)
+def test_log_level_keeps_library_chatter_off_unless_debug(
+    level: str, structured: bool, chatter: bool
+) -> None:
+    import logging
+
+    from aicop.gateway.serve import configure_logging
+
+    root = logging.getLogger()
+    saved = root.level, list(root.handlers)
+    try:
+        configure_logging(level)
+        assert logging.getLogger("aicop.gateway").isEnabledFor(logging.INFO) is structured
+        assert logging.getLogger("httpx").isEnabledFor(logging.INFO) is chatter
+        assert logging.getLogger("httpcore").isEnabledFor(logging.DEBUG) is chatter
+    finally:
+        for name in ("httpx", "httpcore"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+        root.handlers[:] = saved[1]
+        root.setLevel(saved[0])

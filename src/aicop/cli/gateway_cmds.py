@@ -40,6 +40,13 @@ def configure_serve(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default 8088)")
+    p.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning", "error"),
+        default="warning",
+        help="stderr: 'info' adds one JSON line per request, 'debug' the HTTP libraries' own lines "
+        "(default: warning; the audit log records every request whatever this says)",
+    )
 
 
 def run_serve(a: argparse.Namespace) -> int:
@@ -68,7 +75,7 @@ def run_serve(a: argparse.Namespace) -> int:
         f"(audit log {gateway.audit.path})",
         file=sys.stderr,
     )
-    run(gateway.app, config.listen.host, config.listen.port)
+    run(gateway.app, config.listen.host, config.listen.port, log_level=a.log_level)
     return int(ExitCode.OK)
 
 

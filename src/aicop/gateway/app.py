@@ -72,6 +72,22 @@ def _reaching_upstream() -> Iterator[None]:
         ) from err
 
 
+def _not_json(upstream: httpx.Response) -> tuple[str, str]:
+    """(code, message) for an upstream answer that is not JSON, with its status: a 404 here is nearly
+    always an upstream URL without its API prefix, so the message says where to look."""
+    status = upstream.status_code
+    media = upstream.headers.get("content-type", "no content type").split(";")[0]
+    if status == 404:
+        return (
+            "upstream_not_found",
+            f"the upstream has no {upstream.request.url.path} (HTTP 404, {media}): does the upstream URL "
+            "end with its API prefix, such as /v1?",
+        )
+    if status >= 400:
+        return "upstream_refused", f"the upstream refused the request (HTTP {status}, {media}, not JSON)"
+    return "upstream_bad_response", f"the upstream answered HTTP {status} with {media}, not JSON"
+
+
 def error_response(
     status: int, code: str, message: str, request_id: str, retry_after: int | None = None
 ) -> Response:
@@ -514,21 +530,20 @@ class Gateway:
         return self.finish(attempt, JSONResponse(body, headers=self._ids(attempt)))
 
     def _upstream_json(self, upstream: httpx.Response) -> dict[str, Any]:
-        if upstream.status_code >= 500:
-            raise Refused(502, "upstream_error", f"the upstream failed (HTTP {upstream.status_code})")
+        status = upstream.status_code
+        if status >= 500:
+            raise Refused(502, "upstream_error", f"the upstream failed (HTTP {status})")
         try:
             body = upstream.json()
         except ValueError as err:
-            raise Refused(502, "upstream_bad_response", "the upstream's answer is not valid JSON") from err
+            raise Refused(502, *_not_json(upstream)) from err
         if not isinstance(body, dict):
             raise Refused(502, "upstream_bad_response", "the upstream's answer is not a JSON object")
-        if upstream.status_code >= 400:
+        if status >= 400:
             given = body.get("error")
             error: dict[str, Any] = given if isinstance(given, dict) else {}
-            message = str(
-                error.get("message") or f"the upstream refused the request (HTTP {upstream.status_code})"
-            )
-            raise Refused(upstream.status_code, str(error.get("code") or "upstream_refused"), message)
+            message = str(error.get("message") or f"the upstream refused the request (HTTP {status})")
+            raise Refused(status, str(error.get("code") or "upstream_refused"), message)
         return body
 
     def _usage(self, attempt: Attempt, usage: dict[str, Any]) -> None:

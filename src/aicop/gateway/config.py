@@ -27,7 +27,8 @@ class Listen(_Strict):
 
 
 class Upstream(_Strict):
-    url: str = "http://127.0.0.1:8089"
+    # where `aicop gateway mock-upstream` listens with its defaults, so the two work together as started
+    url: str = "http://127.0.0.1:8089/v1"
     timeout: float = Field(default=60.0, gt=0, description="seconds to wait for the upstream to answer")
     api_key_env: str | None = Field(default=None, description="environment variable with the upstream key")
 

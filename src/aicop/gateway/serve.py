@@ -51,10 +51,19 @@ def build(config: GatewayConfig, base: Path) -> Gateway:
     return Gateway(config, keys, audit_log(config, base), Limiter(config.limits))
 
 
-def run(app: object, host: str, port: int, access_log: bool = False) -> None:
+def configure_logging(level: str) -> None:
+    """The gateway's own lines at ``level`` (its one structured line per request is INFO); the HTTP
+    libraries' per-request chatter only with ``debug``."""
+    logging.basicConfig(level=level.upper(), format="%(message)s", force=True)
+    chatter = logging.DEBUG if level == "debug" else logging.WARNING
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(chatter)
+
+
+def run(app: object, host: str, port: int, access_log: bool = False, log_level: str = "warning") -> None:
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    configure_logging(log_level)
     uvicorn.run(
         app,  # type: ignore[arg-type]
         host=host,
