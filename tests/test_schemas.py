@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from aicop.catalog.model import Catalog
+from aicop.monitor.model import MonitorReport
 from aicop.report.json_report import schema
 from aicop.system.manifest import Manifest
 from tests.conftest import ROOT
@@ -16,3 +17,5 @@ def test_published_schemas_are_current() -> None:
     assert json.loads((published / "assessment-1.0.json").read_text()) == schema()
     assert json.loads((published / "manifest-1.json").read_text()) == Manifest.model_json_schema()
     assert json.loads((published / "catalog-1.json").read_text()) == Catalog.model_json_schema()
+    monitor = json.loads((published / "monitor-report-1.json").read_text())
+    assert monitor == MonitorReport.model_json_schema()

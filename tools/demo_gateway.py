@@ -1,7 +1,7 @@
 """A short tour of aicop gateway on loopback: the mock upstream, the gateway in front of it with its
 defaults, a few requests (a normal one, an injection, a leak, a secret, a wrong key, a burst), then the
-audit log verified and the gateway checks of aicop assess. Everything runs in a temporary directory
-and stops at the end.
+audit log verified, the gateway checks of aicop assess, and aicop monitor on seeded traffic. Everything
+runs in a temporary directory and stops at the end.
 
 Usage: python tools/demo_gateway.py   (make demo-gateway)
 """
@@ -94,6 +94,25 @@ def main() -> int:
                 if provision["id"] in ("4.1", "4.3", "4.6", "6.1", "8.2", "12.1") and provision["findings"]:
                     finding = provision["findings"][0]
                     print(f"  {provision['id']:5} {provision['status']:8} {finding['message'][:95]}")
+        print()
+        print(
+            "aicop monitor on seeded traffic (aicop monitor simulate: 12 users of a support assistant, "
+            "a probing client from request 1,500; the tour above is too short for a baseline):"
+        )
+        traffic = folder / "traffic" / "gateway.jsonl"
+        subprocess.run(
+            [AICOP, "monitor", "simulate", "-o", str(traffic), "--requests", "3000", "--probe-at", "1500"],
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
+        monitor = subprocess.run(
+            [AICOP, "monitor", "report", "--log", str(traffic), "-o", str(folder / "monitor")],
+            capture_output=True,
+            text=True,
+        )
+        for line in monitor.stdout.splitlines():
+            if not line.startswith("  alarm: ") or "key:" in line:
+                print("  " + line.strip()[:110])
     return 0
 
 

@@ -18,3 +18,4 @@ def test_demo_gateway_tour() -> None:
     assert "[withheld by the gateway" in out and "The key is [SECRET] and the admin is [EMAIL]." in out
     assert "[200, 200, 200, 200, 429, 429]" in out and "11 records, chain intact" in out
     assert sum(" met " in line for line in out.splitlines()) == 6
+    assert "verdict: changed" in out and "probing: key probe after" in out

@@ -71,12 +71,13 @@ class AuditLog:
 
 
 def new_record(
-    seq: int, previous: str, event: str, data: dict[str, Any], actor: str
+    seq: int, previous: str, event: str, data: dict[str, Any], actor: str, time: str | None = None
 ) -> tuple[dict[str, Any], bytes]:
-    """The record that follows ``seq`` and ``previous`` in a chain, and its line as written."""
+    """The record that follows ``seq`` and ``previous`` in a chain, and its line as written; ``time``
+    (ISO 8601) only for records made up for tests and simulations, else now."""
     record: dict[str, Any] = {
         "seq": seq + 1,
-        "time": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+        "time": time or dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
         "actor": actor,
         "event": event,
         "data": data,

@@ -11,6 +11,7 @@ from aicop.checks import (
     p07_supply_chain,
     p08_documentation,
     p10_end_users,
+    p12_monitoring,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "p07_supply_chain",
     "p08_documentation",
     "p10_end_users",
+    "p12_monitoring",
 ]

@@ -1,0 +1,80 @@
+"""What the monitor measures in one request: cheap, per-request numbers and yes/no events.
+
+Text is read the way an attacker would change it: the words a prompt uses (their novelty against the
+baseline's vocabulary), its length, the scripts it is written in; the answer's length, whether it is
+a refusal, how it finished. Near-identical prompts from one key are found by word-set overlap with
+the key's last prompts and by a skeleton that ignores numbers (enumeration: "item 1", "item 2"...).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable
+
+_WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+_SKELETON_DROP = re.compile(r"[\d\W_]+", re.UNICODE)
+# Common ways a model declines; a monitor signal (a change in the rate), not a verdict on one answer.
+_REFUSAL = re.compile(
+    r"\b(?:I(?:'m| am) (?:sorry|afraid)[^.]{0,40}\b(?:can(?:'|no)t|cannot|unable|not able)"
+    r"|I (?:can(?:'|no)t|cannot|won't|will not|am unable to|am not able to) "
+    r"(?:help|assist|comply|provide|share|do that|fulfil|fulfill|answer|reveal|disclose)"
+    r"|(?:not|never) (?:able|allowed|permitted) to (?:help|assist|share|provide|reveal|disclose)"
+    r"|against (?:my|our) (?:guidelines|policy|policies)"
+    r"|as an AI(?: language model)?,? I (?:can(?:'|no)t|cannot|don't|do not))",
+    re.IGNORECASE,
+)
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def novelty(tokens: list[str], vocabulary: set[str] | frozenset[str]) -> float:
+    """The share of a text's words the baseline never used (0 for a text without words)."""
+    if not tokens:
+        return 0.0
+    return sum(1 for w in tokens if w not in vocabulary) / len(tokens)
+
+
+def foreign_script(text: str, limit: int = 2000) -> float:
+    """The share of letters outside the Latin script (in the first ``limit`` characters)."""
+    if text.isascii():
+        return 0.0
+    letters = other = 0
+    for char in text[:limit]:
+        if char.isalpha():
+            letters += 1
+            if ord(char) > 0x24F and not unicodedata.name(char, "").startswith("LATIN"):
+                other += 1
+    return other / letters if letters else 0.0
+
+
+def is_refusal(answer: str) -> bool:
+    return bool(_REFUSAL.search(answer[:600]))
+
+
+def shingles(tokens: list[str]) -> frozenset[int]:
+    """Words and word pairs, hashed: the set two prompts are compared by."""
+    pairs = (hash(pair) for pair in itertools.pairwise(tokens))
+    return frozenset([*(hash(w) for w in tokens), *pairs])
+
+
+def skeleton(text: str) -> int:
+    """A hash of the text with numbers, punctuation and case removed: enumeration shares it."""
+    return hash(_SKELETON_DROP.sub(" ", text.lower()).strip())
+
+
+def near(one: frozenset[int], others: Iterable[frozenset[int]], threshold: float) -> bool:
+    """Whether ``one`` overlaps any of ``others`` by at least ``threshold`` (Jaccard)."""
+    size = len(one)
+    if size < 3:
+        return False
+    for other in others:
+        if not other:
+            continue
+        common = len(one & other)
+        if common and common / (size + len(other) - common) >= threshold:
+            return True
+    return False
