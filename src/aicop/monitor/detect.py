@@ -26,6 +26,9 @@ MAX_POINTS = 600
 MAX_LEAKS = 1000
 CLOSE_ABOVE = 0.05  # an alarm closes once its direction's p-value is back above this
 MODEL_SCOPE_MINIMUM = 200  # baseline requests a model needs for a scope of its own
+# Users differ (one writes longer prompts, another repeats a template): against the population's rate a
+# test alone would flag heavy but honest users, so a key must also exceed that rate by this much.
+KEY_MIN_EXCESS = 0.10
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,7 @@ class Window:
 
 @dataclass
 class KeyState:
-    history: deque[frozenset[int]]
+    history: deque[int]  # fingerprints of the last prompts
     skeletons: deque[int]
     window: Window
     requests: int = 0
@@ -511,8 +514,9 @@ class Monitor:
                 continue
             base_events, base_size = self.key_base[i]
             up, _ = rate_test(state.window.counts[i], size, base_events, base_size)
+            excess = state.window.counts[i] / max(size, 1) - base_events / max(base_size, 1)
             current = state.open.get(name)
-            if current is None and up < self.key_level:
+            if current is None and up < self.key_level and excess >= KEY_MIN_EXCESS:
                 alarm = Alarm(
                     signal=name,
                     scope=f"key:{r.key}",

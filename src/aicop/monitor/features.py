@@ -51,14 +51,44 @@ def foreign_script(text: str, limit: int = 2000) -> float:
     return other / letters if letters else 0.0
 
 
+# Words every refusal the pattern knows contains: a cheap test first, the pattern only on candidates.
+_HINTS = (
+    "sorry",
+    "afraid",
+    "can't",
+    "cannot",
+    "unable",
+    "not able",
+    "won't",
+    "will not",
+    "against",
+    "as an ai",
+    "not allowed",
+    "not permitted",
+    "never able",
+    "can’t",
+    "won’t",
+)
+
+
 def is_refusal(answer: str) -> bool:
-    return bool(_REFUSAL.search(answer[:600]))
+    head = answer[:600]
+    low = head.lower()
+    return any(h in low for h in _HINTS) and bool(_REFUSAL.search(head.replace("’", "'")))
 
 
-def shingles(tokens: list[str]) -> frozenset[int]:
-    """Words and word pairs, hashed: the set two prompts are compared by."""
-    pairs = (hash(pair) for pair in itertools.pairwise(tokens))
-    return frozenset([*(hash(w) for w in tokens), *pairs])
+FINGERPRINT_BITS = 1024
+
+
+def shingles(tokens: list[str]) -> int:
+    """A prompt's words and word pairs as a 1,024-bit fingerprint (one bit per hashed shingle): two
+    fingerprints' AND and OR popcounts estimate the Jaccard similarity of the sets, a little high when
+    shingles share a bit, at a fraction of a set intersection's cost."""
+    mask = FINGERPRINT_BITS - 1
+    fingerprint = 0
+    for shingle in (*tokens, *itertools.pairwise(tokens)):
+        fingerprint |= 1 << (hash(shingle) & mask)
+    return fingerprint
 
 
 def skeleton(text: str) -> int:
@@ -66,15 +96,13 @@ def skeleton(text: str) -> int:
     return hash(_SKELETON_DROP.sub(" ", text.lower()).strip())
 
 
-def near(one: frozenset[int], others: Iterable[frozenset[int]], threshold: float) -> bool:
-    """Whether ``one`` overlaps any of ``others`` by at least ``threshold`` (Jaccard)."""
-    size = len(one)
+def near(one: int, others: Iterable[int], threshold: float) -> bool:
+    """Whether fingerprint ``one`` overlaps any of ``others`` by at least ``threshold`` (Jaccard)."""
+    size = one.bit_count()
     if size < 3:
         return False
     for other in others:
-        if not other:
-            continue
-        common = len(one & other)
-        if common and common / (size + len(other) - common) >= threshold:
+        common = (one & other).bit_count()
+        if common and common >= threshold * (size + other.bit_count() - common):
             return True
     return False

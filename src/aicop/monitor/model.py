@@ -91,7 +91,8 @@ class Method(_Model):
     key_level: float
     test: str = (
         "conditional binomial test of each window's event count against the baseline's, every stride "
-        "requests, per signal, scope and direction; Bonferroni over the tests run per horizon"
+        "requests, per signal, scope and direction; Bonferroni over the tests run per horizon; a key is "
+        "flagged only when its rate is also at least 10 points above the population's"
     )
 
 

@@ -1,0 +1,166 @@
+"""aicop monitor: false alarms on steady traffic, how soon a shift and a probing key are found, and how
+fast logs are read. Prints figures that can be compared between runs.
+
+    python benchmarks/monitor_bench.py [--seeds 20] [--records 50000] [--embedded 2000]
+
+Detection runs feed the seeded requests (aicop.monitor.simulate) straight to the monitor; the speed
+runs read a written log from disk, chain verification included. Evidently's drift presets, where its
+own venv exists (benchmarks/.venv-evidently, see `make bench-monitor`), are run on the same windows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+from aicop.monitor.detect import Monitor, Settings
+from aicop.monitor.events import open_log, request_from
+from aicop.monitor.simulate import Plan, requests, write_log
+
+
+def _feed(plan: Plan, settings: Settings) -> Monitor:
+    monitor = Monitor(settings)
+    for i, item in enumerate(requests(plan)):
+        found = request_from(item["data"], item["time"], item["actor"], i)
+        assert found is not None
+        monitor.feed(found)
+    monitor.finish()
+    return monitor
+
+
+def false_alarms(seeds: int) -> None:
+    alarmed, keys = 0, 0
+    for seed in range(seeds):
+        monitor = _feed(Plan(requests=11_000, seed=1000 + seed), Settings())
+        alarmed += bool(monitor.alarms)
+        keys += sum(k.flagged for k in monitor.key_results())
+    print(
+        f"steady traffic, 10,000 monitored requests x {seeds} seeds: {alarmed} runs with any alarm "
+        f"({alarmed / seeds:.0%}; budget 5%), benign keys flagged: {keys}"
+    )
+
+
+def shift(seeds: int) -> None:
+    delays, missed = [], 0
+    for seed in range(seeds):
+        monitor = _feed(Plan(requests=4500, seed=2000 + seed, shift_at=2500), Settings())
+        starts = [
+            a.start_index for a in monitor.alarms if a.signal.startswith("input.") and a.start_index > 2500
+        ]
+        if starts:
+            delays.append(min(starts) - 2500)
+        else:
+            missed += 1
+    print(
+        f"10% shift to an unseen domain, {seeds} seeds: found in {seeds - missed}; requests after the shift "
+        f"until the alarm: median {statistics.median(delays):.0f}, max {max(delays)} (goal <= 500)"
+    )
+
+
+def probing(seeds: int) -> None:
+    after, benign, missed = [], 0, 0
+    for seed in range(seeds):
+        monitor = _feed(Plan(requests=4000, seed=3000 + seed, probe_at=1500), Settings())
+        results = {k.key: k for k in monitor.key_results()}
+        probe = results["probe"]
+        if probe.flagged and probe.flagged_after is not None:
+            after.append(probe.flagged_after)
+        else:
+            missed += 1
+        benign += sum(k.flagged for name, k in results.items() if name != "probe")
+    print(
+        f"probing client, {seeds} seeds: flagged in {seeds - missed}, "
+        f"after median {statistics.median(after):.0f} "
+        f"and at most {max(after)} of its requests (goal <= 200); benign keys flagged: {benign}"
+    )
+
+
+def speed(records: int, embedded: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "gw.jsonl"
+        write_log(Plan(requests=records, seed=7, probe_at=records // 2), log)
+        runs = []
+        for _ in range(3):
+            started = time.perf_counter()
+            monitor = Monitor(Settings())
+            for request in open_log(str(log)):
+                monitor.feed(request)
+            monitor.finish()
+            runs.append(time.perf_counter() - started)
+        size = log.stat().st_size / 1e6
+        print(
+            f"read, verify and monitor {records} records ({size:.0f} MB): median of 3 "
+            f"{records / statistics.median(runs):,.0f} records/s (goal >= 20,000)"
+        )
+        for count in (records // 5, records):
+            tracemalloc.start()
+            monitor = Monitor(Settings())
+            for i, request in enumerate(open_log(str(log))):
+                if i >= count:
+                    break
+                monitor.feed(request)
+            monitor.finish()
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            print(f"  peak Python memory over {count} records: {peak / 1e6:.1f} MB")
+        if embedded:
+            from aicop.gateway import classifier
+
+            if classifier.missing():
+                print(f"embeddings: skipped ({classifier.missing()})")
+                return
+            folder = classifier.model_dir()
+            assert folder is not None
+            embedder = classifier.Embedder(folder)
+            small = Path(tmp) / "small.jsonl"
+            write_log(Plan(requests=embedded, seed=8, shift_at=embedded // 2), small)
+            started = time.perf_counter()
+            monitor = Monitor(Settings(baseline=min(1000, embedded // 2), embeddings=True), embedder)
+            for request in open_log(str(small)):
+                monitor.feed(request)
+            monitor.finish()
+            took = time.perf_counter() - started
+            print(
+                f"with MiniLM embeddings, {embedded} records: {embedded / took:,.0f} records/s (goal >= 300)"
+            )
+
+
+def evidently(seeds: int) -> None:
+    python = Path(__file__).parent / ".venv-evidently" / "bin" / "python"
+    if not python.exists():
+        print("Evidently: skipped (no benchmarks/.venv-evidently; `make bench-monitor` creates it)")
+        return
+    script = Path(__file__).parent / "monitor_evidently.py"
+    subprocess.run(
+        [str(python), str(script), "--seeds", str(seeds)],
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent / "src")},
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--records", type=int, default=50_000)
+    parser.add_argument("--embedded", type=int, default=2000)
+    a = parser.parse_args()
+    load = os.getloadavg()
+    print(f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} at start")
+    false_alarms(a.seeds)
+    shift(a.seeds)
+    probing(a.seeds)
+    speed(a.records, a.embedded)
+    evidently(a.seeds)
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
