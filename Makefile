@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SARIF_SCHEMA := $(VENV)/share/sarif/sarif-schema-2.1.0.json
 EXAMPLE := examples/support-assistant
 
-.PHONY: install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard catalog clean
+.PHONY: install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard bench-monitor catalog clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,16 @@ $(GUARD_CORPORA):
 
 bench-guard: install $(GUARD_CORPORA)
 	$(BIN)/python benchmarks/guard_eval.py
+
+# aicop monitor's figures; Evidently 0.7 in a venv of its own for the side-by-side drift figures.
+EVIDENTLY := benchmarks/.venv-evidently/.installed
+$(EVIDENTLY):
+	$(PYTHON) -m venv benchmarks/.venv-evidently
+	benchmarks/.venv-evidently/bin/pip install --quiet 'evidently==0.7.23'
+	touch $@
+
+bench-monitor: install $(EVIDENTLY)
+	$(BIN)/python benchmarks/monitor_bench.py
 
 # Re-derive the catalog from the seed text (../shared/seed); the test suite checks it is unchanged.
 catalog: install

@@ -4,8 +4,9 @@ fast logs are read. Prints figures that can be compared between runs.
     python benchmarks/monitor_bench.py [--seeds 20] [--records 50000] [--embedded 2000]
 
 Detection runs feed the seeded requests (aicop.monitor.simulate) straight to the monitor; the speed
-runs read a written log from disk, chain verification included. Evidently's drift presets, where its
-own venv exists (benchmarks/.venv-evidently, see `make bench-monitor`), are run on the same windows.
+runs read a written log from disk, chain verification included. Evidently's DataDriftPreset, where its
+own venv exists (benchmarks/.venv-evidently, made by `make bench-monitor`), gets the same traffic as
+feature tables, in consecutive windows of 500 (benchmarks/monitor_evidently.py).
 """
 
 from __future__ import annotations
@@ -132,16 +133,79 @@ def speed(records: int, embedded: int) -> None:
             )
 
 
+def _tables(folder: Path, name: str, plan: Plan, window: int = 500) -> dict[str, object]:
+    """The per-request features Evidently gets (prompt text, lengths, refusal, latency), as CSVs: the
+    baseline (first 1,000) and consecutive windows after it."""
+    import csv
+
+    from aicop.monitor.features import is_refusal
+
+    rows = []
+    for i, item in enumerate(requests(plan)):
+        r = request_from(item["data"], item["time"], item["actor"], i)
+        assert r is not None
+        rows.append(
+            {
+                "prompt": r.prompt or "",
+                "prompt_length": len(r.prompt or ""),
+                "answer_length": len(r.answer or ""),
+                "refusal": int(is_refusal(r.answer or "")),
+                "latency_ms": r.upstream_ms or 0.0,
+            }
+        )
+
+    def write(file: str, part: list[dict[str, object]]) -> None:
+        with (folder / file).open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(part[0]))
+            writer.writeheader()
+            writer.writerows(part)
+
+    write(f"{name}-baseline.csv", rows[:1000])
+    windows = []
+    for start in range(1000, len(rows) - window + 1, window):
+        file = f"{name}-{start}.csv"
+        write(file, rows[start : start + window])
+        windows.append({"file": file, "end": start + window})
+    return {"name": name, "baseline": f"{name}-baseline.csv", "windows": windows}
+
+
 def evidently(seeds: int) -> None:
+    import json
+
     python = Path(__file__).parent / ".venv-evidently" / "bin" / "python"
     if not python.exists():
         print("Evidently: skipped (no benchmarks/.venv-evidently; `make bench-monitor` creates it)")
         return
-    script = Path(__file__).parent / "monitor_evidently.py"
-    subprocess.run(
-        [str(python), str(script), "--seeds", str(seeds)],
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent / "src")},
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        runs = []
+        for seed in range(min(seeds, 5)):
+            runs.append(_tables(folder, f"steady{seed}", Plan(requests=6000, seed=4000 + seed)))
+            runs.append(_tables(folder, f"shift{seed}", Plan(requests=6000, seed=5000 + seed, shift_at=3000)))
+        (folder / "runs.json").write_text(json.dumps(runs))
+        done = subprocess.run(
+            [str(python), str(Path(__file__).parent / "monitor_evidently.py"), str(folder)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode:
+            print(f"Evidently: failed ({done.stderr.strip().splitlines()[-1:]})")
+            return
+        results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    steady = [r for r in results if r["run"].startswith("steady")]
+    shifted = [r for r in results if r["run"].startswith("shift")]
+    false_runs = sum(1 for r in steady if r["windows_with_drift"])
+    delays = [
+        r["first_drift_at"] - 3000 for r in shifted if r["first_drift_at"] and r["first_drift_at"] > 3000
+    ]
+    seconds = sum(r["seconds"] for r in results) / max(sum(r["windows"] for r in results), 1)
+    print(
+        f"Evidently DataDriftPreset (prompt text, lengths, refusal, latency; windows of 500): "
+        f"steady runs with "
+        f"drift in any window {false_runs} of {len(steady)}; shifts found {len(delays)} of {len(shifted)}, "
+        f"first flagged window ending {min(delays, default=0)}-{max(delays, default=0)} requests after the "
+        f"shift; {seconds:.2f} s per window"
     )
 
 
