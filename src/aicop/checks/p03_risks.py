@@ -358,6 +358,8 @@ def _failing_checks(ctx: Context, wanted: set[str]) -> dict[str, str]:
         bad = [f for f in findings if f.status is not Status.MET and f.suppression is None]
         if bad:
             failing[spec.id] = bad[0].message
+        elif not findings:
+            failing[spec.id] = "it found nothing to judge, so the control is not shown to work"
     return failing
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from aicop.cli.common import as_path, emit, project
+from aicop.cli.common import as_path, configure_nothing, emit, project
 from aicop.errors import AicopError, ExitCode
 
 TYPE_CHECKING = False
@@ -185,6 +185,16 @@ def run_check(a: argparse.Namespace) -> int:
     return int(ExitCode.GAPS if gaps else ExitCode.OK)
 
 
+def run_schema(a: argparse.Namespace) -> int:
+    """Print the JSON Schema of risks.yaml."""
+    import json
+
+    from aicop.risks.model import Register
+
+    emit(json.dumps(Register.model_json_schema(), indent=2) + "\n", None)
+    return int(ExitCode.OK)
+
+
 COMMANDS: dict[str, Command] = {}
 GROUPS: dict[str, Group] = {
     "risks": (
@@ -202,6 +212,7 @@ GROUPS: dict[str, Group] = {
                 configure_check,
                 run_check,
             ),
+            "schema": ("print the JSON Schema of risks.yaml", None, configure_nothing, run_schema),
         },
     )
 }

@@ -284,7 +284,7 @@ def suggest(found: list[Signal]) -> list[Suggestion]:
                 checks=["gateway.limits"],
             )
         )
-        if "local-model" in kinds and "public-api" in kinds:
+        if "local-model" in kinds:
             out.append(
                 Suggestion(
                     "model-extraction",
