@@ -66,7 +66,8 @@ def test_rating_bands_the_matrix() -> None:
         ("    owner: Security lead\n    treatment", "    treatment", 16, "risks.0.owner: Field required"),
         ("      approver: Head of Product\n", "", 34, "risks.1.acceptance.approver: Field required"),
         (
-            "    acceptance:\n      reason: The prompt holds no secrets at all.\n      approver: Head of Product\n",
+            "    acceptance:\n      reason: The prompt holds no secrets at all.\n"
+            "      approver: Head of Product\n",
             "",
             33,
             "risks.1.treatment: an accepted risk needs 'acceptance' with a reason and an approver",

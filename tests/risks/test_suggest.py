@@ -38,8 +38,8 @@ def test_manifest_declarations_each_bring_their_threats(make_repo: MakeRepo) -> 
 
 def test_source_alone_shows_agents_retrieval_and_services(make_repo: MakeRepo) -> None:
     files = {
-        "app/agent.py": "from openai import OpenAI\nfrom langgraph.graph import StateGraph\nclient = OpenAI()\n"
-        "resp = client.chat.completions.create(model='gpt-4o', tools=[search])\n",
+        "app/agent.py": "from openai import OpenAI\nfrom langgraph.graph import StateGraph\n"
+        "client = OpenAI()\nresp = client.chat.completions.create(model='gpt-4o', tools=[search])\n",
         "app/rag.py": "import chromadb\n",
         "web/route.ts": 'import Anthropic from "@anthropic-ai/sdk";\nexport async function POST(req) {}\n',
     }
