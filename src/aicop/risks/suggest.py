@@ -27,7 +27,7 @@ SOURCE_SUFFIXES = (".py", ".ts", ".tsx", ".js", ".mjs", ".jsx", ".go", ".java", 
 # Models that do more than one thing (several modalities, tool use, code): provision 3.1.3.
 MULTI_FUNCTION = re.compile(
     r"gpt-4o|gpt-4\.1|gpt-4-turbo|gpt-4-vision|gpt-5|\bo[134](-mini)?\b|claude-3|claude-(opus|sonnet|haiku)|"
-    r"claude-(sonnet|opus)-4|gemini|llava|pixtral|-vl\b|-vl-|vision|multimodal|llama-?3\.2-(11|90)b|phi-3\.5-vision|"
+    r"claude-(sonnet|opus)-4|gemini|llava|pixtral|-vl\b|-vl-|[-_]vision\b|\bvision-|multimodal|llama-?3\.2-(11|90)b|phi-3\.5-vision|"
     r"qwen2(\.5)?-vl|idefics|blip-?2",
     re.IGNORECASE,
 )
@@ -35,7 +35,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "retrieval": re.compile(
         r"\b(chromadb|faiss|pinecone|qdrant_client|qdrant|weaviate|pgvector|lancedb|milvus|pymilvus|"
         r"vectorstores?|VectorStoreIndex|similarity_search|as_retriever|Retriever|embed_documents|"
-        r"@pinecone-database|@qdrant|chroma)\b"
+        r"@pinecone-database|@qdrant|chroma|azure\.search\.documents|SearchClient|AzureSearch|"
+        r"ElasticsearchStore|MongoDBAtlasVectorSearch)\b"
     ),
     "agents": re.compile(
         r"\b(AgentExecutor|create_react_agent|create_openai_tools_agent|initialize_agent|crewai|autogen|"
@@ -43,7 +44,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"mcp\.server|ModelContextProtocol|@modelcontextprotocol)|\btools\s*=\s*\[|[\"']tools[\"']\s*:"
     ),
     "api": re.compile(
-        r"\b(FastAPI\(|Flask\(|APIRouter\(|express\(\)|NextResponse|export\s+async\s+function\s+(POST|GET)\b|"
+        r"\b(FastAPI\(|Flask\(|Quart\(|APIRouter\(|Blueprint\(|express\(\)|NextResponse|export\s+async\s+function\s+(POST|GET)\b|"
         r"@app\.(post|get|route)\(|gradio|streamlit|uvicorn\.run|HttpServer)"
     ),
     "feedback": re.compile(
@@ -56,10 +57,20 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"""from\s+["'](openai|@anthropic-ai/sdk|@google/generative-ai|@google/genai|@ai-sdk/[\w-]+|"""
         r"""@mistralai/mistralai|cohere-ai|groq-sdk|ollama)["']"""
     ),
+    "hosted_model": re.compile(
+        r"[\"'](?:openai:|anthropic:|google_genai:|google_vertexai:|azure_openai:|bedrock:)?"
+        r"(?:gpt-[\w.-]+|claude-[\w.-]+|gemini-[\w.-]+|o[134](?:-mini)?)[\"']"
+        r"|\b(?:langchain_(?:openai|anthropic|google_genai|google_vertexai|mistralai|groq|cohere|aws)|"
+        r"init_chat_model|ChatOpenAI|ChatAnthropic|AsyncAzureOpenAI|AzureOpenAI)\b"
+    ),
+    "fetch": re.compile(r"\b(httpx|requests\.(get|post)|aiohttp|urlopen|WebBaseLoader|fetch\()"),
     "model_names": re.compile(
         r"[\"'][\w./:-]*(?:" + MULTI_FUNCTION.pattern + r")[\w./:-]*[\"']", re.IGNORECASE
     ),
 }
+# A tool the model can call, defined in this file: with a network fetch beside it, the model reads content
+# an outsider can write (indirect prompt injection through tools).
+_TOOL_DEF = re.compile(r"@tool\b|@function_tool\b|\bStructuredTool\b|\bFunctionTool\b|\bBaseTool\b")
 _PY_IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.MULTILINE)
 _RETRIEVAL_DATA = re.compile(
     r"corpus|knowledge|\bkb\b|retriev|\brag\b|index|help[- ]?cent|docs|faq|articles", re.I
@@ -172,13 +183,21 @@ def _source_signals(root: Path, files: list[FileEntry]) -> list[Signal]:
             text = (root / entry.path).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
+        tool = _TOOL_DEF.search(text)
+        if tool and _PATTERNS["fetch"].search(text):
+            line = text.count("\n", 0, tool.start()) + 1
+            found.append(Signal("tool-fetch", f"{entry.path}:{line}", "a tool that fetches outside content"))
         for kind, pattern in _PATTERNS.items():
-            match = pattern.search(text)
+            match = pattern.search(text) if kind != "fetch" else None
             if match is None or (kind, entry.path) in seen:
                 continue
             seen.add((kind, entry.path))
             line = text.count("\n", 0, match.start()) + 1
-            label = {"llm_js": "llm-service", "model_names": "multi-function"}.get(kind, kind)
+            label = {
+                "llm_js": "llm-service",
+                "hosted_model": "llm-service",
+                "model_names": "multi-function",
+            }.get(kind, kind)
             found.append(Signal(label, f"{entry.path}:{line}", match.group(0).strip()[:60]))
         if entry.path.endswith(".py"):
             for match in _PY_IMPORT.finditer(text):
@@ -196,7 +215,7 @@ def _source_signals(root: Path, files: list[FileEntry]) -> list[Signal]:
 
 
 def _first(found: list[Signal], *kinds: str, limit: int = 3) -> list[str]:
-    hits = [s for s in found if s.kind in kinds]
+    hits = list({s.where: s for s in found if s.kind in kinds}.values())
     return [f"{s.where} ({s.what})" for s in hits[:limit]] + (
         [f"and {len(hits) - limit} more"] if len(hits) > limit else []
     )
@@ -207,19 +226,20 @@ def suggest(found: list[Signal]) -> list[Suggestion]:
     kinds = {s.kind for s in found}
     out: list[Suggestion] = []
     llm = "llm-service" in kinds or "multi-function" in kinds
-    if "retrieval" in kinds or "public-data" in kinds:
+    if "retrieval" in kinds or "public-data" in kinds or "tool-fetch" in kinds:
         out.append(
             Suggestion(
                 "indirect-prompt-injection",
-                "Instructions planted in retrieved documents steer the model",
+                "Instructions planted in retrieved documents or fetched pages steer the model",
                 ["AML.T0051.001"],
                 ["LLM01:2025"],
                 "high",
                 "high",
-                _first(found, "retrieval", "public-data"),
+                _first(found, "retrieval", "public-data", "tool-fetch"),
                 checks=["gateway.safeguards", "data.content"],
             )
         )
+    if "retrieval" in kinds or "public-data" in kinds:
         out.append(
             Suggestion(
                 "retrieval-poisoning",
