@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from aicop.assess.results import Status
-from tests.checks.helpers import provision, status
-from tests.conftest import MakeRepo
+from aicop.assess import assess
+from aicop.assess.registry import registered_checks
+from aicop.assess.results import ProvisionResult, Status
+from tests.conftest import TODAY, MakeRepo
 from tests.risks.helpers import REGISTER
 
 MANIFEST = """\
@@ -27,10 +28,24 @@ COMMUNICATED = UNLINKED.replace(
 )
 
 
+def results(root: Path) -> dict[str, ProvisionResult]:
+    """Only the risk checks run: a whole assessment per assertion would cost seconds each."""
+    specs = [s for s in registered_checks() if s.id.startswith("risks.")]
+    return {v.id: v for v in assess(root, today=TODAY, checks=specs).provisions()}
+
+
+def provision(root: Path, pid: str) -> ProvisionResult:
+    return results(root)[pid]
+
+
+def status(root: Path, pid: str) -> Status:
+    return provision(root, pid).status
+
+
 def test_without_a_register_every_provision_is_an_absence(make_repo: MakeRepo) -> None:
-    root = make_repo(manifest=MANIFEST)
+    found = results(make_repo(manifest=MANIFEST))
     for pid in RISK_PROVISIONS:
-        result = provision(root, pid)
+        result = found[pid]
         assert result.status is Status.NOT_MET
         assert result.findings[0].absence and "risks suggest --write" in result.findings[0].message
 
@@ -46,9 +61,10 @@ def test_an_invalid_register_is_an_error_naming_its_line(make_repo: MakeRepo) ->
 
 def test_a_sound_register_meets_the_risk_provisions(make_repo: MakeRepo) -> None:
     root = make_repo({"risks.yaml": COMMUNICATED, "docs/risk-summary.md": SUMMARY}, manifest=MANIFEST)
+    found = results(root)
     for pid in ("3.1.3", "3.2", "3.3", "3.4", "3.5", "3.6"):
-        assert status(root, pid) is Status.MET, pid
-    evidence = provision(root, "3.3").findings[0].evidence
+        assert found[pid].status is Status.MET, pid
+    evidence = found["3.3"].findings[0].evidence
     assert any(e.path == "docs/risk-summary.md" and e.line == 5 for e in evidence)
 
 
