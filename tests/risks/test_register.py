@@ -102,6 +102,12 @@ def test_rating_bands_the_matrix() -> None:
         ),
         ("review: 2027-02-01", "review: soon", 26, "risks.0.review"),
         ("risk_appetite: medium", "risk_appetite: medium\nappetite: low", 6, "appetite: unknown field"),
+        (
+            "    residual: medium\n",
+            "    residual: medium\n    communicated: {operators: true, where: ../../etc/passwd}\n",
+            38,
+            "risks.1.communicated.where: path '../../etc/passwd' is outside the repository",
+        ),
     ],
 )
 def test_bad_registers_name_file_line_and_field(

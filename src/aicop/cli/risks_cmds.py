@@ -99,9 +99,9 @@ def run_suggest(a: argparse.Namespace) -> int:
         ]
         emit(json.dumps({"suggestions": rows}, indent=2) + "\n", None)
     elif a.fmt == "yaml":
-        from aicop.risks.merge import _entries
+        from aicop.risks.merge import entries_yaml
 
-        emit(_entries(fresh, 0, today), None)
+        emit(entries_yaml(fresh, 0, today), None)
     else:
         emit(_text(found, fresh), None)
     return int(ExitCode.OK)

@@ -29,7 +29,7 @@ def new_suggestions(register: Register | None, suggestions: Sequence[Suggestion]
     return [s for s in suggestions if s.id not in ids and not (s.atlas and set(s.atlas) <= cited)]
 
 
-def _entries(suggestions: Sequence[Suggestion], indent: int, today: dt.date) -> str:
+def entries_yaml(suggestions: Sequence[Suggestion], indent: int, today: dt.date) -> str:
     pad = " " * indent
     out: list[str] = []
     for s in suggestions:
@@ -57,7 +57,7 @@ def new_register(name: str, suggestions: Sequence[Suggestion], today: dt.date) -
         "controls: []\n"
         "risks:\n"
     )
-    return head + _entries(suggestions, 2, today)
+    return head + entries_yaml(suggestions, 2, today)
 
 
 def merge(text: str, suggestions: Sequence[Suggestion], today: dt.date, where: str) -> str:
@@ -70,7 +70,7 @@ def merge(text: str, suggestions: Sequence[Suggestion], today: dt.date, where: s
     node = next((v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "risks"), None)
     body = text if text.endswith("\n") else text + "\n"
     if node is None:
-        return body + "risks:\n" + _entries(suggestions, 2, today)
+        return body + "risks:\n" + entries_yaml(suggestions, 2, today)
     if not isinstance(node, yaml.SequenceNode):
         raise InputError("risks: must be a list", path=where, line=node.start_mark.line + 1)
     if node.flow_style or not node.value:
@@ -82,10 +82,12 @@ def merge(text: str, suggestions: Sequence[Suggestion], today: dt.date, where: s
             )
         # 'risks: []': replace the empty list by a block list
         start, end = node.start_mark.index, node.end_mark.index
-        return body[:start].rstrip(" ") + "\n" + _entries(suggestions, 2, today) + body[end:].lstrip("\n")
+        return body[:start].rstrip(" ") + "\n" + entries_yaml(suggestions, 2, today) + body[end:].lstrip("\n")
     indent = node.value[0].start_mark.column - 2 if node.value else 2
     end_line = node.end_mark.line if node.end_mark.column == 0 else node.end_mark.line + 1
     lines = body.splitlines(keepends=True)
     return (
-        "".join(lines[:end_line]) + _entries(suggestions, max(indent, 0), today) + "".join(lines[end_line:])
+        "".join(lines[:end_line])
+        + entries_yaml(suggestions, max(indent, 0), today)
+        + "".join(lines[end_line:])
     )

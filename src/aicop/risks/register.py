@@ -3,7 +3,8 @@ the file, the line and the field.
 
 Those rules: ATLAS and OWASP ids exist in the shipped tables; risk and control ids are unique; every
 control a risk or another control names exists and no control depends on itself through others; a
-control's check is a registered aicop check (and not a risks check, which would judge itself); an
+control's check is a registered aicop check (and not a risks check, which would judge itself); paths
+stay inside the repository; an
 accepted risk says why and who approved it, a transferred one to whom and with what assurance; the
 register is for the system aicop.yaml describes; a capability names a model aicop.yaml declares.
 """
@@ -41,6 +42,7 @@ def load_register(
     _check_ids(loaded)
     _check_references(loaded)
     _check_treatments(loaded)
+    _check_paths(loaded)
     if check_ids is not None:
         _check_checks(loaded, check_ids)
     if manifest is not None:
@@ -129,6 +131,26 @@ def _check_treatments(loaded: LoadedRegister) -> None:
                 loaded,
                 ("risks", i, "treatment"),
                 "a transferred risk needs 'transfer' naming the party and the assurance obtained",
+            )
+
+
+def _inside(value: str) -> bool:
+    """A repository path that stays in the repository (URLs are left alone)."""
+    if "://" in value:
+        return True
+    parts = Path(value).parts
+    return not Path(value).is_absolute() and ".." not in parts
+
+
+def _check_paths(loaded: LoadedRegister) -> None:
+    reg = loaded.register
+    if reg.dpia is not None and not _inside(reg.dpia.reference):
+        raise _fail(loaded, ("dpia", "reference"), f"path {reg.dpia.reference!r} is outside the repository")
+    for i, risk in enumerate(reg.risks):
+        where = risk.communicated.where
+        if where is not None and not _inside(where):
+            raise _fail(
+                loaded, ("risks", i, "communicated", "where"), f"path {where!r} is outside the repository"
             )
 
 
