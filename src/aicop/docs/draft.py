@@ -110,7 +110,8 @@ def _overview(src: Sources) -> list[str]:
     out = [m.system.description or "TODO: one paragraph on what the system does and for whom.", ""]
     out += [f"- Model {x.name}: {x.uri or x.path} ({x.source or 'source not recorded'})" for x in m.models]
     out += [
-        f"- Dataset {d.name}: {d.path or d.url} ({d.sensitivity}{', public' if d.public else ''})"
+        f"- Dataset {d.name}: {d.path or d.url} ({d.sensitivity}"
+        f"{', published' if d.public and d.sensitivity != 'public' else ''})"
         for d in m.datasets
     ]
     out += [f"- Prompt {p.name}: {p.path}" for p in m.prompts]
