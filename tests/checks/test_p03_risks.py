@@ -251,3 +251,9 @@ def test_a_dpia_when_datasets_hold_personal_data(make_repo: MakeRepo) -> None:
         files | {"risks.yaml": with_ref, "docs/dpia.pdf": "%PDF"}, manifest=manifest, name="kept"
     )
     assert status(kept, "3.2") is Status.MET
+
+
+def test_without_a_manifest_the_need_for_a_dpia_cannot_be_told(make_repo: MakeRepo) -> None:
+    root = make_repo({"risks.yaml": UNLINKED})
+    result = provision(root, "3.2")
+    assert result.status is Status.PARTIAL and "cannot be told" in result.findings[0].message

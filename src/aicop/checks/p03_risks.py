@@ -200,6 +200,14 @@ def dpia(ctx: Context) -> Iterator[Finding]:
                 message=f"DPIA {given.reference} ({given.date.isoformat()})",
             ),
         )
+    elif ctx.manifest is None:
+        yield Finding(
+            provision="3.2",
+            status=Status.PARTIAL,
+            evidence=[_at(loaded, detail="no dpia in the register")],
+            message="no aicop.yaml declares the datasets' sensitivity, so whether a DPIA is needed cannot be "
+            "told, and the register names none",
+        )
     elif personal:
         yield Finding(
             provision="3.2",
