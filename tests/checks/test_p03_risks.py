@@ -253,7 +253,11 @@ def test_a_dpia_when_datasets_hold_personal_data(make_repo: MakeRepo) -> None:
     assert status(kept, "3.2") is Status.MET
 
 
-def test_without_a_manifest_the_need_for_a_dpia_cannot_be_told(make_repo: MakeRepo) -> None:
-    root = make_repo({"risks.yaml": UNLINKED})
-    result = provision(root, "3.2")
-    assert result.status is Status.PARTIAL and "cannot be told" in result.findings[0].message
+def test_without_a_manifest_what_it_would_declare_is_partial(make_repo: MakeRepo) -> None:
+    found = results(make_repo({"risks.yaml": UNLINKED}))
+    assert found["3.2"].status is Status.PARTIAL and "cannot be told" in found["3.2"].findings[0].message
+    assert (
+        found["3.1.3"].status is Status.PARTIAL
+        and "declares the models" in found["3.1.3"].findings[0].message
+    )
+    assert found["3.4"].status is Status.PARTIAL and "external services" in found["3.4"].findings[0].message

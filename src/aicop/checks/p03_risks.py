@@ -155,6 +155,14 @@ def unused_capabilities(ctx: Context) -> Iterator[Finding]:
             message=_names(problems),
         )
         return
+    if not recorded and ctx.manifest is None:
+        yield Finding(
+            provision="3.1.3",
+            status=Status.PARTIAL,
+            evidence=[_at(loaded, detail="no capabilities in the register")],
+            message="no aicop.yaml declares the models, and the register records no capabilities",
+        )
+        return
     message = (
         f"unused capabilities recorded and managed for {', '.join(recorded)}"
         if recorded
@@ -334,6 +342,14 @@ def third_party_assurance(ctx: Context) -> Iterator[Finding]:
             status=Status.PARTIAL if evidence else Status.NOT_MET,
             evidence=evidence or [_at(loaded, "risks", detail="register")],
             message=_names(problems),
+        )
+        return
+    if not parties and ctx.manifest is None:
+        yield Finding(
+            provision="3.4",
+            status=Status.PARTIAL,
+            evidence=[_at(loaded, "risks", detail="no transferred risk")],
+            message="no aicop.yaml declares the external services, and no risk is transferred to a third party",
         )
         return
     message = (
