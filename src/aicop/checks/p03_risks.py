@@ -349,7 +349,8 @@ def third_party_assurance(ctx: Context) -> Iterator[Finding]:
             provision="3.4",
             status=Status.PARTIAL,
             evidence=[_at(loaded, "risks", detail="no transferred risk")],
-            message="no aicop.yaml declares the external services, and no risk is transferred to a third party",
+            message="no aicop.yaml declares the external services, and no risk is transferred to a third "
+            "party",
         )
         return
     message = (
