@@ -14,6 +14,17 @@ EXPECTED = {
     "2.4": Status.NOT_APPLICABLE,
     "3.1": Status.MET,
     "3.1.2": Status.MET,
+    # 3.1.1 depends on the git history of the example (a later commit to its prompts turns it into a gap
+    # naming that commit), so it is tested on repositories built in the tests instead.
+    "3.1.3": Status.MET,  # the answer model's unused vision and tools are recorded and managed
+    "3.2": Status.NOT_APPLICABLE,  # the data team, a data controller, is assessed separately
+    "3.3": Status.MET,  # the accepted and transferred risks are named in docs/risk-summary.md
+    "3.4": Status.MET,
+    "3.5": Status.NOT_MET,  # supply.dependencies-pinned fails, so model-supply-chain rises above appetite
+    "3.6": Status.MET,
+    "4.4": Status.MET,
+    "4.5": Status.PARTIAL,  # the notice states limitations but not failure modes
+    "10.2": Status.MET,
     "4.6": Status.NOT_APPLICABLE,
     "6.1": Status.PARTIAL,
     "6.3": Status.MET,

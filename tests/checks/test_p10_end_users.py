@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from aicop.assess.results import Status
-from tests.checks.helpers import assessed
+from tests.checks.helpers import assessed, provision
 from tests.conftest import MANIFEST, MakeRepo
 
 NOTICE = """\
@@ -43,3 +43,44 @@ def test_missing_section(make_repo: MakeRepo, section: str, pid: str) -> None:
 def test_no_notice(make_repo: MakeRepo) -> None:
     statuses = _statuses(make_repo(manifest=MANIFEST))
     assert statuses["10.1"] is Status.NOT_MET and statuses["10.3.2"] is Status.NOT_MET
+
+
+RISK_NOTICE = """\
+# About the assistant
+## Prohibited uses
+Do not use it to get other customers' data.
+## Known limitations
+It can be wrong about recent policy changes.
+## Failure modes
+It may invent an order number; check before acting.
+## If a security incident affects you
+We email you within 72 hours and help you secure your account.
+"""
+
+
+def test_notice_states_prohibited_uses_limitations_and_incident_support(make_repo: MakeRepo) -> None:
+    root = make_repo({"docs/user-notice.md": RISK_NOTICE}, manifest=MANIFEST)
+    for pid in ("4.4", "4.5", "10.2"):
+        assert provision(root, pid).status is Status.MET, pid
+
+
+@pytest.mark.parametrize(
+    ("section", "pid", "outcome"),
+    [
+        ("## Prohibited uses", "4.4", Status.NOT_MET),
+        ("## Failure modes", "4.5", Status.PARTIAL),
+        ("## If a security incident", "10.2", Status.NOT_MET),
+    ],
+)
+def test_notice_missing_a_risk_section(make_repo: MakeRepo, section: str, pid: str, outcome: Status) -> None:
+    start = RISK_NOTICE.index(section)
+    end = RISK_NOTICE.find("##", start + 3)
+    notice = RISK_NOTICE[:start] + (RISK_NOTICE[end:] if end > 0 else "")
+    result = provision(make_repo({"docs/user-notice.md": notice}, manifest=MANIFEST), pid)
+    assert result.status is outcome
+
+
+def test_a_todo_in_the_notice_is_partial_never_met(make_repo: MakeRepo) -> None:
+    notice = RISK_NOTICE.replace("Do not use it to get other customers' data.", "TODO: list prohibited uses")
+    result = provision(make_repo({"docs/user-notice.md": notice}, manifest=MANIFEST), "4.4")
+    assert result.status is Status.PARTIAL and "TODO markers (line 3)" in result.findings[0].message

@@ -3,6 +3,7 @@
 from aicop.checks import (
     p01_awareness,
     p02_design,
+    p03_risks,
     p03_threats,
     p04_gateway,
     p05_assets,
@@ -17,6 +18,7 @@ from aicop.checks import (
 __all__ = [
     "p01_awareness",
     "p02_design",
+    "p03_risks",
     "p03_threats",
     "p04_gateway",
     "p05_assets",

@@ -4,6 +4,7 @@ turning topic coverage into findings."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from aicop.assess.context import Context
@@ -12,6 +13,26 @@ from aicop.docs.markdown import Document, Hit, Topic, parse
 from aicop.system.manifest import DocumentKind
 
 Judge = Callable[[str, Document], Iterable[Finding]]
+TODO_MARK = re.compile(r"\bTODO\b")
+
+
+def todo_lines(text: str) -> list[int]:
+    """Lines that still carry a TODO marker: what a drafted document leaves for a person to answer."""
+    return [n for n, line in enumerate(text.splitlines(), start=1) if TODO_MARK.search(line)]
+
+
+def unfinished(finding: Finding, path: str, todos: Sequence[int]) -> Finding:
+    """A document with TODO markers is at best partial: a draft is not yet the organisation's answer."""
+    if finding.status is not Status.MET or not todos:
+        return finding
+    where = ", ".join(str(n) for n in todos[:5]) + (" …" if len(todos) > 5 else "")
+    return finding.model_copy(
+        update={
+            "status": Status.PARTIAL,
+            "message": f"{finding.message}; but {path} still has TODO markers (line {where})",
+            "evidence": [*finding.evidence, Evidence(path=path, line=todos[0], detail="TODO marker")],
+        }
+    )
 
 
 def days_since(today: dt.date, stamp: str, *, unknown: int) -> int:
@@ -32,7 +53,7 @@ def judge_documents(
 ) -> Iterator[Finding]:
     """The skeleton every document check shares: each document of ``kind`` (declared in the manifest,
     else found by name, or ``paths``) is parsed and judged; none at all is an absence for every
-    provision; a declared path that cannot be read is not met."""
+    provision; a declared path that cannot be read is not met; a TODO marker keeps it from met."""
     found = list(ctx.documents(kind) if paths is None else paths)
     if not found:
         for pid in provisions:
@@ -44,7 +65,9 @@ def judge_documents(
             for pid in provisions:
                 yield unreadable(pid, what, path)
         else:
-            yield from judge(path, parse(text))
+            todos = todo_lines(text)
+            for finding in judge(path, parse(text)):
+                yield unfinished(finding, path, todos)
 
 
 def absent(provision: str, what: str, kind: DocumentKind) -> Finding:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from aicop.assess.context import Context
 from aicop.assess.registry import check
 from aicop.assess.results import Evidence, Finding, Status
-from aicop.checks._common import absent, coverage_finding, judge_documents, unreadable
+from aicop.checks._common import absent, coverage_finding, judge_documents, todo_lines, unfinished, unreadable
 from aicop.docs.markdown import Document, topic
 from aicop.docs.securitytxt import parse_security_txt
 from aicop.system.manifest import DocumentKind
@@ -31,13 +31,17 @@ def disclosure_policy(ctx: Context) -> Iterator[Finding]:
     for path in SECURITY_TXT:
         if ctx.entry(path) is not None:
             found = True
-            yield _security_txt(ctx, path)
+            yield unfinished(_security_txt(ctx, path), path, todo_lines(ctx.read_text(path) or ""))
     for path in ctx.documents(DocumentKind.DISCLOSURE_POLICY):
         if path.lower().endswith("security.txt"):
             continue
         found = True
         text = ctx.read_text(path)
-        yield unreadable("6.3", "disclosure policy", path) if text is None else _policy(path, text)
+        yield (
+            unreadable("6.3", "disclosure policy", path)
+            if text is None
+            else unfinished(_policy(path, text), path, todo_lines(text))
+        )
     if not found:
         yield absent(
             "6.3",

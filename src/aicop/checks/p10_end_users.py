@@ -59,3 +59,44 @@ def user_notice(ctx: Context) -> Iterator[Finding]:
     yield from judge_documents(
         ctx, DocumentKind.USER_NOTICE, tuple(PROVISION_TOPICS), "end-user notice", judge
     )
+
+
+# 4.4, 4.5 and 10.2 are judged on the same end-user notice: what users must not do with the system, what
+# it gets wrong, and the help they get when an incident affects them.
+NOTICE_RISK_TOPICS = {
+    "4.4": [
+        topic(
+            "prohibited uses",
+            r"prohibit|must not|do not use|don't use|not (permitted|allowed)|acceptable use|forbidden|misuse",
+        )
+    ],
+    "4.5": [
+        topic("known limitations", r"limitation|can be wrong|known issue|what it cannot|accuracy|overreli"),
+        topic("failure modes", r"failure mode|when it fails|fail(s|ure)?|mistakes|errors|hallucinat"),
+    ],
+    "10.2": [
+        topic(
+            "support after a security incident",
+            r"incident|breach|if something goes wrong|when things go wrong|compromise|support after",
+        )
+    ],
+}
+
+
+@check(
+    "users.notice-risks",
+    provisions=list(NOTICE_RISK_TOPICS),
+    title="The end-user notice states prohibited uses, known limitations and failure modes, and the support "
+    "users get after a security incident",
+    remediation="Add to docs/user-notice.md (or 'aicop docs draft user-notice') a section on prohibited "
+    "uses, one on known limitations and failure modes, and one on how affected users are supported and told "
+    "after a security incident.",
+)
+def user_notice_risks(ctx: Context) -> Iterator[Finding]:
+    def judge(path: str, doc: Document) -> Iterator[Finding]:
+        for pid, topics in NOTICE_RISK_TOPICS.items():
+            yield coverage_finding(pid, "the user notice", path, doc, topics)
+
+    yield from judge_documents(
+        ctx, DocumentKind.USER_NOTICE, tuple(NOTICE_RISK_TOPICS), "end-user notice", judge
+    )

@@ -23,9 +23,11 @@ from aicop.cli import (
     assess_cmds,
     catalog_cmds,
     data_cmds,
+    docs_cmds,
     gateway_cmds,
     integrity_cmds,
     monitor_cmds,
+    risks_cmds,
     scan_cmds,
 )
 from aicop.errors import AicopError, ExitCode
@@ -83,7 +85,16 @@ GATEWAY: dict[str, Group] = {
     ),
 }
 
-_MODULES = (assess_cmds, scan_cmds, integrity_cmds, data_cmds, monitor_cmds, catalog_cmds)
+_MODULES = (
+    assess_cmds,
+    catalog_cmds,
+    data_cmds,
+    docs_cmds,
+    integrity_cmds,
+    monitor_cmds,
+    risks_cmds,
+    scan_cmds,
+)
 # name → (help, description or None, configure, run) for commands; name → (help, {subcommands}) for groups
 COMMANDS: dict[str, Command] = {name: c for m in _MODULES for name, c in m.COMMANDS.items()}
 GROUPS: dict[str, Group] = {name: g for m in _MODULES for name, g in m.GROUPS.items()} | GATEWAY

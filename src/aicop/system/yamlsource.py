@@ -39,13 +39,18 @@ def load_manifest(path: Path, root: Path, catalog: Catalog | None = None) -> Man
 
 def load_model(path: Path, model: type[M], what: str) -> M:
     """Parse ``path`` and validate it as ``model``; every error names the file, line and field."""
+    return load_model_with_lines(path, model, what)[0]
+
+
+def load_model_with_lines(path: Path, model: type[M], what: str) -> tuple[M, dict[LinePath, int]]:
+    """``load_model``, and the line of every key path, for checks that need more than the schema."""
     data, lines = parse_yaml(_read(path), path)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise InputError(f"{what} must be a mapping of keys to values", path=path, line=1)
     try:
-        return model.model_validate(data)
+        return model.model_validate(data), lines
     except ValidationError as err:
         raise _to_input_error(err, path, lines) from err
 
@@ -114,6 +119,11 @@ def _scalar(node: yaml.Node, path: Path) -> Any:
         raise InputError(f"invalid value: {err}", path=path, line=node.start_mark.line + 1) from err
     finally:
         loader.dispose()
+
+
+def line_of(at: LinePath, lines: dict[LinePath, int]) -> int | None:
+    """The line of key path ``at``, or of its nearest parent that has one."""
+    return _line_of(at, lines)
 
 
 def _line_of(at: LinePath, lines: dict[LinePath, int]) -> int | None:
