@@ -144,7 +144,22 @@ def _to_input_error(err: ValidationError, path: Path, lines: dict[LinePath, int]
 def _check_provision_ids(
     manifest: Manifest, catalog: Catalog, path: Path, lines: dict[LinePath, int]
 ) -> None:
+    numbered = manifest.ids_catalog
     for section in ("attestations", "exclusions"):
+        ids = list(getattr(manifest, section))
+        if ids and numbered != catalog.id:
+            hint = (
+                f"run 'aicop manifest migrate --to {catalog.id}'"
+                if numbered == "dsit-2024-05"
+                else f"assess against {numbered}"
+            )
+            raise InputError(
+                f"{section}.{ids[0]}: this manifest's ids are those of catalog {numbered}"
+                f"{'' if manifest.catalog else ' (implied: it names no catalog)'}, "
+                f"not of {catalog.id}; {hint}",
+                path=path,
+                line=_line_of((section, ids[0]), lines),
+            )
         for provision_id in getattr(manifest, section):
             if not catalog.has_provision(provision_id):
                 raise InputError(
