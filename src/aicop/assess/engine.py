@@ -112,6 +112,7 @@ def assess(
         checks=[
             CheckInfo(id=s.id, title=s.title, provisions=evidenced[s.id], remediation=s.remediation)
             for s in specs
+            if evidenced[s.id]  # a check that evidences nothing in this catalog is not part of its report
         ],
         warnings=warnings,
         suppressions=suppressions,

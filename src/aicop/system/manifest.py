@@ -30,6 +30,7 @@ class DocumentKind(StrEnum):
     USER_NOTICE = "user-notice"
     AWARENESS_PROGRAMME = "awareness-programme"
     REQUIREMENTS = "requirements"
+    DISPOSAL_PROCEDURE = "disposal-procedure"  # final Code principle 13: decommissioning and data disposal
 
 
 class SystemInfo(_Strict):
