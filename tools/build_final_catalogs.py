@@ -31,7 +31,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CROSSWALK = ROOT.parent.parent / "shared" / "crosswalk"
+# shared/ sits beside the repository (CI) or beside the work trees (a developer's machine).
+DEFAULT_CROSSWALK = next(
+    (
+        b / "shared" / "crosswalk"
+        for b in (ROOT.parent, ROOT.parent.parent)
+        if (b / "shared" / "crosswalk").is_dir()
+    ),
+    ROOT.parent / "shared" / "crosswalk",
+)
 DATA = ROOT / "src" / "aicop" / "catalog" / "data"
 PACKAGED_CROSSWALK = DATA / "crosswalk"
 FILES = ("final-2025-provisions.csv", "draft-to-final.csv")
@@ -177,7 +185,7 @@ def build(rows: list[dict[str, str]], *, etsi: bool) -> dict[str, Any]:
         else "Code of Practice for the Cyber Security of AI",
         "status": "European Standard V2.1.1 (2025-12), ids and structure only; summaries in aicop's own words"
         if etsi
-        else "final, published 31 January 2025; summaries in aicop's own words",
+        else "published 31 January 2025; summaries in aicop's own words",
         "stage": "final",
         "wording": "summary",
         "publisher": "ETSI" if etsi else "Department for Science, Innovation and Technology",

@@ -26,7 +26,8 @@ from aicop.assess.registry import CheckSpec, registered_checks
 from aicop.catalog import load_catalog
 from aicop.catalog.crosswalk import DRAFT, ETSI, FINAL, load_crosswalk
 from aicop.errors import CatalogError
-from tests.conftest import EXAMPLE, ROOT, TODAY
+from tests.catalog.crosswalk_files import crosswalk_file
+from tests.conftest import EXAMPLE, TODAY
 
 BEFORE = Path(__file__).parent / "data" / "example-dsit-2024-05.json"
 VOLATILE = ("generated_at", "root")
@@ -42,6 +43,7 @@ def test_the_draft_keeps_exactly_its_results() -> None:
     after = json.loads(assess(EXAMPLE, today=TODAY, checks=specs).model_dump_json())
     for key in VOLATILE:
         after.pop(key)
+    assert after["catalog"].pop("stage") == "draft"  # reports now name the catalog's stage
     assert after == before
 
 
@@ -58,7 +60,7 @@ def test_every_crosswalk_row_is_reflected_in_the_final_mapping() -> None:
     draft, final = load_catalog(DRAFT), load_catalog(FINAL)
     draft_map, final_map = mapping_for(draft), mapping_for(final)
     drops = {(o.provision, o.control) for o in load_overrides() if o.action == "drop"}
-    rows = list(csv.DictReader((ROOT.parent.parent / "shared/crosswalk/draft-to-final.csv").open()))
+    rows = list(csv.DictReader(crosswalk_file("draft-to-final.csv").open(encoding="utf-8")))
     packaged = load_crosswalk()
     assert [(link.draft_id or "", " ".join(link.final_ids), link.relation) for link in packaged] == [
         (r["draft_id"], r["final_ids"], r["relation"]) for r in rows

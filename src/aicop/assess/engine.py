@@ -95,7 +95,7 @@ def assess(
     ]
     return Assessment(
         tool={"name": "aicop", "version": __version__},
-        catalog={"id": catalog.id, "title": catalog.title, "status": catalog.status},
+        catalog={"id": catalog.id, "title": catalog.title, "status": catalog.status, "stage": catalog.stage},
         system={
             "name": manifest.system.name if manifest else root.resolve().name,
             "version": manifest.system.version if manifest else None,
