@@ -96,7 +96,7 @@ def test_a_duplicate_id_names_file_and_line(tmp_path: Path) -> None:
     raw["principles"][5]["provisions"].append(dict(raw["principles"][5]["provisions"][0]))
     path = tmp_path / "dup.json"
     path.write_text(json.dumps(raw, indent=2), encoding="utf-8")
-    with pytest.raises(CatalogError, match="duplicate id 6.1") as caught:
+    with pytest.raises(CatalogError, match=r"duplicate id 6\.1") as caught:
         load_catalog(path)
     line = caught.value.line
     assert line is not None and '"id": "6.1"' in path.read_text().splitlines()[line - 1]
@@ -107,5 +107,5 @@ def test_a_summary_whose_modality_disagrees_with_its_verbs_is_refused(tmp_path: 
     raw["principles"][0]["provisions"][0]["modality"] = "should"
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(raw), encoding="utf-8")
-    with pytest.raises(CatalogError, match="provision 1.1: modality should but its modal verbs say shall"):
+    with pytest.raises(CatalogError, match=r"provision 1\.1: modality should but its modal verbs say shall"):
         load_catalog(path)
