@@ -213,3 +213,21 @@ def test_dispose(run_cli: Run, make_repo: MakeRepo, args: list[str], message: st
     result = run_cli("dispose", "models/m.onnx", "--root", root, *args)
     assert message in (result.out + result.err)
     assert result.code == (0 if "recorded" in message else 2)
+
+
+def test_show_an_etsi_clause_and_a_final_provision(run_cli: Run) -> None:
+    result = run_cli("catalog", "show", "5.5.1-2", "--catalog", "etsi-en-304-223")
+    assert result.code == 0 and "In dsit-2025-01: 13.2" in result.out and "aicop's summary" in result.out
+    assert run_cli("catalog", "show", "5.5.1", "--catalog", "etsi-en-304-223").out.startswith(
+        "Principle 5.5.1"
+    )
+    assert "affected-entity" in run_cli("catalog", "show", "10.3", "--catalog", "dsit-2025-01").out
+    assert run_cli("catalog", "show", "13.3", "--catalog", "dsit-2025-01").code == 2
+
+
+def test_a_manifest_cannot_claim_a_role_that_does_not_implement_the_code(
+    run_cli: Run, make_repo: MakeRepo
+) -> None:
+    root = make_repo(manifest=MANIFEST.replace("[developer, system-operator]", "[developer, end-user]"))
+    result = run_cli("manifest", "validate", root / "aicop.yaml")
+    assert result.code == 2 and ":4: roles: Value error, end-user is not a role" in result.err

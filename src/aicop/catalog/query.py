@@ -69,6 +69,11 @@ def describe(catalog: Catalog, item: Principle | Provision) -> str:
         lines += ["", *wrap.wrap(f"[{note.number}] {note.text}")]
     if item.references:
         lines += ["", f"Refers to: {', '.join(item.references)}"]
+    if item.named and set(item.named) != set(item.stakeholders):
+        lines.append(f"Names: {', '.join(s.value for s in item.named)}")
+    lines += [f"In {other}: {pid}" for other, pid in item.counterparts.items()]
+    if catalog.wording == "summary":
+        lines.append(f"(The text above is aicop's summary, not the publisher's words; see {catalog.source})")
     issues = [i.what for i in catalog.inconsistencies if i.where == item.id]
     lines += [f"Note on the source text: {what}" for what in issues]
     return "\n".join(lines) + "\n"

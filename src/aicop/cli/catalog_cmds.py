@@ -21,6 +21,7 @@ from aicop.errors import AicopError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from aicop.catalog.crosswalk import Change
+    from aicop.catalog.model import Principle, Provision
     from aicop.cli.common import Command, Group
 
 
@@ -83,10 +84,13 @@ def run_catalog_show(a: argparse.Namespace) -> int:
     from aicop.catalog.query import describe
 
     cat = catalog_from(a.catalog_source)
-    try:
-        item = cat.provision(a.item_id) if "." in a.item_id else cat.principle(a.item_id)
-    except KeyError:
-        raise AicopError(f"no provision or principle {a.item_id!r} in catalog {cat.id}") from None
+    item: Principle | Provision
+    if cat.has_provision(a.item_id):
+        item = cat.provision(a.item_id)
+    elif a.item_id in {p.id for p in cat.principles}:
+        item = cat.principle(a.item_id)
+    else:
+        raise AicopError(f"no provision or principle {a.item_id!r} in catalog {cat.id}")
     sys.stdout.write(item.model_dump_json(indent=2) + "\n" if a.fmt == "json" else describe(cat, item))
     return 0
 
