@@ -109,3 +109,19 @@ def test_a_summary_whose_modality_disagrees_with_its_verbs_is_refused(tmp_path: 
     path.write_text(json.dumps(raw), encoding="utf-8")
     with pytest.raises(CatalogError, match=r"provision 1\.1: modality should but its modal verbs say shall"):
         load_catalog(path)
+
+
+@pytest.mark.parametrize(("catalog_id", "etsi"), [("dsit-2025-01", False), ("etsi-en-304-223", True)])
+def test_the_shipped_catalogs_are_what_the_build_tool_makes(catalog_id: str, etsi: bool) -> None:
+    import importlib.util
+
+    from tests.conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location(
+        "build_final_catalogs", ROOT / "tools" / "build_final_catalogs.py"
+    )
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    shipped = json.loads((ROOT / "src" / "aicop" / "catalog" / "data" / f"{catalog_id}.json").read_text())
+    assert tool.build(_facts(), etsi=etsi) == shipped
