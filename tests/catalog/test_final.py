@@ -125,3 +125,11 @@ def test_the_shipped_catalogs_are_what_the_build_tool_makes(catalog_id: str, ets
     spec.loader.exec_module(tool)
     shipped = json.loads((ROOT / "src" / "aicop" / "catalog" / "data" / f"{catalog_id}.json").read_text())
     assert tool.build(_facts(), etsi=etsi) == shipped
+
+
+def test_the_published_crosswalk_schema_is_current() -> None:
+    """Regenerate with 'aicop catalog crosswalk --format schema > schemas/crosswalk-1.json'."""
+    from aicop.catalog.crosswalk_export import Crosswalk
+    from tests.conftest import ROOT
+
+    assert json.loads((ROOT / "schemas" / "crosswalk-1.json").read_text()) == Crosswalk.model_json_schema()
