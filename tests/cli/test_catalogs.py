@@ -231,3 +231,17 @@ def test_a_manifest_cannot_claim_a_role_that_does_not_implement_the_code(
     root = make_repo(manifest=MANIFEST.replace("[developer, system-operator]", "[developer, end-user]"))
     result = run_cli("manifest", "validate", root / "aicop.yaml")
     assert result.code == 2 and ":4: roles: Value error, end-user is not a role" in result.err
+
+
+def test_migrate_copies_a_split_provisions_attestation_to_each_part(
+    run_cli: Run, make_repo: MakeRepo
+) -> None:
+    manifest = (
+        MANIFEST
+        + "attestations:\n  4.1: {status: partial, owner: CISO, evidence: https://y, date: 2026-01-01}\n"
+    )
+    root = make_repo(manifest=manifest)
+    assert run_cli("manifest", "migrate", root / "aicop.yaml", "--to", "dsit-2025-01").code == 0
+    text = (root / "aicop.yaml").read_text()
+    assert "'4.1': {status: partial" in text and "'4.3': {status: partial" in text and "&id" not in text
+    assert text.count("REVIEW (aicop migrate): was 4.1, split") == 2

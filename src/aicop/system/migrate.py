@@ -184,11 +184,10 @@ def _sequence_indent(text: str) -> int:
 
 
 def _copy(value: Any) -> Any:
-    from ruamel.yaml.comments import CommentedMap
+    """An independent copy (a shared object would be written as a YAML anchor and alias)."""
+    import copy
 
-    if isinstance(value, CommentedMap):
-        return CommentedMap(value.items())
-    return value
+    return copy.deepcopy(value)
 
 
 def _set_catalog(data: Any, target: str) -> None:
