@@ -245,3 +245,16 @@ def test_migrate_copies_a_split_provisions_attestation_to_each_part(
     text = (root / "aicop.yaml").read_text()
     assert "'4.1': {status: partial" in text and "'4.3': {status: partial" in text and "&id" not in text
     assert text.count("REVIEW (aicop migrate): was 4.1, split") == 2
+
+
+def test_migrate_keeps_a_merged_entry_in_a_review_comment(run_cli: Run, make_repo: MakeRepo) -> None:
+    manifest = MANIFEST + (
+        "attestations:\n"
+        '  "2.3": {status: met, owner: CISO, evidence: https://a, date: 2026-01-01}\n'
+        '  "2.7": {status: partial, owner: CTO, evidence: https://b, date: 2026-02-01}\n'
+    )
+    root = make_repo(manifest=manifest)
+    result = run_cli("manifest", "migrate", root / "aicop.yaml", "--to", "dsit-2025-01")
+    text = (root / "aicop.yaml").read_text()
+    assert result.code == 0 and text.count('"2.4":') == 1
+    assert "2.7 (merged) also maps here; kept 2.3's entry; 2.7's was: status: partial, owner: CTO" in text

@@ -129,18 +129,15 @@ def _migrate_section(
                 line=lines.get((section, old)),
             )
         if not move.new_ids:
-            kept = (
-                ", ".join(f"{k}: {v}" for k, v in dict(value).items())
-                if hasattr(value, "items")
-                else str(value)
-            )
-            result.removed.append((section, old, f"{move.note} Was: {kept}"))
+            result.removed.append((section, old, f"{move.note} Was: {_flat(value)}"))
             continue
         for new in move.new_ids:
             if new in taken:
-                result.review.append(
-                    (section, new, f"also had {old} ({move.relation}), kept {taken[new]}'s entry")
+                why = (
+                    f"{old} ({move.relation}) also maps here; kept {taken[new]}'s entry; "
+                    f"{old}'s was: {_flat(value)}"
                 )
+                result.review.append((section, new, why))
                 continue
             taken[new] = old
             fresh = value if new == move.new_ids[0] else _copy(value)
@@ -156,7 +153,10 @@ def _migrate_section(
         entries[new_key] = value
         if comment is not None:
             entries.ca.items[new_key] = comment
-    reviews = {new: why for s, new, why in result.review if s == section}
+    reviews: dict[str, str] = {}
+    for s, new, why in result.review:
+        if s == section:
+            reviews[new] = f"{reviews[new]} | {why}" if new in reviews else why
     for new_key, _, _, _ in new_items:
         if str(new_key) in reviews:
             entries.yaml_set_comment_before_after_key(
@@ -181,6 +181,13 @@ def _sequence_indent(text: str) -> int:
         if stripped and not stripped.startswith("#"):
             previous = line
     return 2
+
+
+def _flat(value: Any) -> str:
+    """An entry on one line, for a comment that keeps what was taken out."""
+    if hasattr(value, "items"):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
 
 
 def _copy(value: Any) -> Any:
