@@ -258,3 +258,10 @@ def test_migrate_keeps_a_merged_entry_in_a_review_comment(run_cli: Run, make_rep
     text = (root / "aicop.yaml").read_text()
     assert result.code == 0 and text.count('"2.4":') == 1
     assert "2.7 (merged) also maps here; kept 2.3's entry; 2.7's was: status: partial, owner: CTO" in text
+
+
+def test_a_manifest_naming_an_unknown_catalog(run_cli: Run, make_repo: MakeRepo) -> None:
+    root = make_repo(manifest=MANIFEST.replace("version: 1\n", "version: 1\ncatalog: dsit-2026-13\n"))
+    for args in (["assess", root, "-q"], ["manifest", "validate", root / "aicop.yaml"]):
+        result = run_cli(*args)
+        assert result.code == 2 and f"{root / 'aicop.yaml'}:2: catalog: 'dsit-2026-13'" in result.err

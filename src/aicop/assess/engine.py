@@ -40,7 +40,7 @@ from aicop.catalog import load_catalog
 from aicop.catalog.model import Catalog, Modality, Principle, Provision, Role
 from aicop.errors import InputError
 from aicop.system.manifest import MANIFEST_NAME, Manifest
-from aicop.system.yamlsource import load_manifest
+from aicop.system.yamlsource import load_manifest, manifest_catalog
 
 Progress = Callable[[str], None]
 
@@ -130,7 +130,7 @@ def _manifest(
     if not path.exists():
         raise InputError("manifest not found", path=path)
     if catalog is None:
-        catalog = load_catalog(load_manifest(path, root).catalog)
+        catalog = manifest_catalog(path, root)
     return load_manifest(path, root, catalog), path, catalog
 
 

@@ -45,10 +45,11 @@ def run_manifest_validate(a: argparse.Namespace) -> int:
     from pathlib import Path
 
     from aicop.system import load_manifest
+    from aicop.system.yamlsource import manifest_catalog
 
     path = a.path or Path("aicop.yaml")
-    source = a.catalog_source or load_manifest(path, path.parent).catalog
-    loaded = load_manifest(path, path.parent, catalog_from(source))
+    catalog = catalog_from(a.catalog_source) if a.catalog_source else manifest_catalog(path, path.parent)
+    loaded = load_manifest(path, path.parent, catalog)
     print(f"{path}: valid ({loaded.system.name}, roles: {', '.join(r.value for r in loaded.roles)})")
     return 0
 

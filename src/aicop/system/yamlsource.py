@@ -37,6 +37,21 @@ def load_manifest(path: Path, root: Path, catalog: Catalog | None = None) -> Man
     return manifest
 
 
+def manifest_catalog(path: Path, root: Path) -> Catalog:
+    """The catalog the manifest at ``path`` names (``catalog:``; the draft when it names none)."""
+    from aicop.catalog import load_catalog
+    from aicop.errors import CatalogError
+
+    named = load_manifest(path, root).ids_catalog
+    try:
+        return load_catalog(named)
+    except CatalogError as err:
+        _, lines = parse_yaml(_read(path), path)
+        raise InputError(
+            f"catalog: {named!r}: {err.problem}", path=path, line=lines.get(("catalog",))
+        ) from err
+
+
 def load_model(path: Path, model: type[M], what: str) -> M:
     """Parse ``path`` and validate it as ``model``; every error names the file, line and field."""
     data, lines = parse_yaml(_read(path), path)
