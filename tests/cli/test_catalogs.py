@@ -265,3 +265,13 @@ def test_a_manifest_naming_an_unknown_catalog(run_cli: Run, make_repo: MakeRepo)
     for args in (["assess", root, "-q"], ["manifest", "validate", root / "aicop.yaml"]):
         result = run_cli(*args)
         assert result.code == 2 and f"{root / 'aicop.yaml'}:2: catalog: 'dsit-2026-13'" in result.err
+
+
+def test_list_by_role_maps_the_role_and_includes_provisions_for_every_organisation(run_cli: Run) -> None:
+    rows = json.loads(
+        run_cli(
+            "catalog", "list", "--catalog", "dsit-2025-01", "--role", "data-controller", "--format", "json"
+        ).out
+    )
+    ids = {r["id"] for r in rows}
+    assert {"1.1", "2.5", "5.4"} <= ids and "2.3" not in ids  # 1.1 binds every organisation; 2.3 developers

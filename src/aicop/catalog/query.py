@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from aicop.catalog.model import Catalog, Principle, Provision
+from aicop.catalog.model import Catalog, Principle, Provision, Role
 
 
 def select(
@@ -22,7 +22,7 @@ def select(
         ):
             continue
         for v in p.provisions:
-            if role is not None and role not in {s.value for s in v.stakeholders}:
+            if role is not None and not v.binds((catalog.role_for(Role(role)),)):
                 continue
             if modality is not None and v.modality.value != modality:
                 continue
