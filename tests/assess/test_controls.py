@@ -27,7 +27,7 @@ from aicop.catalog import load_catalog
 from aicop.catalog.crosswalk import DRAFT, ETSI, FINAL, load_crosswalk
 from aicop.errors import CatalogError
 from tests.catalog.crosswalk_files import crosswalk_file
-from tests.conftest import EXAMPLE, TODAY
+from tests.conftest import EXAMPLE, ROOT, TODAY
 
 BEFORE = Path(__file__).parent / "data" / "example-dsit-2024-05.json"
 VOLATILE = ("generated_at", "root")
@@ -152,3 +152,13 @@ def test_a_catalog_file_brings_its_own_mapping(tmp_path: Path) -> None:
     (tmp_path / "mine.mapping.csv").write_text("provision,control,basis\n6.4,nothing-provides-this,ours\n")
     with pytest.raises(CatalogError, match="nothing-provides-this, which no check provides"):
         mapping_for(final, path)
+
+
+def test_converting_a_draft_check_is_one_line_of_data() -> None:
+    """The procedure in aicop.assess.controls: a line in controls.csv, then the derivation."""
+    line = "tests-shared,testing.findings-shared,9.4,dsit-2024-05,test findings are shared with operators\n"
+    text = (ROOT / "src/aicop/catalog/data/controls.csv").read_text(encoding="utf-8") + line
+    derived = derive_mappings(parse_controls(text), load_overrides(), load_catalog(FINAL))
+    assert ("9.4", "tests-shared", "check") in derived[DRAFT]
+    assert ("9.3", "tests-shared", "moved from 9.4") in derived[FINAL]  # draft 9.4 is final 9.3
+    assert ("5.2.5-3", "tests-shared", "renumbered from 9.3") in derived[ETSI]
