@@ -172,7 +172,11 @@ def test_checks_list_reports_coverage(run_cli: Run) -> None:
     data = json.loads(run_cli("checks", "list", "--format", "json").out)
     assert data["coverage"]["provisions"] == 73
     assert {"6.3", "6.4", "7.2", "8.1.1"} <= set(data["coverage"]["covered"])
-    assert "Automated evidence for" in run_cli("checks", "list").out
+    covered = len(data["coverage"]["covered"])
+    assert (
+        covered >= 34
+        and f"Automated or document evidence for {covered} of 73" in run_cli("checks", "list").out
+    )
 
 
 def test_report_schema(run_cli: Run) -> None:

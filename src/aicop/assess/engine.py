@@ -18,6 +18,7 @@ from pathlib import Path
 
 from aicop import __version__
 from aicop.assess.context import Context
+from aicop.assess.controls import Mapping, mapping_for, routes
 from aicop.assess.registry import CheckSpec, registered_checks
 from aicop.assess.results import (
     FINDING_SEVERITY,
@@ -39,7 +40,7 @@ from aicop.catalog import load_catalog
 from aicop.catalog.model import Catalog, Modality, Principle, Provision, Role
 from aicop.errors import InputError
 from aicop.system.manifest import MANIFEST_NAME, Manifest
-from aicop.system.yamlsource import load_manifest
+from aicop.system.yamlsource import load_manifest, manifest_catalog
 
 Progress = Callable[[str], None]
 
@@ -53,18 +54,21 @@ def assess(
     today: dt.date | None = None,
     checks: Sequence[CheckSpec] | None = None,
     progress: Progress | None = None,
+    mapping: Mapping | None = None,
 ) -> Assessment:
-    """Assess the repository at ``root`` against ``catalog`` (default: the draft Code)."""
+    """Assess the repository at ``root`` against ``catalog``: the one given, else the one the manifest
+    names (``catalog:``), else the default. ``mapping`` joins the catalog's provisions to the checks'
+    controls (default: the catalog's packaged mapping)."""
     if not root.is_dir():
         raise InputError("not a directory", path=root)
-    catalog = catalog or load_catalog()
     today = today or dt.date.today()
     warnings: list[str] = []
-    manifest, manifest_path = _manifest(root, manifest_path, catalog)
-    scope = _roles(manifest, roles, warnings)
+    manifest, manifest_path, catalog = _manifest(root, manifest_path, catalog)
+    scope = _roles(manifest, roles, warnings, catalog)
     ctx = Context.build(root, catalog, manifest, manifest_path, scope, today)
     specs = list(checks) if checks is not None else registered_checks()
-    findings = run_checks(ctx, specs, catalog, scope, progress)
+    routing = routes(specs, catalog, mapping or mapping_for(catalog))
+    findings = run_checks(ctx, specs, catalog, scope, progress, routing)
     suppressions = [
         SuppressionRecord(
             provision=f.provision,
@@ -80,8 +84,10 @@ def assess(
     ]
     findings = {pid: [f for f in items if f.suppression is None] for pid, items in findings.items()}
     checks_by_provision: dict[str, list[str]] = {}
+    evidenced: dict[str, list[str]] = {}
     for spec in specs:
-        for pid in spec.provisions:
+        evidenced[spec.id] = list(dict.fromkeys(p for key in spec.provisions for p in routing[spec.id][key]))
+        for pid in evidenced[spec.id]:
             checks_by_provision.setdefault(pid, []).append(spec.id)
     principles = [
         _principle_result(p, findings, checks_by_provision, manifest, scope, today, warnings)
@@ -89,7 +95,7 @@ def assess(
     ]
     return Assessment(
         tool={"name": "aicop", "version": __version__},
-        catalog={"id": catalog.id, "title": catalog.title, "status": catalog.status},
+        catalog={"id": catalog.id, "title": catalog.title, "status": catalog.status, "stage": catalog.stage},
         system={
             "name": manifest.system.name if manifest else root.resolve().name,
             "version": manifest.system.version if manifest else None,
@@ -104,33 +110,49 @@ def assess(
         summary=_summary(principles),
         principles=principles,
         checks=[
-            CheckInfo(id=s.id, title=s.title, provisions=list(s.provisions), remediation=s.remediation)
+            CheckInfo(id=s.id, title=s.title, provisions=evidenced[s.id], remediation=s.remediation)
             for s in specs
+            if evidenced[s.id]  # a check that evidences nothing in this catalog is not part of its report
         ],
         warnings=warnings,
         suppressions=suppressions,
     )
 
 
-def _manifest(root: Path, given: Path | None, catalog: Catalog) -> tuple[Manifest | None, Path | None]:
+def _manifest(
+    root: Path, given: Path | None, catalog: Catalog | None
+) -> tuple[Manifest | None, Path | None, Catalog]:
+    """(manifest, its path, the catalog to assess against). The manifest is read once without a catalog
+    to learn the one it names, then validated against the catalog chosen."""
     path = given if given is not None else root / MANIFEST_NAME
     if given is None and not path.exists():
-        return None, None
+        return None, None, catalog or load_catalog()
     if not path.exists():
         raise InputError("manifest not found", path=path)
-    return load_manifest(path, root, catalog), path
+    if catalog is None:
+        catalog = manifest_catalog(path, root)
+    return load_manifest(path, root, catalog), path, catalog
 
 
-def _roles(manifest: Manifest | None, given: Sequence[Role] | None, warnings: list[str]) -> tuple[Role, ...]:
-    if given:
-        return tuple(dict.fromkeys(given))
-    if manifest is not None:
-        return tuple(dict.fromkeys(manifest.roles))
+def _roles(
+    manifest: Manifest | None, given: Sequence[Role] | None, warnings: list[str], catalog: Catalog
+) -> tuple[Role, ...]:
+    """The roles in scope, in the catalog's vocabulary (data-controller ↔ data-custodian)."""
+    if given or manifest is not None:
+        declared = list(given) if given else list(manifest.roles) if manifest else []
+        mapped = [catalog.role_for(r) for r in declared]
+        for before, after in zip(declared, mapped, strict=True):
+            if before is not after:
+                warnings.append(
+                    f"role {before.value} is called {after.value} in {catalog.id}; assessed as such"
+                )
+        return tuple(dict.fromkeys(mapped))
+    names = [r.value.replace("-", " ") for r in catalog.roles]
     warnings.append(
-        f"no {MANIFEST_NAME} and no --roles: assessed as developer, system operator and data controller; "
+        f"no {MANIFEST_NAME} and no --roles: assessed as {', '.join(names[:-1])} and {names[-1]}; "
         "run 'aicop init' to describe the system"
     )
-    return tuple(Role)
+    return catalog.roles
 
 
 def run_checks(
@@ -139,21 +161,27 @@ def run_checks(
     catalog: Catalog,
     scope: tuple[Role, ...],
     progress: Progress | None,
+    routing: dict[str, dict[str, tuple[str, ...]]] | None = None,
 ) -> dict[str, list[Finding]]:
-    """Run every check that evidences at least one in-scope provision; never let one check sink the run."""
-    in_scope = {v.id for v in catalog.provisions() if set(v.stakeholders) & set(scope)}
+    """Run every check that evidences at least one in-scope provision; never let one check sink the run.
+    A finding goes to every provision of ``catalog`` that maps to the control it reports on, under
+    that provision's id (``routing``, from ``aicop.assess.controls.routes``)."""
+    routing = routing if routing is not None else routes(specs, catalog, mapping_for(catalog))
+    in_scope = {v.id for v in catalog.provisions() if v.binds(scope)}
     out: dict[str, list[Finding]] = {}
     for spec in specs:
-        unknown = [pid for pid in spec.provisions if not catalog.has_provision(pid)]
-        if unknown:
-            raise RuntimeError(f"check {spec.id} names provisions not in catalog {catalog.id}: {unknown}")
-        if not in_scope & set(spec.provisions):
+        targets = routing[spec.id]
+        if not in_scope & {pid for pids in targets.values() for pid in pids}:
             continue
         if progress:
             progress(spec.id)
         for finding in _run_one(ctx, spec):
-            if finding.provision in in_scope:
-                out.setdefault(finding.provision, []).append(finding)
+            for pid in targets.get(finding.provision, ()):
+                if pid in in_scope:
+                    moved = (
+                        finding if pid == finding.provision else finding.model_copy(update={"provision": pid})
+                    )
+                    out.setdefault(pid, []).append(moved)
     return out
 
 
@@ -264,7 +292,7 @@ def _decide(
     notes: list[str],
 ) -> tuple[bool, Status, str]:
     """(applicable, status, basis) by the rules in this module's docstring."""
-    if not set(provision.stakeholders) & set(scope):
+    if not provision.binds(scope):
         who = ", ".join(r.value for r in provision.stakeholders)
         notes.insert(0, f"binds {who}; this organisation plays {', '.join(r.value for r in scope)}")
         return False, Status.NOT_APPLICABLE, "scope"

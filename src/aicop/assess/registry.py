@@ -50,6 +50,13 @@ def check(
 
 
 def registered_checks() -> list[CheckSpec]:
-    """Every check, after importing the modules that define them."""
+    """Every check, after importing the modules that define them. A check whose controls are not in
+    ``catalog/data/controls.csv`` is refused here, loudly (see ``aicop.assess.controls``)."""
+    from aicop.assess.controls import ControlDataError, control_problems, load_controls
+
     importlib.import_module("aicop.checks")
-    return sorted(_REGISTRY.values(), key=lambda spec: spec.id)
+    specs = sorted(_REGISTRY.values(), key=lambda spec: spec.id)
+    problems = control_problems(specs, load_controls())
+    if problems:
+        raise ControlDataError("; ".join(problems))
+    return specs

@@ -86,7 +86,12 @@ def to_oscal(catalog: Catalog) -> dict[str, Any]:
                 "last-modified": stamp,
                 "version": catalog.id,
                 "oscal-version": OSCAL_VERSION,
-                "props": [{"name": "source", "ns": NAMESPACE, "value": catalog.source}],
+                "props": [{"name": "source", "ns": NAMESPACE, "value": catalog.source}]
+                + (
+                    [{"name": "wording", "ns": NAMESPACE, "value": "summary"}]
+                    if catalog.wording == "summary"
+                    else []
+                ),
                 "remarks": f"Published by {catalog.publisher}. Exported by aicop from catalog {catalog.id}.",
             },
             "groups": [_group(p) for p in catalog.principles],
@@ -126,6 +131,7 @@ def _group(principle: Principle) -> dict[str, Any]:
 def _control(v: Provision, children: dict[str | None, list[Provision]]) -> dict[str, Any]:
     props = [_prop("label", v.id, ns=False), _prop("modality", v.modality.value)]
     props += [_prop("stakeholder", s.value) for s in v.stakeholders]
+    props += [_prop("id-in", f"{other}:{pid}") for other, pid in v.counterparts.items()]
     parts: list[dict[str, Any]] = [{"id": statement_id(v.id), "name": "statement", "prose": v.text}]
     if v.guidance:
         parts.append({"id": f"{control_id(v.id)}_gdn", "name": "guidance", "prose": "\n\n".join(v.guidance)})

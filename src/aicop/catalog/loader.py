@@ -15,8 +15,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from aicop.catalog.model import Catalog, Provision
-from aicop.catalog.wording import modality_of, roles_bound, roles_named
+from aicop.catalog.model import Catalog, Provision, depth_of
+from aicop.catalog.wording import modality_of, roles_bound, roles_named, strongest
 from aicop.errors import CatalogError
 
 DEFAULT_CATALOG = "dsit-2024-05"
@@ -65,12 +65,27 @@ def parse_catalog(text: str, origin: Path) -> Catalog:
             f"{err.error_count()} schema error(s); first at {where}: {first['msg']}", path=origin
         ) from err
     problems = catalog_problems(catalog)
+    duplicate = next((p for p in problems if p.endswith(" appears twice")), None)
+    if duplicate is not None:
+        dup_id = duplicate.split()[1]
+        raise CatalogError(
+            f"duplicate id {dup_id}: {duplicate}", path=origin, line=_line_of_id(text, dup_id, occurrence=2)
+        )
     if problems:
         listing = "; ".join(problems[:10]) + (
             f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
         )
         raise CatalogError(f"broken catalog: {listing}", path=origin)
     return catalog
+
+
+def _line_of_id(text: str, item_id: str, *, occurrence: int) -> int | None:
+    """The line of the ``occurrence``-th ``"id": "<item_id>"`` in a catalog file's text."""
+    pattern = re.compile(r'"id"\s*:\s*"' + re.escape(item_id) + '"')
+    matches = list(pattern.finditer(text))
+    if len(matches) < occurrence:
+        return None
+    return text.count("\n", 0, matches[occurrence - 1].start()) + 1
 
 
 def catalog_problems(catalog: Catalog) -> list[str]:
@@ -86,6 +101,9 @@ def catalog_problems(catalog: Catalog) -> list[str]:
             problems.append(f"principle {principle.id}: stakeholders disagree with 'applies to' wording")
         for provision in principle.provisions:
             problems += _provision_problems(provision, principle.id, seen)
+            problems += (
+                _worded_problems(provision) if catalog.wording == "verbatim" else _summary_problems(provision)
+            )
             seen[provision.id] = principle.id
     problems += _inconsistency_problems(catalog)
     return problems
@@ -103,8 +121,15 @@ def _provision_problems(provision: Provision, principle_id: str, seen: dict[str,
             out.append(f"provision {pid}: parent {provision.parent} does not precede it")
         elif not pid.startswith(provision.parent + "."):
             out.append(f"provision {pid}: parent {provision.parent} is not its prefix")
-    elif pid.count(".") > 1:
+    elif depth_of(pid) > 1:
         out.append(f"provision {pid}: a sub-provision needs a parent")
+    return out
+
+
+def _worded_problems(provision: Provision) -> list[str]:
+    """A verbatim provision's recorded modality and stakeholders must agree with its own words."""
+    out: list[str] = []
+    pid = provision.id
     worded = modality_of(provision.text)
     if worded != provision.modality:
         out.append(f"provision {pid}: modality {provision.modality.value} but the text says {worded}")
@@ -115,6 +140,18 @@ def _provision_problems(provision: Provision, principle_id: str, seen: dict[str,
                 f"provision {pid}: stakeholders {list(provision.stakeholders)} but the text binds {bound}"
             )
     return out
+
+
+def _summary_problems(provision: Provision) -> list[str]:
+    """A summarised provision (our words, not the publisher's) carries its modal verbs as facts; its
+    modality must be the strongest of them."""
+    pid = provision.id
+    if not provision.modal_verbs:
+        return [f"provision {pid}: a summarised provision needs its modal_verbs"]
+    recorded = strongest(provision.modal_verbs)
+    if recorded != provision.modality:
+        return [f"provision {pid}: modality {provision.modality.value} but its modal verbs say {recorded}"]
+    return []
 
 
 def _inconsistency_problems(catalog: Catalog) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from aicop.catalog.model import Catalog, Principle, Provision
+from aicop.catalog.model import Catalog, Principle, Provision, Role
 
 
 def select(
@@ -22,7 +22,7 @@ def select(
         ):
             continue
         for v in p.provisions:
-            if role is not None and role not in {s.value for s in v.stakeholders}:
+            if role is not None and not v.binds((catalog.role_for(Role(role)),)):
                 continue
             if modality is not None and v.modality.value != modality:
                 continue
@@ -69,6 +69,11 @@ def describe(catalog: Catalog, item: Principle | Provision) -> str:
         lines += ["", *wrap.wrap(f"[{note.number}] {note.text}")]
     if item.references:
         lines += ["", f"Refers to: {', '.join(item.references)}"]
+    if item.named and set(item.named) != set(item.stakeholders):
+        lines.append(f"Names: {', '.join(s.value for s in item.named)}")
+    lines += [f"In {other}: {pid}" for other, pid in item.counterparts.items()]
+    if catalog.wording == "summary":
+        lines.append(f"(The text above is aicop's summary, not the publisher's words; see {catalog.source})")
     issues = [i.what for i in catalog.inconsistencies if i.where == item.id]
     lines += [f"Note on the source text: {what}" for what in issues]
     return "\n".join(lines) + "\n"

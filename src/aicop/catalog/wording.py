@@ -17,7 +17,14 @@ ROLE_PATTERNS = {
     Role.DEVELOPER: re.compile(r"\bDevelopers?\b", re.IGNORECASE),
     Role.SYSTEM_OPERATOR: re.compile(r"\bSystems? Operators?\b", re.IGNORECASE),
     Role.DATA_CONTROLLER: re.compile(r"\bData controllers?\b", re.IGNORECASE),
+    Role.DATA_CUSTODIAN: re.compile(r"\bData custodians?\b", re.IGNORECASE),
 }
+
+
+def strongest(verbs: tuple[str, ...] | list[str]) -> Modality | None:
+    """The modality of a list of modal verbs (the final Code's "may" is the draft's "can")."""
+    found = [_MODALITY.get(v.lower(), Modality.CAN) for v in verbs]
+    return max(found, key=lambda m: m.rank) if found else None
 
 
 def modality_of(text: str) -> Modality | None:

@@ -8,11 +8,15 @@ from aicop.checks import (
     p04_gateway,
     p05_assets,
     p05_data,
+    p05_recovery,
     p06_infrastructure,
     p07_supply_chain,
     p08_documentation,
+    p08_provenance,
     p10_end_users,
+    p10_updates,
     p12_monitoring,
+    p13_end_of_life,
 )
 
 __all__ = [
@@ -23,9 +27,13 @@ __all__ = [
     "p04_gateway",
     "p05_assets",
     "p05_data",
+    "p05_recovery",
     "p06_infrastructure",
     "p07_supply_chain",
     "p08_documentation",
+    "p08_provenance",
     "p10_end_users",
+    "p10_updates",
     "p12_monitoring",
+    "p13_end_of_life",
 ]

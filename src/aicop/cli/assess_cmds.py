@@ -12,6 +12,7 @@ from aicop.cli.common import (
     add_catalog_option,
     as_path,
     catalog_from,
+    catalog_path,
     configure_nothing,
     parse_roles,
     spinner,
@@ -44,9 +45,11 @@ def run_manifest_validate(a: argparse.Namespace) -> int:
     from pathlib import Path
 
     from aicop.system import load_manifest
+    from aicop.system.yamlsource import manifest_catalog
 
     path = a.path or Path("aicop.yaml")
-    loaded = load_manifest(path, path.parent, catalog_from(a.catalog_source))
+    catalog = catalog_from(a.catalog_source) if a.catalog_source else manifest_catalog(path, path.parent)
+    loaded = load_manifest(path, path.parent, catalog)
     print(f"{path}: valid ({loaded.system.name}, roles: {', '.join(r.value for r in loaded.roles)})")
     return 0
 
@@ -103,7 +106,8 @@ def configure_assess(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="ROLE[,ROLE]",
-        help="roles to assess as, overriding the manifest: developer, system-operator, data-controller",
+        help="roles to assess as, overriding the manifest: developer, system-operator, data-controller "
+        "(the draft's name) or data-custodian (the final Code's); either is mapped to the catalog's",
     )
     p.add_argument(
         "--format",
@@ -144,13 +148,18 @@ def run_assess(a: argparse.Namespace) -> int:
         raise UsageError("without --output, give at most one --format (it is printed to stdout)")
     if not path.exists():
         raise AicopError("no such directory", path=path)
+    from aicop.assess.controls import mapping_for
+
+    catalog = catalog_from(a.catalog_source) if a.catalog_source else None
+    mapping = mapping_for(catalog, catalog_path(a.catalog_source)) if catalog is not None else None
     with spinner() as progress:
         result = run_assessment(
             path,
             manifest_path=a.manifest_path,
             roles=parse_roles(a.roles) or None,
-            catalog=catalog_from(a.catalog_source),
+            catalog=catalog,
             progress=progress,
+            mapping=mapping,
         )
     if a.output is None and a.formats:
         sys.stdout.write(render(result, a.formats[0]))
@@ -176,6 +185,48 @@ def _print_table(result: Assessment) -> None:
     Console(highlight=False).print(renderable(result))
 
 
+def configure_manifest_migrate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?", type=as_path, default=None, help="the manifest (default: ./aicop.yaml)")
+    p.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        choices=("dsit-2025-01", "etsi-en-304-223"),
+        help="the catalog to move the attestations and exclusions to",
+    )
+    p.add_argument("--dry-run", action="store_true", help="print the migrated manifest instead of writing it")
+
+
+def run_manifest_migrate(a: argparse.Namespace) -> int:
+    """Rewrite aicop.yaml's attestations and exclusions to the provision ids of another catalog, keeping
+    its comments. Every entry whose provision changed in force or scope gets a REVIEW comment; an entry
+    whose provision was removed is taken out and recorded in a comment. Nothing is written on an error."""
+    from pathlib import Path
+
+    from aicop.fsutil import write_atomic
+    from aicop.system.migrate import migrate
+
+    path = a.path or Path("aicop.yaml")
+    result = migrate(path, path.parent, a.target)
+    if a.dry_run:
+        sys.stdout.write(result.text)
+    else:
+        write_atomic(path, result.text)
+    out = sys.stderr if a.dry_run else sys.stdout
+    print(
+        f"{path}: {result.source} → {result.target}: {len(result.renamed)} ids moved, "
+        f"{len(result.review)} to review, {len(result.removed)} taken out",
+        file=out,
+    )
+    for section, new, why in result.review:
+        print(f"  review {section}.{new}: {why}", file=out)
+    for section, old, why in result.removed:
+        print(f"  taken out {section}.{old}: {why}", file=out)
+    for before, after in result.roles:
+        print(f"  role {before} → {after}", file=out)
+    return 0
+
+
 def run_report_schema(a: argparse.Namespace) -> int:
     """Print the JSON Schema of the JSON report."""
     from aicop.report.json_report import schema_text
@@ -190,10 +241,16 @@ COMMANDS: dict[str, Command] = {
 }
 GROUPS: dict[str, Group] = {
     "manifest": (
-        "the aicop.yaml manifest: its schema and validation",
+        "the aicop.yaml manifest: its schema, validation and migration to another catalog",
         {
             "schema": ("print the JSON Schema of aicop.yaml", None, configure_nothing, run_manifest_schema),
             "validate": ("validate an aicop.yaml", None, configure_manifest_validate, run_manifest_validate),
+            "migrate": (
+                "move an aicop.yaml to the final Code's (or ETSI's) provision ids",
+                None,
+                configure_manifest_migrate,
+                run_manifest_migrate,
+            ),
         },
     ),
     "report": (

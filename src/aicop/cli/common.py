@@ -29,9 +29,15 @@ if TYPE_CHECKING:
     Group: TypeAlias = tuple[str, dict[str, Command]]
     """(help, {name: command}): a command group such as ``aicop catalog``."""
 
-ROLE_NAMES = ("developer", "system-operator", "data-controller")
+ROLE_NAMES = ("developer", "system-operator", "data-controller", "data-custodian")
 REPORT_FORMATS = ("json", "markdown", "html", "sarif", "oscal")
-SECTIONS = ("secure-design", "secure-development", "secure-deployment", "secure-maintenance")
+SECTIONS = (
+    "secure-design",
+    "secure-development",
+    "secure-deployment",
+    "secure-maintenance",
+    "secure-end-of-life",
+)
 
 
 class UsageError(AicopError):
@@ -56,8 +62,18 @@ def add_catalog_option(parser: argparse.ArgumentParser) -> None:
         dest="catalog_source",
         metavar="ID|PATH",
         default=None,
-        help="catalog id (default dsit-2024-05, the draft Code) or a catalog JSON file",
+        help="catalog id: dsit-2024-05 (the draft Code, the default), dsit-2025-01 (the final Code) or "
+        "etsi-en-304-223; or a catalog JSON file (its mapping to checks beside it as NAME.mapping.csv)",
     )
+
+
+def catalog_path(source: str | None) -> Path | None:
+    """The catalog file ``--catalog`` names, or None for a packaged id."""
+    from pathlib import Path
+
+    from aicop.catalog import available_catalogs
+
+    return None if source is None or source in available_catalogs() else Path(source)
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:

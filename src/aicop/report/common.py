@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from aicop.assess.results import Assessment, Finding, ProvisionResult, Status
 
+
+def catalog_label(catalog: dict[str, str]) -> str:
+    """ "dsit-2025-01, final: published 31 January 2025…": every report names the catalog and whether
+    it is a draft or final (the stage is left out where the status already starts with it)."""
+    stage, status = catalog.get("stage", "draft"), catalog["status"]
+    return f"{catalog['id']}, {status}" if status.startswith(stage) else f"{catalog['id']}, {stage}: {status}"
+
+
 STATUS_LABEL = {
     Status.MET: "met",
     Status.PARTIAL: "partial",

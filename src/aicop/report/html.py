@@ -12,7 +12,7 @@ from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from aicop.assess.results import Assessment, Status
 from aicop.catalog.model import Role
-from aicop.report.common import STATUS_LABEL, STATUS_ORDER, headline, location, summary_line
+from aicop.report.common import STATUS_LABEL, STATUS_ORDER, catalog_label, headline, location, summary_line
 
 
 def _environment() -> Environment:
@@ -33,5 +33,6 @@ def render(assessment: Assessment) -> str:
         a=assessment,
         summary=summary_line(assessment),
         statuses=STATUS_ORDER,
-        roles=list(Role),
+        roles=[r for r in Role if any(r in v.stakeholders for v in assessment.provisions())],
+        catalog_label=catalog_label(assessment.catalog),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aicop.assess.results import Assessment, ProvisionResult, Status
-from aicop.report.common import STATUS_LABEL, headline, location, summary_line
+from aicop.report.common import STATUS_LABEL, catalog_label, headline, location, summary_line
 
 
 def _cell(text: str) -> str:
@@ -15,7 +15,7 @@ def render(assessment: Assessment) -> str:
     out = [
         f"# aicop assessment: {a.system['name']}",
         "",
-        f"Against **{a.catalog['title']}** (`{a.catalog['id']}`, {a.catalog['status']}), "
+        f"Against **{a.catalog['title']}** ({catalog_label(a.catalog)}), "
         f"as {', '.join(r.value for r in a.roles)}, on {a.assessed_on}.",
         "",
         f"**{summary_line(a)}**",

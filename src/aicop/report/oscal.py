@@ -46,12 +46,15 @@ def render(assessment: Assessment) -> str:
         selection["exclude-controls"] = [{"control-id": control_id(v.id)} for v in excluded]
     result: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
-        "title": f"aicop assessment against {a.catalog['id']}",
+        "title": f"aicop assessment against {a.catalog['id']} ({a.catalog.get('stage', 'draft')})",
         "description": f"Automated checks and attestations for {a.system['name']}, as "
         f"{', '.join(r.value for r in a.roles)}.",
         "start": stamp,
         "end": stamp,
-        "props": [_prop("met-ratio", str(a.summary.met_ratio))],
+        "props": [
+            _prop("met-ratio", str(a.summary.met_ratio)),
+            _prop("catalog-status", f"{a.catalog.get('stage', 'draft')}: {a.catalog['status']}"),
+        ],
         "reviewed-controls": {"control-selections": [selection]},
     }
     if observations:

@@ -54,6 +54,8 @@ def render(assessment: Assessment) -> str:
                 "results": results,
                 "properties": {
                     "catalog": assessment.catalog["id"],
+                    "catalogStatus": assessment.catalog["status"],
+                    "catalogStage": assessment.catalog.get("stage", "draft"),
                     "roles": [r.value for r in assessment.roles],
                     "summary": assessment.summary.model_dump(mode="json"),
                 },

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aicop.assess.results import Assessment, Status
-from aicop.report.common import STATUS_LABEL, headline, summary_line
+from aicop.report.common import STATUS_LABEL, catalog_label, headline, summary_line
 
 STYLE = {
     Status.MET: "green",
@@ -22,7 +22,8 @@ STYLE = {
 
 
 def renderable(assessment: Assessment) -> Group:
-    parts: list[Table | Text] = []
+    c = assessment.catalog
+    parts: list[Table | Text] = [Text(f"Against {c['title']} ({catalog_label(c)})")]
     for principle in assessment.principles:
         table = Table(
             title=f"Principle {principle.id}: {principle.title}",

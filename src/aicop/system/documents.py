@@ -61,4 +61,14 @@ DOCUMENT_STEMS: dict[DocumentKind, tuple[str, ...]] = {
         "use-case",
         "system-requirements",
     ),
+    DocumentKind.DISPOSAL_PROCEDURE: (
+        "decommissioning",
+        "decommissioning-procedure",
+        "decommissioning-plan",
+        "data-disposal",
+        "disposal-procedure",
+        "data-disposal-procedure",
+        "end-of-life",
+        "retirement-procedure",
+    ),
 }

@@ -11,9 +11,9 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from aicop.catalog.model import Role
+from aicop.catalog.model import IMPLEMENTING_ROLES, PROVISION_ID, Role
 
 MANIFEST_NAME = "aicop.yaml"
 
@@ -30,6 +30,7 @@ class DocumentKind(StrEnum):
     USER_NOTICE = "user-notice"
     AWARENESS_PROGRAMME = "awareness-programme"
     REQUIREMENTS = "requirements"
+    DISPOSAL_PROCEDURE = "disposal-procedure"  # final Code principle 13: decommissioning and data disposal
 
 
 class SystemInfo(_Strict):
@@ -132,15 +133,26 @@ class Signing(_Strict):
     )
 
 
-ProvisionId = Annotated[str, Field(pattern=r"^\d{1,2}(\.\d{1,2}){1,2}$")]
+ProvisionId = Annotated[str, Field(pattern=PROVISION_ID)]
+# Every manifest written before catalogs were named used the draft's ids.
+IMPLIED_CATALOG = "dsit-2024-05"
 
 
 class Manifest(_Strict):
     """``aicop.yaml``: what the system is, the roles the organisation plays, and what it attests."""
 
     version: Literal[1] = 1
+    catalog: str | None = Field(
+        None,
+        description="The catalog whose provision ids the attestations and exclusions use, and which "
+        "'aicop assess' assesses against unless --catalog says otherwise: dsit-2024-05 (the draft, "
+        "implied when absent), dsit-2025-01 (the final Code) or etsi-en-304-223.",
+    )
     system: SystemInfo
-    roles: list[Role] = Field(min_length=1, description="developer, system-operator, data-controller")
+    roles: list[Role] = Field(
+        min_length=1,
+        description="developer, system-operator, and data-controller (draft) or data-custodian (final Code)",
+    )
     models: list[Model] = Field(default_factory=list)
     datasets: list[Dataset] = Field(default_factory=list)
     prompts: list[Prompt] = Field(default_factory=list)
@@ -151,6 +163,20 @@ class Manifest(_Strict):
     attestations: dict[ProvisionId, Attestation] = Field(default_factory=dict)
     exclusions: dict[ProvisionId, Exclusion] = Field(default_factory=dict)
     exclude: list[str] = Field(default_factory=list, description="gitignore-style patterns aicop skips")
+
+    @field_validator("roles")
+    @classmethod
+    def _implementing(cls, roles: list[Role]) -> list[Role]:
+        wrong = [r.value for r in roles if r not in IMPLEMENTING_ROLES]
+        if wrong:
+            allowed = ", ".join(r.value for r in IMPLEMENTING_ROLES)
+            raise ValueError(f"{wrong[0]} is not a role an organisation implements the Code in ({allowed})")
+        return roles
+
+    @property
+    def ids_catalog(self) -> str:
+        """The catalog the attestation and exclusion ids are numbered in."""
+        return self.catalog or IMPLIED_CATALOG
 
     def local_paths(self) -> list[tuple[tuple[str | int, ...], str]]:
         """Every repository path the manifest names, with its location in the file."""

@@ -37,6 +37,21 @@ def load_manifest(path: Path, root: Path, catalog: Catalog | None = None) -> Man
     return manifest
 
 
+def manifest_catalog(path: Path, root: Path) -> Catalog:
+    """The catalog the manifest at ``path`` names (``catalog:``; the draft when it names none)."""
+    from aicop.catalog import load_catalog
+    from aicop.errors import CatalogError
+
+    named = load_manifest(path, root).ids_catalog
+    try:
+        return load_catalog(named)
+    except CatalogError as err:
+        _, lines = parse_yaml(_read(path), path)
+        raise InputError(
+            f"catalog: {named!r}: {err.problem}", path=path, line=lines.get(("catalog",))
+        ) from err
+
+
 def load_model(path: Path, model: type[M], what: str) -> M:
     """Parse ``path`` and validate it as ``model``; every error names the file, line and field."""
     return load_model_with_lines(path, model, what)[0]
@@ -154,7 +169,22 @@ def _to_input_error(err: ValidationError, path: Path, lines: dict[LinePath, int]
 def _check_provision_ids(
     manifest: Manifest, catalog: Catalog, path: Path, lines: dict[LinePath, int]
 ) -> None:
+    numbered = manifest.ids_catalog
     for section in ("attestations", "exclusions"):
+        ids = list(getattr(manifest, section))
+        if ids and numbered != catalog.id:
+            hint = (
+                f"run 'aicop manifest migrate --to {catalog.id}'"
+                if numbered == "dsit-2024-05"
+                else f"assess against {numbered}"
+            )
+            raise InputError(
+                f"{section}.{ids[0]}: this manifest's ids are those of catalog {numbered}"
+                f"{'' if manifest.catalog else ' (implied: it names no catalog)'}, "
+                f"not of {catalog.id}; {hint}",
+                path=path,
+                line=_line_of((section, ids[0]), lines),
+            )
         for provision_id in getattr(manifest, section):
             if not catalog.has_provision(provision_id):
                 raise InputError(
