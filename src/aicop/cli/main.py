@@ -19,7 +19,15 @@ import os
 import sys
 
 from aicop import __version__
-from aicop.cli import assess_cmds, catalog_cmds, data_cmds, gateway_cmds, integrity_cmds, scan_cmds
+from aicop.cli import (
+    assess_cmds,
+    catalog_cmds,
+    data_cmds,
+    deps_cmds,
+    gateway_cmds,
+    integrity_cmds,
+    scan_cmds,
+)
 from aicop.errors import AicopError, ExitCode
 
 TYPE_CHECKING = False
@@ -35,7 +43,8 @@ Describe your AI system in aicop.yaml ('aicop init'), then 'aicop assess' it: ev
 that applies to the roles you play gets a status with evidence, in reports for people, CI
 pipelines (SARIF) and auditors (OSCAL). 'aicop scan' finds code execution hidden in model files;
 'aicop inventory', 'sign', 'snapshot', 'restore' and 'bom' keep the assets known and restorable;
-'aicop data' checks the data that trains and feeds the model.
+'aicop data' checks the data that trains and feeds the model; 'aicop deps' checks dependencies
+against an offline advisory snapshot and 'aicop advisory' publishes your own security bulletins.
 """
 EPILOG = (
     "Exit codes: 0 no gaps at the --fail-on level, 1 gaps (or unsafe models), 2 bad input or usage, "
@@ -75,7 +84,7 @@ GATEWAY: dict[str, Group] = {
     ),
 }
 
-_MODULES = (assess_cmds, scan_cmds, integrity_cmds, data_cmds, catalog_cmds)
+_MODULES = (assess_cmds, scan_cmds, integrity_cmds, data_cmds, catalog_cmds, deps_cmds)
 # name → (help, description or None, configure, run) for commands; name → (help, {subcommands}) for groups
 COMMANDS: dict[str, Command] = {name: c for m in _MODULES for name, c in m.COMMANDS.items()}
 GROUPS: dict[str, Group] = {name: g for m in _MODULES for name, g in m.GROUPS.items()} | GATEWAY
