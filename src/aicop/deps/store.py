@@ -23,6 +23,7 @@ import json
 import os
 import sqlite3
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -349,7 +350,7 @@ def _members(path: Path, raw: bytes) -> list[tuple[str, bytes]]:
         raise AdvisoryDBError(
             f"not a readable zip (corrupt or truncated): {err}; nothing imported", path=path
         ) from err
-    except (EOFError, zipfile.LargeZipFile, NotImplementedError, OSError) as err:
+    except (EOFError, zipfile.LargeZipFile, NotImplementedError, OSError, zlib.error) as err:
         raise AdvisoryDBError(f"cannot read the zip: {err}; nothing imported", path=path) from err
 
 

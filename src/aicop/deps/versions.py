@@ -11,8 +11,10 @@ invents a vulnerable release out of a zero-width range).
 PyPI versions are compared by ``packaging`` (PEP 440: epochs, pre-, post- and dev-releases, local
 versions); SEMVER ranges by SemVer 2.0.0 precedence, which ``packaging`` does not implement and which is
 short enough to write here (build metadata ignored, pre-release identifiers compared field by field).
-``GIT`` ranges need the repository's commit graph, which aicop does not have offline: such a range
-decides nothing, and a version it alone could match is reported as not checked, never as unaffected.
+``GIT`` ranges need the repository's commit graph, which aicop does not have offline. Databases give
+them beside an ECOSYSTEM range or a ``versions`` list that says the same in release numbers, which then
+decides; an entry with nothing but GIT ranges leaves the version unknown (not checked), never
+unaffected.
 """
 
 from __future__ import annotations
@@ -155,14 +157,15 @@ def is_affected(
             except InvalidVersion:
                 continue
     unknown = False
+    evaluable = bool(versions)
     for rng in ranges:
         parse = parser_for(str(rng.get("type", "")), ecosystem)
         if parse is None:
-            unknown = True
             continue
+        evaluable = True
         try:
             if in_range(version, rng.get("events", []), parse):
                 return Outcome.AFFECTED
         except VersionError:
             unknown = True
-    return Outcome.UNKNOWN if unknown else Outcome.UNAFFECTED
+    return Outcome.UNKNOWN if unknown or not evaluable else Outcome.UNAFFECTED
