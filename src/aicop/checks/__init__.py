@@ -9,8 +9,10 @@ from aicop.checks import (
     p05_data,
     p06_infrastructure,
     p07_supply_chain,
+    p07_vulnerabilities,
     p08_documentation,
     p10_end_users,
+    p11_updates,
 )
 
 __all__ = [
@@ -22,6 +24,8 @@ __all__ = [
     "p05_data",
     "p06_infrastructure",
     "p07_supply_chain",
+    "p07_vulnerabilities",
     "p08_documentation",
     "p10_end_users",
+    "p11_updates",
 ]
