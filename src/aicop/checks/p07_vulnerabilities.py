@@ -254,7 +254,7 @@ def justified_components(ctx: Context) -> Iterator[Finding]:
     result = _audit(ctx)
     if flagged or ctx.manifest is None or not (ctx.manifest.models or result is not None):
         return
-    unchecked = not isinstance(result, Audit) or result.snapshot is None
+    unchecked = isinstance(result, AicopError) or (isinstance(result, Audit) and result.snapshot is None)
     yield Finding(
         provision="7.2.1",
         status=Status.PARTIAL if unchecked else Status.MET,
