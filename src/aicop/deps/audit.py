@@ -212,20 +212,21 @@ def audit(
     """Every dependency judged against the snapshot (if any) and the curated advisories."""
     from aicop.deps.store import with_curated
 
+    deps = list(deps)
     snapshot = db.covering("PyPI") if db is not None else None
     mine = curated()
+    keys = {d.key for d in deps if d.ecosystem == "PyPI"}
+    found = db.advisories_for_many("PyPI", keys) if db is not None and snapshot is not None else {}
+    advisories = {
+        key: with_curated(found.get(key, []), [a for a in mine if any(f.package == key for f in a.affected)])
+        for key in keys
+    }
     results = []
-    cache_: dict[str, list[Advisory]] = {}
     for dep in deps:
         if dep.ecosystem != "PyPI":
             results.append(Result(dep, Verdict.NOT_CHECKED, f"ecosystem {dep.ecosystem} is not covered"))
             continue
-        if dep.key not in cache_:
-            found = db.advisories_for("PyPI", dep.key) if db is not None and snapshot is not None else []
-            cache_[dep.key] = with_curated(
-                found, [a for a in mine if any(f.package == dep.key for f in a.affected)]
-            )
-        results.append(judge(dep, cache_[dep.key], snapshot))
+        results.append(judge(dep, advisories[dep.key], snapshot))
     out = Audit(results, snapshot, today, max_age_days, threshold, len(mine))
     if snapshot is None:
         out.notes.append(

@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from packaging.utils import canonicalize_name
@@ -101,8 +102,14 @@ def _severity_entries(record: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
 
 
 def _cvss_score(kind: object, vector: object) -> float | None:
-    if not isinstance(vector, str):
+    if not isinstance(vector, str) or not isinstance(kind, str):
         return None
+    return _cvss_cached(kind, vector)
+
+
+@lru_cache(maxsize=4096)
+def _cvss_cached(kind: str, vector: str) -> float | None:
+    """Scored once per distinct vector: an export repeats the same few hundred vectors."""
     from cvss import CVSS2, CVSS3, CVSS4
     from cvss.exceptions import CVSSError
 

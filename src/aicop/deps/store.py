@@ -25,7 +25,6 @@ import sqlite3
 import zipfile
 import zlib
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,6 @@ from aicop.severity import Severity
 ENV_DB = "AICOP_ADVISORY_DB"
 MAX_MEMBER_BYTES = 20 * 1024 * 1024  # OSV's largest records are a few hundred KB
 MAX_MEMBERS = 500_000
-PARALLEL_FROM = 4_000  # records; below this a process pool costs more than it saves
 SCHEMA_VERSION = 1
 
 _DDL = """
@@ -75,6 +73,13 @@ CREATE TABLE IF NOT EXISTS affected (
 CREATE INDEX IF NOT EXISTS affected_package ON affected (package, ecosystem);
 CREATE INDEX IF NOT EXISTS affected_scope ON affected (scope);
 """
+
+
+_BY_PACKAGES = (
+    "SELECT f.package, a.id, a.modified, a.digest, a.summary, a.aliases, a.severity, a.refs, a.withdrawn, "
+    "f.ecosystem, f.ranges, f.versions FROM affected f JOIN advisories a "
+    "ON a.scope = f.scope AND a.id = f.advisory_id WHERE f.package IN "
+)
 
 
 class AdvisoryDBError(AicopError):
@@ -190,34 +195,55 @@ class AdvisoryDB:
         return max(found, key=lambda s: s.data_date) if found else None
 
     def advisories_for(self, ecosystem: str, package: str) -> list[Advisory]:
-        rows = self._db.execute(
-            "SELECT a.id, a.modified, a.digest, a.summary, a.aliases, a.severity, a.refs, a.withdrawn, "
-            "f.ecosystem, f.ranges, f.versions FROM affected f JOIN advisories a "
-            "ON a.scope = f.scope AND a.id = f.advisory_id WHERE f.package = ? AND "
-            "(f.ecosystem = ? OR f.ecosystem LIKE ?)",
-            (package, ecosystem, ecosystem + ":%"),
-        ).fetchall()
-        merged: dict[str, Advisory] = {}
-        for ident, modified, dig, summary, aliases, sev, refs, withdrawn, eco, ranges, versions in rows:
-            entry = Affected(eco, package, json.loads(ranges), json.loads(versions))
-            known = merged.get(ident)
-            if known is not None and known.modified > modified:
-                continue
-            if known is not None and known.modified == modified:
-                known.affected.append(entry)
-                continue
-            merged[ident] = Advisory(
-                id=ident,
-                modified=modified,
-                digest=dig,
-                summary=summary,
-                aliases=json.loads(aliases),
-                severity=None if sev is None else Severity(sev),
-                references=json.loads(refs),
-                withdrawn=withdrawn,
-                affected=[entry],
-            )
-        return list(merged.values())
+        return self.advisories_for_many(ecosystem, [package]).get(package, [])
+
+    def advisories_for_many(self, ecosystem: str, packages: Iterable[str]) -> dict[str, list[Advisory]]:
+        """The advisories of each package (by package_key), fetched in a few queries."""
+        wanted = sorted(set(packages))
+        merged: dict[str, dict[str, Advisory]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            placeholders = ",".join("?" * len(chunk))  # only '?'s: the names are bound, never spliced
+            rows = self._db.execute(
+                _BY_PACKAGES + f"({placeholders})",
+                chunk,
+            ).fetchall()
+            for (
+                package,
+                ident,
+                modified,
+                dig,
+                summary,
+                aliases,
+                sev,
+                refs,
+                withdrawn,
+                eco,
+                ranges,
+                versions,
+            ) in rows:
+                if eco != ecosystem and not eco.startswith(ecosystem + ":"):
+                    continue
+                entry = Affected(eco, package, json.loads(ranges), json.loads(versions))
+                mine = merged.setdefault(package, {})
+                known = mine.get(ident)
+                if known is not None and known.modified > modified:
+                    continue
+                if known is not None and known.modified == modified:
+                    known.affected.append(entry)
+                    continue
+                mine[ident] = Advisory(
+                    id=ident,
+                    modified=modified,
+                    digest=dig,
+                    summary=summary,
+                    aliases=json.loads(aliases),
+                    severity=None if sev is None else Severity(sev),
+                    references=json.loads(refs),
+                    withdrawn=withdrawn,
+                    affected=[entry],
+                )
+        return {package: list(found.values()) for package, found in merged.items()}
 
     def import_zip(self, path: Path, now: dt.datetime) -> ImportReport:
         raw = _read(path)
@@ -371,18 +397,8 @@ def parse_member(name: str, raw: bytes) -> Advisory | Skipped:
     return from_record(record, raw)
 
 
-def _parse_chunk(chunk: list[tuple[str, bytes]]) -> list[Advisory | Skipped]:
-    return [parse_member(name, raw) for name, raw in chunk]
-
-
 def _parse_all(members: list[tuple[str, bytes]]) -> list[Advisory | Skipped]:
-    workers = min(os.cpu_count() or 1, 4)
-    if len(members) < PARALLEL_FROM or workers < 2:
-        return _parse_chunk(members)
-    size = max(1, len(members) // (workers * 8))
-    chunks = [members[i : i + size] for i in range(0, len(members), size)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return [item for part in pool.map(_parse_chunk, chunks) for item in part]
+    return [parse_member(name, raw) for name, raw in members]
 
 
 def with_curated(found: Iterable[Advisory], curated: Iterable[Advisory]) -> list[Advisory]:

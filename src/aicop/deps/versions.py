@@ -23,8 +23,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
+from packaging.utils import canonicalize_version
 from packaging.version import InvalidVersion, Version
 
 
@@ -67,11 +69,22 @@ class SemVer:
 Key = Any  # a Version or a SemVer: comparable with its own kind
 
 
+@lru_cache(maxsize=1 << 16)
 def pypi_key(text: str) -> Version:
+    """The PEP 440 ordering key; cached, since the same bounds recur across thousands of records."""
     try:
         return Version(text)
     except InvalidVersion as err:
         raise VersionError(f"{text!r} is not a PEP 440 version") from err
+
+
+@lru_cache(maxsize=1 << 16)
+def _canonical(text: str) -> str | None:
+    """PEP 440 equality as a string (1.0 and 1.0.0 are the same release), None if not a version."""
+    try:
+        return canonicalize_version(Version(text), strip_trailing_zero=True)
+    except InvalidVersion:
+        return None
 
 
 def parser_for(range_type: str, ecosystem: str) -> Callable[[str], Key] | None:
@@ -140,22 +153,12 @@ def is_affected(
     range could not be evaluated (GIT, an unparseable bound) or the version itself is not a version of
     the ecosystem; UNAFFECTED otherwise."""
     pypi = ecosystem.split(":", 1)[0] == "PyPI"
-    try:
-        parsed = pypi_key(version) if pypi else None
-    except VersionError:
-        parsed = None
-        if not any(version == listed for listed in versions):
-            return Outcome.UNKNOWN
-        return Outcome.AFFECTED
+    canonical = _canonical(version) if pypi else None
+    if pypi and canonical is None:
+        return Outcome.AFFECTED if any(version == listed for listed in versions) else Outcome.UNKNOWN
     for listed in versions:
-        if version == listed:
+        if version == listed or (canonical is not None and _canonical(listed) == canonical):
             return Outcome.AFFECTED
-        if parsed is not None:
-            try:
-                if parsed == Version(listed):
-                    return Outcome.AFFECTED
-            except InvalidVersion:
-                continue
     unknown = False
     evaluable = bool(versions)
     for rng in ranges:
