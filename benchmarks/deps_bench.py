@@ -153,11 +153,13 @@ def main() -> None:
             cpu_warm.append(statistics.median(CPU[-3:]))
     load = os.getloadavg()
     print(
-        f"synthetic OSV export: {args.records} records over {args.packages} packages, {size / 1e6:.1f} MB zipped"
+        f"synthetic OSV export: {args.records} records over {args.packages} packages, "
+        f"{size / 1e6:.1f} MB zipped"
     )
     print(f"lock file: {args.lock} pinned packages; verdicts {verdicts}")
     print(
-        f"import      median {statistics.median(imports):6.2f} s wall, {statistics.median(cpu_import):6.2f} s CPU"
+        f"import      median {statistics.median(imports):6.2f} s wall, "
+        f"{statistics.median(cpu_import):6.2f} s CPU"
         f"  (runs: {', '.join(f'{t:.2f}' for t in imports)})"
     )
     print(f"reimport    median {statistics.median(reimports):6.2f} s  (2% modified)")
@@ -166,7 +168,8 @@ def main() -> None:
         f"check warm  median {statistics.median(warms):6.3f} s wall, {statistics.median(cpu_warm):6.3f} s CPU"
     )
     print(
-        f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores (shared machine)"
+        f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores "
+        "(shared machine)"
     )
 
 
