@@ -201,3 +201,24 @@ def test_broken_files_name_the_file(tmp_path: Path, name: str, content: str, mes
 def test_an_empty_directory_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(DependencyError, match="no dependency file here"):
         read_path(tmp_path)
+
+
+@pytest.mark.parametrize(("system_site", "expected"), [("false", {"torch"}), ("true", {"torch", "numpy"})])
+def test_a_venv_sees_its_base_packages_only_when_configured(
+    tmp_path: Path, system_site: str, expected: set[str]
+) -> None:
+    base = tmp_path / "base" / "bin" / "python3.11"
+    write(base, "#!/bin/sh\nexit 99\n")
+    write(
+        tmp_path / "base" / "lib" / "python3.11" / "site-packages" / "numpy-2.0.dist-info" / "METADATA",
+        "Name: numpy\nVersion: 2.0\n",
+    )
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(base)
+    write(venv / "pyvenv.cfg", f"home = {base.parent}\ninclude-system-site-packages = {system_site}\n")
+    write(
+        venv / "lib" / "python3.11" / "site-packages" / "torch-2.5.1.dist-info" / "METADATA",
+        "Name: torch\nVersion: 2.5.1\n",
+    )
+    assert {d.key for d in read_environment(venv / "bin" / "python")} == expected

@@ -205,12 +205,16 @@ def read_environment(python: Path) -> list[Dependency]:
     """Distributions installed beside an interpreter, read from their dist-info headers."""
     if not python.exists():
         raise DependencyError("no such interpreter", path=python)
-    prefix = python.resolve().parent.parent if python.resolve().parent.name == "bin" else python.parent.parent
-    exe_prefix = python.absolute().parent.parent
+    venv = python.absolute().parent.parent
+    config = venv / "pyvenv.cfg"
+    prefixes = [venv]
+    # a venv sees its base interpreter's packages only when created with --system-site-packages
+    if not config.is_file() or re.search(r"include-system-site-packages\s*=\s*true", _text(config), re.I):
+        prefixes.append(python.resolve().parent.parent)
     sites = sorted(
         {
             p
-            for base in (exe_prefix, prefix)
+            for base in prefixes
             for lib in ("lib", "lib64")
             for p in (base / lib).glob("python3*/site-packages")
         }
