@@ -115,3 +115,8 @@ def test_foreign_db_exit_2(run_cli: Run, tmp_path: Path, db_env: Path) -> None:
     db_env.write_bytes(b"not sqlite" * 200)
     result = run_cli("deps", project(tmp_path, "flask==1.0\n"))
     assert result.code == 2 and "not an aicop advisory database" in result.err
+
+
+def test_an_explicit_db_that_does_not_exist_is_an_error(run_cli: Run, tmp_path: Path) -> None:
+    result = run_cli("deps", project(tmp_path, "flask==1.0\n"), "--db", tmp_path / "missing.sqlite3")
+    assert result.code == 2 and "missing.sqlite3" in result.err and result.out == ""

@@ -92,6 +92,8 @@ def run_deps(a: argparse.Namespace) -> int:
     deps = sources.read_environment(a.env) if a.env is not None else sources.read_path(a.path or Path())
     if not deps:
         raise AicopError("no dependencies found; nothing was checked", path=a.env or a.path or Path())
+    if a.db is not None and not a.db.is_file():
+        raise AicopError("no advisory database here (import an OSV export into it first)", path=a.db)
     db_path = a.db or default_path()
     db = AdvisoryDB.open(db_path, create=False) if db_path.is_file() else None
     try:
