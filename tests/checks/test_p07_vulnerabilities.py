@@ -157,6 +157,9 @@ advisories:
     assert any("source the organisation blocks" in m for m in messages)
     assert any("known to be bad" in m for m in messages)
     assert result.status is Status.NOT_MET
+    supply = provision(make_repo(manifest=manifest, name="again"), "7.2")
+    assert supply.status is Status.NOT_MET  # a blocked source or a bad revision is a 7.2 finding too
+    assert sum("model " in f.message for f in supply.findings) == 2
 
 
 def test_well_documented_models_are_met(make_repo: MakeRepo) -> None:

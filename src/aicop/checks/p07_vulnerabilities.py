@@ -30,6 +30,7 @@ class Flagged:
     component: str
     why: str
     evidence: Evidence
+    against_policy: bool = False  # a blocked source or a known-bad revision: a 7.2 finding as well
 
 
 def _policy(ctx: Context) -> AdvisoryPolicy:
@@ -101,6 +102,15 @@ def _run_audit(root: Path, today: dt.date, policy: AdvisoryPolicy, db_path: Path
 def known_vulnerabilities(ctx: Context) -> Iterator[Finding]:
     from aicop.deps.audit import Audit, Verdict
 
+    if ctx.manifest is not None:
+        for item in _flagged_models(ctx.manifest, _policy(ctx)):
+            if item.against_policy:
+                yield Finding(
+                    provision="7.2",
+                    status=Status.NOT_MET,
+                    message=f"model {item.component}: {item.why}",
+                    evidence=[item.evidence],
+                )
     result = _audit(ctx)
     if result is None:
         return
@@ -207,9 +217,11 @@ def _flagged_models(manifest: Manifest, policy: AdvisoryPolicy) -> Iterator[Flag
             yield Flagged(model.name, "no model card", where)
         if model.uri is not None:
             if any(fnmatch.fnmatchcase(model.uri, pattern) for pattern in policy.blocked_model_sources):
-                yield Flagged(model.name, f"{model.uri} is from a source the organisation blocks", where)
+                yield Flagged(
+                    model.name, f"{model.uri} is from a source the organisation blocks", where, True
+                )
             if model.revision is not None and model.revision in policy.bad_model_revisions.get(model.uri, []):
-                yield Flagged(model.name, f"revision {model.revision} is known to be bad", where)
+                yield Flagged(model.name, f"revision {model.revision} is known to be bad", where, True)
 
 
 @check(
