@@ -168,3 +168,10 @@ def test_well_documented_models_are_met(make_repo: MakeRepo) -> None:
         "    licence: apache-2.0\n"
     )
     assert status(make_repo(manifest=manifest), "7.2.1") is Status.MET
+
+
+def test_a_third_party_local_model_without_card_or_signature_is_flagged(make_repo: MakeRepo) -> None:
+    manifest = MANIFEST + "models:\n  - name: m\n    path: models/m.safetensors\n    licence: mit\n"
+    root = make_repo({"models/m.safetensors": b"\x00" * 16}, manifest=manifest)
+    messages = [f.message for f in provision(root, "7.2.1").findings]
+    assert any("no model card" in m for m in messages) and any("not signed" in m for m in messages)

@@ -72,27 +72,37 @@ def osv_errors(record: Any) -> list[str]:
     ]
 
 
-def csaf_errors(document: Any) -> list[str]:
-    """Every CSAF 2.0 schema error of ``document``, each as 'path: message'."""
+@cache
+def _csaf_validator() -> Any:
     from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
 
     registry: Registry[Any] = Registry().with_resources(
         (url, Resource.from_contents(load(name))) for url, name in CVSS_URLS.items()
     )
-    validator = Draft202012Validator(load("csaf-2.0.json"), registry=registry)
+    return Draft202012Validator(load("csaf-2.0.json"), registry=registry)
+
+
+@cache
+def _osv_full_validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(load("osv-schema.json"))
+
+
+def csaf_errors(document: Any) -> list[str]:
+    """Every CSAF 2.0 schema error of ``document``, each as 'path: message'."""
     return [
         f"{'/'.join(str(p) for p in err.absolute_path) or '(document)'}: {err.message}"
-        for err in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+        for err in sorted(
+            _csaf_validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path))
+        )
     ]
 
 
 def osv_full_errors(record: Any) -> list[str]:
-    """Every OSV schema error of a record we write ourselves (jsonschema, all errors, slower)."""
-    from jsonschema import Draft202012Validator
-
-    validator = Draft202012Validator(load("osv-schema.json"))
+    """Every OSV schema error of a record we write ourselves (jsonschema: all errors, slower)."""
     return [
         f"{'/'.join(str(p) for p in err.absolute_path) or '(record)'}: {err.message}"
-        for err in validator.iter_errors(record)
+        for err in _osv_full_validator().iter_errors(record)
     ]

@@ -215,6 +215,8 @@ def _flagged_models(manifest: Manifest, policy: AdvisoryPolicy) -> Iterator[Flag
             yield Flagged(model.name, "no licence recorded", where)
         if model.path is not None and model.card is None:
             yield Flagged(model.name, "no model card", where)
+        if model.path is not None and manifest.signing is None:
+            yield Flagged(model.name, "not signed (no signing key in aicop.yaml)", where)
         if model.uri is not None:
             if any(fnmatch.fnmatchcase(model.uri, pattern) for pattern in policy.blocked_model_sources):
                 yield Flagged(
