@@ -17,10 +17,12 @@ from pathlib import Path
 from aicop.assess.context import Context
 from aicop.assess.registry import check
 from aicop.assess.results import Evidence, Finding, Status
+from aicop.deps.audit import Audit, Verdict, audit
 from aicop.errors import AicopError
 from aicop.system.manifest import AdvisoryPolicy, Manifest
 
 SHOWN = 5
+Outcome = Audit | AicopError | None  # the audit, what stopped it, or no dependency file at all
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ def _policy(ctx: Context) -> AdvisoryPolicy:
     return AdvisoryPolicy()
 
 
-def _audit(ctx: Context) -> object:
+def _audit(ctx: Context) -> Outcome:
     """The Audit of the repository's dependencies, None when it has no dependency file, or the
     AicopError that stopped it. Cached for the two checks that read it, keyed by everything it reads
     besides the dependency files of this run (the repository, the day, the policy, the database)."""
@@ -59,11 +61,10 @@ def _audit(ctx: Context) -> object:
     return _CACHE[key]
 
 
-_CACHE: dict[tuple[object, ...], object] = {}
+_CACHE: dict[tuple[object, ...], Outcome] = {}
 
 
-def _run_audit(root: Path, today: dt.date, policy: AdvisoryPolicy, db_path: Path) -> object:
-    from aicop.deps.audit import audit
+def _run_audit(root: Path, today: dt.date, policy: AdvisoryPolicy, db_path: Path) -> Outcome:
     from aicop.deps.sources import discover, read_path
     from aicop.deps.store import AdvisoryDB
     from aicop.severity import Severity
@@ -100,8 +101,6 @@ def _run_audit(root: Path, today: dt.date, policy: AdvisoryPolicy, db_path: Path
     "to its fixed version.",
 )
 def known_vulnerabilities(ctx: Context) -> Iterator[Finding]:
-    from aicop.deps.audit import Audit, Verdict
-
     if ctx.manifest is not None:
         for item in _flagged_models(ctx.manifest, _policy(ctx)):
             if item.against_policy:
@@ -122,7 +121,6 @@ def known_vulnerabilities(ctx: Context) -> Iterator[Finding]:
             evidence=[Evidence(path=result.path, line=result.line, detail="dependency file")],
         )
         return
-    assert isinstance(result, Audit)
     for r in result.failing():
         d = r.dependency
         ids = ", ".join(f"{m.advisory.id} ({m.advisory.severity_label})" for m in r.matches)
@@ -182,8 +180,6 @@ def known_vulnerabilities(ctx: Context) -> Iterator[Finding]:
 def flagged_components(ctx: Context) -> list[Flagged]:
     """Components 7.2.1 asks to be justified: vulnerable dependencies with no fix, models without a
     licence, a card or a pinned revision, models from a blocked source or at a known-bad revision."""
-    from aicop.deps.audit import Audit, Verdict
-
     out: list[Flagged] = []
     result = _audit(ctx)
     if isinstance(result, Audit):
@@ -235,8 +231,6 @@ def _flagged_models(manifest: Manifest, policy: AdvisoryPolicy) -> Iterator[Flag
     "explanation is shared with System Operators.",
 )
 def justified_components(ctx: Context) -> Iterator[Finding]:
-    from aicop.deps.audit import Audit
-
     flagged = flagged_components(ctx)
     justifications = ctx.manifest.justifications if ctx.manifest is not None else []
     by_name = {j.component.lower(): j for j in justifications}
