@@ -65,7 +65,7 @@ bench-guard: install $(GUARD_CORPORA)
 EVIDENTLY := benchmarks/.venv-evidently/.installed
 $(EVIDENTLY):
 	$(PYTHON) -m venv benchmarks/.venv-evidently
-	benchmarks/.venv-evidently/bin/pip install --quiet 'evidently==0.7.23'
+	benchmarks/.venv-evidently/bin/pip install --quiet 'evidently==0.7.23' 'pandas<3'  # 0.7.23 imports a helper pandas 3 removed
 	touch $@
 
 bench-monitor: install $(EVIDENTLY)

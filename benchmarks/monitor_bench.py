@@ -169,7 +169,7 @@ def _tables(folder: Path, name: str, plan: Plan, window: int = 500) -> dict[str,
     return {"name": name, "baseline": f"{name}-baseline.csv", "windows": windows}
 
 
-def evidently(seeds: int) -> None:
+def evidently(seeds: int, text: bool = False) -> None:
     import json
 
     python = Path(__file__).parent / ".venv-evidently" / "bin" / "python"
@@ -184,7 +184,8 @@ def evidently(seeds: int) -> None:
             runs.append(_tables(folder, f"shift{seed}", Plan(requests=6000, seed=5000 + seed, shift_at=3000)))
         (folder / "runs.json").write_text(json.dumps(runs))
         done = subprocess.run(
-            [str(python), str(Path(__file__).parent / "monitor_evidently.py"), str(folder)],
+            [str(python), str(Path(__file__).parent / "monitor_evidently.py"), str(folder)]
+            + (["--text"] if text else []),
             capture_output=True,
             text=True,
             check=False,
@@ -201,7 +202,7 @@ def evidently(seeds: int) -> None:
     ]
     seconds = sum(r["seconds"] for r in results) / max(sum(r["windows"] for r in results), 1)
     print(
-        f"Evidently DataDriftPreset (prompt text, lengths, refusal, latency; windows of 500): "
+        f"Evidently DataDriftPreset ({'prompt text, ' if text else ''}lengths, refusal, latency; windows of 500): "
         f"steady runs with "
         f"drift in any window {false_runs} of {len(steady)}; shifts found {len(delays)} of {len(shifted)}, "
         f"first flagged window ending {min(delays, default=0)}-{max(delays, default=0)} requests after the "
@@ -214,6 +215,9 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--embedded", type=int, default=2000)
+    parser.add_argument(
+        "--evidently-text", action="store_true", help="give Evidently the prompt as text (slow)"
+    )
     a = parser.parse_args()
     load = os.getloadavg()
     print(f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} at start")
@@ -221,7 +225,7 @@ def main() -> int:
     shift(a.seeds)
     probing(a.seeds)
     speed(a.records, a.embedded)
-    evidently(a.seeds)
+    evidently(a.seeds, a.evidently_text)
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
     return 0
 

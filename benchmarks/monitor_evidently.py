@@ -2,7 +2,10 @@
 venv (benchmarks/.venv-evidently). Reads the per-request feature tables monitor_bench.py writes
 (baseline.csv and one CSV per window) and prints, per run, whether and where Evidently found drift.
 
-    benchmarks/.venv-evidently/bin/python benchmarks/monitor_evidently.py TABLES_DIR
+    benchmarks/.venv-evidently/bin/python benchmarks/monitor_evidently.py TABLES_DIR [--text]
+
+With --text the prompt is also a text column (Evidently then trains a domain classifier per window,
+minutes per run on 2 cores); without, the tabular features only.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ def drifted(reference: pd.DataFrame, current: pd.DataFrame, text: bool) -> tuple
     cur = Dataset.from_pandas(current[columns], data_definition=definition)
     snapshot = Report([DataDriftPreset()]).run(cur, ref)
     for metric in snapshot.dict()["metrics"]:
-        if metric["metric_id"].startswith("DriftedColumnsCount"):
+        if metric["metric_name"].startswith("DriftedColumnsCount"):
             count = int(metric["value"]["count"])
             return count, metric["value"]["share"] >= 0.5
     raise SystemExit("Evidently's report has no DriftedColumnsCount metric: its format changed")
@@ -35,6 +38,7 @@ def drifted(reference: pd.DataFrame, current: pd.DataFrame, text: bool) -> tuple
 
 def main() -> int:
     folder = Path(sys.argv[1])
+    text = "--text" in sys.argv[2:]
     runs = json.loads((folder / "runs.json").read_text())
     for run in runs:
         reference = pd.read_csv(folder / run["baseline"])
@@ -42,7 +46,7 @@ def main() -> int:
         hits = []
         for window in run["windows"]:
             current = pd.read_csv(folder / window["file"])
-            count, dataset = drifted(reference, current, text=True)
+            count, dataset = drifted(reference, current, text=text)
             if count:
                 hits.append((window["end"], count, dataset))
         took = time.perf_counter() - started

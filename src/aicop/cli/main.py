@@ -23,6 +23,7 @@ from aicop.cli import (
     assess_cmds,
     catalog_cmds,
     data_cmds,
+    deps_cmds,
     docs_cmds,
     eol_cmds,
     gateway_cmds,
@@ -46,7 +47,8 @@ Describe your AI system in aicop.yaml ('aicop init'), then 'aicop assess' it: ev
 that applies to the roles you play gets a status with evidence, in reports for people, CI
 pipelines (SARIF) and auditors (OSCAL). 'aicop scan' finds code execution hidden in model files;
 'aicop inventory', 'sign', 'snapshot', 'restore' and 'bom' keep the assets known and restorable;
-'aicop data' checks the data that trains and feeds the model.
+'aicop data' checks the data that trains and feeds the model; 'aicop deps' checks dependencies
+against an offline advisory snapshot and 'aicop advisory' publishes your own security bulletins.
 """
 EPILOG = (
     "Exit codes: 0 no gaps at the --fail-on level, 1 gaps (or unsafe models), 2 bad input or usage, "
@@ -90,6 +92,7 @@ _MODULES = (
     assess_cmds,
     catalog_cmds,
     data_cmds,
+    deps_cmds,
     docs_cmds,
     eol_cmds,
     integrity_cmds,

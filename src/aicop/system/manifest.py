@@ -133,6 +133,37 @@ class Signing(_Strict):
     )
 
 
+class Justification(_Strict):
+    """Why a component that is not well documented or secured is used anyway (provision 7.2.1)."""
+
+    component: str = Field(
+        min_length=1, description="The package, model or dataset, named as aicop names it."
+    )
+    reason: str = Field(min_length=10, description="Why, e.g. no other supplier; shown in every report.")
+    owner: str = Field(min_length=1)
+    review: dt.date = Field(description="When it is reviewed again; after this date it is a gap again.")
+    shared_with_operators: bool = Field(
+        description="Whether the explanation is shared with System Operators and end-users when they ask."
+    )
+
+    def valid_on(self, day: dt.date) -> bool:
+        return day <= self.review
+
+
+class AdvisoryPolicy(_Strict):
+    """How 'aicop assess' judges known vulnerabilities and model sources (provisions 7.2, 7.2.1)."""
+
+    db: str | None = Field(None, description="The advisory database (default: as 'aicop deps').")
+    max_age_days: int = Field(7, ge=0, description="An older snapshot is a gap.")
+    fail_severity: Literal["low", "medium", "high", "critical"] = "high"
+    blocked_model_sources: list[str] = Field(
+        default_factory=list, description="Patterns (fnmatch) of model URIs the organisation does not allow."
+    )
+    bad_model_revisions: dict[str, list[str]] = Field(
+        default_factory=dict, description="Model URI -> revisions known to be bad (withdrawn, compromised)."
+    )
+
+
 ProvisionId = Annotated[str, Field(pattern=PROVISION_ID)]
 # Every manifest written before catalogs were named used the draft's ids.
 IMPLIED_CATALOG = "dsit-2024-05"
@@ -163,6 +194,10 @@ class Manifest(_Strict):
     attestations: dict[ProvisionId, Attestation] = Field(default_factory=dict)
     exclusions: dict[ProvisionId, Exclusion] = Field(default_factory=dict)
     exclude: list[str] = Field(default_factory=list, description="gitignore-style patterns aicop skips")
+    justifications: list[Justification] = Field(
+        default_factory=list, description="Components kept although not well documented or secured (7.2.1)."
+    )
+    advisories: AdvisoryPolicy | None = None
 
     @field_validator("roles")
     @classmethod

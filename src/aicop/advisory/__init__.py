@@ -1,0 +1,2 @@
+"""Security advisories: the schemas aicop validates against, and the bulletins you publish
+(``aicop advisory``)."""
