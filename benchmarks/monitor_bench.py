@@ -202,7 +202,8 @@ def evidently(seeds: int, text: bool = False) -> None:
     ]
     seconds = sum(r["seconds"] for r in results) / max(sum(r["windows"] for r in results), 1)
     print(
-        f"Evidently DataDriftPreset ({'prompt text, ' if text else ''}lengths, refusal, latency; windows of 500): "
+        f"Evidently DataDriftPreset ({'prompt text, ' if text else ''}lengths, refusal, latency; "
+        f"windows of 500): "
         f"steady runs with "
         f"drift in any window {false_runs} of {len(steady)}; shifts found {len(delays)} of {len(shifted)}, "
         f"first flagged window ending {min(delays, default=0)}-{max(delays, default=0)} requests after the "
