@@ -14,6 +14,7 @@ from aicop.cli.common import (
     as_path,
     catalog_from,
     emit,
+    stdout_console,
 )
 from aicop.errors import AicopError
 
@@ -56,17 +57,19 @@ def run_catalog_list(a: argparse.Namespace) -> int:
 
         sys.stdout.write(to_csv(restrict(cat, {v.id for v in rows})))
         return 0
-    from rich.console import Console
     from rich.table import Table
 
+    # No ratios: rich gives ratio columns their share regardless of min_width, which squeezed a column to
+    # four characters at 80. Without them, a narrow console (80 columns, a pipe) narrows the widest
+    # wrapping column, the provision text, and leaves the short ones whole.
     table = Table(title=f"{cat.title} ({cat.id}): {len(rows)} provisions", title_justify="left", expand=True)
     table.add_column("Id", no_wrap=True)
     table.add_column("Modality", no_wrap=True)
-    table.add_column("Binds", ratio=1)
-    table.add_column("Text", ratio=3)
+    table.add_column("Binds", no_wrap=True)
+    table.add_column("Text")
     for v in rows:
-        table.add_row(v.id, v.modality.value, ", ".join(s.value for s in v.stakeholders), v.text)
-    Console().print(table)
+        table.add_row(v.id, v.modality.value, "\n".join(s.value for s in v.stakeholders), v.text)
+    stdout_console().print(table)
     return 0
 
 
@@ -145,16 +148,16 @@ def run_checks_list(a: argparse.Namespace) -> int:
             )
         )
         return 0
-    from rich.console import Console
     from rich.table import Table
 
+    # A check with many provisions wraps its list; the title takes the rest (see run_catalog_list).
     table = Table(title=f"{len(specs)} checks", title_justify="left", expand=True)
     table.add_column("Check", no_wrap=True)
-    table.add_column("Provisions", no_wrap=True)
-    table.add_column("Title", ratio=1)
+    table.add_column("Provisions", max_width=16)
+    table.add_column("Title")
     for s in specs:
         table.add_row(s.id, ", ".join(s.provisions), s.title)
-    console = Console()
+    console = stdout_console()
     console.print(table)
     console.print(
         f"Automated evidence for {len(covered)} of {len(cat.provisions())} provisions of {cat.id}; "

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import TypeAlias
 
+    from rich.console import Console
+
     from aicop.catalog.model import Catalog, Role
     from aicop.system.manifest import Manifest
 
@@ -89,6 +91,23 @@ def emit(text: str, output: Path | None) -> None:
 
     write_atomic(output, text)
     print(f"wrote {output}", file=sys.stderr)
+
+
+def stdout_console() -> Console:
+    """The console tables are printed on. Rich's own answer to a closed pipe is to exit 1, which aicop
+    uses for "gaps found"; this one raises the BrokenPipeError, which the CLI ends quietly on.
+
+    Its width is the terminal's, or COLUMNS, or 80 in a pipe; tables give their text columns a minimum
+    width (``text_column``) so that a narrow console wraps rows instead of squeezing a column to a few
+    characters."""
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console(highlight=False)
 
 
 def spinner(
