@@ -3,6 +3,7 @@ that ends quietly, and user mistakes that exit 2 naming the place before any wor
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliResult
+from tests.conftest import CliResult, MakeRepo
 
 Run = Callable[..., CliResult]
 AICOP = str(Path(sys.executable).parent / "aicop")  # the console script, as a user runs it
@@ -81,3 +82,62 @@ def test_closed_pipe_ends_quietly(args: tuple[str, ...]) -> None:
     err = process.stderr.read().decode()
     assert process.wait(timeout=60) == -signal.SIGPIPE
     assert err == ""
+
+
+# Every command with -o/--output, with what its output is: a directory (assess) or a file.
+OUTPUT_COMMANDS = [
+    (("assess", "{repo}", "-o"), "directory"),
+    (("scan", "{repo}", "-o"), "file"),
+    (("code", "{repo}", "-o"), "file"),
+    (("catalog", "export", "--format", "json", "-o"), "file"),
+    (("bom", "{repo}", "-o"), "file"),
+    (("data", "check", "{repo}", "-o"), "file"),
+]
+
+
+def _unwritable(tmp_path: Path) -> Path:
+    """A directory nobody may write into: /sys for root (who may write anywhere else), else chmod."""
+    if os.geteuid() == 0:
+        return Path("/sys")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    return locked
+
+
+@pytest.mark.parametrize(("args", "kind"), OUTPUT_COMMANDS)
+@pytest.mark.parametrize("mistake", ["wrong kind", "unwritable", "under a file"])
+def test_bad_output_is_refused_before_any_work(
+    run_cli: Run, make_repo: MakeRepo, tmp_path: Path, args: tuple[str, ...], kind: str, mistake: str
+) -> None:
+    repo = make_repo()
+    a_file = tmp_path / "existing.txt"
+    a_file.write_text("keep me\n", encoding="utf-8")
+    a_dir = tmp_path / "existing-dir"
+    a_dir.mkdir()
+    if mistake == "wrong kind":
+        target, problem = (a_file, "is a file") if kind == "directory" else (a_dir, "is a directory")
+    elif mistake == "unwritable":
+        target, problem = _unwritable(tmp_path) / "out", "cannot write here"
+    else:
+        target, problem = a_file / "out", "is not a directory"
+    result = run_cli(*[str(repo) if part == "{repo}" else part for part in args], target)
+    assert result.code == 2
+    assert "--output" in result.err and problem in result.err
+    assert str(target if mistake == "wrong kind" else target.parent) in result.err
+    assert result.out == ""  # nothing was done: no table, no report
+    assert a_file.read_text(encoding="utf-8") == "keep me\n"
+    assert list(a_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("assess", "{repo}", "-q", "-o", "{out}/new/reports"), ("code", "{repo}", "-o", "{out}/new/code.json")],
+)
+def test_output_into_a_new_directory_is_created(
+    run_cli: Run, make_repo: MakeRepo, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    repo = make_repo()
+    result = run_cli(*[part.replace("{repo}", str(repo)).replace("{out}", str(tmp_path)) for part in args])
+    assert result.code in (0, 1), result.err
+    assert (tmp_path / "new").is_dir() and any((tmp_path / "new").rglob("*"))

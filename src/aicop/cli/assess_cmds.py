@@ -13,6 +13,7 @@ from aicop.cli.common import (
     as_path,
     catalog_from,
     configure_nothing,
+    output_directory,
     parse_roles,
     spinner,
 )
@@ -117,7 +118,8 @@ def configure_assess(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--output",
         "-o",
-        type=as_path,
+        type=output_directory,
+        metavar="DIR",
         help="directory to write reports into (aicop-report.json, .md, .html, .sarif, .oscal.json)",
     )
     p.add_argument(

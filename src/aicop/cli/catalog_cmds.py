@@ -11,9 +11,9 @@ from aicop.cli.common import (
     SECTIONS,
     UsageError,
     add_catalog_option,
-    as_path,
     catalog_from,
     emit,
+    output_file,
     stdout_console,
 )
 from aicop.errors import AicopError
@@ -100,7 +100,7 @@ def configure_catalog_export(p: argparse.ArgumentParser) -> None:
         required=True,
         help="json/yaml: the catalog as data; csv: a row per provision; oscal: an OSCAL 1.1.3 catalog",
     )
-    p.add_argument("--output", "-o", type=as_path, help="file to write (default: stdout)")
+    p.add_argument("--output", "-o", type=output_file, metavar="FILE", help="file to write (default: stdout)")
     add_catalog_option(p)
 
 

@@ -46,6 +46,51 @@ def as_path(text: str) -> Path:
     return Path(text)
 
 
+def output_file(text: str) -> Path:
+    """``--output FILE``, checked when the arguments are read, before any work: a report that took
+    minutes must not be lost (or printed half) because of a mistyped path."""
+    from pathlib import Path
+
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{path}: is a directory; give the name of a file to write")
+    _check_writable(path.parent)
+    return path
+
+
+def output_directory(text: str) -> Path:
+    """``--output DIR`` for commands that write several files, checked like ``output_file``."""
+    from pathlib import Path
+
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{path}: is a file; give a directory to write the reports into")
+    _check_writable(path)
+    return path
+
+
+def _check_writable(directory: Path) -> None:
+    """The directory, or the nearest part of it that exists (the rest is created), takes new files. A
+    real probe file, not os.access, which says yes to root on a read-only mount."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{existing}: is not a directory, so nothing can be written under it"
+        )
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".aicop-probe-", dir=existing)
+    except OSError as err:
+        raise argparse.ArgumentTypeError(f"{existing}: cannot write here ({err.strerror})") from err
+    os.close(fd)
+    Path(probe).unlink()
+
+
 def catalog_from(source: str | None) -> Catalog:
     from aicop.catalog import load_catalog
 
@@ -70,7 +115,9 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
         default="text",
         help="output format (default: text)",
     )
-    parser.add_argument("--output", "-o", type=as_path, help="write the report here")
+    parser.add_argument(
+        "--output", "-o", type=output_file, metavar="FILE", help="write the report to this file"
+    )
 
 
 def parse_roles(value: list[str]) -> list[Role]:

@@ -8,6 +8,7 @@ import sys
 from aicop.cli.common import (
     as_path,
     emit,
+    output_file,
     project,
     spinner,
 )
@@ -53,7 +54,7 @@ def configure_data_check(p: argparse.ArgumentParser) -> None:
         help="skip the search for flipped labels in labelled sets (cleanlab with a cross-validated "
         "model: seconds per 100,000 rows; needs the aicop[labels] extra)",
     )
-    p.add_argument("--output", "-o", type=as_path, help="file to write (default: stdout)")
+    p.add_argument("--output", "-o", type=output_file, metavar="FILE", help="file to write (default: stdout)")
 
 
 def _similarity(value: str) -> float | None:

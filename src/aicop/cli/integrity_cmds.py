@@ -9,6 +9,7 @@ import os
 from aicop.cli.common import (
     as_path,
     emit,
+    output_file,
     project,
     spinner,
 )
@@ -444,7 +445,7 @@ def run_verify(a: argparse.Namespace) -> int:
 
 def configure_bom(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", nargs="?", type=as_path, default=None, help="the repository (default: .)")
-    p.add_argument("--output", "-o", type=as_path, help="file to write (default: stdout)")
+    p.add_argument("--output", "-o", type=output_file, metavar="FILE", help="file to write (default: stdout)")
 
 
 def run_bom(a: argparse.Namespace) -> int:
