@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliResult, MakeRepo
+from tests.conftest import MANIFEST, CliResult, MakeRepo
 
 Run = Callable[..., CliResult]
 AICOP = str(Path(sys.executable).parent / "aicop")  # the console script, as a user runs it
@@ -137,7 +137,50 @@ def test_bad_output_is_refused_before_any_work(
 def test_output_into_a_new_directory_is_created(
     run_cli: Run, make_repo: MakeRepo, tmp_path: Path, args: tuple[str, ...]
 ) -> None:
-    repo = make_repo()
+    repo = make_repo({"app.py": "print('hello')\n"})
     result = run_cli(*[part.replace("{repo}", str(repo)).replace("{out}", str(tmp_path)) for part in args])
     assert result.code in (0, 1), result.err
     assert (tmp_path / "new").is_dir() and any((tmp_path / "new").rglob("*"))
+
+
+def test_scan_manifest_without_models_says_so(run_cli: Run, make_repo: MakeRepo) -> None:
+    repo = make_repo(manifest=MANIFEST)
+    result = run_cli("scan", "--manifest", repo / "aicop.yaml")
+    assert result.code == 2
+    assert f"{repo / 'aicop.yaml'}: names no local model" in result.err
+    assert "or --manifest" not in result.err  # it was given: do not ask for it
+    assert result.out == ""
+
+
+def test_scan_manifest_with_a_model_scans_it(run_cli: Run, make_repo: MakeRepo) -> None:
+    manifest = MANIFEST + "models:\n  - {name: m, path: models/m.pkl}\n"
+    repo = make_repo(
+        {"models/m.pkl": b"\x80\x02cos\nsystem\nX\x02\x00\x00\x00idq\x00\x85R."}, manifest=manifest
+    )
+    result = run_cli("scan", "--manifest", repo / "aicop.yaml")
+    assert result.code == 1 and "os.system" in result.out
+
+
+@pytest.mark.parametrize(
+    ("files", "target", "problem"),
+    [
+        ({"weights.bin": b"\x00\x01"}, "weights.bin", "is not a file that aicop code reads"),
+        ({"README.md": "# hello\n"}, "README.md", "is not a file that aicop code reads"),
+        ({"data/blob.bin": b"\x00"}, ".", "holds no file that aicop code reads"),
+    ],
+)
+def test_code_on_nothing_it_reads_says_so(
+    run_cli: Run, make_repo: MakeRepo, files: dict[str, str | bytes], target: str, problem: str
+) -> None:
+    repo = make_repo(files)
+    result = run_cli("code", repo / target)
+    assert result.code == 2
+    assert problem in result.err and "nothing was checked" in result.err
+    assert "no findings" not in result.out + result.err
+
+
+def test_code_counts_a_file_it_reads_for_secrets_only(run_cli: Run, make_repo: MakeRepo) -> None:
+    repo = make_repo({"notes.txt": "nothing secret here\n"})
+    result = run_cli("code", repo / "notes.txt")
+    assert result.code == 0
+    assert "in 1 files" in result.out
