@@ -128,7 +128,13 @@ def configure_assess(p: argparse.ArgumentParser) -> None:
         default="shall",
         help="exit 1 when a gap remains in a provision of this modality or stronger (default: shall)",
     )
-    p.add_argument("--quiet", "-q", action="store_true", help="do not print the table")
+    p.add_argument(
+        "--all",
+        dest="full",
+        action="store_true",
+        help="print the table of every provision, principle by principle, before the gaps",
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors (for CI)")
     add_catalog_option(p)
 
 
@@ -163,19 +169,22 @@ def run_assess(a: argparse.Namespace) -> int:
                 a.output / FORMATS[f].filename: render(result, f) for f in (a.formats or REPORT_FORMATS)
             }
         if not a.quiet:
-            _print_table(result)
+            _print_table(result, full=a.full)
         write_all_atomic(rendered)
         for written in rendered:
             print(f"wrote {written}", file=sys.stderr)
     return int(ExitCode.GAPS if result.gaps(FailOn(a.fail_on)) else ExitCode.OK)
 
 
-def _print_table(result: Assessment) -> None:
-    from rich.console import Console
+def _print_table(result: Assessment, *, full: bool) -> None:
+    from aicop.cli.common import stdout_console
+    from aicop.report.terminal import render, renderable
 
-    from aicop.report.terminal import renderable
-
-    Console(highlight=False).print(renderable(result))
+    console = stdout_console()
+    if console.is_terminal:
+        console.print(renderable(result, full=full, width=console.width))
+    else:  # a pipe or a file: plain text, no trailing spaces
+        sys.stdout.write(render(result, width=console.width, full=full))
 
 
 def run_report_schema(a: argparse.Namespace) -> int:

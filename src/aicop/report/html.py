@@ -12,7 +12,16 @@ from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from aicop.assess.results import Assessment, Status
 from aicop.catalog.model import Role
-from aicop.report.common import STATUS_LABEL, STATUS_ORDER, headline, location, summary_line
+from aicop.report.common import (
+    STATUS_LABEL,
+    STATUS_ORDER,
+    awaiting_attestation,
+    collapse,
+    fix_first,
+    headline,
+    location,
+    summary_line,
+)
 
 
 def _environment() -> Environment:
@@ -22,7 +31,9 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(STATUS_LABEL=STATUS_LABEL, headline=headline, location=location, Status=Status)
+    env.globals.update(
+        STATUS_LABEL=STATUS_LABEL, headline=headline, location=location, Status=Status, collapse=collapse
+    )
     return env
 
 
@@ -34,4 +45,6 @@ def render(assessment: Assessment) -> str:
         summary=summary_line(assessment),
         statuses=STATUS_ORDER,
         roles=list(Role),
+        fix_first=fix_first(assessment),
+        awaiting=awaiting_attestation(assessment),
     )
