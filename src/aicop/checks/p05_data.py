@@ -96,7 +96,12 @@ def sources_watched(ctx: Context) -> Iterator[Finding]:
         document = load_state(ctx.root)
     except AicopError as err:
         yield Finding(
-            provision="7.3.2", status=Status.ERROR, message=str(err), evidence=[Evidence(path=STATE)]
+            provision="7.3.2",
+            status=Status.ERROR,
+            message=str(err),
+            evidence=[Evidence(path=STATE)],
+            remediation=f"Restore {STATE} from version control, or record the sources again with "
+            "'aicop data watch --record'.",
         )
         return
     recorded = document["sources"]
