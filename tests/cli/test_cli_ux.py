@@ -184,3 +184,21 @@ def test_code_counts_a_file_it_reads_for_secrets_only(run_cli: Run, make_repo: M
     result = run_cli("code", repo / "notes.txt")
     assert result.code == 0
     assert "in 1 files" in result.out
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (("scan", "{repo}", "--jobs", "0"), "--jobs/-j: 0 is not at least 1"),
+        (("scan", "{repo}", "-j", "many"), "'many' is not a whole number"),
+        (("scan", "{repo}", "--timeout", "-1"), "--timeout: -1 is not a number of seconds above zero"),
+        (("scan", "{repo}", "--timeout", "nan"), "--timeout: nan is not a number"),
+        (("sign", "{repo}", "--key", "k.pem", "--shard-size", "0"), "--shard-size: 0 is not at least 1"),
+    ],
+)
+def test_numbers_out_of_range_are_usage_errors(
+    run_cli: Run, make_repo: MakeRepo, args: tuple[str, ...], problem: str
+) -> None:
+    repo = make_repo({"m.pkl": b"\x80\x02K\x01."})
+    result = run_cli(*[str(repo) if part == "{repo}" else part for part in args])
+    assert result.code == 2 and problem in result.err and result.out == ""

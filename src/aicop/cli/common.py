@@ -46,6 +46,28 @@ def as_path(text: str) -> Path:
     return Path(text)
 
 
+def positive_int(text: str) -> int:
+    """A count of at least 1 (``--jobs``): 0 or -3 workers is a mistake, not a request to run serially."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A duration in seconds above zero (``--timeout``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds above zero")
+    return value
+
+
 def output_file(text: str) -> Path:
     """``--output FILE``, checked when the arguments are read, before any work: a report that took
     minutes must not be lost (or printed half) because of a mistyped path."""

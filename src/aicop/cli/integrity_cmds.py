@@ -10,6 +10,7 @@ from aicop.cli.common import (
     as_path,
     emit,
     output_file,
+    positive_int,
     project,
     spinner,
 )
@@ -304,7 +305,7 @@ def configure_sign(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--shard-size",
-        type=int,
+        type=positive_int,
         default=None,
         metavar="BYTES",
         help="hash in shards of this size in parallel (model-signing 'shards'; faster for a few large files)",

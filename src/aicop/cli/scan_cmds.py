@@ -10,6 +10,8 @@ from aicop.cli.common import (
     add_output_options,
     as_path,
     emit,
+    positive_float,
+    positive_int,
 )
 from aicop.errors import AicopError, ExitCode
 
@@ -37,11 +39,13 @@ def configure_scan(p: argparse.ArgumentParser) -> None:
         help="YAML policy: 'allow: [module.Name, package.*]' and 'deny: {module.name: reason}'",
     )
     add_output_options(p)
-    p.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per file (default: 60)")
+    p.add_argument(
+        "--timeout", type=positive_float, default=60.0, help="seconds allowed per file (default: 60)"
+    )
     p.add_argument(
         "--jobs",
         "-j",
-        type=int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="worker processes for directories of 64 files or more (default: one per core)",
