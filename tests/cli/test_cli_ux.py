@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MANIFEST, CliResult, MakeRepo
+from tests.conftest import EXAMPLE, MANIFEST, CliResult, MakeRepo
 
 Run = Callable[..., CliResult]
 AICOP = str(Path(sys.executable).parent / "aicop")  # the console script, as a user runs it
@@ -202,3 +202,18 @@ def test_numbers_out_of_range_are_usage_errors(
     repo = make_repo({"m.pkl": b"\x80\x02K\x01."})
     result = run_cli(*[str(repo) if part == "{repo}" else part for part in args])
     assert result.code == 2 and problem in result.err and result.out == ""
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_assess_output_fits_80_columns_in_a_pipe(
+    run_cli: Run, monkeypatch: pytest.MonkeyPatch, full: bool
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    result = run_cli("assess", EXAMPLE, "--fail-on", "never", *(["--all"] if full else []))
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert not any(line.endswith(" ") for line in lines)
+    assert "Fix these first" in result.out
+    assert ("Principle 1: Raise staff awareness" in result.out) is full
+    assert ("aicop assess --all" in result.out) is not full  # the short view says how to see everything
