@@ -217,3 +217,24 @@ def test_assess_output_fits_80_columns_in_a_pipe(
     assert "Fix these first" in result.out
     assert ("Principle 1: Raise staff awareness" in result.out) is full
     assert ("aicop assess --all" in result.out) is not full  # the short view says how to see everything
+
+
+@pytest.mark.parametrize("command", ["export", "assess"])
+def test_a_full_disk_while_writing_is_exit_2_not_a_bug(
+    run_cli: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: str
+) -> None:
+    import errno
+
+    from aicop import fsutil
+
+    def full(files: dict[Path, str]) -> None:
+        first = next(iter(files))
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(first))
+
+    monkeypatch.setattr(fsutil, "write_all_atomic", full)
+    if command == "export":
+        result = run_cli("catalog", "export", "--format", "json", "-o", tmp_path / "cat.json")
+    else:
+        result = run_cli("assess", EXAMPLE, "-q", "-o", tmp_path / "reports")
+    assert result.code == 2
+    assert "cannot write: No space left on device" in result.err and str(tmp_path) in result.err

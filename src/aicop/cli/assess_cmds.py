@@ -16,6 +16,7 @@ from aicop.cli.common import (
     output_directory,
     parse_roles,
     spinner,
+    write_files,
 )
 from aicop.errors import AicopError, ExitCode
 
@@ -144,7 +145,6 @@ def run_assess(a: argparse.Namespace) -> int:
 
     from aicop.assess import assess as run_assessment
     from aicop.assess.results import FailOn
-    from aicop.fsutil import write_all_atomic
     from aicop.report import FORMATS, render
 
     path = a.path or Path()
@@ -170,7 +170,7 @@ def run_assess(a: argparse.Namespace) -> int:
             }
         if not a.quiet:
             _print_table(result, full=a.full)
-        write_all_atomic(rendered)
+        write_files(rendered)
         for written in rendered:
             print(f"wrote {written}", file=sys.stderr)
     return int(ExitCode.GAPS if result.gaps(FailOn(a.fail_on)) else ExitCode.OK)

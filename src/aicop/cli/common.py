@@ -156,9 +156,7 @@ def emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    from aicop.fsutil import write_atomic
-
-    write_atomic(output, text)
+    write_files({output: text})
     print(f"wrote {output}", file=sys.stderr)
 
 
@@ -177,6 +175,18 @@ def stdout_console() -> Console:
             raise BrokenPipeError
 
     return _Console(highlight=False)
+
+
+def write_files(files: dict[Path, str]) -> None:
+    """Write rendered output atomically. The place was checked before the work began, but a disk can
+    fill or a directory vanish meanwhile: that is the user's to fix (exit 2), not a bug."""
+    from aicop.fsutil import write_all_atomic
+
+    try:
+        write_all_atomic(files)
+    except OSError as err:
+        where = err.filename or next(iter(files), None)
+        raise AicopError(f"cannot write: {err.strerror or err}", path=where) from err
 
 
 def spinner(
