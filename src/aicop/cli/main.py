@@ -138,6 +138,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
         print(f"aicop: error: {err}", file=sys.stderr)
         sys.exit(int(err.exit_code))
     except KeyboardInterrupt:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not print a traceback now
         print("aicop: error: interrupted", file=sys.stderr)
         sys.exit(int(ExitCode.BAD_INPUT))
     except Exception as err:  # a bug: say so, with the traceback when asked for
