@@ -238,3 +238,24 @@ def test_a_full_disk_while_writing_is_exit_2_not_a_bug(
         result = run_cli("assess", EXAMPLE, "-q", "-o", tmp_path / "reports")
     assert result.code == 2
     assert "cannot write: No space left on device" in result.err and str(tmp_path) in result.err
+
+
+@pytest.mark.parametrize("mistake", ["not empty", "a file", "unwritable"])
+def test_redact_target_is_checked_before_the_data_are_read(
+    run_cli: Run, make_repo: MakeRepo, tmp_path: Path, mistake: str
+) -> None:
+    repo = make_repo({"data.csv": "text\nhello\n"})
+    if mistake == "not empty":
+        target = tmp_path / "out"
+        target.mkdir()
+        (target / "keep.txt").write_text("keep me\n", encoding="utf-8")
+        problem = "must be a new or empty directory"
+    elif mistake == "a file":
+        target = tmp_path / "out.txt"
+        target.write_text("keep me\n", encoding="utf-8")
+        problem = "must be a new or empty directory"
+    else:
+        target, problem = _unwritable(tmp_path) / "out", "cannot write here"
+    result = run_cli("data", "check", repo / "data.csv", "--redact", target)
+    assert result.code == 2 and "--redact" in result.err and problem in result.err
+    assert result.out == ""  # the data were not checked first

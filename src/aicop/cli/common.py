@@ -91,6 +91,18 @@ def output_directory(text: str) -> Path:
     return path
 
 
+def new_directory(text: str) -> Path:
+    """A directory to create, or an empty one (``data check --redact OUT``): nothing is overwritten, and
+    that is known before the data are read, not after."""
+    from pathlib import Path
+
+    path = Path(text)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise argparse.ArgumentTypeError(f"{path}: must be a new or empty directory; nothing is overwritten")
+    _check_writable(path)
+    return path
+
+
 def _check_writable(directory: Path) -> None:
     """The directory, or the nearest part of it that exists (the rest is created), takes new files. A
     real probe file, not os.access, which says yes to root on a read-only mount."""

@@ -8,6 +8,7 @@ import sys
 from aicop.cli.common import (
     as_path,
     emit,
+    new_directory,
     output_file,
     project,
     spinner,
@@ -24,7 +25,7 @@ def configure_data_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", dest="fmt", choices=("text", "json", "sarif", "html"), default="text")
     p.add_argument(
         "--redact",
-        type=as_path,
+        type=new_directory,
         default=None,
         metavar="OUT",
         help="also write a sanitised copy of the data under OUT (a new directory): personal data, "
