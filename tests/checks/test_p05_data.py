@@ -43,8 +43,13 @@ def test_planted_instructions_and_undeclared_personal_data(make_repo: MakeRepo) 
         "kb: 1 injection" in message
         and "personal data (1 uk-phone) in a dataset declared internal" in message
     )
+    remedy = found.findings[0].remediation or ""
+    assert "'aicop data check data/kb data/tickets.csv'" in remedy
+    assert "personal data in tickets is intended" in remedy and "'sensitivity: personal'" in remedy
     public = provision(root, "7.3.1")
     assert public.status is Status.NOT_MET and "tickets" not in public.findings[0].message
+    public_remedy = public.findings[0].remediation or ""
+    assert "'aicop data check data/kb'" in public_remedy and "sensitivity" not in public_remedy
 
 
 def test_personal_data_where_it_is_declared(make_repo: MakeRepo) -> None:

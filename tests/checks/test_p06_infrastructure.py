@@ -75,6 +75,9 @@ def test_incident_plan_partial(make_repo: MakeRepo) -> None:
     result = provision(root, "6.4")
     assert result.status is Status.PARTIAL
     assert "communication and notification" in result.findings[0].message
+    remedy = result.findings[0].remediation or ""
+    assert remedy.startswith("Add to docs/incident-response.md a section")
+    assert remedy.endswith("on each of: communication and notification.")  # only what is missing
 
 
 def test_incident_plan_missing(make_repo: MakeRepo) -> None:

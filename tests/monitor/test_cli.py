@@ -85,7 +85,7 @@ def test_output_that_is_a_file_is_refused_before_any_work(
     target = tmp_path / "a-file"
     target.write_text("keep me")
     result = run_cli("monitor", "report", "--log", logs["steady"], "-o", target)
-    assert result.code == 2 and "must be a directory" in result.err and target.read_text() == "keep me"
+    assert result.code == 2 and "is a file" in result.err and target.read_text() == "keep me"
 
 
 def test_a_log_with_nothing_readable_exits_two(run_cli: Run, tmp_path: Path) -> None:

@@ -76,6 +76,17 @@ def test_full_manifest_loads(make_repo: MakeRepo, catalog: Catalog) -> None:
             6,
             "attestations.6.2.status",
         ),
+        (
+            MANIFEST + "attestations:\n  6.2:\n    status: met\n    owner: a\n    evidence: b\n"
+            "    date: 2026-13-01\n",
+            10,
+            "attestations.6.2.date: '2026-13-01' is not a valid value: month must be in 1..12",
+        ),
+        (
+            MANIFEST + "exclusions:\n  4.6: {reason: a reason long enough, expires: 2027-02-30}\n",
+            6,
+            "exclusions.4.6.expires: '2027-02-30' is not a valid value",
+        ),
         (MANIFEST + "exclusions:\n  4.6: {reason: n/a}\n", 6, "at least 10 characters"),
         (MANIFEST + "exclusions:\n  4.6: {reason: no}\n", 6, "quote the value"),
         ("- just\n- a list\n", 1, "must be a mapping"),

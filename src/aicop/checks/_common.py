@@ -85,6 +85,8 @@ def unreadable(provision: str, what: str, path: str) -> Finding:
         status=Status.NOT_MET,
         message=f"the {what} named in aicop.yaml does not exist or cannot be read",
         evidence=[Evidence(path=path, detail="declared path")],
+        remediation=f"Correct the path of the {what} in aicop.yaml, or put the document at {path} "
+        "(readable UTF-8 text).",
     )
 
 
@@ -120,10 +122,16 @@ def coverage_finding(provision: str, what: str, path: str, doc: Document, topics
             status=Status.PARTIAL,
             evidence=evidence,
             message=f"{what} does not cover: {', '.join(missing)}",
+            remediation=_add_sections(path, missing),
         )
     return Finding(
         provision=provision,
         status=Status.NOT_MET,
         evidence=[Evidence(path=path, detail="document")],
         message=f"{what} covers none of: {', '.join(missing)}",
+        remediation=_add_sections(path, missing),
     )
+
+
+def _add_sections(path: str, missing: list[str]) -> str:
+    return f"Add to {path} a section (a heading or a list item naming it) on each of: {', '.join(missing)}."

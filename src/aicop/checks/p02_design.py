@@ -89,6 +89,8 @@ def model_scan(ctx: Context) -> Iterator[Finding]:
                     status=Status.ERROR,
                     evidence=[Evidence(path=path, detail=result.error)],
                     message=f"{path} could not be scanned: {result.error}",
+                    remediation="A model aicop cannot read cannot be trusted: replace it with a complete "
+                    f"copy from its source, or remove it; 'aicop scan {path}' shows the problem.",
                 )
         elif result.format is not None:
             clean.append(Evidence(path=path, detail=f"scanned as {result.format}: nothing runs at load time"))
@@ -160,6 +162,11 @@ def source_rules(ctx: Context) -> Iterator[Finding]:
                 ],
                 message=f"{provider} is declared as an external API"
                 + (" with the controls applied" if controls else " but no controls are listed"),
+                remediation=None
+                if controls
+                else f"Add 'controls:' to the {provider} entry under external_apis in aicop.yaml, listing "
+                "what protects the data sent to it (for example: [pii-redaction, aicop-gateway, "
+                "no-training-on-our-data]).",
             )
     for route in report.limited_routes:
         yield Finding(

@@ -49,7 +49,12 @@ def _config(ctx: Context) -> tuple[str, GatewayConfig] | Finding | None:
         return entry.path, _parse(str(full), stat.st_mtime_ns, stat.st_size)
     except (AicopError, OSError) as err:
         return Finding(
-            provision="4.1", status=Status.ERROR, message=str(err), evidence=[Evidence(path=entry.path)]
+            provision="4.1",
+            status=Status.ERROR,
+            message=str(err),
+            evidence=[Evidence(path=entry.path)],
+            remediation=f"Correct {entry.path} where the message says ('aicop gateway serve --config "
+            f"{entry.path}' checks it the same way), then assess again.",
         )
 
 
@@ -245,7 +250,12 @@ def audit_log(ctx: Context) -> Iterator[Finding]:
             count, problems = verify_log(log)
         except AicopError as err:
             yield Finding(
-                provision="12.1", status=Status.ERROR, message=str(err), evidence=[Evidence(path=shown)]
+                provision="12.1",
+                status=Status.ERROR,
+                message=str(err),
+                evidence=[Evidence(path=shown)],
+                remediation=f"The audit log {shown} cannot be read: restore it from a copy, or move it "
+                "aside and let the gateway start a new one (keep the old one as evidence).",
             )
             continue
         if problems:
@@ -254,6 +264,8 @@ def audit_log(ctx: Context) -> Iterator[Finding]:
                 status=Status.NOT_MET,
                 evidence=[Evidence(path=shown, detail=problems[0])],
                 message=f"the gateway audit log has been tampered with: {'; '.join(problems[:3])}",
+                remediation="Treat it as a security incident: keep the log as it is, find who changed "
+                "the record named here (the gateway never rewrites one), and restore from a verified copy.",
             )
             continue
         final = last_record(log)  # read from the end: verify_log has read the whole log once already

@@ -34,7 +34,12 @@ def asset_inventory(ctx: Context) -> Iterator[Finding]:
     except AicopError as err:
         for pid in ("5.1", "5.2"):
             yield Finding(
-                provision=pid, status=Status.ERROR, message=str(err), evidence=[Evidence(path=INVENTORY)]
+                provision=pid,
+                status=Status.ERROR,
+                message=str(err),
+                evidence=[Evidence(path=INVENTORY)],
+                remediation=f"Restore {INVENTORY} from version control, or record it again with "
+                "'aicop inventory' once the assets are known to be good.",
             )
         return
     if recorded is None:
@@ -108,6 +113,8 @@ def _verified_audit(ctx: Context, provisions: tuple[str, ...], absent: str) -> t
                 status=Status.ERROR,
                 message=str(err),
                 evidence=[Evidence(path=AUDIT)],
+                remediation=f"Restore {AUDIT} from version control; 'aicop audit verify' names the first "
+                "record that does not verify.",
             )
         ]
     if problems:

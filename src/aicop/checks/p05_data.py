@@ -62,7 +62,13 @@ def data_content(ctx: Context) -> Iterator[Finding]:
         places = [judged[n][1] for n in sorted(names)]
         if failing:
             message = "; ".join(f"{n}: {', '.join(d)}" for n, d in failing.items())
-            yield Finding(provision=provision, status=Status.NOT_MET, evidence=places, message=message)
+            yield Finding(
+                provision=provision,
+                status=Status.NOT_MET,
+                evidence=places,
+                message=message,
+                remediation=_data_remedy(ctx, failing),
+            )
         else:
             which = "public datasets" if provision == "7.3.1" else "declared datasets"
             yield Finding(
@@ -72,6 +78,26 @@ def data_content(ctx: Context) -> Iterator[Finding]:
                 message=f"{len(names)} {which} checked: no planted instructions, secrets, triggers or "
                 "undeclared personal data",
             )
+
+
+def _data_remedy(ctx: Context, failing: dict[str, list[str]]) -> str:
+    """The fix for these datasets: where to see every finding, and for personal data the choice between
+    removing it and declaring it."""
+    assert ctx.manifest is not None
+    paths = {d.name: d.path for d in ctx.manifest.datasets if d.name in failing and d.path}
+    remedy = (
+        f"Run 'aicop data check {' '.join(str(paths[n]) for n in sorted(paths))}' to list each finding, then "
+        "remove what does not belong (or write a cleaned copy with --redact OUT)"
+    )
+    undeclared = sorted(
+        n for n, defects in failing.items() if any(d.startswith("personal data") for d in defects)
+    )
+    if undeclared:
+        remedy += (
+            f"; where the personal data in {', '.join(undeclared)} is intended, declare it instead: "
+            "'sensitivity: personal' on its entry under datasets in aicop.yaml"
+        )
+    return remedy + "."
 
 
 WATCH_DAYS = 30
@@ -96,7 +122,12 @@ def sources_watched(ctx: Context) -> Iterator[Finding]:
         document = load_state(ctx.root)
     except AicopError as err:
         yield Finding(
-            provision="7.3.2", status=Status.ERROR, message=str(err), evidence=[Evidence(path=STATE)]
+            provision="7.3.2",
+            status=Status.ERROR,
+            message=str(err),
+            evidence=[Evidence(path=STATE)],
+            remediation=f"Restore {STATE} from version control, or record the sources again with "
+            "'aicop data watch --record'.",
         )
         return
     recorded = document["sources"]

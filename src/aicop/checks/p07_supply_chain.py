@@ -82,6 +82,7 @@ def _requirements_file(ctx: Context, path: str) -> Finding:
             status=Status.ERROR,
             message=f"cannot read {path}",
             evidence=[Evidence(path=path)],
+            remediation=f"Make {path} readable UTF-8 text, so its pins can be checked.",
         )
     reqs = parse_requirements(text)
     if not reqs:

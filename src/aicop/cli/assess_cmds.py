@@ -14,8 +14,10 @@ from aicop.cli.common import (
     catalog_from,
     catalog_path,
     configure_nothing,
+    output_directory,
     parse_roles,
     spinner,
+    write_files,
 )
 from aicop.errors import AicopError, ExitCode
 
@@ -121,7 +123,8 @@ def configure_assess(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--output",
         "-o",
-        type=as_path,
+        type=output_directory,
+        metavar="DIR",
         help="directory to write reports into (aicop-report.json, .md, .html, .sarif, .oscal.json)",
     )
     p.add_argument(
@@ -130,7 +133,13 @@ def configure_assess(p: argparse.ArgumentParser) -> None:
         default="shall",
         help="exit 1 when a gap remains in a provision of this modality or stronger (default: shall)",
     )
-    p.add_argument("--quiet", "-q", action="store_true", help="do not print the table")
+    p.add_argument(
+        "--all",
+        dest="full",
+        action="store_true",
+        help="print the table of every provision, principle by principle, before the gaps",
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors (for CI)")
     add_catalog_option(p)
 
 
@@ -140,7 +149,6 @@ def run_assess(a: argparse.Namespace) -> int:
 
     from aicop.assess import assess as run_assessment
     from aicop.assess.results import FailOn
-    from aicop.fsutil import write_all_atomic
     from aicop.report import FORMATS, render
 
     path = a.path or Path()
@@ -170,19 +178,22 @@ def run_assess(a: argparse.Namespace) -> int:
                 a.output / FORMATS[f].filename: render(result, f) for f in (a.formats or REPORT_FORMATS)
             }
         if not a.quiet:
-            _print_table(result)
-        write_all_atomic(rendered)
+            _print_table(result, full=a.full)
+        write_files(rendered)
         for written in rendered:
             print(f"wrote {written}", file=sys.stderr)
     return int(ExitCode.GAPS if result.gaps(FailOn(a.fail_on)) else ExitCode.OK)
 
 
-def _print_table(result: Assessment) -> None:
-    from rich.console import Console
+def _print_table(result: Assessment, *, full: bool) -> None:
+    from aicop.cli.common import stdout_console
+    from aicop.report.terminal import render, renderable
 
-    from aicop.report.terminal import renderable
-
-    Console(highlight=False).print(renderable(result))
+    console = stdout_console()
+    if console.is_terminal:
+        console.print(renderable(result, full=full, width=console.width))
+    else:  # a pipe or a file: plain text, no trailing spaces
+        sys.stdout.write(render(result, width=console.width, full=full))
 
 
 def configure_manifest_migrate(p: argparse.ArgumentParser) -> None:

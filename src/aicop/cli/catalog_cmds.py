@@ -11,10 +11,11 @@ from aicop.cli.common import (
     SECTIONS,
     UsageError,
     add_catalog_option,
-    as_path,
     catalog_from,
     catalog_path,
     emit,
+    output_file,
+    stdout_console,
 )
 from aicop.errors import AicopError
 
@@ -59,17 +60,19 @@ def run_catalog_list(a: argparse.Namespace) -> int:
 
         sys.stdout.write(to_csv(restrict(cat, {v.id for v in rows})))
         return 0
-    from rich.console import Console
     from rich.table import Table
 
+    # No ratios: rich gives ratio columns their share regardless of min_width, which squeezed a column to
+    # four characters at 80. Without them, a narrow console (80 columns, a pipe) narrows the widest
+    # wrapping column, the provision text, and leaves the short ones whole.
     table = Table(title=f"{cat.title} ({cat.id}): {len(rows)} provisions", title_justify="left", expand=True)
     table.add_column("Id", no_wrap=True)
     table.add_column("Modality", no_wrap=True)
-    table.add_column("Binds", ratio=1)
-    table.add_column("Text", ratio=3)
+    table.add_column("Binds", no_wrap=True)
+    table.add_column("Text")
     for v in rows:
-        table.add_row(v.id, v.modality.value, ", ".join(s.value for s in v.stakeholders), v.text)
-    Console().print(table)
+        table.add_row(v.id, v.modality.value, "\n".join(s.value for s in v.stakeholders), v.text)
+    stdout_console().print(table)
     return 0
 
 
@@ -103,7 +106,7 @@ def configure_catalog_export(p: argparse.ArgumentParser) -> None:
         required=True,
         help="json/yaml: the catalog as data; csv: a row per provision; oscal: an OSCAL 1.1.3 catalog",
     )
-    p.add_argument("--output", "-o", type=as_path, help="file to write (default: stdout)")
+    p.add_argument("--output", "-o", type=output_file, metavar="FILE", help="file to write (default: stdout)")
     add_catalog_option(p)
 
 
@@ -165,17 +168,21 @@ def run_checks_list(a: argparse.Namespace) -> int:
             )
         )
         return 0
-    from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
+    # A check with many provisions wraps its list; the title (and the controls under it) takes the rest.
     table = Table(title=f"{len(specs)} checks, against {cat.id}", title_justify="left", expand=True)
     table.add_column("Check", no_wrap=True)
-    table.add_column("Controls", ratio=1)
-    table.add_column(f"Provisions of {cat.id}", ratio=1)
-    table.add_column("Title", ratio=2)
+    table.add_column(f"Provisions of {cat.id}", max_width=16)
+    table.add_column("Title, and the controls it verifies")
     for s, ctl, pids in rows:
-        table.add_row(s.id, ", ".join(ctl), ", ".join(pids) or "(none in this catalog)", s.title)
-    console = Console()
+        table.add_row(
+            s.id,
+            ", ".join(pids) or "(none in this catalog)",
+            Text(s.title + "\n") + Text(", ".join(ctl), "dim"),
+        )
+    console = stdout_console()
     console.print(table)
     console.print(
         f"Automated or document evidence for {len(covered)} of {total} provisions of {cat.id} "
@@ -227,16 +234,15 @@ def run_catalog_diff(a: argparse.Namespace) -> int:
         return 0
     from collections import Counter
 
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"{old.id} ({old.stage}) → {new.id} ({new.stage})", title_justify="left", expand=True)
     for column in ("Change", old.id, new.id):
         table.add_column(column, no_wrap=True)
-    table.add_column("Note", ratio=1)
+    table.add_column("Note")
     for c in changes:
         table.add_row(c.relation, " ".join(c.old_ids) or "—", " ".join(c.new_ids) or "—", c.note)
-    console = Console()
+    console = stdout_console()
     console.print(table)
     counts = Counter(c.relation for c in changes)
     console.print(", ".join(f"{n} {r}" for r, n in sorted(counts.items(), key=lambda kv: -kv[1])))
@@ -262,7 +268,7 @@ def configure_catalog_crosswalk(p: argparse.ArgumentParser) -> None:
         help="csv: a row per draft provision (and per new one) with its final and ETSI ids; json: the same, "
         "validated against the schema that --format schema prints",
     )
-    p.add_argument("--output", "-o", type=as_path, help="file to write (default: stdout)")
+    p.add_argument("--output", "-o", type=output_file, metavar="FILE", help="file to write (default: stdout)")
 
 
 def run_catalog_crosswalk(a: argparse.Namespace) -> int:

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import TypeAlias
 
+    from rich.console import Console
+
     from aicop.catalog.model import Catalog, Role
     from aicop.system.manifest import Manifest
 
@@ -48,6 +50,85 @@ def as_path(text: str) -> Path:
     from pathlib import Path
 
     return Path(text)
+
+
+def positive_int(text: str) -> int:
+    """A count of at least 1 (``--jobs``): 0 or -3 workers is a mistake, not a request to run serially."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A duration in seconds above zero (``--timeout``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds above zero")
+    return value
+
+
+def output_file(text: str) -> Path:
+    """``--output FILE``, checked when the arguments are read, before any work: a report that took
+    minutes must not be lost (or printed half) because of a mistyped path."""
+    from pathlib import Path
+
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{path}: is a directory; give the name of a file to write")
+    _check_writable(path.parent)
+    return path
+
+
+def output_directory(text: str) -> Path:
+    """``--output DIR`` for commands that write several files, checked like ``output_file``."""
+    from pathlib import Path
+
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{path}: is a file; give a directory to write the reports into")
+    _check_writable(path)
+    return path
+
+
+def new_directory(text: str) -> Path:
+    """A directory to create, or an empty one (``data check --redact OUT``): nothing is overwritten, and
+    that is known before the data are read, not after."""
+    from pathlib import Path
+
+    path = Path(text)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise argparse.ArgumentTypeError(f"{path}: must be a new or empty directory; nothing is overwritten")
+    _check_writable(path)
+    return path
+
+
+def _check_writable(directory: Path) -> None:
+    """The directory, or the nearest part of it that exists (the rest is created), takes new files. A
+    real probe file, not os.access, which says yes to root on a read-only mount."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{existing}: is not a directory, so nothing can be written under it"
+        )
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".aicop-probe-", dir=existing)
+    except OSError as err:
+        raise argparse.ArgumentTypeError(f"{existing}: cannot write here ({err.strerror})") from err
+    os.close(fd)
+    Path(probe).unlink()
 
 
 def catalog_from(source: str | None) -> Catalog:
@@ -84,7 +165,9 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
         default="text",
         help="output format (default: text)",
     )
-    parser.add_argument("--output", "-o", type=as_path, help="write the report here")
+    parser.add_argument(
+        "--output", "-o", type=output_file, metavar="FILE", help="write the report to this file"
+    )
 
 
 def parse_roles(value: list[str]) -> list[Role]:
@@ -101,10 +184,37 @@ def emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    from aicop.fsutil import write_atomic
-
-    write_atomic(output, text)
+    write_files({output: text})
     print(f"wrote {output}", file=sys.stderr)
+
+
+def stdout_console() -> Console:
+    """The console tables are printed on. Rich's own answer to a closed pipe is to exit 1, which aicop
+    uses for "gaps found"; this one raises the BrokenPipeError, which the CLI ends quietly on.
+
+    Its width is the terminal's, or COLUMNS, or 80 in a pipe; tables give their text columns a minimum
+    width (``text_column``) so that a narrow console wraps rows instead of squeezing a column to a few
+    characters."""
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console(highlight=False)
+
+
+def write_files(files: dict[Path, str]) -> None:
+    """Write rendered output atomically. The place was checked before the work began, but a disk can
+    fill or a directory vanish meanwhile: that is the user's to fix (exit 2), not a bug."""
+    from aicop.fsutil import write_all_atomic
+
+    try:
+        write_all_atomic(files)
+    except OSError as err:
+        where = err.filename or next(iter(files), None)
+        raise AicopError(f"cannot write: {err.strerror or err}", path=where) from err
 
 
 def spinner(

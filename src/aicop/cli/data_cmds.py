@@ -8,6 +8,8 @@ import sys
 from aicop.cli.common import (
     as_path,
     emit,
+    new_directory,
+    output_file,
     project,
     spinner,
 )
@@ -23,7 +25,7 @@ def configure_data_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", dest="fmt", choices=("text", "json", "sarif", "html"), default="text")
     p.add_argument(
         "--redact",
-        type=as_path,
+        type=new_directory,
         default=None,
         metavar="OUT",
         help="also write a sanitised copy of the data under OUT (a new directory): personal data, "
@@ -53,7 +55,7 @@ def configure_data_check(p: argparse.ArgumentParser) -> None:
         help="skip the search for flipped labels in labelled sets (cleanlab with a cross-validated "
         "model: seconds per 100,000 rows; needs the aicop[labels] extra)",
     )
-    p.add_argument("--output", "-o", type=as_path, help="file to write (default: stdout)")
+    p.add_argument("--output", "-o", type=output_file, metavar="FILE", help="file to write (default: stdout)")
 
 
 def _similarity(value: str) -> float | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aicop.cli.common import as_path, emit
+from aicop.cli.common import as_path, emit, output_directory, output_file
 from aicop.errors import AicopError, ExitCode
 
 TYPE_CHECKING = False
@@ -69,7 +69,7 @@ def configure_deps(p: argparse.ArgumentParser) -> None:
         metavar="DAYS",
         help="a snapshot whose newest record is older than this is a finding (default: 7)",
     )
-    p.add_argument("--output", "-o", type=as_path, help="write the report here")
+    p.add_argument("--output", "-o", type=output_file, metavar="FILE", help="write the report here")
 
 
 def run_deps(a: argparse.Namespace) -> int:
@@ -203,7 +203,7 @@ def configure_new(p: argparse.ArgumentParser) -> None:
     p.add_argument("--summary", required=True, help="one line: what is wrong")
     p.add_argument("--severity", choices=SEVERITIES, default="medium")
     p.add_argument(
-        "--output", "-o", type=as_path, default=None, help="file to write (default: advisories/ID.yaml)"
+        "--output", "-o", type=output_file, default=None, help="file to write (default: advisories/ID.yaml)"
     )
 
 
@@ -245,7 +245,7 @@ def run_validate(a: argparse.Namespace) -> int:
 def configure_publish(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", type=as_path, metavar="FILE", help="bulletin source files (YAML)")
     p.add_argument(
-        "--out", type=as_path, required=True, help="the folder operators read (written atomically)"
+        "--out", type=output_directory, required=True, help="the folder operators read (written atomically)"
     )
     p.add_argument(
         "--root", type=as_path, default=None, help="the repository whose SECURITY.md names the contact"

@@ -9,6 +9,8 @@ import os
 from aicop.cli.common import (
     as_path,
     emit,
+    output_file,
+    positive_int,
     project,
     spinner,
 )
@@ -303,7 +305,7 @@ def configure_sign(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--shard-size",
-        type=int,
+        type=positive_int,
         default=None,
         metavar="BYTES",
         help="hash in shards of this size in parallel (model-signing 'shards'; faster for a few large files)",
@@ -444,7 +446,7 @@ def run_verify(a: argparse.Namespace) -> int:
 
 def configure_bom(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", nargs="?", type=as_path, default=None, help="the repository (default: .)")
-    p.add_argument("--output", "-o", type=as_path, help="file to write (default: stdout)")
+    p.add_argument("--output", "-o", type=output_file, metavar="FILE", help="file to write (default: stdout)")
 
 
 def run_bom(a: argparse.Namespace) -> int:

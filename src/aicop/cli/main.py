@@ -153,10 +153,18 @@ def main(argv: list[str] | None = None) -> NoReturn:
         sys.exit(int(ExitCode.OK))
     try:
         code = run(args)
+        sys.stdout.flush()  # inside the handlers: a reader that has gone away shows here, not at exit
+    except BrokenPipeError:
+        if not _stdout_closed():
+            raise
+        _exit_on_closed_pipe()
     except AicopError as err:
         print(f"aicop: error: {err}", file=sys.stderr)
         sys.exit(int(err.exit_code))
     except KeyboardInterrupt:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not print a traceback now
         print("aicop: error: interrupted", file=sys.stderr)
         sys.exit(int(ExitCode.BAD_INPUT))
     except Exception as err:  # a bug: say so, with the traceback when asked for
@@ -169,3 +177,31 @@ def main(argv: list[str] | None = None) -> NoReturn:
         )
         sys.exit(int(ExitCode.INTERNAL))
     sys.exit(code)
+
+
+def _stdout_closed() -> bool:
+    """Whether the reader of standard output has gone away (``aicop ... | head``), as opposed to a
+    broken connection elsewhere, which is not the user's doing."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), 0)  # POLLERR is always reported: a pipe with no reader
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows) or no real stdout: assume it was
+        return True
+
+
+def _exit_on_closed_pipe() -> NoReturn:
+    """Stop quietly, as cat or grep do when the reader of their output has gone: the process ends by
+    SIGPIPE (the shell sees 141), which Python itself ignores so that sockets report it as an error."""
+    import signal
+
+    # Python's own recipe: stdout points at /dev/null, so the final flush at exit cannot fail again.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sigpipe = getattr(signal, "SIGPIPE", None)
+    if sigpipe is not None:
+        signal.signal(sigpipe, signal.SIG_DFL)
+        os.kill(os.getpid(), sigpipe)
+    sys.exit(int(ExitCode.BAD_INPUT))

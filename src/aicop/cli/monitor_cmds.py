@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aicop.cli.common import UsageError, as_path, emit
+from aicop.cli.common import UsageError, as_path, emit, output_directory, output_file
 from aicop.errors import ExitCode
 
 TYPE_CHECKING = False
@@ -124,7 +124,11 @@ def configure_report(p: argparse.ArgumentParser) -> None:
     p.add_argument("--log", required=True, metavar="FILE|URL", help=LOG_HELP)
     _add_method(p)
     p.add_argument(
-        "--output", "-o", type=as_path, metavar="DIR", help="write monitor-report.json, .md and .html here"
+        "--output",
+        "-o",
+        type=output_directory,
+        metavar="DIR",
+        help="write monitor-report.json, .md and .html here",
     )
     p.add_argument(
         "--format",
@@ -147,8 +151,6 @@ def run_report(a: argparse.Namespace) -> int:
     from aicop.monitor.report import FILENAMES, RENDERERS, build, render_text
 
     settings = settings_from(a)
-    if a.output is not None:
-        _writable_dir(a.output)
     reader = open_log(a.log)
     monitor = Monitor(settings, _embedder() if settings.embeddings else None)
     for request in reader:
@@ -169,22 +171,6 @@ def run_report(a: argparse.Namespace) -> int:
     else:
         emit(render_text(report) if a.fmt == "text" else RENDERERS[a.fmt](report), None)
     return _exit(report.verdict)
-
-
-def _writable_dir(path: Any) -> None:
-    """Fail before any work when the reports cannot be written there."""
-    import os
-
-    from aicop.errors import InputError
-
-    if path.exists() and not path.is_dir():
-        raise InputError("--output must be a directory; this is a file", path=path)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise InputError(f"cannot create the output directory: {err.strerror}", path=path) from None
-    if not os.access(path, os.W_OK):
-        raise InputError("the output directory is not writable", path=path)
 
 
 def _exit(verdict: str) -> int:
@@ -223,7 +209,7 @@ def run_watch(a: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- simulate
 def configure_simulate(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--output", "-o", type=as_path, required=True, metavar="FILE", help="the audit log to write (new)"
+        "--output", "-o", type=output_file, required=True, metavar="FILE", help="the audit log to write (new)"
     )
     p.add_argument("--requests", type=int, default=5000, metavar="N")
     p.add_argument("--seed", type=int, default=0)

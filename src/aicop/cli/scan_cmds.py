@@ -10,6 +10,8 @@ from aicop.cli.common import (
     add_output_options,
     as_path,
     emit,
+    positive_float,
+    positive_int,
 )
 from aicop.errors import AicopError, ExitCode
 
@@ -37,11 +39,13 @@ def configure_scan(p: argparse.ArgumentParser) -> None:
         help="YAML policy: 'allow: [module.Name, package.*]' and 'deny: {module.name: reason}'",
     )
     add_output_options(p)
-    p.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per file (default: 60)")
+    p.add_argument(
+        "--timeout", type=positive_float, default=60.0, help="seconds allowed per file (default: 60)"
+    )
     p.add_argument(
         "--jobs",
         "-j",
-        type=int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="worker processes for directories of 64 files or more (default: one per core)",
@@ -66,9 +70,16 @@ def run_scan(a: argparse.Namespace) -> int:
     from aicop.scan.policy import DEFAULT_POLICY, Policy
     from aicop.scan.scanner import Limits, iter_files, scan_paths
 
-    targets = list(a.paths) + (_manifest_models(a.manifest_path) if a.manifest_path else [])
+    models = _manifest_models(a.manifest_path) if a.manifest_path else []
+    if a.manifest_path and not models and not a.paths:
+        raise AicopError(
+            "names no local model (an entry under models: with a path), so there is nothing to scan; "
+            "give PATHs to scan, or declare the models",
+            path=a.manifest_path,
+        )
+    targets = list(a.paths) + models
     if not targets:
-        raise UsageError("give at least one PATH, or --manifest")
+        raise UsageError("give at least one PATH, or --manifest with an aicop.yaml that names local models")
     policy = Policy.load(a.policy_path) if a.policy_path else DEFAULT_POLICY
     total = sum(1 for _ in iter_files(targets)) if sys.stderr.isatty() else 0
     with _scan_progress(total) as advance:
@@ -144,6 +155,7 @@ def run_code(a: argparse.Namespace) -> int:
     from pathlib import Path
 
     from aicop.sourcecheck import check_tree
+    from aicop.sourcecheck.engine import reads
     from aicop.sourcecheck.output import render_json, render_sarif, render_text
     from aicop.system.manifest import MANIFEST_NAME
     from aicop.system.walk import walk
@@ -153,6 +165,14 @@ def run_code(a: argparse.Namespace) -> int:
     if not path.exists():
         raise AicopError("no such file or directory", path=path)
     root, files = (path.parent, [path.name]) if path.is_file() else (path, [e.path for e in walk(path)])
+    files = [f for f in files if reads(f)]
+    if not files:
+        what = "is not a file" if path.is_file() else "holds no file"
+        raise AicopError(
+            f"{what} that aicop code reads: Python (.py), notebooks (.ipynb), and for secrets "
+            "configuration and text (.yaml, .json, .toml, .env, .cfg, .ini, .txt, .sh); nothing was checked",
+            path=path,
+        )
     manifest_path = a.manifest_path or (root / MANIFEST_NAME if (root / MANIFEST_NAME).is_file() else None)
     manifest = load_manifest(manifest_path, manifest_path.parent) if manifest_path else None
     report = check_tree(root, files, manifest=manifest)

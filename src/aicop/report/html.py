@@ -12,7 +12,17 @@ from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from aicop.assess.results import Assessment, Status
 from aicop.catalog.model import Role
-from aicop.report.common import STATUS_LABEL, STATUS_ORDER, catalog_label, headline, location, summary_line
+from aicop.report.common import (
+    STATUS_LABEL,
+    STATUS_ORDER,
+    awaiting_attestation,
+    catalog_label,
+    collapse,
+    fix_first,
+    headline,
+    location,
+    summary_line,
+)
 
 
 def _environment() -> Environment:
@@ -22,7 +32,9 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(STATUS_LABEL=STATUS_LABEL, headline=headline, location=location, Status=Status)
+    env.globals.update(
+        STATUS_LABEL=STATUS_LABEL, headline=headline, location=location, Status=Status, collapse=collapse
+    )
     return env
 
 
@@ -35,4 +47,6 @@ def render(assessment: Assessment) -> str:
         statuses=STATUS_ORDER,
         roles=[r for r in Role if any(r in v.stakeholders for v in assessment.provisions())],
         catalog_label=catalog_label(assessment.catalog),
+        fix_first=fix_first(assessment),
+        awaiting=awaiting_attestation(assessment),
     )

@@ -1,9 +1,19 @@
-"""The Markdown report: a summary, a table per principle, then what to fix with its evidence."""
+"""The Markdown report: a summary, what to fix first (with its evidence), then a table per principle,
+the exclusions, suppressions and attestations."""
 
 from __future__ import annotations
 
-from aicop.assess.results import Assessment, ProvisionResult, Status
-from aicop.report.common import STATUS_LABEL, catalog_label, headline, location, summary_line
+from aicop.assess.results import Assessment, ProvisionResult
+from aicop.report.common import (
+    STATUS_LABEL,
+    awaiting_attestation,
+    catalog_label,
+    collapse,
+    fix_first,
+    headline,
+    location,
+    summary_line,
+)
 
 
 def _cell(text: str) -> str:
@@ -24,6 +34,7 @@ def render(assessment: Assessment) -> str:
     out += [f"> warning: {w}" for w in a.warnings]
     if a.warnings:
         out.append("")
+    out += _fix_first(a)
     for principle in a.principles:
         out += [
             f"## Principle {principle.id}: {principle.title}",
@@ -36,11 +47,6 @@ def render(assessment: Assessment) -> str:
         for v in principle.provisions:
             out.append(f"| {v.id} | {v.modality.value} | {STATUS_LABEL[v.status]} | {_cell(headline(v))} |")
         out.append("")
-    gaps = [v for v in a.provisions() if v.gap]
-    if gaps:
-        out += ["## What to fix", ""]
-        for v in gaps:
-            out += _gap(v)
     exclusions = [v for v in a.provisions() if v.exclusion is not None]
     if exclusions:
         out += [
@@ -88,23 +94,43 @@ def render(assessment: Assessment) -> str:
     return "\n".join(out) + "\n"
 
 
-def _gap(v: ProvisionResult) -> list[str]:
-    out = [f"### {v.id} ({v.modality.value}): {STATUS_LABEL[v.status]}", "", f"> {v.text}", ""]
-    for f in v.findings:
-        if f.status is Status.MET:
-            continue
-        out.append(f"- **{STATUS_LABEL[f.status]}** — {f.message}")
-        for e in f.evidence:
+def _fix_first(a: Assessment) -> list[str]:
+    out: list[str] = []
+    gaps = fix_first(a)
+    if gaps:
+        out += [
+            "## Fix these first",
+            "",
+            "Requirements (shall) before recommendations; not met before partial.",
+            "",
+        ]
+    for number, v in enumerate(gaps, 1):
+        out += _gap(number, v)
+    waiting = awaiting_attestation(a)
+    if waiting:
+        out += [
+            "## No automated evidence: attest these",
+            "",
+            'Attest each in aicop.yaml (attestations."ID") with a status, an owner, the evidence and a date.',
+            "",
+        ]
+        out += [f"- **{m.value}**: {', '.join(v.id for v in group)}" for m, group in waiting.items()]
+        out.append("")
+    return out
+
+
+def _gap(number: int, v: ProvisionResult) -> list[str]:
+    out = [f"### {number}. {v.id} ({v.modality.value}): {STATUS_LABEL[v.status]}", "", f"> {v.text}", ""]
+    for c in collapse(v.findings):
+        count = f" ×{c.count}" if c.count > 1 else ""
+        out.append(f"- **{STATUS_LABEL[c.status]}** — {c.message}{count}")
+        for e in c.evidence:
             where = location(e.path, e.line)
             out.append(f"  - `{where}` {e.detail or ''}".rstrip() if where else f"  - {e.detail or ''}")
-        if f.remediation:
-            out.append(f"  - Fix: {f.remediation}")
+        if c.remediation:
+            out.append(f"  - Fix: {c.remediation}")
     if not v.findings:
-        out.append(
-            "- No automated evidence. "
-            + ("An attestation has expired: renew it. " if v.attestation else "")
-            + f'Attest it in aicop.yaml (attestations."{v.id}") with an owner, evidence and date.'
-        )
+        out.append(f"- {headline(v)}")
     out += [f"- Note: {n}" for n in v.notes]
     out.append("")
     return out

@@ -729,32 +729,133 @@ def _scan_parallel(
     count: int,
     progress: Callable[[Path], None] | None,
 ) -> dict[Path, FileResult]:
-    import multiprocessing
+    """Scan ``files`` in ``count`` forked worker processes, a batch at a time, each over its own pipe.
 
-    # fork: workers share the imported scanner; the pool is made before any progress thread starts.
-    context = multiprocessing.get_context("fork")
-    chunk = max(8, min(512, len(files) // (count * 16)))  # big chunks for many small files, few for few
-    with context.Pool(min(count, len(files)), initializer=_worker_setup, initargs=(policy, limits)) as pool:
-        out = {}
-        for path, result in zip(files, pool.imap(_worker_scan, files, chunksize=chunk), strict=True):
-            if progress is not None:
-                progress(path)
-            out[path] = result if isinstance(result, FileResult) else FileResult(str(path), None, result)
+    Not ``multiprocessing.Pool``: its queues share locks between the processes, and Ctrl-C reaches
+    every process of the terminal's group, so a worker interrupted while holding one printed its
+    traceback and could leave ``Pool.terminate`` waiting for ever (2 hangs in 31 tries). Here the
+    workers ignore SIGINT and share nothing but their pipe with the parent; on Ctrl-C (or any other
+    exception) the parent kills and reaps them at once and lets the exception go on.
+    """
+    import multiprocessing
+    import signal
+
+    context = multiprocessing.get_context("fork")  # workers share the imported scanner and ``files``
+    chunk = max(8, min(512, len(files) // (count * 16)))  # big batches for many small files, few for few
+    planned = [(start, min(start + chunk, len(files))) for start in range(0, len(files), chunk)]
+    batches = iter(planned)
+    workers: dict[Connection, tuple[BaseProcess, tuple[int, int] | None]] = {}
+    out: dict[Path, FileResult] = {}
+    try:
+        # SIGINT stays blocked while forking, so a worker never runs a moment without ignoring it; one
+        # that arrives meanwhile reaches the parent when unblocked, inside this try.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            for _ in range(min(count, len(planned))):
+                ours, theirs = context.Pipe()
+                started = context.Process(
+                    target=_worker_loop, args=(theirs, files, policy, limits), daemon=True
+                )
+                started.start()
+                theirs.close()
+                workers[ours] = (started, None)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        for connection in list(workers):
+            _give(connection, workers, batches)
+        while any(batch is not None for _, batch in workers.values()):
+            for connection in _wait([c for c, (_, batch) in workers.items() if batch is not None]):
+                process, batch = workers[connection]
+                assert batch is not None
+                for path, result in zip(
+                    files[batch[0] : batch[1]], _receive(connection, process), strict=False
+                ):
+                    if progress is not None:
+                        progress(path)
+                    out[path] = (
+                        result if isinstance(result, FileResult) else FileResult(str(path), None, result)
+                    )
+                if process.is_alive():
+                    _give(connection, workers, batches)
+                else:
+                    workers[connection] = (process, None)
+                    for path in files[batch[0] : batch[1]]:
+                        out.setdefault(
+                            path,
+                            FileResult(
+                                str(path), None, 0, error=f"the scanning process ended ({process.exitcode})"
+                            ),
+                        )
+    except BaseException:
+        for process, _ in workers.values():
+            process.kill()
+        raise
+    finally:
+        for connection, (process, _) in workers.items():
+            connection.close()
+            process.join(timeout=5)
     return out
 
 
-_WORKER: tuple[Policy, Limits | None] = (DEFAULT_POLICY, None)
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 
-def _worker_setup(policy: Policy, limits: Limits | None) -> None:
-    global _WORKER
-    _WORKER = (policy, limits)
+def _wait(connections: list[Connection]) -> list[Connection]:
+    from multiprocessing.connection import wait
+
+    ready: list[Connection] = wait(connections)  # type: ignore[assignment]  # returns what it was given
+    return ready
 
 
-def _worker_scan(path: Path) -> FileResult | int:
+def _give(
+    connection: Connection,
+    workers: dict[Connection, tuple[BaseProcess, tuple[int, int] | None]],
+    batches: Iterator[tuple[int, int]],
+) -> None:
+    """Send a worker its next batch, or tell it to stop when none is left."""
+    process, _ = workers[connection]
+    batch = next(batches, None)
+    connection.send(batch)
+    workers[connection] = (process, batch)
+
+
+def _receive(connection: Connection, process: BaseProcess) -> list[FileResult | int]:
+    """A worker's results for its batch; nothing when it died (the caller reports its files)."""
+    try:
+        reply = connection.recv()
+    except (EOFError, OSError):
+        process.join(timeout=5)
+        return []
+    if isinstance(reply, str):  # a bug in the scanner: the worker sent its traceback
+        raise RuntimeError(f"a scanning process failed:\n{reply}")
+    results: list[FileResult | int] = reply
+    return results
+
+
+def _worker_loop(connection: Connection, files: list[Path], policy: Policy, limits: Limits | None) -> None:
+    """Scan the batches the parent sends until it sends None. Ctrl-C is the parent's to handle."""
+    import signal
+    import traceback
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    try:
+        while (batch := connection.recv()) is not None:
+            try:
+                results = [_slim(scan_file(path, policy, limits)) for path in files[batch[0] : batch[1]]]
+            except Exception:
+                connection.send(traceback.format_exc())
+                return
+            connection.send(results)
+    except (EOFError, OSError):  # the parent has gone (killed, or interrupted): nothing to report to
+        return
+
+
+def _slim(result: FileResult) -> FileResult | int:
     """The result, or only the size of a file that is not a model and has nothing to report (most of
     a tree): less to send back to the parent."""
-    result = scan_file(path, *_WORKER)
     if result.format is None and not result.findings and result.error is None:
         return result.size
     return result

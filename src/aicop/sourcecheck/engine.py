@@ -26,6 +26,11 @@ SECRET_SUFFIXES = (".py", ".ipynb", ".yaml", ".yml", ".json", ".toml", ".env", "
 SOURCE_SUFFIXES = (".py", ".ipynb")
 
 
+def reads(rel: str) -> bool:
+    """Whether ``check_tree`` reads this file at all: source for every rule, config and text for secrets."""
+    return rel.endswith(SOURCE_SUFFIXES + SECRET_SUFFIXES) or os.path.basename(rel).startswith(".env")
+
+
 def module_name(path: str) -> str:
     parts = path[:-3].split("/") if path.endswith(".py") else path.rsplit(".", 1)[0].split("/")
     if parts and parts[0] == "src":
@@ -169,6 +174,8 @@ def _secrets(full: str, rel: str, report: CodeReport, today: dt.date) -> None:
     text = _read(full, rel, report) if not rel.endswith(SOURCE_SUFFIXES) else None
     if text is None and not rel.endswith(SOURCE_SUFFIXES):
         return
+    if not rel.endswith(SOURCE_SUFFIXES):
+        report.files += 1  # read for secrets only: still a file checked
     if text is None:
         try:
             text = open(full, encoding="utf-8", errors="replace").read()  # noqa: SIM115

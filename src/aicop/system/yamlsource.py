@@ -114,7 +114,7 @@ def _construct(node: yaml.Node, at: LinePath, lines: dict[LinePath, int], path: 
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_construct(item, (*at, i), lines, path) for i, item in enumerate(node.value)]
-    return _scalar(node, path)
+    return _scalar(node, path, at)
 
 
 def _key(node: yaml.Node, path: Path) -> str:
@@ -124,14 +124,20 @@ def _key(node: yaml.Node, path: Path) -> str:
     return str(node.value)
 
 
-def _scalar(node: yaml.Node, path: Path) -> Any:
+def _scalar(node: yaml.Node, path: Path, at: LinePath) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         raise InputError("a key must be a plain value", path=path, line=node.start_mark.line + 1)
     loader = yaml.SafeLoader("")
+    field = ".".join(str(p) for p in at) or "(top level)"
     try:
         return loader.construct_object(node, deep=True)
     except yaml.YAMLError as err:
-        raise InputError(f"invalid value: {err}", path=path, line=node.start_mark.line + 1) from err
+        raise InputError(f"{field}: invalid value: {err}", path=path, line=node.start_mark.line + 1) from err
+    except (ValueError, OverflowError) as err:
+        # A value YAML recognises by its shape but cannot build: the date 2026-13-01, the time 25:00.
+        raise InputError(
+            f"{field}: {node.value!r} is not a valid value: {err}", path=path, line=node.start_mark.line + 1
+        ) from err
     finally:
         loader.dispose()
 
