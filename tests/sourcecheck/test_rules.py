@@ -100,6 +100,14 @@ CASES = [
         f"from datasets import load_dataset\nd = load_dataset('org/data', revision='{SHA}')\n",
         [],
     ),
+    # Field trial: a Redis client's and scikit-learn's pipelines are not transformers model downloads.
+    (
+        "import redis\nr = redis.Redis()\npipe = r.pipeline()\npipe.execute()\n"
+        "from sklearn.pipeline import Pipeline, make_pipeline\np = make_pipeline(a, b)\n",
+        [],
+    ),
+    ("import transformers\np = transformers.pipeline('summarization')\n", [("AIC301", 2, "medium")]),
+    ("p = pipeline('summarization')\n", [("AIC301", 1, "medium")]),  # a notebook cell after the import
     (
         "from langchain_community.tools import ShellTool\nfrom langchain.agents import load_tools\n"
         "tools = [ShellTool()] + load_tools(['wikipedia', 'terminal'])\n",
@@ -197,8 +205,8 @@ def test_llm_services_are_checked_against_the_manifest(tmp_path: Path) -> None:
         "u = 'https://api.mistral.ai/v1/chat/completions'\n"
     )
     report = run(tmp_path, source, manifest=_manifest(["redaction"]))
-    undeclared = sorted(f.message.split(",")[0] for f in report.active if f.rule == "AIC501")
-    assert undeclared == ["sends data to Anthropic", "sends data to Mistral"]
+    undeclared = sorted(f.message.split(" (")[0] for f in report.active if f.rule == "AIC501")
+    assert undeclared == ["sends data to Anthropic", "sends data to Mistral AI"]
     assert ("OpenAI", "app.py", 4, True, True) in report.providers
 
 
