@@ -26,6 +26,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from enum import IntEnum
+from pathlib import Path
 
 HOSTED, LOCAL, EITHER = "hosted", "local", "self-hosted or cloud"
 
@@ -1005,3 +1006,24 @@ def matches_declaration(
     if any(text is not None and norm(text) in names for text in (name, declared_provider)):
         return True
     return url is not None and provider_of_url(url) is provider
+
+
+MAX_SOURCE_BYTES = 2 * 1024 * 1024  # larger files are generated code, as in ``aicop code``
+
+
+def uses_in_repository(root: Path, paths: list[str]) -> list[ServiceUse]:
+    """Evidence from every Python file, notebook and package.json among ``paths`` (relative to ``root``);
+    an unreadable or oversized file gives none (``aicop code`` reports those)."""
+    uses: list[ServiceUse] = []
+    for rel in paths:
+        if not rel.endswith((".py", ".ipynb", "package.json")) or "node_modules/" in rel:
+            continue
+        full = root / rel
+        try:
+            if full.is_symlink() or full.stat().st_size > MAX_SOURCE_BYTES:
+                continue
+            text = full.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        uses += uses_in_file(rel, text)
+    return uses
