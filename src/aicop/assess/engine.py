@@ -118,7 +118,7 @@ def _manifest(root: Path, given: Path | None, catalog: Catalog) -> tuple[Manifes
         return None, None
     if not path.exists():
         raise InputError("manifest not found", path=path)
-    return load_manifest(path, root, catalog), path
+    return load_manifest(path, root, catalog, declared_must_exist=True), path
 
 
 def _roles(manifest: Manifest | None, given: Sequence[Role] | None, warnings: list[str]) -> tuple[Role, ...]:

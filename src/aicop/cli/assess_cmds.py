@@ -47,7 +47,7 @@ def run_manifest_validate(a: argparse.Namespace) -> int:
     from aicop.system import load_manifest
 
     path = a.path or Path("aicop.yaml")
-    loaded = load_manifest(path, path.parent, catalog_from(a.catalog_source))
+    loaded = load_manifest(path, path.parent, catalog_from(a.catalog_source), declared_must_exist=True)
     print(f"{path}: valid ({loaded.system.name}, roles: {', '.join(r.value for r in loaded.roles)})")
     return 0
 
