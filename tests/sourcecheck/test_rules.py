@@ -108,6 +108,10 @@ CASES = [
     ),
     ("import transformers\np = transformers.pipeline('summarization')\n", [("AIC301", 2, "medium")]),
     ("p = pipeline('summarization')\n", [("AIC301", 1, "medium")]),  # a notebook cell after the import
+    # Field trial (alpaca-lora, qlora): a packaged builder reads local files, it downloads nothing.
+    ("from datasets import load_dataset\nd = load_dataset('json', data_files='train.json')\n", []),
+    # Field trial (nanoGPT): exec of a file of the repository itself is not input being run.
+    ("exec(open('configurator.py').read())\nexec(open(sys.argv[1]).read())\n", [("AIC202", 2, "medium")]),
     (
         "from langchain_community.tools import ShellTool\nfrom langchain.agents import load_tools\n"
         "tools = [ShellTool()] + load_tools(['wikipedia', 'terminal'])\n",
@@ -300,3 +304,13 @@ def test_huge_generated_file_is_skipped(tmp_path: Path) -> None:
 def test_levels_are_ordered() -> None:
     assert Level.CRITICAL > Level.HIGH > Level.MEDIUM > Level.LOW
     assert dt.date(2026, 1, 1) < TODAY
+
+
+def test_a_notebook_raises_aic501_once_per_service_not_once_per_cell(tmp_path: Path) -> None:
+    # Field trial (crewAI-examples): three cells naming gpt-4o-mini gave three identical findings.
+    cells = [
+        {"cell_type": "code", "source": ["from crewai import LLM\n", "a = LLM(model='gpt-4o-mini')\n"]},
+        {"cell_type": "code", "source": ["b = LLM(model='gpt-4o-mini')\n"]},
+    ]
+    report = run(tmp_path, json.dumps({"cells": cells}), name="demo.ipynb")
+    assert [(f.rule, f.cell) for f in report.active] == [("AIC501", 1)]

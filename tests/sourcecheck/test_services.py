@@ -39,7 +39,8 @@ CASES = [
         {"Ollama"},
     ),
     (
-        "from langchain.chat_models import init_chat_model\nm = init_chat_model('anthropic:claude-3-5-sonnet')\n",
+        "from langchain.chat_models import init_chat_model\n"
+        "m = init_chat_model('anthropic:claude-3-5-sonnet')\n",
         {"Anthropic"},
     ),
     ("import litellm\nr = litellm.completion(model='groq/llama3-70b-8192', messages=[])\n", {"Groq"}),
@@ -73,7 +74,8 @@ CASES = [
     ("URL = 'https://myapi.openai.com.example.net/'\n", set()),  # a host inside a longer name
     # Hub repositories of organisations named like providers are models, not services.
     (
-        "from transformers import CLIPModel, pipeline\nm = CLIPModel.from_pretrained('openai/clip-vit-base-patch32')\n"
+        "from transformers import CLIPModel, pipeline\n"
+        "m = CLIPModel.from_pretrained('openai/clip-vit-base-patch32')\n"
         "p = pipeline('automatic-speech-recognition', model='openai/whisper-large-v3')\n",
         set(),
     ),
@@ -82,6 +84,14 @@ CASES = [
         {"FAISS"},  # Pinecone is imported, never used
     ),
     ("import tiktoken\nenc = tiktoken.encoding_for_model('gpt-4')\n", set()),
+    # Field trial (private-gpt): setting a key for a child process, and the SDK's helpers, call nothing.
+    ("import os\nos.environ['ANTHROPIC_API_KEY'] = local_secret\n", set()),
+    (
+        "from llama_index.llms.openai.utils import is_function_calling_model, O1_MODELS\n"
+        "ok = is_function_calling_model(m) and m in O1_MODELS\n"
+        "import openai\ntry:\n    pass\nexcept openai.APIError:\n    pass\n",
+        set(),
+    ),
 ]
 
 
@@ -104,7 +114,7 @@ def test_tests_and_mocks_are_reported_apart_from_the_product_code() -> None:
     found = services_in(
         {
             "app/llm.py": "from openai import OpenAI\nc = OpenAI()\n",
-            "tests/test_llm.py": "from anthropic import Anthropic\nfrom openai import OpenAI\nAnthropic(); OpenAI()\n",
+            "tests/test_llm.py": "import anthropic\nimport openai\nanthropic.Anthropic()\nopenai.OpenAI()\n",
             "app/conftest.py": "import cohere\nc = cohere.Client()\n",
         }
     )

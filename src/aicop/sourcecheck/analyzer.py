@@ -109,6 +109,25 @@ REMOTE_LOADERS = {
     "AutoModel",
     "hf_hub_url",
 }
+# datasets' packaged builders: load_dataset("csv", data_files=...) reads files, it downloads nothing.
+PACKAGED_BUILDERS = frozenset(
+    {
+        "json",
+        "csv",
+        "parquet",
+        "text",
+        "arrow",
+        "pandas",
+        "sql",
+        "imagefolder",
+        "audiofolder",
+        "videofolder",
+        "webdataset",
+        "generator",
+        "xml",
+        "pdffolder",
+    }
+)
 COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
 FRAMEWORKS = ("langchain", "llama_index", "autogen", "crewai", "smolagents", "haystack", "semantic_kernel")
@@ -499,7 +518,8 @@ class Analyzer(ast.NodeVisitor):
                     f"{name} of {PROVENANCE[origin]}: whoever shapes it runs code here",
                     Level.CRITICAL,
                 )
-            elif name in ("eval", "exec", "builtins.eval", "builtins.exec"):
+            elif name in ("eval", "exec", "builtins.eval", "builtins.exec") and origin != LOCAL:
+                # exec(open("configurator.py").read()) runs a file of the repository: code, not input
                 self._add("AIC202", node, f"{name} of {PROVENANCE[origin]}", Level.MEDIUM)
 
     def _pinning(self, node: ast.Call, name: str, last: str, keywords: dict[str, ast.expr]) -> None:
@@ -541,6 +561,8 @@ class Analyzer(ast.NodeVisitor):
         repo = target.value
         if repo.startswith((".", "/", "~")) or "\\" in repo or repo.endswith((".bin", ".pt", ".safetensors")):
             return
+        if last == "load_dataset" and repo in PACKAGED_BUILDERS:
+            return  # load_dataset("json", data_files=...) reads local files through a built-in loader
         revision = keywords.get("revision")
         pinned = (
             isinstance(revision, ast.Constant)

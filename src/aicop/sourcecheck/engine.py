@@ -186,6 +186,7 @@ def _providers(project: Project, report: CodeReport, manifest: Manifest | None, 
     fixtures are listed apart, not raised."""
     report.providers = []
     report.test_providers = []
+    raised: set[tuple[str, str]] = set()  # (path, provider): a notebook's cells are one file
     for analyzer, lines, cell in project.analyzers:
         first: dict[str, services.ServiceUse] = {}
         for use in project.services.get(id(analyzer), []):
@@ -193,6 +194,9 @@ def _providers(project: Project, report: CodeReport, manifest: Manifest | None, 
             if talks and (use.provider.name not in first or use.line < first[use.provider.name].line):
                 first[use.provider.name] = use
         for name, use in sorted(first.items(), key=lambda item: item[1].line):
+            if (analyzer.path, name) in raised:
+                continue
+            raised.add((analyzer.path, name))
             if use.in_tests:
                 report.test_providers.append((name, analyzer.path, use.line))
                 continue

@@ -739,6 +739,7 @@ class _Detector:
         self.path = path
         self.aliases: dict[str, str] = {}
         self.uses: list[ServiceUse] = []
+        self.written: set[int] = set()  # os.environ["OPENAI_API_KEY"] = ... sets a key for a child process
 
     def add(self, provider: Provider | None, node: ast.AST, how: str, strength: Strength) -> None:
         if provider is not None:
@@ -763,10 +764,13 @@ class _Detector:
         prose: set[int] = set()  # docstrings and bare string statements: a host they name is prose
         dicts: list[ast.Dict] = []
         assigns: list[tuple[ast.expr, ast.expr]] = []
+        member: dict[int, str] = {}  # id(name) → the attribute read from it (openai → APIError)
         for node in ast.walk(tree):
             kind = type(node)
             if kind is ast.Name:
                 names.append(node)  # type: ignore[arg-type]
+            elif kind is ast.Attribute and type(node.value) is ast.Name:  # type: ignore[attr-defined]
+                member[id(node.value)] = node.attr  # type: ignore[attr-defined]
             elif kind is ast.Constant:
                 if isinstance(node.value, str) and len(node.value) < 2000:  # type: ignore[attr-defined]
                     strings.append(node)  # type: ignore[arg-type]
@@ -783,6 +787,9 @@ class _Detector:
                 dicts.append(node)  # type: ignore[arg-type]
             elif kind is ast.Assign:
                 assigns += [(t, node.value) for t in node.targets]  # type: ignore[attr-defined]
+                for target in node.targets:  # type: ignore[attr-defined]
+                    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
+                        self.written.add(id(target.slice))
             elif kind is ast.AnnAssign and node.value is not None:  # type: ignore[attr-defined]
                 assigns.append((node.target, node.value))  # type: ignore[attr-defined]
         in_calls: set[int] = set()
@@ -791,9 +798,10 @@ class _Detector:
         for name in names:
             if id(name) not in in_calls and name.id in self.aliases and isinstance(name.ctx, ast.Load):
                 qualified = self.aliases[name.id]
-                self.add(provider_of(qualified), name, f"refers to {qualified}", Strength.USE)
+                read = f"{qualified}.{member[id(name)]}" if id(name) in member else qualified
+                self.add(provider_of(qualified), name, f"refers to {read}", _strength(read))
         for string in strings:
-            if id(string) not in prose:
+            if id(string) not in prose and id(string) not in self.written:
                 self._string(string)
         for mapping in dicts:
             self._dict(mapping)
@@ -829,7 +837,7 @@ class _Detector:
         if redirected is not None and (provider is None or provider.kind != "vector database"):
             self.add(redirected, node, f"calls {name or 'a client'} with its base URL", Strength.USE)
         elif provider is not None:
-            self.add(provider, node, f"calls {name}", Strength.USE)
+            self.add(provider, node, f"calls {name}", _strength(name))
         if name == "boto3.client" or (last == "client" and name.startswith("boto3")):
             service = node.args[0] if node.args else None
             if isinstance(service, ast.Constant) and service.value in _BOTO3_SERVICES:
@@ -897,6 +905,23 @@ class _Detector:
             self.add(provider, node, f"URL {text[:60]!r}", Strength.USE)
         elif ":" in text and (match := _COLON_MODEL.match(text)) and match.group(1) in _PREFIXES:
             self.add(_PREFIXES[match.group(1)], node, f"model {text!r}", Strength.USE)
+
+
+_NOT_A_CLIENT = frozenset({"utils", "types", "_types", "errors", "exceptions", "_exceptions", "constants"})
+
+
+def _strength(qualified: str) -> Strength:
+    """A use of a provider's client, or only of its helpers: ``llama_index.llms.openai.utils.X``,
+    ``openai.types.Y``, ``openai.APIError`` and constants say the code knows the SDK, not that it calls
+    the service."""
+    parts = qualified.split(".")
+    last = parts[-1]
+    helper = (
+        any(p in _NOT_A_CLIENT for p in parts[1:])
+        or last.endswith(("Error", "Exception", "Warning"))
+        or (last.isupper() and len(last) > 1)
+    )
+    return Strength.IMPORT if helper else Strength.USE
 
 
 def uses_in_tree(tree: ast.AST, path: str) -> list[ServiceUse]:
