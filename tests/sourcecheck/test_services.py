@@ -83,6 +83,10 @@ CASES = [
         "from langchain_community.vectorstores import FAISS, Pinecone\ndb = FAISS.from_texts(t, e)\n",
         {"FAISS"},  # Pinecone is imported, never used
     ),
+    (  # a web search API receives the user's queries too
+        "from langchain_community.tools.tavily_search import TavilySearchResults\nt = TavilySearchResults()",
+        {"Tavily"},
+    ),
     ("import tiktoken\nenc = tiktoken.encoding_for_model('gpt-4')\n", set()),
     # Field trial (private-gpt): setting a key for a child process, and the SDK's helpers, call nothing.
     ("import os\nos.environ['ANTHROPIC_API_KEY'] = local_secret\n", set()),
