@@ -132,7 +132,7 @@ def _analyse_source(
         return
     analyzer = Analyzer(rel, module=module_name(rel))
     analyzer.visit(tree)
-    project.services[id(analyzer)] = services.uses_in_tree(tree, rel)
+    project.services[id(analyzer)] = services.uses_in_tree(tree, rel, source)
     lines = source.splitlines()
     for finding in analyzer.findings:
         finding.cell = cell

@@ -944,8 +944,29 @@ def _strength(qualified: str) -> Strength:
     return Strength.IMPORT if helper else Strength.USE
 
 
-def uses_in_tree(tree: ast.AST, path: str) -> list[ServiceUse]:
-    """Every piece of evidence of a provider in one parsed module."""
+def _triggers() -> tuple[str, ...]:
+    """Every word the detector could act on, lower-cased and reduced to those no other contains (one
+    substring search each, in C); a module that contains none is skipped unwalked, as most modules of
+    a large project are."""
+    words = {w for p in PROVIDERS for w in (*p.modules, *p.classes, *p.hosts, *p.env, *p.models, *p.prefixes)}
+    words |= {"boto3", "localhost", "127.0.0.1", "0.0.0.0"}  # noqa: S104 - words to look for, not an address
+    lowered = sorted({w.lower() for w in words}, key=len)
+    return tuple(w for i, w in enumerate(lowered) if not any(shorter in w for shorter in lowered[:i]))
+
+
+_TRIGGERS = _triggers()
+
+
+def names_a_provider(source: str) -> bool:
+    lowered = source.lower()
+    return any(word in lowered for word in _TRIGGERS)
+
+
+def uses_in_tree(tree: ast.AST, path: str, source: str | None = None) -> list[ServiceUse]:
+    """Every piece of evidence of a provider in one parsed module (``source``, when given, lets a module
+    that names no provider at all be skipped without walking its tree)."""
+    if source is not None and not names_a_provider(source):
+        return []
     detector = _Detector(path)
     detector.run(tree)
     return detector.uses
@@ -954,13 +975,15 @@ def uses_in_tree(tree: ast.AST, path: str) -> list[ServiceUse]:
 def uses_in_source(text: str, path: str) -> list[ServiceUse]:
     """As ``uses_in_tree`` for source text; a file that does not parse gives no evidence (``aicop code``
     reports it as skipped)."""
+    if not names_a_provider(text):
+        return []  # not even parsed
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(text, filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
-    return uses_in_tree(tree, path)
+    return uses_in_tree(tree, path, text)
 
 
 def uses_in_notebook(text: str, path: str) -> list[ServiceUse]:
