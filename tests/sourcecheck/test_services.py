@@ -70,6 +70,7 @@ CASES = [
     ("import boto3\nrt = boto3.client('bedrock-runtime')\nother = boto3.client('s3')\n", {"AWS Bedrock"}),
     ("import os\nkey = os.environ['MISTRAL_API_KEY']\n", {"Mistral AI"}),
     ("URL = 'https://api.together.xyz/v1/chat/completions'\n", {"Together AI"}),
+    ('_BASE_URL = "https://api.search.brave.com/res/v1"\n', {"Brave Search"}),  # field trial: private-gpt
     ('"""Calls https://api.openai.com/v1 in production."""\nx = 1\n', set()),  # a docstring is prose
     ("URL = 'https://myapi.openai.com.example.net/'\n", set()),  # a host inside a longer name
     # Hub repositories of organisations named like providers are models, not services.

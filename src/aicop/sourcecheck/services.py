@@ -487,6 +487,15 @@ PROVIDERS: tuple[Provider, ...] = (
         endpoint="https://api.tavily.com",
     ),
     Provider(
+        "Brave Search",
+        "web search API",
+        HOSTED,
+        classes=("BraveSearch", "BraveSearchWrapper", "BraveSearchToolSpec"),
+        hosts=("api.search.brave.com",),
+        env=("BRAVE_API_KEY", "BRAVE_SEARCH_API_KEY"),
+        endpoint="https://api.search.brave.com",
+    ),
+    Provider(
         "Pinecone",
         "vector database",
         HOSTED,
