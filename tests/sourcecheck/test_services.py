@@ -71,6 +71,15 @@ CASES = [
     ("import os\nkey = os.environ['MISTRAL_API_KEY']\n", {"Mistral AI"}),
     ("URL = 'https://api.together.xyz/v1/chat/completions'\n", {"Together AI"}),
     ('_BASE_URL = "https://api.search.brave.com/res/v1"\n', {"Brave Search"}),  # field trial: private-gpt
+    # Field trial (gpt-researcher): an OpenAI client pointed at another provider's API is that provider.
+    (
+        "from langchain_openai import ChatOpenAI\n"
+        "a = ChatOpenAI(openai_api_base='https://dashscope.aliyuncs.com/compatible-mode/v1')\n"
+        "b = ChatOpenAI(openai_api_base='https://api.avian.io/v1')\n"
+        "c = ChatOpenAI(openai_api_base=os.environ['VLLM_OPENAI_API_BASE'])\n",
+        {"Alibaba DashScope", "API at api.avian.io", "OpenAI"},
+    ),
+    ("import requests\nr = requests.get(url='https://example.com/data.json')\n", set()),
     ('"""Calls https://api.openai.com/v1 in production."""\nx = 1\n', set()),  # a docstring is prose
     ("URL = 'https://myapi.openai.com.example.net/'\n", set()),  # a host inside a longer name
     # Hub repositories of organisations named like providers are models, not services.
@@ -156,6 +165,7 @@ def test_the_first_use_is_the_evidence_and_the_import_is_not() -> None:
         ("LLM", "OpenAI", None, True),
         ("chat", None, "https://api.openai.com/v1", True),
         ("chat", None, "https://api.anthropic.com", False),
+        ("chat", None, "not a url", False),
     ],
 )
 def test_a_declaration_names_a_provider(

@@ -23,6 +23,7 @@ import ast
 import functools
 import json
 import re
+import urllib.parse
 import warnings
 from dataclasses import dataclass
 from enum import IntEnum
@@ -487,6 +488,26 @@ PROVIDERS: tuple[Provider, ...] = (
         endpoint="https://api.tavily.com",
     ),
     Provider(
+        "Alibaba DashScope",
+        "model API",
+        HOSTED,
+        modules=("dashscope", "llama_index.llms.dashscope"),
+        classes=("ChatTongyi", "Tongyi", "DashScopeEmbeddings", "DashScope"),
+        hosts=("dashscope.aliyuncs.com", "dashscope-intl.aliyuncs.com"),
+        prefixes=("dashscope",),
+        env=("DASHSCOPE_API_KEY",),
+    ),
+    Provider(
+        "GigaChat",
+        "model API",
+        HOSTED,
+        modules=("gigachat", "langchain_gigachat"),
+        classes=("GigaChat", "GigaChatEmbeddings"),
+        hosts=("gigachat.devices.sberbank.ru",),
+        prefixes=("gigachat",),
+        env=("GIGACHAT_CREDENTIALS",),
+    ),
+    Provider(
         "Brave Search",
         "web search API",
         HOSTED,
@@ -751,6 +772,28 @@ def provider_of_url(text: str) -> Provider | None:
     return None
 
 
+def provider_at(url: str) -> Provider | None:
+    """The provider a client's base URL points at: a known one by its host, else the service at that
+    host itself (an OpenAI-compatible API of a provider not in the table is still a service the data
+    goes to, not OpenAI); None when the value is not a URL."""
+    known = provider_of_url(url)
+    if known is not None:
+        return known
+    parsed = urllib.parse.urlsplit(url.strip())
+    host = (parsed.hostname or "").lower()
+    if parsed.scheme not in ("http", "https") or not host or "{" in url:
+        return None
+    if host in ("localhost", "127.0.0.1", "0.0.0.0", "::1") or host.endswith(".local"):  # noqa: S104
+        return BY_NAME["Local OpenAI-compatible server"]
+    return Provider(
+        f"API at {host}",
+        "model API (OpenAI-compatible)",
+        HOSTED,
+        hosts=(host,),
+        endpoint=f"{parsed.scheme}://{host}",
+    )
+
+
 _BOTO3_SERVICES = {
     "bedrock-runtime": "AWS Bedrock",
     "bedrock": "AWS Bedrock",
@@ -863,6 +906,8 @@ class _Detector:
         last = name.rsplit(".", 1)[-1]
         provider = provider_of(name) if name else None
         redirected = self._base_url(node)
+        if provider is None and redirected is not None and redirected.name not in BY_NAME:
+            redirected = None  # requests.get(url=...) of a host in no provider's row is not a model API
         if redirected is not None and (provider is None or provider.kind != "vector database"):
             self.add(redirected, node, f"calls {name or 'a client'} with its base URL", Strength.USE)
         elif provider is not None:
@@ -884,7 +929,7 @@ class _Detector:
                 and isinstance(value, ast.Constant)
                 and isinstance(value.value, str)
             ):
-                return provider_of_url(value.value)
+                return provider_at(value.value)
         return None
 
     def _model_arguments(self, node: ast.Call, last: str) -> None:
@@ -1059,7 +1104,7 @@ def summarise(uses: list[ServiceUse]) -> list[Service]:
         product = [u for u in items if not u.in_tests]
         pool = product or items
         best = min(pool, key=lambda u: (-u.strength, u.path, u.line))
-        out.append(Service(BY_NAME[name], best, len({u.path for u in pool}), not product))
+        out.append(Service(best.provider, best, len({u.path for u in pool}), not product))
     return _drop_router_if_resolved(out)
 
 
@@ -1082,7 +1127,8 @@ def matches_declaration(
     names = {norm(provider.name), *(norm(x) for x in provider.prefixes)}
     if any(text is not None and norm(text) in names for text in (name, declared_provider)):
         return True
-    return url is not None and provider_of_url(url) is provider
+    found = provider_at(url) if url is not None else None
+    return found is not None and found.name == provider.name
 
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024  # larger files are generated code, as in ``aicop code``
