@@ -4,6 +4,7 @@ once, local servers marked local, and tests kept apart from the product code."""
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -178,3 +179,15 @@ def test_urls() -> None:
     assert provider_of_url("https://my-res.openai.azure.com/openai/deployments/x") is BY_NAME["Azure OpenAI"]
     assert provider_of_url("https://bedrock-runtime.eu-west-2.amazonaws.com") is BY_NAME["AWS Bedrock"]
     assert provider_of_url("http://localhost:8080/health") is None
+
+
+def test_code_lists_services_used_only_in_tests_apart(tmp_path: Path) -> None:
+    from aicop.sourcecheck import check_tree
+    from aicop.sourcecheck.output import render_text
+
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_llm.py").write_text("import anthropic\nanthropic.Anthropic()\n")
+    (tmp_path / "app.py").write_text("import openai\nopenai.OpenAI()\n")
+    report = check_tree(tmp_path, ["app.py", "tests/test_llm.py"])
+    assert [(f.rule, f.path) for f in report.active] == [("AIC501", "app.py")]
+    assert "used only in tests and mocks (not raised): Anthropic (tests/test_llm.py:2)" in render_text(report)
