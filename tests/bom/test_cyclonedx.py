@@ -125,3 +125,31 @@ def test_the_bom_check(make_repo: MakeRepo) -> None:
     (root / "aicop.yaml").write_text(manifest + "datasets: [{name: new-data, path: m.safetensors}]\n")
     result = provision(root, "8.1.2")
     assert result.status is Status.PARTIAL and "new-data" in result.findings[0].message
+
+
+def test_services_the_code_uses_are_in_the_bom_declared_or_not(make_repo: MakeRepo) -> None:
+    root = make_repo(
+        {
+            "app/llm.py": "from openai import OpenAI\nfrom anthropic import Anthropic\n"
+            "from langchain_ollama import ChatOllama\na = OpenAI()\nb = Anthropic()\nc = ChatOllama()\n",
+            "tests/test_llm.py": "import cohere\ncohere.Client()\n",
+        },
+        manifest="version: 1\nsystem: {name: s}\nroles: [developer]\n"
+        "external_apis:\n  - {name: Chat model, provider: OpenAI, controls: [redaction]}\n",
+    )
+    document = build(root, load_manifest(root / "aicop.yaml", root))
+    services = {s["name"]: s for s in document["services"]}
+    assert set(services) == {"Chat model", "Anthropic", "Ollama"}  # one OpenAI; Cohere is only in a test
+
+    def props(name: str) -> dict[str, str]:
+        return {p["name"]: p["value"] for p in services[name].get("properties", [])}
+
+    assert props("Chat model")["aicop:declared"] == "true"
+    assert props("Chat model")["aicop:found-in"].startswith("app/llm.py:4 calls openai.OpenAI")
+    assert props("Anthropic")["aicop:declared"] == "false"
+    assert (
+        services["Anthropic"]["x-trust-boundary"] is True and services["Ollama"]["x-trust-boundary"] is False
+    )
+    assert props("Ollama")["aicop:where"] == "local"
+    system = next(d for d in document["dependencies"] if d["ref"] == "system")
+    assert {"service:Anthropic", "service:Ollama", "service:Chat model"} <= set(system["dependsOn"])

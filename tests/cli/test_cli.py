@@ -161,6 +161,22 @@ def test_init_writes_a_valid_manifest_and_never_overwrites(run_cli: Run, make_re
     assert "threat-model: docs/threat-model.md" in run_cli("init", root, "--print").out
 
 
+def test_init_says_which_roles_it_chose_why_and_what_each_adds(run_cli: Run, make_repo: MakeRepo) -> None:
+    root = make_repo(
+        {"app.py": "import flask\nfrom anthropic import Anthropic\nc = Anthropic()\n", "data/x.csv": "a\n"}
+    )
+    result = run_cli("init", root, "--print")
+    assert result.code == 0 and result.out.startswith("# aicop.yaml")  # stdout is the manifest alone
+    lines = {line.split(":")[0].strip(): line for line in result.err.splitlines()}
+    assert "Anthropic (app.py:3)" in lines["developer"]
+    assert "Flask" in lines["system-operator"] and "data/x.csv" in lines["data-controller"]
+    added = [
+        int(lines[r].split("+")[1].split()[0]) for r in ("developer", "system-operator", "data-controller")
+    ]
+    assert all(n > 0 for n in added[:1]) and sum(added) <= 73
+    assert f"{sum(added)} of 73 provisions" in result.err
+
+
 def test_manifest_schema_and_validate_errors(run_cli: Run, make_repo: MakeRepo) -> None:
     assert json.loads(run_cli("manifest", "schema").out)["title"] == "Manifest"
     root = make_repo(manifest=MANIFEST + "colour: blue\n")

@@ -100,6 +100,18 @@ CASES = [
         f"from datasets import load_dataset\nd = load_dataset('org/data', revision='{SHA}')\n",
         [],
     ),
+    # Field trial: a Redis client's and scikit-learn's pipelines are not transformers model downloads.
+    (
+        "import redis\nr = redis.Redis()\npipe = r.pipeline()\npipe.execute()\n"
+        "from sklearn.pipeline import Pipeline, make_pipeline\np = make_pipeline(a, b)\n",
+        [],
+    ),
+    ("import transformers\np = transformers.pipeline('summarization')\n", [("AIC301", 2, "medium")]),
+    ("p = pipeline('summarization')\n", [("AIC301", 1, "medium")]),  # a notebook cell after the import
+    # Field trial (alpaca-lora, qlora): a packaged builder reads local files, it downloads nothing.
+    ("from datasets import load_dataset\nd = load_dataset('json', data_files='train.json')\n", []),
+    # Field trial (nanoGPT): exec of a file of the repository itself is not input being run.
+    ("exec(open('configurator.py').read())\nexec(open(sys.argv[1]).read())\n", [("AIC202", 2, "medium")]),
     (
         "from langchain_community.tools import ShellTool\nfrom langchain.agents import load_tools\n"
         "tools = [ShellTool()] + load_tools(['wikipedia', 'terminal'])\n",
@@ -197,8 +209,8 @@ def test_llm_services_are_checked_against_the_manifest(tmp_path: Path) -> None:
         "u = 'https://api.mistral.ai/v1/chat/completions'\n"
     )
     report = run(tmp_path, source, manifest=_manifest(["redaction"]))
-    undeclared = sorted(f.message.split(",")[0] for f in report.active if f.rule == "AIC501")
-    assert undeclared == ["sends data to Anthropic", "sends data to Mistral"]
+    undeclared = sorted(f.message.split(" (")[0] for f in report.active if f.rule == "AIC501")
+    assert undeclared == ["sends data to Anthropic", "sends data to Mistral AI"]
     assert ("OpenAI", "app.py", 4, True, True) in report.providers
 
 
@@ -292,3 +304,13 @@ def test_huge_generated_file_is_skipped(tmp_path: Path) -> None:
 def test_levels_are_ordered() -> None:
     assert Level.CRITICAL > Level.HIGH > Level.MEDIUM > Level.LOW
     assert dt.date(2026, 1, 1) < TODAY
+
+
+def test_a_notebook_raises_aic501_once_per_service_not_once_per_cell(tmp_path: Path) -> None:
+    # Field trial (crewAI-examples): three cells naming gpt-4o-mini gave three identical findings.
+    cells = [
+        {"cell_type": "code", "source": ["from crewai import LLM\n", "a = LLM(model='gpt-4o-mini')\n"]},
+        {"cell_type": "code", "source": ["b = LLM(model='gpt-4o-mini')\n"]},
+    ]
+    report = run(tmp_path, json.dumps({"cells": cells}), name="demo.ipynb")
+    assert [(f.rule, f.cell) for f in report.active] == [("AIC501", 1)]

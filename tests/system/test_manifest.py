@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from aicop.catalog import Catalog, Role
 from aicop.errors import InputError
 from aicop.system import load_manifest
 from aicop.system.manifest import DocumentKind
-from tests.conftest import MANIFEST, MakeRepo
+from tests.conftest import MANIFEST, CliResult, MakeRepo
+
+Run = Callable[..., CliResult]
 
 FULL = """\
 version: 1
@@ -129,3 +132,30 @@ def test_schema_is_generated_from_the_model() -> None:
     schema = Manifest.model_json_schema()
     assert schema["additionalProperties"] is False
     assert {"system", "roles"} <= set(schema["required"])
+
+
+@pytest.mark.parametrize(
+    ("section", "line"),
+    [
+        ("models:\n  - name: m\n    path: models/clf.safetensors\n", 7),
+        ("datasets:\n  - name: d\n    path: data/train/\n", 7),
+        ("prompts:\n  - name: p\n    path: prompts/system.md\n", 7),
+    ],
+)
+def test_a_declared_asset_that_does_not_exist_is_an_error_at_its_line(
+    make_repo: MakeRepo, catalog: Catalog, run_cli: Run, section: str, line: int
+) -> None:
+    root = make_repo(manifest=MANIFEST + section)
+    path = root / "aicop.yaml"
+    load_manifest(path, root, catalog)  # verify and restore still load it: a missing file is what they report
+    with pytest.raises(InputError, match="does not exist") as caught:
+        load_manifest(path, root, catalog, declared_must_exist=True)
+    assert caught.value.line == line
+    for command in (("manifest", "validate", path), ("assess", root)):
+        result = run_cli(*command)
+        assert result.code == 2 and f"aicop.yaml:{line}:" in result.err and result.out == ""
+    value = section.split("path: ")[1].strip()
+    target = root / value
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.mkdir() if value.endswith("/") else target.write_text("x")
+    assert run_cli("manifest", "validate", path).code == 0

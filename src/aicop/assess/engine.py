@@ -131,7 +131,7 @@ def _manifest(
         raise InputError("manifest not found", path=path)
     if catalog is None:
         catalog = manifest_catalog(path, root)
-    return load_manifest(path, root, catalog), path, catalog
+    return load_manifest(path, root, catalog, declared_must_exist=True), path, catalog
 
 
 def _roles(

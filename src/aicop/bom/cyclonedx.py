@@ -1,6 +1,7 @@
 """A CycloneDX 1.6 ML-BOM of the system: its models (with a modelCard carrying the fields provision
-8.1.1 lists), datasets, prompts, software dependencies with versions and hashes, external services,
-and the dependency graph.
+8.1.1 lists), datasets, prompts, software dependencies with versions and hashes, external services
+(those declared in aicop.yaml, and those the code uses that it does not declare, found by the same
+detector as ``aicop init`` and rule AIC501), and the dependency graph.
 
 cyclonedx-python-lib builds and serialises everything it models. It has no modelCard and no
 component ``data`` yet, so those are added to its JSON output by bom-ref, and the whole document is
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from aicop.errors import AicopError, InputError
+from aicop.sourcecheck.services import Service as ServiceFound
+from aicop.sourcecheck.services import matches_declaration
 from aicop.system.manifest import Manifest
 
 PROPERTY_NS = "aicop"
@@ -125,6 +128,20 @@ def _dependencies(root: Path) -> list[tuple[str, str | None, list[str], str]]:
             hashes = re.findall(r"--hash[= ]sha256:([0-9a-fA-F]{64})", text.splitlines()[req.line - 1])
             found[req.name.lower()] = (req.name, version if req.pinned else None, hashes, path.name)
     return sorted(found.values())
+
+
+def _services_in_code(root: Path, manifest: Manifest) -> list[ServiceFound]:
+    """The services the product code uses, by the detector ``aicop init`` and rule AIC501 share (tests
+    and mocks left out: they are not part of the system)."""
+    from aicop.sourcecheck.services import summarise, uses_in_repository
+    from aicop.system.walk import walk
+
+    paths = [e.path for e in walk(root, manifest.exclude) if not e.is_symlink]
+    return [s for s in summarise(uses_in_repository(root, paths)) if not s.only_in_tests]
+
+
+def _place(service: ServiceFound) -> str:
+    return f"{service.evidence.path}:{service.evidence.line} {service.evidence.how}"
 
 
 def build(root: Path, manifest: Manifest) -> dict[str, Any]:
@@ -280,8 +297,14 @@ def build(root: Path, manifest: Manifest) -> dict[str, Any]:
             )
         )
         libraries.append(ref)
+    found = _services_in_code(root, manifest)
     for api in manifest.external_apis:
         ref = f"service:{api.name}"
+        known = next(
+            (s.provider for s in found if matches_declaration(s.provider, api.name, api.provider, api.url)),
+            None,
+        )
+        in_code = [s for s in found if s.provider is known]
         service = Service(
             name=api.name,
             bom_ref=ref,
@@ -289,10 +312,32 @@ def build(root: Path, manifest: Manifest) -> dict[str, Any]:
             endpoints=[XsUri(api.url)] if api.url else None,
             x_trust_boundary=True,
             properties=[Property(name=f"{PROPERTY_NS}:data-sent", value=item) for item in api.data_sent]
-            + [Property(name=f"{PROPERTY_NS}:control", value=item) for item in api.controls],
+            + [Property(name=f"{PROPERTY_NS}:control", value=item) for item in api.controls]
+            + [Property(name=f"{PROPERTY_NS}:declared", value="true")]
+            + [Property(name=f"{PROPERTY_NS}:found-in", value=_place(s)) for s in in_code],
         )
         bom.services.add(service)
         refs.append(ref)
+    declared_names = {str(s.name) for s in bom.services}
+    for item in found:
+        provider = item.provider
+        if any(matches_declaration(provider, a.name, a.provider, a.url) for a in manifest.external_apis):
+            continue
+        ref = f"service:{provider.name}" + (" (found in code)" if provider.name in declared_names else "")
+        bom.services.add(
+            Service(
+                name=provider.name,
+                bom_ref=ref,
+                group=provider.kind,
+                endpoints=[XsUri(provider.endpoint)] if provider.endpoint else None,
+                x_trust_boundary=provider.external,
+                properties=[
+                    Property(name=f"{PROPERTY_NS}:declared", value="false"),
+                    Property(name=f"{PROPERTY_NS}:where", value=provider.where),
+                    Property(name=f"{PROPERTY_NS}:found-in", value=_place(item)),
+                ],
+            )
+        )
     by_ref = {str(c.bom_ref): c for c in bom.components}
     for ref in refs + libraries:
         if ref in by_ref:

@@ -24,6 +24,7 @@ from aicop.errors import AicopError, ExitCode
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from aicop.assess.results import Assessment
+    from aicop.catalog import Catalog
     from aicop.cli.common import Command, Group
 
 
@@ -51,7 +52,7 @@ def run_manifest_validate(a: argparse.Namespace) -> int:
 
     path = a.path or Path("aicop.yaml")
     catalog = catalog_from(a.catalog_source) if a.catalog_source else manifest_catalog(path, path.parent)
-    loaded = load_manifest(path, path.parent, catalog)
+    loaded = load_manifest(path, path.parent, catalog, declared_must_exist=True)
     print(f"{path}: valid ({loaded.system.name}, roles: {', '.join(r.value for r in loaded.roles)})")
     return 0
 
@@ -85,17 +86,33 @@ def run_init(a: argparse.Namespace) -> int:
         )
     found = discover(path)
     text = render_manifest(found)
+    roles = _role_summary(found.reasons, catalog_from(None))
     if a.to_stdout:
         sys.stdout.write(text)
+        sys.stderr.write(roles)  # the manifest alone on stdout, so that it can be redirected
         return 0
     write_atomic(target, text)
     load_manifest(target, path)  # what init writes must load; a failure here is a bug, not bad input
+    sys.stdout.write(roles)
     print(
         f"wrote {target}: {len(found.models)} models, {len(found.datasets)} datasets, {len(found.prompts)} "
         f"prompts, {len(found.documents)} documents, {len(found.external_apis)} external APIs. "
         f"Review it, then run 'aicop assess {path}'."
     )
     return 0
+
+
+def _role_summary(reasons: dict[str, str], catalog: Catalog) -> str:
+    """Each proposed role, why, and how many provisions of the catalog it brings into scope beyond the
+    roles before it."""
+    seen: set[str] = set()
+    lines = ["roles proposed (edit 'roles:' in aicop.yaml if they are wrong):"]
+    for role, why in reasons.items():
+        ids = {v.id for v in catalog.provisions() if role in {s.value for s in v.stakeholders}}
+        lines.append(f"  {role}: +{len(ids - seen)} provisions; the repository {why}")
+        seen |= ids
+    lines.append(f"  {len(seen)} of {len(catalog.provisions())} provisions of {catalog.id} apply")
+    return "\n".join(lines) + "\n"
 
 
 def configure_assess(p: argparse.ArgumentParser) -> None:

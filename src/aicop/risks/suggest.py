@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aicop.risks.model import Level
-from aicop.system.discover import LLM_SDKS
+from aicop.sourcecheck.services import provider_of
 from aicop.system.manifest import Manifest
 from aicop.system.walk import FileEntry, FileKind, walk
 
@@ -202,9 +202,8 @@ def _source_signals(root: Path, files: list[FileEntry]) -> list[Signal]:
         if entry.path.endswith(".py"):
             for match in _PY_IMPORT.finditer(text):
                 module = match.group(1) or match.group(2)
-                provider = next(
-                    (p for pre, p in LLM_SDKS.items() if module == pre or module.startswith(pre + ".")), None
-                )
+                service = provider_of(module)  # the one detector of providers (aicop init, code, bom)
+                provider = service.name if service is not None and service.external else None
                 if provider and ("llm-service", entry.path) not in seen:
                     seen.add(("llm-service", entry.path))
                     line = text.count("\n", 0, match.start()) + 1

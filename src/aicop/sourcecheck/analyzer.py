@@ -13,6 +13,7 @@ import re
 
 from aicop.sourcecheck.model import CodeFinding
 from aicop.sourcecheck.rules import Level
+from aicop.sourcecheck.services import provider_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -108,62 +109,27 @@ REMOTE_LOADERS = {
     "AutoModel",
     "hf_hub_url",
 }
+# datasets' packaged builders: load_dataset("csv", data_files=...) reads files, it downloads nothing.
+PACKAGED_BUILDERS = frozenset(
+    {
+        "json",
+        "csv",
+        "parquet",
+        "text",
+        "arrow",
+        "pandas",
+        "sql",
+        "imagefolder",
+        "audiofolder",
+        "videofolder",
+        "webdataset",
+        "generator",
+        "xml",
+        "pdffolder",
+    }
+)
 COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
-LLM_CLASSES = {
-    "openai.OpenAI": "OpenAI",
-    "openai.AsyncOpenAI": "OpenAI",
-    "openai.AzureOpenAI": "OpenAI",
-    "openai.AsyncAzureOpenAI": "OpenAI",
-    "openai.ChatCompletion.create": "OpenAI",
-    "openai.Completion.create": "OpenAI",
-    "anthropic.Anthropic": "Anthropic",
-    "anthropic.AsyncAnthropic": "Anthropic",
-    "anthropic.AnthropicBedrock": "Anthropic",
-    "google.generativeai.GenerativeModel": "Google",
-    "google.generativeai.configure": "Google",
-    "google.genai.Client": "Google",
-    "vertexai.init": "Google",
-    "cohere.Client": "Cohere",
-    "cohere.ClientV2": "Cohere",
-    "cohere.AsyncClient": "Cohere",
-    "mistralai.Mistral": "Mistral",
-    "mistralai.client.MistralClient": "Mistral",
-    "groq.Groq": "Groq",
-    "together.Together": "Together AI",
-    "replicate.run": "Replicate",
-    "litellm.completion": "LiteLLM",
-    "litellm.acompletion": "LiteLLM",
-}
-LLM_FRAMEWORK_CLASSES = {
-    "ChatOpenAI": "OpenAI",
-    "AzureChatOpenAI": "OpenAI",
-    "OpenAIEmbeddings": "OpenAI",
-    "ChatAnthropic": "Anthropic",
-    "ChatGoogleGenerativeAI": "Google",
-    "ChatVertexAI": "Google",
-    "ChatCohere": "Cohere",
-    "ChatMistralAI": "Mistral",
-    "ChatGroq": "Groq",
-    "OpenAI": "OpenAI",
-    "Anthropic": "Anthropic",
-    "Gemini": "Google",
-    "MistralAI": "Mistral",
-    "Cohere": "Cohere",
-}
-LLM_HOSTS = {
-    "api.openai.com": "OpenAI",
-    "openai.azure.com": "OpenAI",
-    "api.anthropic.com": "Anthropic",
-    "generativelanguage.googleapis.com": "Google",
-    "aiplatform.googleapis.com": "Google",
-    "api.cohere.ai": "Cohere",
-    "api.cohere.com": "Cohere",
-    "api.mistral.ai": "Mistral",
-    "api.groq.com": "Groq",
-    "api.together.xyz": "Together AI",
-    "api.replicate.com": "Replicate",
-}
 FRAMEWORKS = ("langchain", "llama_index", "autogen", "crewai", "smolagents", "haystack", "semantic_kernel")
 PRIVILEGED_TOOLS = {
     "ShellTool": "a shell",
@@ -221,7 +187,6 @@ class Analyzer(ast.NodeVisitor):
         self.aliases: dict[str, str] = {}  # local name → qualified module or object
         self.scopes: list[dict[str, int]] = [{}]
         self.findings: list[CodeFinding] = []
-        self.providers: dict[str, int] = {}  # provider → first line
         self.model_functions = model_functions or set()  # qualified names of functions that call models
         self.calls_model: set[str] = set()  # functions of this module that call a model
         self.routes: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, bool]] = []  # (route, limited)
@@ -401,7 +366,6 @@ class Analyzer(ast.NodeVisitor):
         self._deserialisation(node, name, last, keywords)
         self._remote_code(node, name, last, keywords)
         self._pinning(node, name, last, keywords)
-        self._llm(node, name, last)
         self._tools(node, name, last, keywords)
         if name.endswith(("Limiter", "SlowAPIMiddleware")) and (
             "default_limits" in keywords or name.endswith("SlowAPIMiddleware")
@@ -416,9 +380,10 @@ class Analyzer(ast.NodeVisitor):
     def _is_model_call(self, node: ast.Call, name: str, last: str) -> bool:
         """A call that reaches a model: an LLM client or framework class, a function of the project that
         does, or a model-shaped method (generate, invoke, completions.create…) on a model-shaped object."""
-        if name in LLM_CLASSES or name in self.model_functions or name == "transformers.pipeline":
+        if name in self.model_functions or name == "transformers.pipeline":
             return True
-        if last in LLM_FRAMEWORK_CLASSES and self._framework(name):
+        provider = provider_of(name) if name else None
+        if provider is not None and provider.kind != "vector database":
             return True
         if isinstance(node.func, ast.Attribute) and node.func.attr in MODEL_CALL_ATTRS:
             chain = (name or ast.unparse(node.func)).lower()
@@ -553,12 +518,15 @@ class Analyzer(ast.NodeVisitor):
                     f"{name} of {PROVENANCE[origin]}: whoever shapes it runs code here",
                     Level.CRITICAL,
                 )
-            elif name in ("eval", "exec", "builtins.eval", "builtins.exec"):
+            elif name in ("eval", "exec", "builtins.eval", "builtins.exec") and origin != LOCAL:
+                # exec(open("configurator.py").read()) runs a file of the repository: code, not input
                 self._add("AIC202", node, f"{name} of {PROVENANCE[origin]}", Level.MEDIUM)
 
     def _pinning(self, node: ast.Call, name: str, last: str, keywords: dict[str, ast.expr]) -> None:
         if last not in REMOTE_LOADERS and not last.startswith("AutoModel"):
             return
+        if last == "pipeline" and not self._transformers_pipeline(name):
+            return  # a Redis client's or a scikit-learn pipeline, not a model download
         target = (
             keywords.get("repo_id")
             or keywords.get("pretrained_model_name_or_path")
@@ -593,6 +561,8 @@ class Analyzer(ast.NodeVisitor):
         repo = target.value
         if repo.startswith((".", "/", "~")) or "\\" in repo or repo.endswith((".bin", ".pt", ".safetensors")):
             return
+        if last == "load_dataset" and repo in PACKAGED_BUILDERS:
+            return  # load_dataset("json", data_files=...) reads local files through a built-in loader
         revision = keywords.get("revision")
         pinned = (
             isinstance(revision, ast.Constant)
@@ -608,24 +578,12 @@ class Analyzer(ast.NodeVisitor):
         )
         self._add("AIC301", node, f"{last}({repo!r}) loads a remote model or dataset {detail}")
 
-    def _llm(self, node: ast.Call, name: str, last: str) -> None:
-        provider = LLM_CLASSES.get(name)
-        if provider is None and last in LLM_FRAMEWORK_CLASSES and self._framework(name):
-            provider = LLM_FRAMEWORK_CLASSES[last]
-        if provider is not None and provider not in self.providers:
-            self.providers[provider] = node.lineno
-
-    def visit_Expr(self, node: ast.Expr) -> None:
-        """A bare string statement is a docstring or a comment-like string: a host it names is prose."""
-        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-            return
-        self.generic_visit(node)
-
-    def visit_Constant(self, node: ast.Constant) -> None:
-        if isinstance(node.value, str) and "." in node.value and len(node.value) < 2000:
-            for host, provider in LLM_HOSTS.items():
-                if host in node.value and provider not in self.providers:
-                    self.providers[provider] = node.lineno
+    def _transformers_pipeline(self, name: str) -> bool:
+        """``pipeline`` resolved to transformers (or optimum's drop-in); a bare, unimported ``pipeline`` in
+        a notebook cell is transformers' too, its import being in an earlier cell."""
+        if name.startswith(("transformers.", "optimum.")):
+            return True
+        return name == "pipeline" and "pipeline" not in self.aliases and "pipeline" not in self.defined
 
     def _framework(self, name: str) -> bool:
         return name.split(".", 1)[0] in FRAMEWORKS or any(

@@ -10,8 +10,8 @@ import json
 import os
 import warnings
 
-from aicop.sourcecheck import suppress
-from aicop.sourcecheck.analyzer import LLM_HOSTS, Analyzer
+from aicop.sourcecheck import services, suppress
+from aicop.sourcecheck.analyzer import Analyzer
 from aicop.sourcecheck.model import CodeFinding, CodeReport
 from aicop.sourcecheck.secrets import find_secrets
 
@@ -45,6 +45,7 @@ class Project:
 
     def __init__(self) -> None:
         self.analyzers: list[tuple[Analyzer, list[str], int | None]] = []  # analyzer, lines, cell
+        self.services: dict[int, list[services.ServiceUse]] = {}  # id(analyzer) → its provider evidence
 
     def model_functions(self) -> set[str]:
         """Functions that call a model, directly or through other functions of the project (fixpoint)."""
@@ -136,6 +137,7 @@ def _analyse_source(
         return
     analyzer = Analyzer(rel, module=module_name(rel))
     analyzer.visit(tree)
+    project.services[id(analyzer)] = services.uses_in_tree(tree, rel, source)
     lines = source.splitlines()
     for finding in analyzer.findings:
         finding.cell = cell
@@ -186,30 +188,44 @@ def _secrets(full: str, rel: str, report: CodeReport, today: dt.date) -> None:
 
 
 def _providers(project: Project, report: CodeReport, manifest: Manifest | None, today: dt.date) -> None:
+    """AIC501 at the first place in each file where the product code talks to a hosted service the
+    manifest does not declare. Local servers and stores (Ollama, FAISS) keep data in; tests, mocks and
+    fixtures are listed apart, not raised."""
     report.providers = []
+    report.test_providers = []
+    raised: set[tuple[str, str]] = set()  # (path, provider): a notebook's cells are one file
     for analyzer, lines, cell in project.analyzers:
-        for provider, line in analyzer.providers.items():  # the first place in each file where data leaves
-            declared, controls = _declared(provider, manifest)
-            report.providers.append((provider, analyzer.path, line, declared, controls))
+        first: dict[str, services.ServiceUse] = {}
+        for use in project.services.get(id(analyzer), []):
+            talks = use.strength is services.Strength.USE and use.provider.where == services.HOSTED
+            if talks and (use.provider.name not in first or use.line < first[use.provider.name].line):
+                first[use.provider.name] = use
+        for name, use in sorted(first.items(), key=lambda item: item[1].line):
+            if (analyzer.path, name) in raised:
+                continue
+            raised.add((analyzer.path, name))
+            if use.in_tests:
+                report.test_providers.append((name, analyzer.path, use.line))
+                continue
+            declared, controls = _declared(use.provider, manifest)
+            report.providers.append((name, analyzer.path, use.line, declared, controls))
             if declared:
                 continue
             finding = CodeFinding(
                 "AIC501",
                 analyzer.path,
-                line,
+                use.line,
                 1,
-                f"sends data to {provider}, which aicop.yaml does not declare under external_apis",
+                f"sends data to {name} ({use.how}), which aicop.yaml does not declare under external_apis",
                 cell=cell,
             )
             _keep(report, [finding], lines, analyzer.path, today)
 
 
-def _declared(provider: str, manifest: Manifest | None) -> tuple[bool, bool]:
+def _declared(provider: services.Provider, manifest: Manifest | None) -> tuple[bool, bool]:
     if manifest is None:
         return False, False
-    hosts = [host for host, name in LLM_HOSTS.items() if name == provider]
     for api in manifest.external_apis:
-        text = " ".join(filter(None, (api.name, api.provider, api.url))).lower()
-        if provider.lower() in text or any(host in text for host in hosts):
+        if services.matches_declaration(provider, api.name, api.provider, api.url):
             return True, bool(api.controls)
     return False, False

@@ -51,7 +51,7 @@ class CodeFinding:
 
 
 class CodeReport:
-    __slots__ = ("files", "findings", "limited_routes", "providers", "skipped")
+    __slots__ = ("files", "findings", "limited_routes", "providers", "skipped", "test_providers")
 
     def __init__(self) -> None:
         self.findings: list[CodeFinding] = []
@@ -60,6 +60,7 @@ class CodeReport:
         self.providers: list[
             tuple[str, str, int, bool, bool]
         ] = []  # provider, path, line, declared, controls
+        self.test_providers: list[tuple[str, str, int]] = []  # provider, path, line: tests and mocks only
         self.limited_routes: list[CodeFinding] = []  # routes that reach a model behind a limiter
 
     @property

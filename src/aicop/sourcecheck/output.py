@@ -17,6 +17,11 @@ def render_text(report: CodeReport) -> str:
     lines = [f"{f.level.label:8} {f.rule}  {_where(f)}  {f.message}" for f in report.active]
     lines += [f"skipped  {path}: {reason}" for path, reason in report.skipped]
     lines += [f"suppressed {f.rule}  {_where(f)}  {f.suppressed}" for f in report.suppressed]
+    if report.test_providers:  # tests and mocks talk to services too, but that is not the product's data
+        lines.append(
+            "services used only in tests and mocks (not raised): "
+            + ", ".join(f"{name} ({path}:{line})" for name, path, line in report.test_providers)
+        )
     verdict = f"{len(report.active)} findings" if report.active else "no findings"
     lines.append(
         f"{verdict} in {report.files} files; {len(report.suppressed)} suppressed with a reason, "

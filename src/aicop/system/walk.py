@@ -128,6 +128,11 @@ DEPENDENCY_NAMES = frozenset(
         "cargo.toml",
         "cargo.lock",
         "gemfile.lock",
+        "gemfile",
+        "bun.lock",
+        "bun.lockb",
+        "npm-shrinkwrap.json",
+        "pylock.toml",
         "constraints.txt",
     }
 )

@@ -21,8 +21,16 @@ LinePath = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 
 
-def load_manifest(path: Path, root: Path, catalog: Catalog | None = None) -> Manifest:
-    """Parse and validate ``path``; ``root`` is the repository that relative paths must stay inside."""
+def load_manifest(
+    path: Path, root: Path, catalog: Catalog | None = None, *, declared_must_exist: bool = False
+) -> Manifest:
+    """Parse and validate ``path``; ``root`` is the repository that relative paths must stay inside.
+
+    With ``declared_must_exist`` (``manifest validate`` and ``assess``), a model, dataset or prompt path
+    that names nothing is an error at its line: a declared asset that is not there cannot be assessed,
+    and calling its provisions "needs attestation" would hide a typo. Commands that repair or compare
+    the tree (``verify``, ``restore``) load without it, since a missing file is what they report or fix.
+    """
     text = _read(path)
     data, lines = parse_yaml(text, path)
     if not isinstance(data, dict):
@@ -34,6 +42,8 @@ def load_manifest(path: Path, root: Path, catalog: Catalog | None = None) -> Man
     if catalog is not None:
         _check_provision_ids(manifest, catalog, path, lines)
     _check_paths(manifest, root, path, lines)
+    if declared_must_exist:
+        _check_declared_exist(manifest, root, path, lines)
     return manifest
 
 
@@ -208,6 +218,20 @@ def _check_paths(manifest: Manifest, root: Path, path: Path, lines: dict[LinePat
         if candidate.is_absolute() or not (resolved_root / candidate).resolve().is_relative_to(resolved_root):
             raise InputError(
                 f"{where}: path {value!r} is outside the repository {root}",
+                path=path,
+                line=_line_of(at, lines),
+            )
+
+
+DECLARED_ASSETS = ("models", "datasets", "prompts")
+
+
+def _check_declared_exist(manifest: Manifest, root: Path, path: Path, lines: dict[LinePath, int]) -> None:
+    for at, value in manifest.local_paths():
+        if at[0] in DECLARED_ASSETS and at[-1] == "path" and not (root / value).exists():
+            raise InputError(
+                f"{'.'.join(str(p) for p in at)}: {value!r} does not exist (paths are relative to "
+                "the repository)",
                 path=path,
                 line=_line_of(at, lines),
             )
