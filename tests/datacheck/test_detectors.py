@@ -80,3 +80,35 @@ def test_positions_and_redaction() -> None:
 def test_never_crashes_and_matches_are_inside_the_text(text: str) -> None:
     for match in scan_text(text):
         assert 0 <= match.start <= match.end <= len(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("weight 2.240893199201458 kg", "payment-card"),  # the digits after a decimal point pass Luhn
+        ("min -2147483648", "nhs-number"),  # INT32_MIN passes the mod 11 check
+        ("+9434765919 offset", "nhs-number"),
+        (
+            '"integrity": "sha512-Qm9vYmFyU1cxQSAxQUFxd2VydHl1aW9w/SW1A 1AA+aGprbHp4Y3Zibm0xMjM0=="',
+            "uk-postcode",
+        ),
+        ("\ufeffid,text,label", "injection"),  # a byte-order mark at the start of a file
+        ("first file\n\ufeffsecond file", "injection"),  # and at the start of a concatenated one
+    ],
+)
+def test_issue_12_false_alarms(text: str, kind: str) -> None:
+    assert kind not in kinds(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("card: 4111 1111 1111 1111.", "payment-card"),  # a sentence's full stop is not a decimal point
+        ("NHS 9434765919, thanks", "nhs-number"),
+        ("call +44 20 7946 0958", "uk-phone"),
+        ("post to SW1A 1AA please", "uk-postcode"),
+        ("harm\ufeffless", "injection"),  # U+FEFF inside a word still hides something
+    ],
+)
+def test_token_boundaries_keep_real_matches(text: str, kind: str) -> None:
+    assert kind in kinds(text)

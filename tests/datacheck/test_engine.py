@@ -210,3 +210,11 @@ def test_parquet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(builtins, "__import__", no_pyarrow)
     report = check_paths([tmp_path / "train.parquet"])
     assert any("Parquet needs pyarrow" in p for p in report.problems)
+
+
+def test_a_byte_order_mark_is_neither_an_injection_nor_part_of_the_header(tmp_path: Path) -> None:
+    rows = "".join(f"{i},order {i} arrived late again,delivery\n" for i in range(30))
+    (tmp_path / "train.csv").write_bytes(b"\xef\xbb\xbf" + f"text,note,label\n{rows}".encode())
+    report = check_paths([tmp_path])
+    assert report.counts["injection"] == 0
+    assert report.labels and set(report.labels[str(tmp_path / "train.csv")]) == {"delivery"}

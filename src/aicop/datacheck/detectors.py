@@ -152,6 +152,53 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
 }
 
 
+# Kinds made of digits and capitals, which also occur inside numbers and encoded strings. RE2 has no
+# look-behind, so what surrounds a match is judged after it is found (``_embedded``).
+TOKEN_KINDS = {"payment-card", "nhs-number", "uk-phone", "ip-address", "iban", "uk-nino", "uk-postcode"}
+_BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-")
+MIN_BASE64_RUN = 20
+
+
+def _embedded(text: str, start: int, end: int) -> bool:
+    """Whether a match is part of a larger token rather than a token of its own: digits, a sign or a
+    decimal point beside it (``2.240893199201458``, ``-2147483648``, ``1e-05``), or a run of base64
+    around it (an integrity hash such as ``sha512-…SW1A1AA…``)."""
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    if before.isdigit() or after.isdigit():
+        return True
+    if before in ("-", "+") and not text[start].isalpha():
+        return True
+    if before == "." and start >= 2 and text[start - 2].isdigit():
+        return True
+    if after in (".", ",") and text[end + 1 : end + 2].isdigit():
+        return True
+    left = start
+    while left > 0 and text[left - 1] in _BASE64:
+        left -= 1
+    right = end
+    while right < len(text) and text[right] in _BASE64:
+        right += 1
+    run = text[left:right]
+    return (
+        right - left >= MIN_BASE64_RUN
+        and (left, right) != (start, end)
+        and any(c.islower() for c in run)
+        and any(c.isupper() or c.isdigit() for c in run)
+    )
+
+
+def _hidden(text: str) -> Match | None:
+    """The first invisible character that is not a byte-order mark: U+FEFF at the start of a text or a
+    line is how concatenated UTF-8 files and spreadsheet exports begin, not an attack."""
+    for found in _INVISIBLE_RE2.finditer(text):
+        start = found.start()
+        if found.group() == "\ufeff" and (start == 0 or text[start - 1] == "\n"):
+            continue
+        return Match("injection", start, found.end(), HIDDEN)
+    return None
+
+
 def scan_text(text: str) -> Iterator[Match]:
     """Every validated match in one line or field of text."""
     for found in _COMBINED.finditer(text):
@@ -160,10 +207,13 @@ def scan_text(text: str) -> Iterator[Match]:
         validator = VALIDATORS.get(kind)
         if validator is not None and not validator(value):
             continue
-        yield Match(kind, found.start(), found.end(), value)
-    hidden = _INVISIBLE_RE2.search(text)
+        start, end = found.start(), found.end()
+        if kind in TOKEN_KINDS and _embedded(text, start, end):
+            continue
+        yield Match(kind, start, end, value)
+    hidden = _hidden(text)
     if hidden is not None:
-        yield Match("injection", hidden.start(), hidden.end(), HIDDEN)
+        yield hidden
 
 
 def replace(text: str, matches: Iterable[Match], categories: set[str]) -> tuple[str, list[str]]:

@@ -146,7 +146,7 @@ class _Counting(io.RawIOBase):
 
 def _text(path: Path, compression: str | None, stats: ReadStats) -> io.TextIOWrapper:
     raw = io.BufferedReader(_Counting(_open(path, compression), stats), buffer_size=1 << 20)
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
 
 
 def _pieces(text: str) -> Iterator[tuple[int, str]]:

@@ -47,7 +47,9 @@ def _walk(value: Any, names: Names | None) -> Any:
 def _open_text(path: Path, mode: str, compression: str | None) -> io.TextIOWrapper:
     opener: Any = OPENERS[compression] if compression else open
     binary: Any = opener(path, mode + "b")
-    return io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline="")
+    # a byte-order mark is read as one (not as text of the first field) and not written back
+    encoding = "utf-8-sig" if mode == "r" else "utf-8"
+    return io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="")
 
 
 def redact_file(source: Path, target: Path, names: Names | None = None) -> None:
