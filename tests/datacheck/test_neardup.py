@@ -77,7 +77,7 @@ def test_check_reports_near_duplicates_across_files(tmp_path: Path) -> None:
     report = check_paths([tmp_path])
     [near] = [f for f in report.findings if f.kind == "near-duplicate"]
     assert near.path.endswith("b.jsonl") and near.line == 1
-    assert "of word pairs shared with" in near.example and near.example.endswith("a.csv row 1")
+    assert "of word pairs shared" in near.example and "a.csv row 1" in near.example
     assert not [f for f in check_paths([tmp_path], similarity=None).findings if f.category == "duplicate"]
 
 

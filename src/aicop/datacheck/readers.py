@@ -10,7 +10,6 @@ on.
 
 from __future__ import annotations
 
-import builtins
 import bz2
 import csv
 import gzip
@@ -59,39 +58,47 @@ class ReadStats:
     units: int = 0
     replaced: int = 0  # undecodable bytes replaced
     problems: list[str] = field(default_factory=list)
-    # (exact digest, normalised digest, row or None, line) of every record: a table row, a JSON line,
-    # or a whole text document. The engine finds duplicates across files with them.
-    records: list[tuple[builtins.bytes, builtins.bytes, int | None, int | None]] = field(default_factory=list)
+    # (exact key, normalised key, row or None, line) of every record: a table row, a JSON line, or a
+    # whole text document. The engine finds duplicates across files with them. The keys are 64-bit
+    # hashes, valid within one run (a collision among a million records has odds of ~1 in 10^7).
+    records: list[tuple[int, int, int | None, int | None]] = field(default_factory=list)
     schema: SchemaTracker = field(default_factory=SchemaTracker)
     # (text column, label column, [(row or line, text, label)]) when the file is a labelled text set:
     # gathered while reading, for the label and trigger analysis (labels.py).
     labelled: tuple[str, str, list[tuple[int, str, str]]] | None = None
     # The MinHash signature of each record (neardup.py), computed a batch at a time.
     signatures: list[neardup.Signature | None] = field(default_factory=list)
-    _pending: list[str] = field(default_factory=list)
+    _pending: list[tuple[str, int | None, int | None, int | None]] = field(default_factory=list)
 
-    def record(
-        self, text: str, row: int | None, line: int | None, exact: builtins.bytes | None = None
-    ) -> None:
-        """Note a record for the duplicate check; ``exact`` when its digest was computed as it streamed."""
-        normalised = " ".join(_NOT_WORD.sub(" ", text.lower()).split())
-        if len(normalised) < MIN_RECORD:
-            return  # short values ("yes", "n/a") repeat by nature
-        self.records.append((exact or _digest(text), _digest(normalised), row, line))
-        self._pending.append(normalised)
+    def record(self, text: str, row: int | None, line: int | None, exact: int | None = None) -> None:
+        """Note a record for the duplicate check; ``exact`` when its key was computed as it streamed.
+        The work is done a batch at a time (``sketch``): normalising 4,096 records joined as one text
+        costs a tenth of normalising each."""
+        self._pending.append((text, row, line, exact))
         if len(self._pending) >= 4096:
             self.sketch()
 
     def sketch(self) -> list[neardup.Signature | None]:
         """The signatures of all records so far, aligned with ``records``."""
-        if self._pending:
-            self.signatures += neardup.signatures(self._pending)
-            self._pending.clear()
+        if not self._pending:
+            return self.signatures
+        joined = "\n".join(text.replace("\n", " ") if "\n" in text else text for text, *_ in self._pending)
+        normalised = _NOT_WORD.sub(" ", joined.lower()).split("\n")
+        kept: list[str] = []
+        for (text, row, line, exact), words in zip(self._pending, normalised, strict=True):
+            words = words.strip()
+            if len(words) < MIN_RECORD:
+                continue  # short values ("yes", "n/a") repeat by nature
+            self.records.append((hash(text) if exact is None else exact, hash(words), row, line))
+            kept.append(words)
+        self._pending.clear()
+        self.signatures += neardup.signatures(kept)
         return self.signatures
 
 
 MIN_RECORD = 20  # characters of normalised text below which a record is not checked for duplicates
-_NOT_WORD = re.compile(r"[\W\d_]+")
+# Runs of what is not a letter (digits, punctuation, space), line breaks aside: they separate records.
+_NOT_WORD = re.compile(r"(?:[^\w\n]|[\d_])+")
 
 
 def label_columns(header: list[str]) -> tuple[str, str] | None:
@@ -100,10 +107,6 @@ def label_columns(header: list[str]) -> tuple[str, str] | None:
     text = next((lowered[c] for c in TEXT_COLUMNS if c in lowered), None)
     label = next((lowered[c] for c in LABEL_COLUMNS if c in lowered), None)
     return (text, label) if text and label else None
-
-
-def _digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=16).digest()
 
 
 def data_format(path: Path) -> tuple[str, str | None]:
@@ -186,7 +189,7 @@ def _text_blocks(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
         yield unit
     # The whole document's bytes decide an exact duplicate; the normalised comparison looks at its
     # first NORMALISED_HEAD characters (normalising 50 MB costs more than scanning it).
-    stats.record("".join(head)[:NORMALISED_HEAD], None, 1, exact=exact.digest())
+    stats.record("".join(head)[:NORMALISED_HEAD], None, 1, exact=int.from_bytes(exact.digest()[:8]))
 
 
 NORMALISED_HEAD = 1 << 18
