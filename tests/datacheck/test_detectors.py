@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -112,3 +114,30 @@ def test_issue_12_false_alarms(text: str, kind: str) -> None:
 )
 def test_token_boundaries_keep_real_matches(text: str, kind: str) -> None:
     assert kind in kinds(text)
+
+
+def test_planted_instructions_in_seven_languages_and_role_turns() -> None:
+    from tests.datacheck.injection_set import INJECTIONS, SUPPORT
+
+    found = [text for text in INJECTIONS if "injection" in kinds(text)]
+    assert len(found) >= 0.9 * len(INJECTIONS)  # the issue's goal; this set is 100%
+    assert [text for text in SUPPORT if "injection" in kinds(text)] == []
+
+
+def test_planted_instructions_through_the_check_read_as_blocks(tmp_path: Path) -> None:
+    """Text files are scanned in blocks of many lines: a role marker after one line's full stop and
+    the next line's start must not join into a match, and every planted line is found where it is."""
+    from aicop.datacheck.engine import check_paths
+    from tests.datacheck.injection_set import INJECTIONS, SUPPORT
+
+    lines = [SUPPORT[i % len(SUPPORT)] for i in range(20 * len(SUPPORT))]
+    planted = {}
+    for index, text in enumerate(INJECTIONS):
+        at = 7 + index * 17
+        lines.insert(at, text.replace("\n", " "))
+        planted[at + 1] = text
+    (tmp_path / "tickets.txt").write_text("\n".join(lines) + "\n")
+    report = check_paths([tmp_path], similarity=None)
+    hits = {f.line for f in report.findings if f.kind == "injection"}
+    assert len(hits & set(planted)) >= 0.9 * len(planted)
+    assert len(hits - set(planted)) <= 0.001 * len(lines)
