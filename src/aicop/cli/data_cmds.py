@@ -43,6 +43,15 @@ def configure_data_check(p: argparse.ArgumentParser) -> None:
         "normalised duplicates only",
     )
     p.add_argument(
+        "--near-budget",
+        type=_budget,
+        default=5.0,
+        metavar="SECONDS",
+        help="time the near-duplicate search may take in the whole run (default 5); records met after "
+        "it is spent are checked for exact and normalised duplicates only, and the report says how "
+        "many; 'none' for no limit",
+    )
+    p.add_argument(
         "--ner",
         metavar="MODEL",
         default=None,
@@ -84,6 +93,18 @@ def _similarity(value: str) -> float | None:
     return number
 
 
+def _budget(value: str) -> float | None:
+    if value.lower() == "none":
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= 86_400:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds from 0 to 86400, or 'none'")
+    return number
+
+
 def run_data_check(a: argparse.Namespace) -> int:
     """Find personal data (with check digits), secrets and planted instructions in CSV, TSV, JSON,
     JSON Lines and text files, compressed or not, streamed. Exit 0 clean, 1 findings, 2 nothing
@@ -112,6 +133,7 @@ def run_data_check(a: argparse.Namespace) -> int:
             similarity=a.similarity,
             label_noise=a.label_noise,
             names=names,
+            near_budget=a.near_budget,
         )
     try:
         if a.redact is not None:

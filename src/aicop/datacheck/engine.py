@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aicop.datacheck.detectors import CATEGORY, Match, redact, scan_text
-from aicop.datacheck.neardup import MAX_INDEXED, SIMILARITY, NearIndex, Place
+from aicop.datacheck.neardup import MAX_INDEXED, NEAR_BUDGET, SIMILARITY, Budget, NearIndex, Place
 from aicop.datacheck.readers import OPENERS, ReadStats, Unit, read_units
 
 if TYPE_CHECKING:
@@ -207,6 +207,7 @@ class Seen:
     exact: dict[int, Place] = field(default_factory=dict)
     words: dict[int, Place] = field(default_factory=dict)
     near: NearIndex | None = None
+    budget: Budget | None = None
 
 
 def _where(place: Place) -> str:
@@ -222,7 +223,19 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
     clusters: dict[tuple[str, Place], list[Place]] = {}
     scores: dict[Place, float] = {}  # the least similarity of a cluster's members found by MinHash
     near = seen.near
-    for (exact, normalised, row, line), signature in zip(stats.records, signatures, strict=True):
+    budget = seen.budget
+    started = time.perf_counter()
+    live = budget is None or budget.left()
+    for number, ((exact, normalised, row, line), signature) in enumerate(
+        zip(stats.records, signatures, strict=True)
+    ):
+        if budget is not None and number and number % 1024 == 0 and live:
+            now = time.perf_counter()
+            budget.spent += now - started
+            started, live = now, budget.left()
+        if not live and signature is not None and budget is not None:
+            budget.skipped += 1
+            signature = None  # the budget is spent: exact and normalised duplicates only
         place = (path, row, line)
         kind = "duplicate"
         first = seen.exact.get(exact)
@@ -238,6 +251,8 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
             first = found[0]
             scores[first] = min(found[1], scores.get(first, 1.0))
         clusters.setdefault((kind, first), []).append(place)
+    if budget is not None and live:
+        budget.spent += time.perf_counter() - started
     if not clusters:
         return
     records = len(stats.records)
@@ -360,9 +375,11 @@ def poisoned_rows(report: DataReport) -> dict[str, set[int]]:
     return out
 
 
-def check_file(path: Path, report: DataReport, names: Names | None = None) -> ReadStats | None:
+def check_file(
+    path: Path, report: DataReport, names: Names | None = None, budget: Budget | None = None
+) -> ReadStats | None:
     display = str(path)
-    stats = ReadStats()
+    stats = ReadStats(budget=budget)
     try:
         if path.stat().st_size == 0:
             report.problems.append(f"{display}: empty file")
@@ -424,6 +441,7 @@ def check_paths(
     similarity: float | None = SIMILARITY,
     label_noise: bool = False,
     names: Names | None = None,
+    near_budget: float | None = NEAR_BUDGET,
 ) -> DataReport:
     """Check every data file under ``paths``; ``similarity`` is the near-duplicate threshold (estimated
     Jaccard similarity of word pairs), None to look for exact and normalised duplicates only;
@@ -431,16 +449,19 @@ def check_paths(
     people and places with a local NER model (names.py)."""
     started = time.perf_counter()
     report = DataReport()
-    seen = Seen(near=NearIndex(threshold=similarity) if similarity is not None else None)
+    budget = Budget(near_budget)
+    seen = Seen(near=NearIndex(threshold=similarity) if similarity is not None else None, budget=budget)
     report.analyses["label-noise"] = "checked" if label_noise else "not checked (--label-noise to look)"
     for path in data_files(paths):
-        stats = check_file(path, report, names)
+        stats = check_file(path, report, names, budget if similarity is not None else None)
         if stats is not None:
             _duplicates(str(path), stats, seen, report)
             _labels(path, stats, report, label_noise)
         if progress is not None:
             progress(path)
     near = seen.near
+    if near is not None:
+        report.analyses["near-duplicates"] = budget.describe()
     if near is not None and near.full:
         report.problems.append(
             f"near-duplicates: the first {MAX_INDEXED:,} distinct records were held for comparison; "

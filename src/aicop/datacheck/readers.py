@@ -17,7 +17,6 @@ import hashlib
 import io
 import json
 import lzma
-import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -70,35 +69,52 @@ class ReadStats:
     signatures: list[neardup.Signature | None] = field(default_factory=list)
     _pending: list[tuple[str, int | None, int | None, int | None]] = field(default_factory=list)
 
+    # Limits the time spent on near-duplicate signatures across a run (shared with the engine).
+    budget: neardup.Budget | None = None
+
     def record(self, text: str, row: int | None, line: int | None, exact: int | None = None) -> None:
         """Note a record for the duplicate check; ``exact`` when its key was computed as it streamed.
-        The work is done a batch at a time (``sketch``): normalising 4,096 records joined as one text
-        costs a tenth of normalising each."""
+        The work is done a batch at a time (``sketch``)."""
         self._pending.append((text, row, line, exact))
         if len(self._pending) >= 4096:
             self.sketch()
 
     def sketch(self) -> list[neardup.Signature | None]:
-        """The signatures of all records so far, aligned with ``records``."""
+        """The signatures of all records so far, aligned with ``records`` (None for a record too short,
+        or met once the near-duplicate budget was spent)."""
         if not self._pending:
             return self.signatures
         joined = "\n".join(text.replace("\n", " ") if "\n" in text else text for text, *_ in self._pending)
-        normalised = _NOT_WORD.sub(" ", joined.lower()).split("\n")
         kept: list[str] = []
-        for (text, row, line, exact), words in zip(self._pending, normalised, strict=True):
-            words = words.strip()
-            if len(words) < MIN_RECORD:
+        for (text, row, line, exact), normalised in zip(self._pending, normalise(joined), strict=True):
+            if len(normalised) < MIN_RECORD:
                 continue  # short values ("yes", "n/a") repeat by nature
-            self.records.append((hash(text) if exact is None else exact, hash(words), row, line))
-            kept.append(words)
+            self.records.append((hash(text) if exact is None else exact, hash(normalised), row, line))
+            kept.append(normalised)
         self._pending.clear()
-        self.signatures += neardup.signatures(kept)
+        budget = self.budget
+        if budget is None:
+            self.signatures += neardup.signatures(kept)
+        elif budget.left():
+            with budget.timing():
+                self.signatures += neardup.signatures(kept)
+        else:
+            budget.skipped += len(kept)
+            self.signatures += [None] * len(kept)
         return self.signatures
 
 
 MIN_RECORD = 20  # characters of normalised text below which a record is not checked for duplicates
-# Runs of what is not a letter (digits, punctuation, space), line breaks aside: they separate records.
-_NOT_WORD = re.compile(r"(?:[^\w\n]|[\d_])+")
+# Lower-case ASCII letters and line breaks kept, other ASCII bytes made spaces; bytes of non-ASCII
+# characters are kept whole. One bytes.translate over 4,096 records joined costs a seventh of a
+# regular-expression substitution (0.16 s against 1.07 s for 100,000 rows).
+_LETTERS = bytes(b if chr(b).isalpha() or b == 10 or b >= 128 else 32 for b in range(256))
+
+
+def normalise(joined: str) -> list[str]:
+    """Each line of ``joined`` in lower case, without digits, punctuation or repeated spaces."""
+    plain = joined.lower().encode("utf-8", "replace").translate(_LETTERS).decode("utf-8", "replace")
+    return [" ".join(line.split()) for line in plain.split("\n")]
 
 
 def label_columns(header: list[str]) -> tuple[str, str] | None:
