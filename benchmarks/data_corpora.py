@@ -115,7 +115,8 @@ def injection_text(path: Path, lines: int = 50_000, seed: int = 19) -> set[int]:
     rng.shuffle(pending)
     with path.open("w") as out:
         for number in range(1, lines + 1):
-            out.write((pending.pop() if number in planted_at else rng.choice(SUPPORT)) + "\n")
+            text = pending.pop().replace("\n", " ") if number in planted_at else rng.choice(SUPPORT)
+            out.write(text + "\n")
     return planted_at
 
 
