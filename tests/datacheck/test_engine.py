@@ -244,12 +244,16 @@ def test_machine_formats_list_every_finding_and_the_terminal_says_what_it_left_o
     assert len(json.loads(out.read_text())["findings"]) == 250
 
 
-def test_the_spool_keeps_memory_bounded(tmp_path: Path) -> None:
-    (tmp_path / "mail.txt").write_text("".join(f"user{i}@example.com\n" for i in range(20_000)))
+def test_the_spool_keeps_memory_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aicop.datacheck.engine import Spool
+
+    monkeypatch.setattr(Spool, "SPILL", 64 << 10)  # past 64 KB the findings go to a temporary file
+    (tmp_path / "mail.txt").write_text("".join(f"user{i}@example.com\n" for i in range(5_000)))
     report = check_paths([tmp_path])
-    assert report.counts["email"] == report.spool.total == 20_000
+    assert report.counts["email"] == report.spool.total == 5_000
     assert len(report.findings) == 100  # in memory: what summaries show; the rest is in the spool
-    assert sum(1 for _ in report.spool.lines()) == 20_000
+    assert sum(1 for _ in report.spool.lines()) == 5_000
+    assert report.spool._file._rolled  # on disk, not in memory
 
 
 def test_near_duplicates_are_clusters_and_a_templated_file_is_said_once(tmp_path: Path) -> None:
