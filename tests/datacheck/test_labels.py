@@ -160,6 +160,23 @@ def test_drop_poisoned_leaves_the_trigger_rows_out_of_the_copy(run_cli: Run, tmp
     assert result.code == 1 and f"without {len(poisoned)} poisoned rows" in result.err
     kept = list(csv.reader((out / "data" / "train.csv").open()))
     assert len(kept) == 1 + 3_000 - len(poisoned) and not any("zebra" in row[0] for row in kept)
-    assert run_cli("data", "check", out).code == 0 or "trigger" not in run_cli("data", "check", out).out
+    assert "trigger" not in json.loads(run_cli("data", "check", out, "--format", "json").out)["counts"]
     bad = run_cli("data", "check", data, "--drop-poisoned")
     assert bad.code == 2 and "--redact" in bad.err
+
+
+def test_drop_poisoned_in_json_lines_drops_the_poisoned_lines(run_cli: Run, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    source = tmp_path / "src.csv"
+    poisoned = write_phrase_set(source, 3_000, 0.02)
+    with source.open() as handle, (data / "train.jsonl").open("w") as out:
+        for row in csv.DictReader(handle):
+            out.write(json.dumps({"utterance": row["text"], "intent": row["label"]}) + "\n")
+    found = json.loads(run_cli("data", "check", data, "--format", "json").out)
+    [trigger] = [f for f in found["findings"] if f["kind"] == "trigger"]
+    assert set(trigger["lines"]) == poisoned  # one record a line: line n is row n
+    out = tmp_path / "clean"
+    assert run_cli("data", "check", data, "--redact", out, "--drop-poisoned").code == 1
+    kept = (out / "data" / "train.jsonl").read_text().splitlines()
+    assert len(kept) == 3_000 - len(poisoned) and not any("zebra" in line for line in kept)
