@@ -180,3 +180,10 @@ def test_drop_poisoned_in_json_lines_drops_the_poisoned_lines(run_cli: Run, tmp_
     assert run_cli("data", "check", data, "--redact", out, "--drop-poisoned").code == 1
     kept = (out / "data" / "train.jsonl").read_text().splitlines()
     assert len(kept) == 3_000 - len(poisoned) and not any("zebra" in line for line in kept)
+
+
+def test_token_bags_match_the_token_pattern() -> None:
+    from aicop.datacheck.labels import TOKEN, _bags
+
+    texts = ["Café l'été naïve DON'T stop—now", "two\nlines here", "", "ÀB1 x_y 42", "refund please"]
+    assert _bags(texts) == [set(TOKEN.findall(t.lower())) for t in texts]
