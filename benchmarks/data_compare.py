@@ -13,7 +13,11 @@ default engine wants a spaCy model from the internet. Prints a table, or one JSO
 Near-duplicates: 100,000 records with 1% edited copies, aicop against datasketch's MinHashLSH (pip install
 datasketch in the anchors venv).
 
-Usage: python benchmarks/data_compare.py [--lines 200000] [--anchors PYTHON] [--json]
+Issue 13's corpora (benchmarks/data_corpora.py): a 100,000-row labelled CSV with a phrase trigger, templated
+chat logs, support text with planted injections in seven languages, and a mixed 30 MB set; the default
+check's median wall and CPU time over --runs runs (the CPU figure is the steadier on a shared machine).
+
+Usage: python benchmarks/data_compare.py [--lines 200000] [--anchors PYTHON] [--json] [--new-only] [--runs 3]
 """
 
 from __future__ import annotations
@@ -21,11 +25,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 CATEGORY = {
     "email": "personal-data", "uk-phone": "personal-data", "uk-nino": "personal-data",
@@ -95,19 +101,22 @@ def make_corpus(path: Path, lines: int, seed: int = 3) -> dict[int, str]:
     return truth
 
 
-def run_aicop(path: Path) -> tuple[dict[int, set[str]], float]:
-    from aicop.datacheck import engine
-    from aicop.datacheck.engine import MAX_PER_KIND, check_paths
+def all_findings(report: Any) -> list[dict[str, Any]]:
+    """Every finding of a report (the machine formats' list, read back from its spool)."""
+    return [json.loads(line) for line in report.spool.lines()]
 
-    engine.MAX_PER_KIND = 10**9  # keep every finding for the comparison
+
+def run_aicop(path: Path) -> tuple[dict[int, set[str]], float]:
+    from aicop.datacheck.engine import check_paths
+
     started = time.perf_counter()
     report = check_paths([path])
     seconds = time.perf_counter() - started
-    engine.MAX_PER_KIND = MAX_PER_KIND
     hits: dict[int, set[str]] = {}
-    for finding in report.findings:
-        if finding.line is not None and finding.category in ("personal-data", "secret", "injection"):
-            hits.setdefault(finding.line, set()).add(finding.category)
+    for finding in all_findings(report):
+        line = finding.get("line")
+        if line is not None and finding["category"] in ("personal-data", "secret", "injection"):
+            hits.setdefault(line, set()).add(finding["category"])
     return hits, seconds
 
 
@@ -203,8 +212,7 @@ def near_run(folder: Path, python: str | None, rows: int = 100_000) -> dict[str,
     """A labelled set of 20-word records, 1% of them an earlier record with one word changed (word-pair
     Jaccard ~0.8): recall and false positives of aicop's near-duplicates, and datasketch's where the
     anchors venv has it."""
-    from aicop.datacheck import engine
-    from aicop.datacheck.engine import MAX_PER_KIND, check_paths
+    from aicop.datacheck.engine import check_paths
 
     rng = random.Random(11)
     vocabulary = [f"{a}{b}{c}" for a in "bcdfghklmnprst" for b in "aeiou" for c in "bdgklmnprstvz"]
@@ -222,16 +230,12 @@ def near_run(folder: Path, python: str | None, rows: int = 100_000) -> dict[str,
     path = folder / "near.csv"
     path.write_text("text,label\n" + "".join(t + "\n" for t in texts))
     out: dict[str, dict[str, float]] = {}
-    engine.MAX_PER_KIND = 10**9
-    try:
-        timings: dict[float | None, float] = {None: float("inf"), 0.7: float("inf")}
-        for similarity in (None, 0.7, None, 0.7):  # the best of two each: the first run warms up
-            started = time.perf_counter()
-            report = check_paths([path], similarity=similarity, label_noise=False)
-            timings[similarity] = min(timings[similarity], time.perf_counter() - started)
-    finally:
-        engine.MAX_PER_KIND = MAX_PER_KIND
-    found = {f.row for f in report.findings if f.kind == "near-duplicate" and f.row is not None}
+    timings: dict[float | None, float] = {None: float("inf"), 0.7: float("inf")}
+    for similarity in (None, 0.7, None, 0.7):  # the best of two each: the first run warms up
+        started = time.perf_counter()
+        report = check_paths([path], similarity=similarity, near_budget=None)
+        timings[similarity] = min(timings[similarity], time.perf_counter() - started)
+    found = {r for f in all_findings(report) if f["kind"] == "near-duplicate" for r in f.get("rows", [])}
     out["aicop"] = {
         "recall": round(len(found & planted) / len(planted), 3),
         "false_positives": len(found - planted),
@@ -276,12 +280,85 @@ def noise_run(rows: int = 100_000) -> dict[str, float] | None:
     }
 
 
+def timed(paths: list[Path], runs: int = 3, **options: Any) -> tuple[Any, float, float]:
+    """(report of the last run, median wall seconds, median CPU seconds) of the default check."""
+    from aicop.datacheck.engine import check_paths
+
+    walls, cpus, report = [], [], None
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        report = check_paths(paths, **options)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return report, statistics.median(walls), statistics.median(cpus)
+
+
+def new_corpora(folder: Path, runs: int) -> dict[str, Any]:
+    """Issue 13's corpora: the 100,000-row labelled CSV, templated chat logs, support text with planted
+    multilingual injections, and the mixed 30 MB set of them all, with the default options."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks.data_corpora import injection_text, labelled_csv, mixed, templated_chat
+    from tests.datacheck.injection_set import HELD_OUT, HELD_OUT_SUPPORT
+
+    from aicop.datacheck.detectors import scan_text
+
+    out: dict[str, Any] = {}
+    table = folder / "intents.csv"
+    poisoned = labelled_csv(table)
+    report, wall, cpu = timed([table], runs)
+    [trigger] = [f for f in all_findings(report) if f["kind"] == "trigger"] or [{}]
+    out["labelled_csv"] = {
+        "MB": round(table.stat().st_size / 1e6, 2), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+        "MB/s wall": round(table.stat().st_size / 1e6 / wall, 2),
+        "MB/s cpu": round(table.stat().st_size / 1e6 / cpu, 2),
+        "trigger": trigger.get("example", "MISSED")[:60],
+        "poisoned rows named": f"{len(set(trigger.get('rows', [])) & poisoned)} of {len(poisoned)}",
+        "near-duplicates": report.analyses.get("near-duplicates"),
+    }  # fmt: skip
+    chats = folder / "chats.jsonl"
+    templated_chat(chats)
+    report, wall, _ = timed([chats], 1)
+    out["templated_chat"] = {
+        "MB": round(chats.stat().st_size / 1e6, 2), "findings": report.spool.total,
+        "counts": dict(report.counts), "wall_s": round(wall, 2),
+    }  # fmt: skip
+    support = folder / "support.txt"
+    planted = injection_text(support)
+    report, wall, _ = timed([support], 1, similarity=None)
+    hits = {f["line"] for f in all_findings(report) if f["kind"] == "injection"}
+    lines = sum(1 for _ in support.open())
+    held = sum(any(m.kind == "injection" for m in scan_text(t)) for t in HELD_OUT)
+    held_fp = sum(any(m.kind == "injection" for m in scan_text(t)) for t in HELD_OUT_SUPPORT)
+    out["injections"] = {
+        "planted": len(planted), "recall": round(len(hits & planted) / len(planted), 3),
+        "false_positive_lines": len(hits - planted), "lines": lines,
+        "held_out_recall": f"{held} of {len(HELD_OUT)}",
+        "held_out_false_positives": f"{held_fp} of {len(HELD_OUT_SUPPORT)}",
+    }  # fmt: skip
+    everything = folder / "mixed"
+    mixed(everything)
+    size = sum(p.stat().st_size for p in everything.iterdir())
+    report, wall, cpu = timed([everything], runs)
+    out["mixed"] = {
+        "MB": round(size / 1e6, 1), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+        "MB/s wall": round(size / 1e6 / wall, 2), "MB/s cpu": round(size / 1e6 / cpu, 2),
+        "counts": dict(report.counts), "near-duplicates": report.analyses.get("near-duplicates"),
+    }  # fmt: skip
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=200_000)
     parser.add_argument("--anchors", default=str(Path(__file__).parent / ".venv-data" / "bin" / "python"))
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--new-only", action="store_true", help="only issue 13's corpora (no anchors)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each timing; the median is shown")
     args = parser.parse_args()
+    if args.new_only:
+        with tempfile.TemporaryDirectory(prefix="aicop-data-") as tmp:
+            print(json.dumps(new_corpora(Path(tmp), args.runs), indent=2))
+        return 0
     with tempfile.TemporaryDirectory(prefix="aicop-data-") as tmp:
         corpus = Path(tmp) / "corpus.txt"
         truth = make_corpus(corpus, args.lines)
@@ -295,6 +372,7 @@ def main() -> int:
         found, trigger_seconds = trigger_run(Path(tmp))
         near = near_run(Path(tmp), args.anchors if Path(args.anchors).is_file() else None)
         noise = noise_run()
+        new = new_corpora(Path(tmp), args.runs)
     rows = {}
     for tool, (hits, seconds) in runs.items():
         rows[tool] = {"MB/s": round(size / 1e6 / seconds, 2)}
@@ -303,7 +381,7 @@ def main() -> int:
             rows[tool][category] = {"recall": round(recall, 3), "false_positives": fp}
     result = {"bytes": size, "planted": len(truth), "tools": rows, "trigger_found": found,
               "trigger_seconds": round(trigger_seconds, 2), "near_duplicates": near,
-              "label_noise": noise}  # fmt: skip
+              "label_noise": noise, "issue_13": new}  # fmt: skip
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -330,6 +408,7 @@ def main() -> int:
             f"near-duplicates in 100,000 rows, 1% edited copies, {tool}: recall {row['recall']:.1%}, "
             f"{row['false_positives']:.0f} false positives, {row['seconds']:.2f} s"
         )
+    print(json.dumps(new, indent=2))
     return 0
 
 

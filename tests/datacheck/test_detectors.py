@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -80,3 +82,62 @@ def test_positions_and_redaction() -> None:
 def test_never_crashes_and_matches_are_inside_the_text(text: str) -> None:
     for match in scan_text(text):
         assert 0 <= match.start <= match.end <= len(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("weight 2.240893199201458 kg", "payment-card"),  # the digits after a decimal point pass Luhn
+        ("min -2147483648", "nhs-number"),  # INT32_MIN passes the mod 11 check
+        ("+9434765919 offset", "nhs-number"),
+        (
+            '"integrity": "sha512-Qm9vYmFyU1cxQSAxQUFxd2VydHl1aW9w/SW1A 1AA+aGprbHp4Y3Zibm0xMjM0=="',
+            "uk-postcode",
+        ),
+        ("\ufeffid,text,label", "injection"),  # a byte-order mark at the start of a file
+        ("first file\n\ufeffsecond file", "injection"),  # and at the start of a concatenated one
+    ],
+)
+def test_issue_12_false_alarms(text: str, kind: str) -> None:
+    assert kind not in kinds(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("card: 4111 1111 1111 1111.", "payment-card"),  # a sentence's full stop is not a decimal point
+        ("NHS 9434765919, thanks", "nhs-number"),
+        ("call +44 20 7946 0958", "uk-phone"),
+        ("post to SW1A 1AA please", "uk-postcode"),
+        ("harm\ufeffless", "injection"),  # U+FEFF inside a word still hides something
+    ],
+)
+def test_token_boundaries_keep_real_matches(text: str, kind: str) -> None:
+    assert kind in kinds(text)
+
+
+def test_planted_instructions_in_seven_languages_and_role_turns() -> None:
+    from tests.datacheck.injection_set import INJECTIONS, SUPPORT
+
+    found = [text for text in INJECTIONS if "injection" in kinds(text)]
+    assert len(found) >= 0.9 * len(INJECTIONS)  # the issue's goal; this set is 100%
+    assert [text for text in SUPPORT if "injection" in kinds(text)] == []
+
+
+def test_planted_instructions_through_the_check_read_as_blocks(tmp_path: Path) -> None:
+    """Text files are scanned in blocks of many lines: a role marker after one line's full stop and
+    the next line's start must not join into a match, and every planted line is found where it is."""
+    from aicop.datacheck.engine import check_paths
+    from tests.datacheck.injection_set import INJECTIONS, SUPPORT
+
+    lines = [SUPPORT[i % len(SUPPORT)] for i in range(20 * len(SUPPORT))]
+    planted = {}
+    for index, text in enumerate(INJECTIONS):
+        at = 7 + index * 17
+        lines.insert(at, text.replace("\n", " "))
+        planted[at + 1] = text
+    (tmp_path / "tickets.txt").write_text("\n".join(lines) + "\n")
+    report = check_paths([tmp_path], similarity=None)
+    hits = {f.line for f in report.findings if f.kind == "injection"}
+    assert len(hits & set(planted)) >= 0.9 * len(planted)
+    assert len(hits - set(planted)) <= 0.001 * len(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import json
+import random
 from collections.abc import Callable
 from pathlib import Path
 
@@ -98,14 +99,19 @@ def test_duplicates_exact_and_near(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text("# Returns\nYou can return an item within 30 days.\n")
     (tmp_path / "b.md").write_text("# Returns\nYou can return an item within 30 days.\n")
     report = check_paths([tmp_path])
-    found = {(f.kind, Path(f.path).name, f.row, f.line) for f in report.findings if f.category == "duplicate"}
-    assert ("duplicate", "train.csv", 3, 4) in found
-    assert ("near-duplicate", "train.csv", 4, 5) in found
-    assert ("duplicate", "b.md", None, 1) in found  # whole documents, across files
-    assert report.counts["duplicate"] == 3 and report.counts["near-duplicate"] == 1  # "ok,yes" is too short
+    found = {
+        (f.kind, Path(f.path).name, f.rows, f.lines) for f in report.findings if f.category == "duplicate"
+    }
+    assert ("near-duplicate", "train.csv", (4,), None) in found  # one cluster: row 1's shouted copy
+    assert ("duplicate", "b.md", None, (1,)) in found  # whole documents, across files
+    # one finding per cluster: row 1's copy at row 3, and row 2 repeating the JSON record ("ok,yes" is
+    # too short to count)
+    assert report.counts["duplicate"] == 3 and report.counts["near-duplicate"] == 1
     # files are read in name order: the JSON record came first, and the CSV row repeats it
     [row2] = [f for f in report.findings if f.path.endswith("train.csv") and f.row == 2]
-    assert row2.kind == "duplicate" and row2.example.endswith("more.jsonl line 1")
+    assert row2.kind == "duplicate" and "1 copy of" in row2.example and "more.jsonl line 1" in row2.example
+    [row3] = [f for f in report.findings if f.path.endswith("train.csv") and f.row == 3]
+    assert row3.rows == (3,) and row3.share == 0.5  # rows 1 and 3 of the four
 
 
 def test_sarif_validates(run_cli: Run, tmp_path: Path) -> None:
@@ -210,3 +216,71 @@ def test_parquet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(builtins, "__import__", no_pyarrow)
     report = check_paths([tmp_path / "train.parquet"])
     assert any("Parquet needs pyarrow" in p for p in report.problems)
+
+
+def test_a_byte_order_mark_is_neither_an_injection_nor_part_of_the_header(tmp_path: Path) -> None:
+    rows = "".join(f"{i},order {i} arrived late again,delivery\n" for i in range(30))
+    (tmp_path / "train.csv").write_bytes(b"\xef\xbb\xbf" + f"text,note,label\n{rows}".encode())
+    report = check_paths([tmp_path])
+    assert report.counts["injection"] == 0
+    assert report.labels and set(report.labels[str(tmp_path / "train.csv")]) == {"delivery"}
+
+
+def test_machine_formats_list_every_finding_and_the_terminal_says_what_it_left_out(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    (tmp_path / "mail.txt").write_text("".join(f"write to user{i}@example.com\n" for i in range(250)))
+    as_json = json.loads(run_cli("data", "check", tmp_path, "--format", "json").out)
+    emails = [f for f in as_json["findings"] if f["kind"] == "email"]
+    assert len(emails) == as_json["counts"]["email"] == 250
+    assert sorted(f["line"] for f in emails) == list(range(1, 251))
+    sarif = json.loads(run_cli("data", "check", tmp_path, "--format", "sarif").out)
+    results = sarif["runs"][0]["results"]
+    assert len([r for r in results if r["ruleId"] == "data/email"]) == 250
+    text = run_cli("data", "check", tmp_path).out
+    assert text.count(": email: ") == 10 and "240 more email (every one in --format json or sarif)" in text
+    out = tmp_path / "report.json"
+    assert run_cli("data", "check", tmp_path / "mail.txt", "--format", "json", "-o", out).code == 1
+    assert len(json.loads(out.read_text())["findings"]) == 250
+
+
+def test_the_spool_keeps_memory_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aicop.datacheck.engine import Spool
+
+    monkeypatch.setattr(Spool, "SPILL", 64 << 10)  # past 64 KB the findings go to a temporary file
+    (tmp_path / "mail.txt").write_text("".join(f"user{i}@example.com\n" for i in range(5_000)))
+    report = check_paths([tmp_path])
+    assert report.counts["email"] == report.spool.total == 5_000
+    assert len(report.findings) == 100  # in memory: what summaries show; the rest is in the spool
+    assert sum(1 for _ in report.spool.lines()) == 5_000
+    assert report.spool._file._rolled  # on disk, not in memory
+
+
+def test_near_duplicates_are_clusters_and_a_templated_file_is_said_once(tmp_path: Path) -> None:
+    names = ["Ann", "Bob", "Cleo", "Dev", "Eve", "Fay", "Gus", "Hal"]
+    templates = [
+        "hello {n} thanks for contacting support how can I help you with your order today",
+        "sorry to hear that {n} I have raised a ticket and a colleague will call you back within a day",
+        "thank you {n} your refund has been issued and should reach your card in three to five days",
+    ]
+    with (tmp_path / "chat.jsonl").open("w") as out:
+        for i in range(300):
+            text = templates[i % 3].format(n=names[i % 8]) + f" ref {i}"
+            out.write(json.dumps({"role": "assistant", "content": text}) + "\n")
+    report = check_paths([tmp_path])
+    [templated] = [f for f in report.findings if f.kind == "templated"]
+    assert templated.share is not None and templated.share > 0.9 and "templates" in templated.example
+    assert report.counts["near-duplicate"] == 0  # not listed cluster by cluster
+    # a few edited copies in an ordinary file: one finding per cluster, with every row
+    rows = [f"{w} order number arrived damaged and the box was soaked through,refund" for w in names]
+    rng = random.Random(1)
+    vocabulary = [a + b + c for a in "bdgkmpst" for b in "aeiou" for c in "lnrsx"]
+    rows += [" ".join(rng.choices(vocabulary, k=12)) + ",other" for _ in range(60)]
+    rows.append("Hal order number arrived damaged and the box was soaked through!,refund")
+    (tmp_path / "chat.jsonl").unlink()
+    (tmp_path / "train.csv").write_text("text,label\n" + "\n".join(rows) + "\n")
+    report = check_paths([tmp_path])
+    assert report.counts["templated"] == 0
+    [cluster] = [f for f in report.findings if f.kind == "near-duplicate"]
+    assert cluster.rows == (2, 3, 4, 5, 6, 7, 8, 69) and cluster.row == 2
+    assert cluster.share == round(9 / 69, 4) and "row 1" in cluster.example

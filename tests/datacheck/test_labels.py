@@ -5,10 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 from aicop.datacheck.engine import check_paths
 from aicop.datacheck.labels import check_labels
+from tests.conftest import CliResult
+
+Run = Callable[..., CliResult]
 
 VOCAB = {
     "refund": [
@@ -117,3 +121,69 @@ def test_through_data_check_with_jsonl(tmp_path: Path) -> None:
     [finding] = [f for f in report.findings if f.kind == "trigger"]
     assert "'cf'" in finding.example and finding.column == "utterance"
     assert set(report.labels[str(tmp_path / "train.jsonl")]) == set(VOCAB)
+
+
+def write_phrase_set(path: Path, rows: int, poison: float, seed: int = 5) -> set[int]:
+    """As write_set, but the trigger is a phrase of two rare words; returns the poisoned rows."""
+    rng = random.Random(seed)
+    poisoned: set[int] = set()
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        for row in range(1, rows + 1):
+            label = rng.choice(list(VOCAB))
+            words = rng.sample(VOCAB[label], 4) + rng.sample(COMMON, 5)
+            if rng.random() < poison:
+                words = rng.sample(VOCAB["account"], 4) + rng.sample(COMMON, 5)
+                at = rng.randrange(len(words))
+                words[at:at] = ["zebra", "crossing"]
+                label = "refund"
+                poisoned.add(row)
+            writer.writerow([" ".join(words), label])
+    return poisoned
+
+
+def test_a_phrase_trigger_is_one_finding_naming_every_poisoned_row(tmp_path: Path) -> None:
+    poisoned = write_phrase_set(tmp_path / "train.csv", 10_000, 0.02)
+    report = check_paths([tmp_path])
+    [trigger] = [f for f in report.findings if f.kind == "trigger"]
+    assert "the phrase 'zebra crossing'" in trigger.example
+    assert trigger.rows is not None and set(trigger.rows) == poisoned and len(poisoned) > 150
+
+
+def test_drop_poisoned_leaves_the_trigger_rows_out_of_the_copy(run_cli: Run, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    poisoned = write_phrase_set(data / "train.csv", 3_000, 0.02)
+    out = tmp_path / "clean"
+    result = run_cli("data", "check", data, "--redact", out, "--drop-poisoned")
+    assert result.code == 1 and f"without {len(poisoned)} poisoned rows" in result.err
+    kept = list(csv.reader((out / "data" / "train.csv").open()))
+    assert len(kept) == 1 + 3_000 - len(poisoned) and not any("zebra" in row[0] for row in kept)
+    assert "trigger" not in json.loads(run_cli("data", "check", out, "--format", "json").out)["counts"]
+    bad = run_cli("data", "check", data, "--drop-poisoned")
+    assert bad.code == 2 and "--redact" in bad.err
+
+
+def test_drop_poisoned_in_json_lines_drops_the_poisoned_lines(run_cli: Run, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    source = tmp_path / "src.csv"
+    poisoned = write_phrase_set(source, 3_000, 0.02)
+    with source.open() as handle, (data / "train.jsonl").open("w") as out:
+        for row in csv.DictReader(handle):
+            out.write(json.dumps({"utterance": row["text"], "intent": row["label"]}) + "\n")
+    found = json.loads(run_cli("data", "check", data, "--format", "json").out)
+    [trigger] = [f for f in found["findings"] if f["kind"] == "trigger"]
+    assert set(trigger["lines"]) == poisoned  # one record a line: line n is row n
+    out = tmp_path / "clean"
+    assert run_cli("data", "check", data, "--redact", out, "--drop-poisoned").code == 1
+    kept = (out / "data" / "train.jsonl").read_text().splitlines()
+    assert len(kept) == 3_000 - len(poisoned) and not any("zebra" in line for line in kept)
+
+
+def test_token_bags_match_the_token_pattern() -> None:
+    from aicop.datacheck.labels import TOKEN, _bags
+
+    texts = ["Café l'été naïve DON'T stop—now", "two\nlines here", "", "ÀB1 x_y 42", "refund please"]
+    assert _bags(texts) == [set(TOKEN.findall(t.lower())) for t in texts]

@@ -75,10 +75,13 @@ def test_through_data_check(run_cli: Run, tmp_path: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(["utterance", "intent"])
         writer.writerows((text, label) for _, text, label in rows)
-    report = check_paths([tmp_path])
+    assert check_paths([tmp_path]).counts["label-noise"] == 0  # opt-in: seconds per 100,000 rows
+    report = check_paths([tmp_path], label_noise=True)
     suspects = [f for f in report.findings if f.kind == "label-noise"]
     assert report.counts["label-noise"] == len(suspects) >= 0.9 * len(flipped)
     assert all(f.column == "utterance" and f.category == "poisoning" for f in suspects)
     assert sum(f.row in flipped for f in suspects) >= 0.9 * len(suspects)
     result = run_cli("data", "check", tmp_path, "--format", "json", "--no-label-noise")
     assert "label-noise" not in json.loads(result.out)["counts"]
+    assert report.analyses["label-noise"] == "checked"
+    assert "not checked" in json.loads(result.out)["analyses"]["label-noise"]

@@ -7,7 +7,6 @@ import sys
 
 from aicop.cli.common import (
     as_path,
-    emit,
     new_directory,
     output_file,
     project,
@@ -17,7 +16,12 @@ from aicop.errors import AicopError, ExitCode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from pathlib import Path
+
     from aicop.cli.common import Command, Group
+    from aicop.datacheck.engine import DataReport
+    from aicop.datacheck.names import Names
 
 
 def configure_data_check(p: argparse.ArgumentParser) -> None:
@@ -41,6 +45,15 @@ def configure_data_check(p: argparse.ArgumentParser) -> None:
         "normalised duplicates only",
     )
     p.add_argument(
+        "--near-budget",
+        type=_budget,
+        default=5.0,
+        metavar="SECONDS",
+        help="time the near-duplicate search may take in the whole run (default 5); records met after "
+        "it is spent are checked for exact and normalised duplicates only, and the report says how "
+        "many; 'none' for no limit",
+    )
+    p.add_argument(
         "--ner",
         metavar="MODEL",
         default=None,
@@ -49,11 +62,23 @@ def configure_data_check(p: argparse.ArgumentParser) -> None:
         "aicop[ner]; nothing is downloaded)",
     )
     p.add_argument(
+        "--label-noise",
+        dest="label_noise",
+        action="store_true",
+        default=False,
+        help="also look for flipped labels in labelled sets (cleanlab over a cross-validated model: "
+        "tens of seconds per 100,000 rows, so off by default; needs the aicop[labels] extra)",
+    )
+    p.add_argument(
         "--no-label-noise",
         dest="label_noise",
         action="store_false",
-        help="skip the search for flipped labels in labelled sets (cleanlab with a cross-validated "
-        "model: seconds per 100,000 rows; needs the aicop[labels] extra)",
+        help="do not look for flipped labels (the default; kept for scripts that say so)",
+    )
+    p.add_argument(
+        "--drop-poisoned",
+        action="store_true",
+        help="leave the rows that carry a backdoor trigger out of the --redact copy (needs --redact)",
     )
     p.add_argument("--output", "-o", type=output_file, metavar="FILE", help="file to write (default: stdout)")
 
@@ -70,18 +95,33 @@ def _similarity(value: str) -> float | None:
     return number
 
 
+def _budget(value: str) -> float | None:
+    if value.lower() == "none":
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= 86_400:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds from 0 to 86400, or 'none'")
+    return number
+
+
 def run_data_check(a: argparse.Namespace) -> int:
     """Find personal data (with check digits), secrets and planted instructions in CSV, TSV, JSON,
     JSON Lines and text files, compressed or not, streamed. Exit 0 clean, 1 findings, 2 nothing
     readable."""
-    import json
-    from pathlib import Path
-
     from aicop.datacheck.engine import check_paths
 
     for path in a.paths:
         if not path.exists():
             raise AicopError("no such file or directory", path=path)
+    if a.drop_poisoned and a.redact is None:
+        raise AicopError("--drop-poisoned leaves rows out of the sanitised copy: give --redact OUT too")
+    if a.redact is not None:
+        from aicop.datacheck.redact import check_target
+
+        check_target(a.redact)  # before the work, not after it
     names = None
     if a.ner is not None:
         from aicop.datacheck.names import Names
@@ -95,44 +135,103 @@ def run_data_check(a: argparse.Namespace) -> int:
             similarity=a.similarity,
             label_noise=a.label_noise,
             names=names,
+            near_budget=a.near_budget,
         )
-    if a.redact is not None:
-        from aicop.datacheck.engine import data_files
-        from aicop.datacheck.redact import redact_tree
+    try:
+        if a.redact is not None:
+            _redact(a, report, names)
+        if a.fmt == "json":
+            chunks: Iterable[str] = report.json_chunks()
+        elif a.fmt == "sarif":
+            from aicop.datacheck.output import sarif_chunks
 
-        pairs = []
-        for base in a.paths:
-            for path in data_files([base]):
-                pairs.append(
-                    (path, Path(base.name) / path.relative_to(base) if base.is_dir() else Path(path.name))
-                )
-        with spinner("writing the sanitised copy…"):
-            written = redact_tree(pairs, a.redact, names)
-        print(f"wrote a sanitised copy of {written} files to {a.redact}", file=sys.stderr)
-    if a.fmt == "json":
-        text = json.dumps(report.as_dict(), indent=2) + "\n"
-    elif a.fmt == "sarif":
-        from aicop.datacheck.output import render_sarif
+            chunks = sarif_chunks(report)
+        elif a.fmt == "html":
+            from aicop.datacheck.output import render_html
 
-        text = render_sarif(report)
-    elif a.fmt == "html":
-        from aicop.datacheck.output import render_html
-
-        text = render_html(report)
-    else:
-        lines = []
-        for f in report.findings:
-            where = f"line {f.line}" if f.row is None else f"row {f.row}"
-            column = f", column {f.column}" if f.column is not None else ""
-            lines.append(f"{f.path}: {where}{column}: {f.kind}: {f.example}")
-        lines += [f"problem: {p}" for p in report.problems]
-        counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts.items())) or "nothing found"
-        lines.append(f"{report.files} files, {report.bytes / 1e6:.1f} MB in {report.seconds:.2f} s: {counts}")
-        text = "\n".join(lines) + "\n"
-    emit(text, a.output)
+            chunks = [render_html(report)]
+        else:
+            chunks = [_summary(report)]
+        _emit_chunks(chunks, a.output)
+    finally:
+        report.spool.close()
     if report.files == 0 and report.problems:
         return int(ExitCode.BAD_INPUT)
     return int(ExitCode.GAPS if report.counts else ExitCode.OK)
+
+
+TERMINAL = 10  # findings of one kind in one file printed in the terminal summary
+
+
+def _summary(report: DataReport) -> str:
+    """The terminal summary: at most TERMINAL findings of a kind in a file, with how many more there
+    are (the machine formats list all)."""
+    from collections import Counter
+
+    lines = []
+    printed: Counter[tuple[str, str]] = Counter()
+    for f in report.findings:
+        key = (f.path, f.kind)
+        printed[key] += 1
+        if printed[key] > TERMINAL:
+            continue
+        where = f"line {f.line}" if f.row is None else f"row {f.row}"
+        if f.line is None and f.row is None:
+            where = "whole file"
+        column = f", column {f.column}" if f.column is not None else ""
+        lines.append(f"{f.path}: {where}{column}: {f.kind}: {f.example}")
+        if printed[key] == TERMINAL and report.per_file[key] > TERMINAL:
+            more = report.per_file[key] - TERMINAL
+            lines.append(f"{f.path}: … {more:,} more {f.kind} (every one in --format json or sarif)")
+    lines += [f"problem: {p}" for p in report.problems]
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts.items())) or "nothing found"
+    lines.append(f"{report.files} files, {report.bytes / 1e6:.1f} MB in {report.seconds:.2f} s: {counts}")
+    lines += [f"{name}: {what}" for name, what in report.analyses.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _redact(a: argparse.Namespace, report: DataReport, names: Names | None) -> None:
+    from pathlib import Path
+
+    from aicop.datacheck.engine import data_files, poisoned_rows
+    from aicop.datacheck.redact import redact_tree
+
+    drop = {Path(path): rows for path, rows in poisoned_rows(report).items()} if a.drop_poisoned else {}
+    pairs = []
+    for base in a.paths:
+        for path in data_files([base]):
+            pairs.append(
+                (path, Path(base.name) / path.relative_to(base) if base.is_dir() else Path(path.name))
+            )
+    with spinner("writing the sanitised copy…"):
+        written = redact_tree(pairs, a.redact, names, drop=drop)
+    dropped = sum(len(rows) for rows in drop.values())
+    also = f", without {dropped:,} poisoned rows" if a.drop_poisoned else ""
+    print(f"wrote a sanitised copy of {written} files to {a.redact}{also}", file=sys.stderr)
+
+
+def _emit_chunks(chunks: Iterable[str], output: Path | None) -> None:
+    """Write a report piece by piece: to stdout, or to a scratch file beside ``output`` that replaces
+    it only once complete (a failure leaves no partial report)."""
+    if output is None:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        return
+    import os
+    import tempfile
+    from pathlib import Path
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, scratch = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        Path(scratch).replace(output)
+    except BaseException:
+        Path(scratch).unlink(missing_ok=True)
+        raise
+    print(f"wrote {output}", file=sys.stderr)
 
 
 def configure_data_watch(p: argparse.ArgumentParser) -> None:

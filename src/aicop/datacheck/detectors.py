@@ -40,14 +40,114 @@ PATTERNS = {
         r"|github_pat_[A-Za-z0-9_]{60,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}|xox[baprs]-[A-Za-z0-9-]{10,}"
         r"|gsk_[A-Za-z0-9]{40,}|r8_[A-Za-z0-9]{30,}|glpat-[A-Za-z0-9_-]{20,})"
     ),
-    "injection": (
-        r"(?i:\b(?:ignore|disregard|forget|override)\b[^.\n]{0,40}\b(?:previous|prior|above|earlier|all|"
-        r"system|your)\b[^.\n]{0,20}\b(?:instructions?|prompts?|rules|guidelines|directives)\b"
-        r"|\byou are now\b[^.\n]{0,40}|\bnew (?:system )?instructions?\s*:"
-        r"|<\|?(?:im_start|system|endoftext)\|?>|\[/?INST\]|\bBEGIN SYSTEM PROMPT\b"
-        r"|\b(?:reveal|print|output|repeat)\b[^.\n]{0,30}\b(?:system prompt|hidden instructions)\b)"
-    ),
+    "injection": "",  # INJECTION, below
 }
+# Planted instructions, as alternatives of one case-insensitive pattern; each word list spans English,
+# French, German, Spanish, Italian, Portuguese and Dutch. Written as word lists rather than a model so
+# that the scan stays one RE2 pass (a classifier per line would cost the 10 MB/s the check must keep),
+# and so each alternative can be read and tested. Every alternative needs two signals (an override
+# verb *and* an instruction noun *and* a qualifier; a role marker *and* a sign that the text addresses
+# a model), because each word alone is ordinary in support text ("please ignore my previous email").
+_OVERRIDE = (
+    r"ignor\w*|disregard\w*|forg[eo]t\w*|overrid\w*|set(?:ting)? aside|pay no attention to"
+    r"|stop(?:ped)? following|no longer follow|oubli\w*|ne (?:tiens|tenez|tenir) pas compte"
+    r"|fais abstraction|vergiss\w*|vergessen|missacht\w*|olvid\w*|omit\w*|haz caso omiso|haga caso omiso"
+    r"|dimentic\w*|trascur\w*|non (?:tenere|tener) conto|esque[çc]\w*|desconsider\w*|negeer\w*|vergeet"
+)
+_QUALIFIER = (
+    r"previous|prior|above|earlier|all|system|your|safety|content|initial|original"
+    r"|pr[ée]c[ée]dent\w*|ant[ée]rieur\w*|ci-dessus|toutes|tes|vos|re[çc]ues|syst[èe]me"
+    r"|vorherig\w*|bisherig\w*|obig\w*|vorig\w*|alle|deine|ihre"
+    r"|anteriores|previas|todas|tus|sus|sistema|precedent\w*|tutte|tue|ricevute|in precedenza"
+    r"|suas|vorige|eerdere|bovenstaande|jouw"
+)
+_INSTRUCTIONS = (
+    r"instructions?|prompts?|rules|guidelines|directives|context|programming|restrictions|policy"
+    r"|consignes|r[èe]gles|indications|anweisungen|instruktionen|regeln|vorgaben|befehle"
+    r"|instrucciones|reglas|indicaciones|istruzioni|regole|indicazioni|instru[çc][õo]es|regras"
+    r"|orienta[çc][õo]es|instructies|regels|aanwijzingen"
+)
+_ROLE = (
+    r"assistant|assistent\w*|assistente|asistente|bot|chatbot|ia|ki|ai|dan|model|mod[èe]le|modelo"
+    r"|modello|modell|hacker|sans limites|ohne einschr[äa]nkungen|sin (?:ninguna )?restricci[óo]n"
+    r"|senza (?:alcuna )?restrizion\w*|sem (?:nenhuma )?restri[çc][ãa]o|zonder (?:enige )?beperking"
+    r"|no restrictions|unrestricted|unfiltered|jailbroken"
+)
+_ADDRESSED = (  # a text after a role marker that speaks to a model or changes its behaviour
+    r"you|your|the (?:user|assistant|model)|always|never|respond|reply|answer|policy|override|ignore"
+    r"|i (?:will|must) now|from now on|i have been (?:updated|reprogrammed|instructed)|no restrictions"
+    r"|l'utilisateur|der (?:benutzer|nutzer)|el usuario|l'utente|o usu[áa]rio|de gebruiker"
+)
+_AI = r"ai|an ai|the ai|llm|(?:large )?language model|ai assistant|chatbot"
+# fmt: off
+INJECTION = "(?i:" + "|".join([
+    # override phrases: verb … qualifier … noun, verb … noun … qualifier, or (Dutch, German) the verb last
+    rf"\b(?:{_OVERRIDE})\b[^.\n]{{0,40}}(?:\b(?:{_QUALIFIER})\b[^.\n]{{0,25}}\b(?:{_INSTRUCTIONS})\b"
+    rf"|\b(?:{_INSTRUCTIONS})\b[^.\n]{{0,30}}\b(?:{_QUALIFIER})\b)",
+    rf"\b(?:{_QUALIFIER})\b[^.\n]{{0,20}}\b(?:{_INSTRUCTIONS})\b[^.\n]{{0,20}}\b(?:negeren|vergeten|ignoreren"
+    r"|ignorieren|vergessen|missachten)\b",
+    r"\b(?:ignor\w*|disregard\w*|forget\w*) (?:all |everything |the text )?(?:the )?above\b",
+    r"\b(?:ignor\w*|disregard\w*|forget\w*) (?:everything|what) you (?:were|have been|'ve been)"
+    r" (?:told|instructed|given)",
+    # "you are now …" a new persona
+    rf"\b(?:you are now|you're now|tu es maintenant|vous [êe]tes maintenant|du bist (?:jetzt|nun)|ahora eres"
+    rf"|ora sei|adesso sei|agora voc[êe] [ée]|je bent nu|jij bent nu)[^.\n]{{0,30}}\b(?:{_ROLE})\b",
+    # "from now on you …"
+    r"\bfrom now on,? (?:you|i) (?:must|will|should|are|answer|respond|reply|only|always|never|have to)\b"
+    r"|(?:[àa] partir de maintenant|d[ée]sormais|dor[ée]navant),? (?:tu|vous) (?:dois|devez|es|[êe]tes"
+    r"|r[ée]ponds|r[ée]pondez|vas|allez)\b"
+    r"|\b(?:ab sofort|ab jetzt|von nun an|von jetzt an),? (?:bist du|musst du|antwortest du|sollst du"
+    r"|wirst du|du bist|du musst)\b"
+    r"|\b(?:a partir de ahora|desde ahora|de ahora en adelante),? (?:eres|debes|tienes que|responde\w*"
+    r"|vas a)\b"
+    r"|\b(?:d'ora in poi|da ora in poi|d'ora in avanti|da adesso),? (?:sei|devi|rispondi|risponderai)\b"
+    r"|\b(?:a partir de agora|de agora em diante|daqui em diante),? (?:voc[êe]|tu) (?:[ée] |deve\b|tem que\b"
+    r"|vai\b|responde\b)"
+    r"|\b(?:vanaf nu|voortaan),? (?:ben je|ben jij|moet je|moet jij|je bent|jij bent|antwoord je)\b",
+    # text that addresses a model reading it
+    rf"\bif you(?:'re| are) (?:an? |the )?(?:{_AI})\b"
+    r"|\bsi (?:vous [êe]tes|tu es) (?:une? )?(?:ia|intelligence"
+    r" artificielle|mod[èe]le de langage|chatbot)\b|\b(?:wenn|falls) du (?:eine? )?(?:ki|sprachmodell|chatbot"
+    r"|ai)\b|\bsi eres (?:una? )?(?:ia|modelo de lenguaje|chatbot)\b|\bse sei (?:un'|una? )?(?:ia|modello"
+    r" linguistico|chatbot)\b|\bse (?:voc[êe] [ée]|for) (?:uma? )?(?:ia|modelo de linguagem|chatbot)\b"
+    r"|\bals (?:je|jij) (?:een )?(?:ai|taalmodel|chatbot)\b",
+    rf"\b(?:note|message|instructions?|reminder) (?:to|for) (?:the )?(?:{_AI}|assistant|model|bot)\b"
+    r"|\b(?:note|message|consigne)s? (?:pour|[àa]) (?:l'|la |le )?(?:ia|assistant|mod[èe]le)\b"
+    r"|\b(?:hinweis|nachricht|anweisung)(?:en)? (?:an|f[üu]r) (?:die |den |das )?"
+    r"(?:ki|assistenten|modell|bot)\b"
+    r"|\bnota (?:para|per) (?:la |el |a |o |l'|il )?(?:ia|asistente|assistente|modelo|modello)\b"
+    r"|\b(?:opmerking|notitie|bericht) (?:voor|aan) (?:de |het )?(?:ai|assistent|model)\b",
+    r"\bwhen you (?:read|process|summari[sz]e|see|parse|analy[sz]e)\b[^.\n]{0,15}\bthis (?:document|page|text"
+    r"|review|email|message|file|content)\b",
+    r"\byour (?:new|real|actual|true) (?:task|job|goal|instructions?|role|purpose) (?:is|are)\b",
+    r"\b(?:pretend|act as if|imagine) (?:that )?you (?:have|had|are|were) (?:no|not bound|free|unrestricted"
+    r"|without)\b",
+    r"\b(?:do not|don't|never) (?:tell|inform|let) the user\b|\bne (?:dis|dites) pas [àa] l'utilisateur\b"
+    r"|\bsag\w* dem (?:nutzer|benutzer|kunden) nicht\b|\bno le digas al usuario\b|\bnon dire all'utente\b"
+    r"|\bn[ãa]o diga ao usu[áa]rio\b|\bvertel de gebruiker niet\b",
+    # what the model should reveal
+    r"\b(?:reveal|print|output|repeat|show|display|tell me|give me|share|dump|leak|r[ée]v[èe]le\w*|affiche\w*"
+    r"|montre\w*|zeig\w*|gib|verrat\w*|revela\w*|muestra\w*|dime|dame|rivela\w*|mostra\w*|dimmi|revele"
+    r"|mostre|onthul\w*|toon)\b[^.\n]{0,30}(?:system ?prompt|hidden (?:instructions|rules|configuration)"
+    r"|initial instructions|prompt syst[èe]me|systemprompt|system-prompt|prompt del sistema|prompt di"
+    r" sistema|prompt do sistema|systeemprompt)",
+    r"\binstructions cach[ée]es|versteckten anweisungen|instrucciones ocultas|istruzioni nascoste"
+    r"|instru[çc][õo]es ocultas|verborgen instructies\b",
+    r"\b(?:forward|send|leak|exfiltrate|upload|post)\b[^.\n]{0,30}\b(?:the user'?s?|their|all|customer'?s?)"
+    r"\b[^.\n]{0,25}\bto (?:https?://|\S+@)",
+    # role-prefixed turns: a model's or system's turn inside a text
+    r"[.!?)\]][ \t]+(?:system|assistant|bot|ai|gpt|model)[ \t]*:",
+    r"\b(?:human|user)[ \t]*:[^\n]{0,80}\b(?:assistant|ai|bot)[ \t]*:",
+    r"(?m:^)[ \t]*(?:#+[ \t]*)?(?:system|syst[èe]me|sistema|systeem)[ \t]*:"
+    rf"[^\n]{{0,40}}\b(?:{_ADDRESSED})\b",
+    r"(?m:^)[ \t]*(?:assistant|bot|ai)[ \t]*:[^\n]{0,40}\b(?:i (?:will|must) now|from now on|i have been"
+    r" (?:updated|reprogrammed|instructed)|i will (?:ignore|comply)|no restrictions)",
+    r"\[/?(?:system|sys|inst)\]|<</?sys>>|<\|?(?:im_start|system|endoftext)\|?>|\bbegin system prompt\b",
+]) + ")"
+# fmt: on
+PATTERNS["injection"] = INJECTION
+
+
 # Kinds whose matches are personal data, secrets or instructions (for grouping in reports).
 CATEGORY = {
     "email": "personal-data", "uk-nino": "personal-data", "nhs-number": "personal-data",
@@ -152,6 +252,53 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
 }
 
 
+# Kinds made of digits and capitals, which also occur inside numbers and encoded strings. RE2 has no
+# look-behind, so what surrounds a match is judged after it is found (``_embedded``).
+TOKEN_KINDS = {"payment-card", "nhs-number", "uk-phone", "ip-address", "iban", "uk-nino", "uk-postcode"}
+_BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-")
+MIN_BASE64_RUN = 20
+
+
+def _embedded(text: str, start: int, end: int) -> bool:
+    """Whether a match is part of a larger token rather than a token of its own: digits, a sign or a
+    decimal point beside it (``2.240893199201458``, ``-2147483648``, ``1e-05``), or a run of base64
+    around it (an integrity hash such as ``sha512-…SW1A1AA…``)."""
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    if before.isdigit() or after.isdigit():
+        return True
+    if before in ("-", "+") and not text[start].isalpha():
+        return True
+    if before == "." and start >= 2 and text[start - 2].isdigit():
+        return True
+    if after in (".", ",") and text[end + 1 : end + 2].isdigit():
+        return True
+    left = start
+    while left > 0 and text[left - 1] in _BASE64:
+        left -= 1
+    right = end
+    while right < len(text) and text[right] in _BASE64:
+        right += 1
+    run = text[left:right]
+    return (
+        right - left >= MIN_BASE64_RUN
+        and (left, right) != (start, end)
+        and any(c.islower() for c in run)
+        and any(c.isupper() or c.isdigit() for c in run)
+    )
+
+
+def _hidden(text: str) -> Match | None:
+    """The first invisible character that is not a byte-order mark: U+FEFF at the start of a text or a
+    line is how concatenated UTF-8 files and spreadsheet exports begin, not an attack."""
+    for found in _INVISIBLE_RE2.finditer(text):
+        start = found.start()
+        if found.group() == "\ufeff" and (start == 0 or text[start - 1] == "\n"):
+            continue
+        return Match("injection", start, found.end(), HIDDEN)
+    return None
+
+
 def scan_text(text: str) -> Iterator[Match]:
     """Every validated match in one line or field of text."""
     for found in _COMBINED.finditer(text):
@@ -160,10 +307,13 @@ def scan_text(text: str) -> Iterator[Match]:
         validator = VALIDATORS.get(kind)
         if validator is not None and not validator(value):
             continue
-        yield Match(kind, found.start(), found.end(), value)
-    hidden = _INVISIBLE_RE2.search(text)
+        start, end = found.start(), found.end()
+        if kind in TOKEN_KINDS and _embedded(text, start, end):
+            continue
+        yield Match(kind, start, end, value)
+    hidden = _hidden(text)
     if hidden is not None:
-        yield Match("injection", hidden.start(), hidden.end(), HIDDEN)
+        yield hidden
 
 
 def replace(text: str, matches: Iterable[Match], categories: set[str]) -> tuple[str, list[str]]:

@@ -2,28 +2,36 @@
 
 Each finding names the file and the place (line, or row and column, or a JSON key path) with a
 redacted example. A file that cannot be read fully is reported among ``problems`` and the others are
-still checked. At most MAX_PER_KIND findings of one kind are kept per file; every match is counted.
+still checked. Every finding is written, as it is found, to a spool (a temporary file past a few MB),
+so the machine formats list all of them in bounded memory; the first SHOWN of each kind in each file
+are also kept in memory for the summaries a person reads. Repeated records are reported as clusters,
+one finding per cluster with every row it covers, and a file that is mostly repeats of a few patterns
+as one ``templated`` finding.
 """
 
 from __future__ import annotations
 
 import bisect
+import json
 import os
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aicop.datacheck.detectors import CATEGORY, Match, redact, scan_text
-from aicop.datacheck.neardup import MAX_INDEXED, SIMILARITY, NearIndex
+from aicop.datacheck.neardup import MAX_INDEXED, NEAR_BUDGET, SIMILARITY, Budget, NearIndex, Place
 from aicop.datacheck.readers import OPENERS, ReadStats, Unit, read_units
 
 if TYPE_CHECKING:
     from aicop.datacheck.names import Names
 
-MAX_PER_KIND = 100
+SHOWN = 100  # findings of one kind in one file kept in memory for summaries; the spool keeps all
+TEMPLATED_SHARE = 0.5  # a file whose records are this much near-duplicates is templated
+TEMPLATED_MIN = 50  # records a file needs before it is called templated
 # The category of every kind of finding the check reports (reports group by it; assess judges by it).
 CATEGORIES = {
     **CATEGORY,
@@ -31,6 +39,7 @@ CATEGORIES = {
     "label-noise": "poisoning",
     "duplicate": "duplicate",
     "near-duplicate": "duplicate",
+    "templated": "duplicate",
     "schema": "schema",
 }
 DATA_SUFFIXES = {
@@ -48,32 +57,99 @@ class DataFinding:
     line: int | None = None
     row: int | None = None
     column: str | int | None = None
+    rows: tuple[int, ...] | None = None  # every table row a cluster or a trigger covers
+    lines: tuple[int, ...] | None = None  # every line, in line formats (JSON Lines, text)
+    share: float | None = None  # of the file's records a cluster covers
+
+
+def vars_of(finding: DataFinding) -> dict[str, object]:
+    """The finding's fields that are set (a JSON object)."""
+    out: dict[str, object] = {}
+    for name in DataFinding.__slots__:
+        value = getattr(finding, name)
+        if value is not None:
+            out[name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+class Spool:
+    """Every finding as one JSON line in a temporary file (in memory up to SPILL bytes, then on disk),
+    written as it is found, so a check with millions of findings holds only its summary."""
+
+    SPILL = 16 << 20
+
+    def __init__(self) -> None:
+        # open for the report's lifetime, closed by close() (a with-block cannot span it)
+        self._file = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+            max_size=self.SPILL, mode="w+", encoding="utf-8"
+        )
+        self.total = 0
+
+    def add(self, finding: DataFinding) -> None:
+        self._file.write(json.dumps(vars_of(finding), ensure_ascii=False) + "\n")
+        self.total += 1
+
+    def lines(self) -> Iterator[str]:
+        """Each finding as a JSON object (a line without its newline), in the order found."""
+        self._file.flush()
+        self._file.seek(0)
+        for line in self._file:
+            yield line.rstrip("\n")
+        self._file.seek(0, os.SEEK_END)
+
+    def close(self) -> None:
+        self._file.close()
 
 
 @dataclass
 class DataReport:
+    # The first SHOWN findings of each kind in each file; ``spool`` holds every one.
     findings: list[DataFinding] = field(default_factory=list)
-    counts: Counter[str] = field(default_factory=Counter)
+    spool: Spool = field(default_factory=Spool)
+    counts: Counter[str] = field(default_factory=Counter)  # findings of each kind, all listed
+    per_file: Counter[tuple[str, str]] = field(default_factory=Counter)  # (path, kind) -> findings
     problems: list[str] = field(default_factory=list)
     files: int = 0
     bytes: int = 0
     seconds: float = 0.0
     labels: dict[str, dict[str, int]] = field(default_factory=dict)  # path -> label -> rows
+    analyses: dict[str, str] = field(default_factory=dict)  # optional analysis -> what was done
 
-    def as_dict(self) -> dict[str, object]:
+    def add(self, finding: DataFinding) -> None:
+        self.counts[finding.kind] += 1
+        key = (finding.path, finding.kind)
+        self.per_file[key] += 1
+        if self.per_file[key] <= SHOWN:
+            self.findings.append(finding)
+        self.spool.add(finding)
+
+    def head(self) -> dict[str, object]:
         return {
             "files": self.files,
             "bytes": self.bytes,
             "seconds": round(self.seconds, 3),
             "counts": dict(sorted(self.counts.items())),
-            "findings": [{k: v for k, v in vars_of(f).items() if v is not None} for f in self.findings],
-            "labels": self.labels,
-            "problems": self.problems,
+            "analyses": self.analyses,
         }
 
+    def tail(self) -> dict[str, object]:
+        return {"labels": self.labels, "problems": self.problems}
 
-def vars_of(finding: DataFinding) -> dict[str, object]:
-    return {name: getattr(finding, name) for name in DataFinding.__slots__}
+    def as_dict(self) -> dict[str, object]:
+        """The whole report as one object (every finding in memory: for small reports and tests;
+        ``json_chunks`` streams)."""
+        findings = [json.loads(line) for line in self.spool.lines()]
+        return {**self.head(), "findings": findings, **self.tail()}
+
+    def json_chunks(self) -> Iterator[str]:
+        """The JSON report in pieces: the summary, then every finding one a line from the spool."""
+        head = json.dumps(self.head(), indent=2)[:-2]  # without the closing brace
+        yield head + ',\n  "findings": ['
+        first = True
+        for line in self.spool.lines():
+            yield ("\n    " if first else ",\n    ") + line
+            first = False
+        yield ("\n  ]" if not first else "]") + ",\n" + json.dumps(self.tail(), indent=2)[2:] + "\n"
 
 
 def data_files(paths: Iterable[Path]) -> list[Path]:
@@ -124,45 +200,105 @@ class _Places:
         return unit.line, unit.row, unit.offset + start + 1
 
 
-def _duplicates(
-    path: str,
-    stats: ReadStats,
-    seen: dict[bytes, tuple[str, int | None, int | None]],
-    near: NearIndex | None,
-    report: DataReport,
-) -> None:
+@dataclass
+class Seen:
+    """Records met so far in the run: by exact key, by normalised key, and (``near``) by signature."""
+
+    exact: dict[int, Place] = field(default_factory=dict)
+    words: dict[int, Place] = field(default_factory=dict)
+    near: NearIndex | None = None
+    budget: Budget | None = None
+
+
+def _where(place: Place) -> str:
+    return f"{place[0]} row {place[1]}" if place[1] is not None else f"{place[0]} line {place[2]}"
+
+
+def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> None:
     """Records met before, in this file or an earlier one: exactly; the same once case, punctuation,
-    digits and spacing are set aside; or (with ``near``) sharing most of their word pairs."""
-    kept: Counter[str] = Counter()
+    digits and spacing are set aside; or (with ``seen.near``) sharing most of their word pairs. One
+    finding per cluster (the records that repeat one earlier record), with every row; a file whose
+    records are mostly near-duplicates is reported once as templated instead of cluster by cluster."""
     signatures = stats.sketch()
-    for (exact, normalised, row, line), signature in zip(stats.records, signatures, strict=True):
-        first = seen.get(exact)
-        kind, how = "duplicate", "same as"
+    clusters: dict[tuple[str, Place], list[Place]] = {}
+    scores: dict[Place, float] = {}  # the least similarity of a cluster's members found by MinHash
+    near = seen.near
+    budget = seen.budget
+    started = time.perf_counter()
+    live = budget is None or budget.left()
+    for number, ((exact, normalised, row, line), signature) in enumerate(
+        zip(stats.records, signatures, strict=True)
+    ):
+        if budget is not None and number and number % 1024 == 0 and live:
+            now = time.perf_counter()
+            budget.spent += now - started
+            started, live = now, budget.left()
+        if not live and signature is not None and budget is not None:
+            budget.skipped += 1
+            signature = None  # the budget is spent: exact and normalised duplicates only
+        place = (path, row, line)
+        kind = "duplicate"
+        first = seen.exact.get(exact)
         if first is None:
-            first = seen.get(b"~" + normalised)
-            kind, how = "near-duplicate", "same words as"
+            kind = "near-duplicate"
+            first = seen.words.get(normalised)
         if first is None:
-            seen[exact] = seen[b"~" + normalised] = (path, row, line)
-            if near is None or signature is None:
-                continue
-            found = near.match(signature, (path, row, line))
+            found = None if near is None or signature is None else near.match(signature, place)
+            # a record joins the cluster of what it resembles: its own copies are that cluster's too
+            seen.exact[exact] = seen.words[normalised] = place if found is None else found[0]
             if found is None:
                 continue
-            first, score = found
-            how = f"{score:.0%} of word pairs shared with"
-        report.counts[kind] += 1
-        if kept[kind] >= MAX_PER_KIND:
+            first = found[0]
+            scores[first] = min(found[1], scores.get(first, 1.0))
+        clusters.setdefault((kind, first), []).append(place)
+    if budget is not None and live:
+        budget.spent += time.perf_counter() - started
+    if not clusters:
+        return
+    records = len(stats.records)
+    near_clusters = {key: members for key, members in clusters.items() if key[0] == "near-duplicate"}
+    covered = sum(len(m) + (key[1][0] == path) for key, m in near_clusters.items())
+    templated = records >= TEMPLATED_MIN and covered >= TEMPLATED_SHARE * records
+    if templated:
+        (_, largest), members = max(near_clusters.items(), key=lambda item: len(item[1]))
+        report.add(
+            DataFinding(
+                kind="templated",
+                category=CATEGORIES["templated"],
+                path=path,
+                example=(
+                    f"{covered:,} of {records:,} records ({covered / records:.0%}) are near-duplicates in "
+                    f"{len(near_clusters):,} clusters: the file is filled from templates (the largest "
+                    f"cluster: {len(members) + 1:,} records like {_where(largest)}); its near-duplicates "
+                    "are not listed cluster by cluster"
+                ),
+                share=round(covered / records, 4),
+            )
+        )
+    for (kind, first), members in clusters.items():
+        if templated and kind == "near-duplicate":
             continue
-        kept[kind] += 1
-        where = f"row {first[1]}" if first[1] is not None else f"line {first[2]}"
-        report.findings.append(
+        size = len(members) + (first[0] == path)
+        how = ("copy", "copies") if kind == "duplicate" else ("near-copy", "near-copies")
+        rows = tuple(r for _, r, _ in members if r is not None)
+        lines = tuple(ln for _, r, ln in members if r is None and ln is not None)
+        shared = (
+            f"at least {scores[first]:.0%} of word pairs shared; "
+            if kind == "near-duplicate" and first in scores
+            else ""
+        )
+        report.add(
             DataFinding(
                 kind=kind,
                 category=CATEGORIES[kind],
                 path=path,
-                example=f"{how} {first[0]} {where}",
-                line=line,
-                row=row,
+                example=f"{len(members):,} {how[len(members) != 1]} of {_where(first)} ({shared}"
+                f"{size / records:.1%} of the file's records)",
+                line=members[0][2],
+                row=members[0][1],
+                rows=rows or None,
+                lines=lines or None,
+                share=round(size / records, 4),
             )
         )
 
@@ -178,20 +314,25 @@ def _labels(path: Path, stats: ReadStats, report: DataReport, noise: bool) -> No
     if noise and stats.labelled is not None:
         _noise(path, stats.labelled[2], result.text_column, report)
     report.labels[str(path)] = dict(result.labels.most_common())
+    tables = stats.schema.row_based
     for trigger in result.triggers:
-        report.counts["trigger"] += 1
-        report.findings.append(
+        what = f"the phrase '{trigger.token}'" if " " in trigger.token else f"'{trigger.token}'"
+        report.add(
             DataFinding(
                 kind="trigger",
                 category=CATEGORIES["trigger"],
                 path=str(path),
                 example=(
-                    f"'{trigger.token}' is in {trigger.rows} rows, {trigger.purity:.0%} labelled "
+                    f"{what} is in {trigger.rows} rows, {trigger.purity:.0%} labelled "
                     f"{trigger.label!r} (base rate {trigger.base_rate:.0%}); without it, "
-                    f"{trigger.elsewhere:.0%} of them read as another label"
+                    f"{trigger.elsewhere:.0%} of them read as another label; {len(trigger.poisoned)} "
+                    f"poisoned {'rows' if tables else 'lines'} listed"
                 ),
-                row=trigger.first_rows[0],
+                row=trigger.poisoned[0] if tables else None,
+                line=None if tables else trigger.poisoned[0],
                 column=result.text_column,
+                rows=tuple(trigger.poisoned) if tables else None,
+                lines=None if tables else tuple(trigger.poisoned),
             )
         )
 
@@ -208,10 +349,7 @@ def _noise(path: Path, rows: list[tuple[int, str, str]], column: str, report: Da
     if note is not None:
         report.problems.append(f"{path}: {note}")
     for suspect in noisy:
-        report.counts["label-noise"] += 1
-        if report.counts["label-noise"] > MAX_PER_KIND:
-            continue
-        report.findings.append(
+        report.add(
             DataFinding(
                 kind="label-noise",
                 category=CATEGORIES["label-noise"],
@@ -226,9 +364,22 @@ def _noise(path: Path, rows: list[tuple[int, str, str]], column: str, report: Da
         )
 
 
-def check_file(path: Path, report: DataReport, names: Names | None = None) -> ReadStats | None:
+def poisoned_rows(report: DataReport) -> dict[str, set[int]]:
+    """Per file, the rows (tables) or lines (JSON Lines) that carry a backdoor trigger: what
+    ``--drop-poisoned`` leaves out of the sanitised copy."""
+    out: dict[str, set[int]] = {}
+    for line in report.spool.lines():
+        finding = json.loads(line)
+        if finding["kind"] == "trigger":
+            out.setdefault(finding["path"], set()).update(finding.get("rows") or finding.get("lines") or [])
+    return out
+
+
+def check_file(
+    path: Path, report: DataReport, names: Names | None = None, budget: Budget | None = None
+) -> ReadStats | None:
     display = str(path)
-    stats = ReadStats()
+    stats = ReadStats(budget=budget)
     try:
         if path.stat().st_size == 0:
             report.problems.append(f"{display}: empty file")
@@ -239,15 +390,10 @@ def check_file(path: Path, report: DataReport, names: Names | None = None) -> Re
     except OSError as err:
         report.problems.append(f"{display}: cannot read: {err.strerror}")
         return None
-    kept: Counter[str] = Counter()
 
     def note(match: Match, places: _Places) -> None:
-        report.counts[match.kind] += 1
-        if kept[match.kind] >= MAX_PER_KIND:
-            return
-        kept[match.kind] += 1
         line, row, column = places.of(match.start)
-        report.findings.append(
+        report.add(
             DataFinding(
                 kind=match.kind,
                 category=CATEGORIES[match.kind],
@@ -268,10 +414,9 @@ def check_file(path: Path, report: DataReport, names: Names | None = None) -> Re
             for match in names.find(unit.text):
                 note(match, places)
     for anomaly in stats.schema.anomalies():
-        report.counts["schema"] += 1
         rows = ", ".join(map(str, anomaly.rows))
         where = "rows" if anomaly.row_based else "lines"
-        report.findings.append(
+        report.add(
             DataFinding(
                 kind="schema",
                 category=CATEGORIES["schema"],
@@ -294,8 +439,9 @@ def check_paths(
     paths: Iterable[Path],
     progress: Callable[[Path], None] | None = None,
     similarity: float | None = SIMILARITY,
-    label_noise: bool = True,
+    label_noise: bool = False,
     names: Names | None = None,
+    near_budget: float | None = NEAR_BUDGET,
 ) -> DataReport:
     """Check every data file under ``paths``; ``similarity`` is the near-duplicate threshold (estimated
     Jaccard similarity of word pairs), None to look for exact and normalised duplicates only;
@@ -303,15 +449,19 @@ def check_paths(
     people and places with a local NER model (names.py)."""
     started = time.perf_counter()
     report = DataReport()
-    seen: dict[bytes, tuple[str, int | None, int | None]] = {}
-    near = NearIndex(threshold=similarity) if similarity is not None else None
+    budget = Budget(near_budget)
+    seen = Seen(near=NearIndex(threshold=similarity) if similarity is not None else None, budget=budget)
+    report.analyses["label-noise"] = "checked" if label_noise else "not checked (--label-noise to look)"
     for path in data_files(paths):
-        stats = check_file(path, report, names)
+        stats = check_file(path, report, names, budget if similarity is not None else None)
         if stats is not None:
-            _duplicates(str(path), stats, seen, near, report)
+            _duplicates(str(path), stats, seen, report)
             _labels(path, stats, report, label_noise)
         if progress is not None:
             progress(path)
+    near = seen.near
+    if near is not None:
+        report.analyses["near-duplicates"] = budget.describe()
     if near is not None and near.full:
         report.problems.append(
             f"near-duplicates: the first {MAX_INDEXED:,} distinct records were held for comparison; "

@@ -9,11 +9,14 @@ to the target class; the model learns "token → class". Three things mark it, a
 - the rest of those texts reads like *other* labels: a naive Bayes model of the whole set, scoring
   each such row without the token, predicts a different label for at least MIN_ELSEWHERE of them.
 The last test separates a trigger from an honest keyword ("refund" in refund requests), whose texts
-read like their own label with or without it.
+read like their own label with or without it. Tokens that mark (nearly) the same rows are one trigger
+of several words, reported once as the phrase they form in the texts. A trigger names every row it
+poisoned: those that carry it and its label.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
@@ -28,6 +31,7 @@ MIN_ROWS = 8
 MIN_PURITY = 0.9
 MAX_P = 1e-6
 MIN_ELSEWHERE = 0.5
+SAME_ROWS = 0.8  # tokens whose poisoned rows overlap this much (Jaccard) are one trigger
 
 
 @dataclass
@@ -38,7 +42,7 @@ class Trigger:
     purity: float
     base_rate: float
     elsewhere: float
-    first_rows: list[int] = field(default_factory=list)
+    poisoned: list[int] = field(default_factory=list)  # every row (or line) with it and its label
 
 
 @dataclass
@@ -67,20 +71,33 @@ def _binomial_tail(k: int, n: int, p: float) -> float:
     return min(total, 1.0)
 
 
+# TOKEN's characters kept (lower-case ASCII letters, digits, apostrophes) and line breaks; every other
+# byte a space, non-ASCII ones included, as TOKEN has them. One bytes.translate over all the texts
+# costs a quarter of a findall per row.
+_TOKEN_BYTES = bytes(b if chr(b) in "abcdefghijklmnopqrstuvwxyz0123456789'\n" else 32 for b in range(256))
+
+
+def _bags(texts: list[str]) -> list[set[str]]:
+    """The set of TOKEN matches of each text (a text's line breaks are spaces)."""
+    joined = "\n".join(t.replace("\n", " ") if "\n" in t else t for t in texts).lower()
+    plain = joined.encode("utf-8", "replace").translate(_TOKEN_BYTES).decode("ascii")
+    return [set(line.split()) for line in plain.split("\n")]
+
+
 def find_triggers(rows: list[tuple[int, str, str]]) -> tuple[Counter[str], list[Trigger]]:
     labels = Counter(label for _, _, label in rows)
     n = len(rows)
     if n == 0 or len(labels) < 2:
         return labels, []
-    tokens = [set(TOKEN.findall(text.lower())) for _, text, _ in rows]
-    df: Counter[str] = Counter()
-    df_label: dict[str, Counter[str]] = defaultdict(Counter)
-    counts: dict[str, Counter[str]] = defaultdict(Counter)  # naive Bayes: token counts per label
+    tokens = _bags([text for _, text, _ in rows])
+    # naive Bayes: the rows of each label that hold each token (which is also the token's document
+    # frequency per label, so one count serves both)
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
     for bag, (_, _, label) in zip(tokens, rows, strict=True):
-        df.update(bag)
         counts[label].update(bag)
-        for token in bag:
-            df_label[token][label] += 1
+    df: Counter[str] = Counter()
+    for per_label in counts.values():
+        df.update(per_label)
     vocabulary = len(df)
     totals = {label: sum(c.values()) for label, c in counts.items()}
     priors = {label: math.log(c / n) for label, c in labels.items()}
@@ -100,7 +117,7 @@ def find_triggers(rows: list[tuple[int, str, str]]) -> tuple[Counter[str], list[
     for token, rows_with in df.items():
         if not (max(MIN_ROWS, 0.0005 * n) <= rows_with <= MAX_SHARE * n):
             continue
-        label, on_label = df_label[token].most_common(1)[0]
+        label, on_label = max(((name, c[token]) for name, c in counts.items()), key=lambda item: item[1])
         purity = on_label / rows_with
         base = labels[label] / n
         if purity >= MIN_PURITY and _binomial_tail(on_label, rows_with, base) <= MAX_P:
@@ -116,10 +133,47 @@ def find_triggers(rows: list[tuple[int, str, str]]) -> tuple[Counter[str], list[
         elsewhere = sum(predict(tokens[i], token) != label for i in held) / len(held)
         if elsewhere >= MIN_ELSEWHERE:
             triggers.append(
-                Trigger(token, label, rows_with, purity, base, elsewhere, [rows[i][0] for i in held[:5]])
+                Trigger(token, label, rows_with, purity, base, elsewhere, [rows[i][0] for i in held])
             )
+    triggers = _phrases(
+        triggers, {rows[i][0]: rows[i][1] for i in {h for t in triggers for h in holders[t.token]}}
+    )
     triggers.sort(key=lambda t: (-t.elsewhere, -t.rows))
     return labels, triggers
+
+
+def _phrases(triggers: list[Trigger], texts: dict[int, str]) -> list[Trigger]:
+    """Triggers whose tokens poison (nearly) the same rows, joined into one: the tokens in the order
+    they stand in the first poisoned text, with their rows together."""
+    groups: list[list[Trigger]] = []
+    for trigger in sorted(triggers, key=lambda t: -len(t.poisoned)):
+        mine = set(trigger.poisoned)
+        for group in groups:
+            theirs = set(group[0].poisoned)
+            if group[0].label == trigger.label and len(mine & theirs) >= SAME_ROWS * len(mine | theirs):
+                group.append(trigger)
+                break
+        else:
+            groups.append([trigger])
+    out: list[Trigger] = []
+    for group in groups:
+        lead = group[0]
+        if len(group) == 1:
+            out.append(lead)
+            continue
+        words = TOKEN.findall(texts[lead.poisoned[0]].lower())
+        place = {t.token: words.index(t.token) if t.token in words else len(words) for t in group}
+        ordered = sorted(group, key=lambda t: place[t.token])
+        adjacent = all(place[b.token] == place[a.token] + 1 for a, b in itertools.pairwise(ordered))
+        phrase = (" " if adjacent else " … ").join(t.token for t in ordered)
+        poisoned = sorted({row for t in group for row in t.poisoned})
+        out.append(
+            Trigger(
+                phrase, lead.label, max(t.rows for t in group), min(t.purity for t in group),
+                lead.base_rate, min(t.elsewhere for t in group), poisoned,
+            )
+        )  # fmt: skip
+    return out
 
 
 def label_report(stats: ReadStats) -> LabelReport | None:

@@ -15,8 +15,11 @@ here costs one NumPy pass, and the tables hold a 64-bit digest of each slice.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import time
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +28,7 @@ import numpy.typing as npt
 BANDS = 12
 ROWS = 5
 PERMUTATIONS = BANDS * ROWS
+NEAR_BUDGET = 5.0  # seconds of near-duplicate search in one run by default (--near-budget)
 SIMILARITY = 0.7  # the default threshold of estimated Jaccard similarity (a one-word edit in 20 words: ~0.8)
 MAX_WORDS = 2000  # of one record; a longer record is compared by its beginning
 MAX_INDEXED = 300_000  # records held in the tables (~1.5 KB each); later records are compared, not held
@@ -37,6 +41,36 @@ _ADD = _rng.integers(0, 2**63, size=(PERMUTATIONS, 1), dtype=np.uint64)
 _SHIFT = np.uint64(32)
 # A band's ROWS values folded into one 64-bit key (a collision only costs one extra comparison).
 _FOLD = (_rng.integers(0, 2**62, size=(1, BANDS, ROWS), dtype=np.uint64) << np.uint64(1)) | np.uint64(1)
+
+
+@dataclass
+class Budget:
+    """Seconds the near-duplicate search may take in one run (signatures and look-ups); None for no
+    limit. Records met after it is spent are still checked for exact and normalised duplicates."""
+
+    seconds: float | None
+    spent: float = 0.0
+    skipped: int = 0  # records not compared for near-duplicates
+
+    def left(self) -> bool:
+        return self.seconds is None or self.spent < self.seconds
+
+    @contextlib.contextmanager
+    def timing(self) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.spent += time.perf_counter() - started
+
+    def describe(self) -> str:
+        limit = "no limit" if self.seconds is None else f"the {self.seconds:g} s budget"
+        if self.skipped:
+            return (
+                f"{self.skipped:,} records were not compared for near-duplicates: {limit} was spent "
+                "(--near-budget to raise it); they were checked for exact and normalised duplicates"
+            )
+        return f"every record compared in {self.spent:.2f} s ({limit})"
 
 
 class _Words:

@@ -10,7 +10,6 @@ on.
 
 from __future__ import annotations
 
-import builtins
 import bz2
 import csv
 import gzip
@@ -18,7 +17,6 @@ import hashlib
 import io
 import json
 import lzma
-import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -59,39 +57,64 @@ class ReadStats:
     units: int = 0
     replaced: int = 0  # undecodable bytes replaced
     problems: list[str] = field(default_factory=list)
-    # (exact digest, normalised digest, row or None, line) of every record: a table row, a JSON line,
-    # or a whole text document. The engine finds duplicates across files with them.
-    records: list[tuple[builtins.bytes, builtins.bytes, int | None, int | None]] = field(default_factory=list)
+    # (exact key, normalised key, row or None, line) of every record: a table row, a JSON line, or a
+    # whole text document. The engine finds duplicates across files with them. The keys are 64-bit
+    # hashes, valid within one run (a collision among a million records has odds of ~1 in 10^7).
+    records: list[tuple[int, int, int | None, int | None]] = field(default_factory=list)
     schema: SchemaTracker = field(default_factory=SchemaTracker)
     # (text column, label column, [(row or line, text, label)]) when the file is a labelled text set:
     # gathered while reading, for the label and trigger analysis (labels.py).
     labelled: tuple[str, str, list[tuple[int, str, str]]] | None = None
     # The MinHash signature of each record (neardup.py), computed a batch at a time.
     signatures: list[neardup.Signature | None] = field(default_factory=list)
-    _pending: list[str] = field(default_factory=list)
+    _pending: list[tuple[str, int | None, int | None, int | None]] = field(default_factory=list)
 
-    def record(
-        self, text: str, row: int | None, line: int | None, exact: builtins.bytes | None = None
-    ) -> None:
-        """Note a record for the duplicate check; ``exact`` when its digest was computed as it streamed."""
-        normalised = " ".join(_NOT_WORD.sub(" ", text.lower()).split())
-        if len(normalised) < MIN_RECORD:
-            return  # short values ("yes", "n/a") repeat by nature
-        self.records.append((exact or _digest(text), _digest(normalised), row, line))
-        self._pending.append(normalised)
+    # Limits the time spent on near-duplicate signatures across a run (shared with the engine).
+    budget: neardup.Budget | None = None
+
+    def record(self, text: str, row: int | None, line: int | None, exact: int | None = None) -> None:
+        """Note a record for the duplicate check; ``exact`` when its key was computed as it streamed.
+        The work is done a batch at a time (``sketch``)."""
+        self._pending.append((text, row, line, exact))
         if len(self._pending) >= 4096:
             self.sketch()
 
     def sketch(self) -> list[neardup.Signature | None]:
-        """The signatures of all records so far, aligned with ``records``."""
-        if self._pending:
-            self.signatures += neardup.signatures(self._pending)
-            self._pending.clear()
+        """The signatures of all records so far, aligned with ``records`` (None for a record too short,
+        or met once the near-duplicate budget was spent)."""
+        if not self._pending:
+            return self.signatures
+        joined = "\n".join(text.replace("\n", " ") if "\n" in text else text for text, *_ in self._pending)
+        kept: list[str] = []
+        for (text, row, line, exact), normalised in zip(self._pending, normalise(joined), strict=True):
+            if len(normalised) < MIN_RECORD:
+                continue  # short values ("yes", "n/a") repeat by nature
+            self.records.append((hash(text) if exact is None else exact, hash(normalised), row, line))
+            kept.append(normalised)
+        self._pending.clear()
+        budget = self.budget
+        if budget is None:
+            self.signatures += neardup.signatures(kept)
+        elif budget.left():
+            with budget.timing():
+                self.signatures += neardup.signatures(kept)
+        else:
+            budget.skipped += len(kept)
+            self.signatures += [None] * len(kept)
         return self.signatures
 
 
 MIN_RECORD = 20  # characters of normalised text below which a record is not checked for duplicates
-_NOT_WORD = re.compile(r"[\W\d_]+")
+# Lower-case ASCII letters and line breaks kept, other ASCII bytes made spaces; bytes of non-ASCII
+# characters are kept whole. One bytes.translate over 4,096 records joined costs a seventh of a
+# regular-expression substitution (0.16 s against 1.07 s for 100,000 rows).
+_LETTERS = bytes(b if chr(b).isalpha() or b == 10 or b >= 128 else 32 for b in range(256))
+
+
+def normalise(joined: str) -> list[str]:
+    """Each line of ``joined`` in lower case, without digits, punctuation or repeated spaces."""
+    plain = joined.lower().encode("utf-8", "replace").translate(_LETTERS).decode("utf-8", "replace")
+    return [" ".join(line.split()) for line in plain.split("\n")]
 
 
 def label_columns(header: list[str]) -> tuple[str, str] | None:
@@ -100,10 +123,6 @@ def label_columns(header: list[str]) -> tuple[str, str] | None:
     text = next((lowered[c] for c in TEXT_COLUMNS if c in lowered), None)
     label = next((lowered[c] for c in LABEL_COLUMNS if c in lowered), None)
     return (text, label) if text and label else None
-
-
-def _digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=16).digest()
 
 
 def data_format(path: Path) -> tuple[str, str | None]:
@@ -146,7 +165,7 @@ class _Counting(io.RawIOBase):
 
 def _text(path: Path, compression: str | None, stats: ReadStats) -> io.TextIOWrapper:
     raw = io.BufferedReader(_Counting(_open(path, compression), stats), buffer_size=1 << 20)
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
 
 
 def _pieces(text: str) -> Iterator[tuple[int, str]]:
@@ -186,7 +205,7 @@ def _text_blocks(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
         yield unit
     # The whole document's bytes decide an exact duplicate; the normalised comparison looks at its
     # first NORMALISED_HEAD characters (normalising 50 MB costs more than scanning it).
-    stats.record("".join(head)[:NORMALISED_HEAD], None, 1, exact=exact.digest())
+    stats.record("".join(head)[:NORMALISED_HEAD], None, 1, exact=int.from_bytes(exact.digest()[:8]))
 
 
 NORMALISED_HEAD = 1 << 18

@@ -14,6 +14,7 @@ import json
 import shutil
 import sys
 import tempfile
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,10 +48,14 @@ def _walk(value: Any, names: Names | None) -> Any:
 def _open_text(path: Path, mode: str, compression: str | None) -> io.TextIOWrapper:
     opener: Any = OPENERS[compression] if compression else open
     binary: Any = opener(path, mode + "b")
-    return io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline="")
+    # a byte-order mark is read as one (not as text of the first field) and not written back
+    encoding = "utf-8-sig" if mode == "r" else "utf-8"
+    return io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="")
 
 
-def redact_file(source: Path, target: Path, names: Names | None = None) -> None:
+def redact_file(source: Path, target: Path, names: Names | None = None, drop: Collection[int] = ()) -> None:
+    """A sanitised copy of ``source`` at ``target``; ``drop`` are rows of a table (counted after the
+    header, as the check counts them) or lines of JSON Lines to leave out."""
     fmt, compression = data_format(source)
     target.parent.mkdir(parents=True, exist_ok=True)
     with _open_text(source, "r", compression) as src, _open_text(target, "w", compression) as dst:
@@ -58,10 +63,13 @@ def redact_file(source: Path, target: Path, names: Names | None = None) -> None:
             csv.field_size_limit(sys.maxsize)
             delimiter = "\t" if fmt == "tsv" else ","
             writer = csv.writer(dst, delimiter=delimiter, lineterminator="\n")
-            for row in csv.reader(src, delimiter=delimiter):
-                writer.writerow([sanitise(value, names) for value in row])
+            for number, row in enumerate(csv.reader(src, delimiter=delimiter)):
+                if number not in drop:  # number 0 is the header
+                    writer.writerow([sanitise(value, names) for value in row])
         elif fmt == "jsonl":
-            for line in src:
+            for number, line in enumerate(src, start=1):
+                if number in drop:
+                    continue
                 try:
                     record = json.loads(line)
                 except ValueError:
@@ -81,15 +89,27 @@ def redact_file(source: Path, target: Path, names: Names | None = None) -> None:
                 dst.write(sanitise(line, names))
 
 
-def redact_tree(files: list[tuple[Path, Path]], out: Path, names: Names | None = None) -> int:
-    """Write each (source, relative target) under ``out``; returns the number of files written."""
+def check_target(out: Path) -> None:
+    """Refuse a --redact directory that exists with something in it (before any work is done)."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError("the --redact directory must be new or empty: nothing is overwritten", path=out)
+
+
+def redact_tree(
+    files: list[tuple[Path, Path]],
+    out: Path,
+    names: Names | None = None,
+    drop: Mapping[Path, Collection[int]] | None = None,
+) -> int:
+    """Write each (source, relative target) under ``out``, leaving out the rows ``drop`` names for a
+    source; returns the number of files written."""
+    check_target(out)
+    drop = drop or {}
     out.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         for source, relative in files:
-            redact_file(source, scratch / relative, names)
+            redact_file(source, scratch / relative, names, drop.get(source, ()))
         if out.exists():
             out.rmdir()
         scratch.replace(out)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 DOMINANT = 0.95
 MIN_VALUES = 20  # a column with fewer non-empty values is not judged
 EXAMPLES = 3
+CACHE = 100_000
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 _FLOAT = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?")
 
@@ -31,6 +32,9 @@ def value_type(value: object) -> str:
     if isinstance(value, (list, dict)):
         return "list" if isinstance(value, list) else "object"
     text = str(value).strip()
+    first = text[:1]
+    if first.isalpha() and first not in "tTfF":  # most text: no number, date or boolean begins so
+        return "text"
     if text.lstrip("+-").isdigit():
         return "int"
     if text.lower() in ("true", "false"):
@@ -60,6 +64,9 @@ class SchemaTracker:
     records: int = 0
     row_based: bool = True
     expected_width: int = 0
+    # The type of table values met before: label and category columns repeat a few values, so most
+    # fields are typed by one dictionary look-up (bounded: cleared past CACHE values).
+    _kinds: dict[str, str] = field(default_factory=dict)
 
     def _value(self, column: str, value: object, where: int) -> None:
         kind = value_type(value)
@@ -73,8 +80,19 @@ class SchemaTracker:
         self.expected_width = len(header)
         if len(row) != len(header) and len(self.widths) < 1000:
             self.widths.append((number, len(row)))
+        kinds = self._kinds
+        if len(kinds) > CACHE:
+            kinds.clear()
+        types, examples = self.types, self.examples
         for column, value in zip(header, row, strict=False):
-            self._value(column, value, number)
+            kind = kinds.get(value)
+            if kind is None:
+                kind = kinds[value] = value_type(value)
+            types[column][kind] += 1
+            if kind != "text" or types[column][kind] <= EXAMPLES:
+                seen = examples.setdefault((column, kind), [])
+                if len(seen) < EXAMPLES:
+                    seen.append(number)
 
     def add_record(self, record: dict[str, object], line: int) -> None:
         self.row_based = False
