@@ -64,7 +64,8 @@ _ROLEPLAY = re.compile(
 _REPEAT = re.compile(r"repeat (?:the word )?[\"']?(\w+)[\"']? (\d+) times", re.IGNORECASE)
 _ATTACKY = re.compile(
     r"ignore|instruction|system prompt|verbatim|above|pretend|role-?play|DAN\b|developer mode|no rules|"
-    r"jailbreak|bomb|weapon|malware|hack|steal|password|api key|secret|credential|base64|decode|"
+    r"jailbreak|bomb|weapon|malware|hack|steal|launder|napalm|meth|phishing|ransomware|keylogger|"
+    r"password|api key|secret|credential|base64|decode|"
     r"\brepeat\b|<script|!\[|rm -rf|curl|exfiltrat|unfiltered|in character|customer|email|tool",
     re.IGNORECASE,
 )
