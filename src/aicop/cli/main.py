@@ -19,7 +19,15 @@ import os
 import sys
 
 from aicop import __version__
-from aicop.cli import assess_cmds, catalog_cmds, data_cmds, gateway_cmds, integrity_cmds, scan_cmds
+from aicop.cli import (
+    assess_cmds,
+    catalog_cmds,
+    data_cmds,
+    gateway_cmds,
+    integrity_cmds,
+    redteam_cmds,
+    scan_cmds,
+)
 from aicop.errors import AicopError, ExitCode
 
 TYPE_CHECKING = False
@@ -75,7 +83,7 @@ GATEWAY: dict[str, Group] = {
     ),
 }
 
-_MODULES = (assess_cmds, scan_cmds, integrity_cmds, data_cmds, catalog_cmds)
+_MODULES = (assess_cmds, scan_cmds, integrity_cmds, data_cmds, catalog_cmds, redteam_cmds)
 # name → (help, description or None, configure, run) for commands; name → (help, {subcommands}) for groups
 COMMANDS: dict[str, Command] = {name: c for m in _MODULES for name, c in m.COMMANDS.items()}
 GROUPS: dict[str, Group] = {name: g for m in _MODULES for name, g in m.GROUPS.items()} | GATEWAY

@@ -139,7 +139,7 @@ class RedteamConfig(_Strict):
     judge_url: str | None = Field(None, description="Optional judge model (OpenAI-compatible) for refusals.")
     judge_model: str | None = None
     share: str | None = Field(None, description="Where the shareable summary is also written (9.4).")
-    runs: str = Field(".aicop/redteam/runs", description="Where runs are recorded, relative to here.")
+    runs: str = Field(".aicop/redteam/runs", description="Where runs are recorded, relative to the project.")
     max_attacks: int | None = Field(None, ge=1, description="Run only the first N attacks (quick runs).")
 
 
