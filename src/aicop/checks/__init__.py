@@ -10,6 +10,7 @@ from aicop.checks import (
     p06_infrastructure,
     p07_supply_chain,
     p08_documentation,
+    p09_testing,
     p10_end_users,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "p06_infrastructure",
     "p07_supply_chain",
     "p08_documentation",
+    "p09_testing",
     "p10_end_users",
 ]

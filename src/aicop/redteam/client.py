@@ -9,7 +9,9 @@ after its retries is recorded as an error of that attack, and the run is then in
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
+import time
 from typing import Any
 
 import httpx
@@ -60,6 +62,7 @@ class ChatClient:
 
     async def chat(self, body: dict[str, Any]) -> Answer:
         async with self._gate:
+            started = time.perf_counter()
             for attempt in range(self.retries + 1):
                 try:
                     response = await self._http.post(self.url, json=body)
@@ -71,7 +74,8 @@ class ChatClient:
                         raise RequestFailed(f"{type(err).__name__} after {attempt + 1} attempts") from err
                 else:
                     if response.status_code not in RETRIED:
-                        return self._answer(response)
+                        elapsed = round((time.perf_counter() - started) * 1000, 1)
+                        return dataclasses.replace(self._answer(response), elapsed_ms=elapsed)
                     if attempt == self.retries:
                         raise RequestFailed(f"HTTP {response.status_code} after {attempt + 1} attempts")
                     wait = _retry_after(response)

@@ -68,6 +68,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     completion_tokens: int | None = None
     fields: dict[str, Any] = field(default_factory=dict)
+    elapsed_ms: float = 0.0  # from sending the request (after waiting for a slot) to the answer
 
     @property
     def ok(self) -> bool:

@@ -363,7 +363,7 @@ async def _judged(
         http_status=answer.status,
         success=verdict.success,
         reason=verdict.reason,
-        elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+        elapsed_ms=answer.elapsed_ms,
         model_judge=second,
     )
 
