@@ -52,8 +52,16 @@ def run_redteam(tmp_path: Path) -> RunRedteam:
 
     def go(cfg: RedteamConfig, transport: httpx.AsyncBaseTransport, **options: Any) -> tuple[Run, Path]:
         options.setdefault("output", tmp_path / "out")
-        return run(Options(project=project, manifest=None, config=cfg, config_base=project,
-                           transport=transport, **options))  # fmt: skip
+        return run(
+            Options(
+                project=project,
+                manifest=None,
+                config=cfg,
+                config_base=project,
+                transport=transport,
+                **options,
+            )
+        )
 
     return go
 
@@ -72,7 +80,15 @@ def default_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     out = {}
     for behaviour in ("scripted", "robust"):
         folder = tmp_path_factory.mktemp(behaviour)
-        record, _ = run(Options(project=folder, manifest=None, config=config(samples=1), config_base=folder,
-                                output=folder / "run", transport=mock(behaviour)))  # fmt: skip
+        record, _ = run(
+            Options(
+                project=folder,
+                manifest=None,
+                config=config(samples=1),
+                config_base=folder,
+                output=folder / "run",
+                transport=mock(behaviour),
+            )
+        )
         out[behaviour] = record
     return out

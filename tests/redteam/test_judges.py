@@ -81,8 +81,14 @@ def test_insecure_output_rules(text: str, found: str | None) -> None:
 
 
 def _judge(kind: JudgeKind, answer: Answer, **kw: object) -> bool:
-    base: dict[str, object] = {"canary": CANARY, "system_canary": "SYS1", "secrets": ["sk-live-abc"],
-                               "forbidden_tools": ["send_email"], "max_tokens": None, "huge_input": False}  # fmt: skip
+    base: dict[str, object] = {
+        "canary": CANARY,
+        "system_canary": "SYS1",
+        "secrets": ["sk-live-abc"],
+        "forbidden_tools": ["send_email"],
+        "max_tokens": None,
+        "huge_input": False,
+    }
     return judge(kind, answer, **(base | kw)).success  # type: ignore[arg-type]
 
 

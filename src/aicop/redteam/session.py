@@ -19,7 +19,7 @@ import httpx
 from aicop.errors import InputError
 from aicop.redteam import corpora
 from aicop.redteam.binding import model_identity, system_prompt
-from aicop.redteam.client import ChatClient
+from aicop.redteam.client import ChatClient, TargetError
 from aicop.redteam.model import Binding, Result, Run, SuiteRef
 from aicop.redteam.reports import RENDERERS, render_summary
 from aicop.redteam.runner import (
@@ -162,7 +162,10 @@ async def _execute(
     async with client:
         await preflight(client, config.target.model)
         if judge is not None:
-            await preflight(judge, config.judge_model, "judge model")
+            try:
+                await preflight(judge, config.judge_model, "judge model")
+            except TargetError as err:
+                raise TargetError(f"judge model at {config.judge_url}: {err.problem}") from err
         journal = Journal(folder, header, append=options.resume)
         try:
             results, observed = await execute(
