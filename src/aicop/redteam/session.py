@@ -97,9 +97,10 @@ def run(options: Options, progress: Callable[[int], Callable[[], None]] | None =
     planted = Planted.from_seed(config.seed)
     cases = plan(suites, config, system_text, config.target.model, planted)
     plan_id = fingerprint(cases, binding)
-    folder = _folder(options, config)
+    run_id = new_run_id()
+    folder = _folder(options, config, run_id)
     done: dict[str, Result] = {}
-    header: dict[str, object] = {"plan": plan_id, "run_id": new_run_id(), "started": now()}
+    header: dict[str, object] = {"plan": plan_id, "run_id": run_id, "started": now()}
     if options.resume:
         header, done = read_journal(folder, plan_id)
     elif (folder / JOURNAL).exists() or (folder / RUN_FILE).exists():
@@ -184,12 +185,12 @@ async def _execute(
     return results, observed, client.retried
 
 
-def _folder(options: Options, config: RedteamConfig) -> Path:
+def _folder(options: Options, config: RedteamConfig, run_id: str) -> Path:
     if options.output is not None:
         return options.output
     if options.resume:
         raise InputError("--resume needs -o DIR, the folder of the interrupted run")
-    return options.project / config.runs / new_run_id()
+    return options.project / config.runs / run_id
 
 
 def _write(folder: Path, record: Run, planted: Planted, options: Options) -> None:
