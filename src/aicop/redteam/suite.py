@@ -153,9 +153,13 @@ def load_suite(source: str, base: Path | None = None) -> tuple[Suite, str]:
     from aicop.system.yamlsource import load_model
 
     if source in builtin_ids():
-        resource = resources.files("aicop.redteam") / "suites" / f"{source}.yaml"
-        with resources.as_file(resource) as path:
-            return load_model(path, Suite, "a suite"), hashlib.sha256(path.read_bytes()).hexdigest()
+        # Shipped, and validated with line numbers by the tests: parsed with libyaml, ten times faster
+        # than the line-tracking loader that users' files go through.
+        import yaml
+
+        raw = (resources.files("aicop.redteam") / "suites" / f"{source}.yaml").read_bytes()
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        return Suite.model_validate(yaml.load(raw, Loader=loader)), hashlib.sha256(raw).hexdigest()  # noqa: S506
     path = (base or Path()) / source
     if not path.is_file():
         raise InputError(f"no such suite file, and no built-in suite {source!r} ({', '.join(builtin_ids())})")
