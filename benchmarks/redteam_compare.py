@@ -142,7 +142,9 @@ def run_garak(url: str, probe: str, generations: int, parallel: int | None) -> t
         if proc.returncode != 0 or not reports:
             raise SystemExit(f"garak failed ({proc.returncode}): {proc.stderr[-2000:]}")
         requests = 0
-        for line in reports[0].read_text().splitlines():
+        for line in reports[0].read_text(encoding="utf-8").split("\n"):  # not splitlines: U+2028 in texts
+            if not line.strip():
+                continue
             entry = json.loads(line)
             if entry.get("entry_type") == "attempt" and entry.get("status") == 2:
                 requests += len(entry.get("outputs") or [])
