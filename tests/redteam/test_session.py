@@ -12,7 +12,7 @@ import pytest
 from aicop.errors import AicopError, InputError
 from aicop.redteam.client import TargetError
 from aicop.redteam.runner import JOURNAL
-from aicop.redteam.session import RUN_FILE
+from aicop.redteam.session import RUN_FILE, RunInterrupted
 from tests.redteam.conftest import RunRedteam, config, mock
 
 REPORTS = ("run.json", "report.md", "report.html", "report.sarif", "junit.xml", "summary.md")
@@ -133,7 +133,7 @@ def test_an_interrupted_run_resumes_without_repeating_requests(
         return await app.handle_async_request(request)
 
     cfg = config(suites=[small_suite], samples=3, concurrency=1)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(RunInterrupted, match="--resume"):
         run_redteam(cfg, httpx.MockTransport(interrupted))
     out = tmp_path / "out"
     assert (out / JOURNAL).is_file() and not (out / RUN_FILE).exists(), "no report from an interrupted run"
@@ -167,4 +167,10 @@ def test_an_api_key_variable_that_is_not_set(
     monkeypatch.delenv("AICOP_TEST_KEY", raising=False)
     cfg = config(target={"url": "http://mock/v1", "api_key_env": "AICOP_TEST_KEY"}, suites=["benign"])
     with pytest.raises(InputError, match="AICOP_TEST_KEY"):
+        run_redteam(cfg, mock())
+
+
+def test_a_threshold_for_a_suite_that_is_not_run(run_redteam: RunRedteam, small_suite: str) -> None:
+    cfg = config(suites=[small_suite], thresholds={"default": 0, "jailbrake": 0.1})
+    with pytest.raises(InputError, match=r"thresholds\.jailbrake names no suite"):
         run_redteam(cfg, mock())

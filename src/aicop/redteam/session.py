@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from aicop.errors import InputError
+from aicop.errors import AicopError, InputError
 from aicop.redteam import corpora
 from aicop.redteam.binding import model_identity, system_prompt
 from aicop.redteam.client import ChatClient, TargetError
@@ -42,6 +42,10 @@ from aicop.system.manifest import Manifest
 
 RUN_FILE = "run.json"
 SUMMARY = "summary.md"
+
+
+class RunInterrupted(AicopError):
+    """The run was interrupted; its journal is kept for --resume."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,11 @@ def run(options: Options, progress: Callable[[int], Callable[[], None]] | None =
     suites = [s for s, _ in suites_loaded]
     identity = model_identity(options.project, options.manifest, config.model)
     system_text, system_sha = system_prompt(options.config_base, config.system_prompt)
+    unknown = sorted(set(config.thresholds.model_extra or {}) - {s.id for s in suites})
+    if unknown:
+        raise InputError(
+            f"thresholds.{unknown[0]} names no suite of this run ({', '.join(s.id for s in suites)})"
+        )
     thresholds = {"default": config.thresholds.default} | {s.id: config.thresholds.of(s.id) for s in suites}
     binding = Binding(
         model_name=identity.name,
@@ -111,7 +120,14 @@ def run(options: Options, progress: Callable[[int], Callable[[], None]] | None =
     todo = [c for c in cases if c.id not in done]
     key = _api_key(config)
     started = time.perf_counter()
-    results, observed, retries = asyncio.run(_execute(options, key, todo, planted, folder, header, progress))
+    try:
+        results, observed, retries = asyncio.run(
+            _execute(options, key, todo, planted, folder, header, progress)
+        )
+    except KeyboardInterrupt:
+        raise RunInterrupted(
+            f"interrupted: no report written; continue with --resume -o {folder}", path=folder
+        ) from None
     wall = time.perf_counter() - started
     binding = binding.model_copy(
         update={
