@@ -48,7 +48,7 @@ def load_runs(folder: Path) -> list[tuple[Path, Run]]:
     if not folder.is_dir():
         return []
     runs = [(p, load_run(p)) for p in sorted(folder.glob(f"*/{RUN_FILE}"))]
-    return sorted(runs, key=lambda item: item[1].started)
+    return sorted(runs, key=lambda item: (item[1].started, item[1].finished))
 
 
 @dataclass
