@@ -74,3 +74,12 @@ def test_a_broken_redteam_yaml_is_an_error(tmp_path: Path) -> None:
     (root / "redteam.yaml").write_text("modle: x\n")
     result = provision(root, "9.2")
     assert any(f.status is Status.ERROR and "redteam.yaml:1" in f.message for f in result.findings)
+
+
+def test_a_repository_that_does_not_use_redteam_gets_no_finding(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "redteam.yaml").unlink()
+    for pid in PIDS:
+        result = provision(root, pid)
+        assert not [f for f in result.findings if f.check.startswith("redteam.")], pid
+        assert result.status is Status.NEEDS_ATTESTATION, pid

@@ -1,9 +1,10 @@
 """Principle 9 (test and evaluate) and 11.3 (test again after a major update), judged from the runs
 ``aicop redteam run`` recorded under ``.aicop/redteam/runs`` and the repository's ``redteam.yaml``.
 
-Each check reads the same recorded runs; none sends a request. A repository with no run gets absences
-(an attestation can decide them); a run that fails, a model changed since its run, or a broken run file
-is a defect.
+Each check reads the same recorded runs; none sends a request. A repository with neither a redteam.yaml
+nor a recorded run gets no finding (the provisions stay open for other evidence or an attestation, as
+with the gateway checks); one with a redteam.yaml but no run gets absences; a run that fails, a model
+changed since its run, or a broken run file is a defect.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ def _config(ctx: Context) -> RedteamConfig:
 
     path = ctx.root / CONFIG
     return load_config(path if path.is_file() else None)
+
+
+def _unused(ctx: Context) -> bool:
+    """No redteam.yaml and no recorded run: aicop redteam is not used here, so its checks say nothing."""
+    return not (ctx.root / CONFIG).is_file() and not (ctx.root / ".aicop" / "redteam").is_dir()
 
 
 def _runs(ctx: Context) -> tuple[RedteamConfig, list[tuple[str, Run]]]:
@@ -79,6 +85,8 @@ def _evidence(path: str, run: Run) -> Evidence:
     "inventory hash) and gate releases on 'aicop release check' in CI.",
 )
 def release_gate(ctx: Context) -> Iterator[Finding]:
+    if _unused(ctx):
+        return
     if ctx.manifest is None or not ctx.manifest.models:
         return
     from aicop.redteam.gate import release_status
@@ -121,6 +129,8 @@ def release_gate(ctx: Context) -> Iterator[Finding]:
     "'benign' suite in the run so over-refusal is tested too.",
 )
 def performs_as_intended(ctx: Context) -> Iterator[Finding]:
+    if _unused(ctx):
+        return
     try:
         _, runs = _runs(ctx)
     except AicopError as err:
@@ -151,6 +161,8 @@ def performs_as_intended(ctx: Context) -> Iterator[Finding]:
     f"at least {MIN_CATEGORIES} OWASP LLM Top 10 categories.",
 )
 def adversarial(ctx: Context) -> Iterator[Finding]:
+    if _unused(ctx):
+        return
     try:
         _, runs = _runs(ctx)
     except AicopError as err:
@@ -185,6 +197,8 @@ def adversarial(ctx: Context) -> Iterator[Finding]:
     "them with 'aicop redteam compare OLD NEW'.",
 )
 def history(ctx: Context) -> Iterator[Finding]:
+    if _unused(ctx):
+        return
     try:
         config, runs = _runs(ctx)
     except AicopError as err:
@@ -215,6 +229,8 @@ def history(ctx: Context) -> Iterator[Finding]:
     "prompts, answers or planted secrets) there, for System Operators.",
 )
 def shared(ctx: Context) -> Iterator[Finding]:
+    if _unused(ctx):
+        return
     try:
         config, runs = _runs(ctx)
     except AicopError as err:
