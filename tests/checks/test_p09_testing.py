@@ -34,8 +34,8 @@ def test_passing_runs_over_time_shared_with_operators_meet_all(tmp_path: Path) -
     root = project(tmp_path)
     with (root / "redteam.yaml").open("a") as f:
         f.write(
-            "suites: [small.yaml, benign, tool-misuse, jailbreak, sensitive-data, insecure-output, "
-            "resource-abuse]\nshare: docs/redteam-summary.md\nsamples: 1\n"
+            "suites: [small.yaml, benign, tool-misuse, metadata-leakage, insecure-output, resource-abuse]\n"
+            "share: docs/redteam-summary.md\nsamples: 1\n"
         )
     text = (root / "redteam.yaml").read_text().replace("suites: [small.yaml]\n", "")
     (root / "redteam.yaml").write_text(text)
