@@ -34,6 +34,7 @@ def test_an_unreachable_target_exits_2_and_writes_nothing(run_cli: Cli, tmp_path
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     out = tmp_path / "out"
+    (tmp_path / "redteam.yaml").write_text("retries: 0\n")
     result = run_cli(
         "redteam",
         "run",
