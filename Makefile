@@ -1,4 +1,4 @@
-# aicop: 'make demo' runs the assessment of the bundled example; 'make test' runs lint, types and tests.
+# aicop: 'make demo' runs the assessment of the bundled example and a short red-team run on loopback; 'make test' runs lint, types and tests.
 # Both create .venv and install what they need on a machine with only Python 3.11 and make.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SARIF_SCHEMA := $(VENV)/share/sarif/sarif-schema-2.1.0.json
 EXAMPLE := examples/support-assistant
 
-.PHONY: install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard bench-monitor catalog clean
+.PHONY: install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard bench-monitor bench-redteam catalog clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,7 @@ install: $(STAMP) $(SARIF_SCHEMA)
 demo: install
 	$(BIN)/aicop assess $(EXAMPLE) --output reports --fail-on never
 	$(BIN)/aicop bom $(EXAMPLE) --output reports/bom.cdx.json
+	$(BIN)/python tools/demo_redteam.py  # a short red-team run against the mock on loopback, and the gate
 
 demo-gateway: install  # the gateway on loopback: requests, guards, limits, the audit log, its checks
 	$(BIN)/python tools/demo_gateway.py
@@ -70,6 +71,19 @@ $(EVIDENTLY):
 
 bench-monitor: install $(EVIDENTLY)
 	$(BIN)/python benchmarks/monitor_bench.py
+
+# aicop redteam against garak 0.17.1 (in a venv of its own, with the CPU build of torch it needs) on the same
+# mock, and the judges on PyRIT's labelled refusal data (read as data; --no-deps, nothing of it runs).
+GARAK := benchmarks/.venv-garak/.installed
+$(GARAK):
+	$(PYTHON) -m venv benchmarks/.venv-garak
+	benchmarks/.venv-garak/bin/pip install --quiet torch==2.13.0
+	benchmarks/.venv-garak/bin/pip install --quiet garak==0.17.1
+	benchmarks/.venv-garak/bin/pip install --quiet --no-deps pyrit==1.1.0
+	touch $@
+
+bench-redteam: install $(GARAK)
+	$(BIN)/python benchmarks/redteam_compare.py
 
 # Re-derive the catalog from the seed text (../shared/seed); the test suite checks it is unchanged.
 catalog: install

@@ -142,6 +142,14 @@ def configure_mock(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8089)
     p.add_argument("--latency", type=float, default=0.0, metavar="MS", help="added to every answer")
+    p.add_argument(
+        "--behaviour",
+        choices=("echo", "scripted", "robust"),
+        default="echo",
+        help="echo: repeat the last message (default); scripted: planted weaknesses for 'aicop redteam' "
+        "to find (leaks its system prompt, obeys instructions in documents, calls any tool, echoes "
+        "secrets); robust: none of them",
+    )
 
 
 def run_mock(a: argparse.Namespace) -> int:
@@ -151,8 +159,8 @@ def run_mock(a: argparse.Namespace) -> int:
     from aicop.gateway.mock import make_app
     from aicop.gateway.serve import run
 
-    print(f"mock upstream: http://{a.host}:{a.port}/v1", file=sys.stderr)
-    run(make_app(latency=a.latency / 1000), a.host, a.port)
+    print(f"mock upstream ({a.behaviour}): http://{a.host}:{a.port}/v1", file=sys.stderr)
+    run(make_app(latency=a.latency / 1000, behaviour=a.behaviour), a.host, a.port)
     return int(ExitCode.OK)
 
 

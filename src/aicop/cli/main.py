@@ -29,6 +29,7 @@ from aicop.cli import (
     gateway_cmds,
     integrity_cmds,
     monitor_cmds,
+    redteam_cmds,
     risks_cmds,
     scan_cmds,
 )
@@ -97,6 +98,7 @@ _MODULES = (
     eol_cmds,
     integrity_cmds,
     monitor_cmds,
+    redteam_cmds,
     risks_cmds,
     scan_cmds,
 )
