@@ -101,7 +101,20 @@ class Event:
 
 
 class StreamResult:
-    __slots__ = ("calls", "end", "error", "events", "imports", "nested", "ops", "protocol", "start", "value")
+    __slots__ = (
+        "attribute_reads",
+        "calls",
+        "end",
+        "error",
+        "events",
+        "imports",
+        "nested",
+        "opaque_getattr",
+        "ops",
+        "protocol",
+        "start",
+        "value",
+    )
 
     def __init__(self, start: int) -> None:
         self.start = start
@@ -109,7 +122,11 @@ class StreamResult:
         self.protocol = 0
         self.ops = 0
         self.imports: list[Import] = []
-        self.calls: list[tuple[str, int]] = []
+        self.calls: list[tuple[str, int, str]] = []  # (callable, offset, opcode)
+        # getattr(owner, "name") is how pickle names a method; each such read is judged as the import
+        # "owner.name", and getattr itself only where its operands are not constant (opaque_getattr).
+        self.attribute_reads = 0
+        self.opaque_getattr = False
         self.events: list[Event] = []
         self.error: str | None = None
         self.value: Any = None  # what the stream would return, symbolically
@@ -237,9 +254,13 @@ class PickleWalker:
         self.result.imports.append(Import(module, name, offset, opcode))
         return Global(module, name)
 
-    def _call(self, target: Any, args: Any, offset: int, opcode: str) -> Obj:
+    def _call(self, target: Any, args: Any, offset: int, opcode: str) -> Obj | Global:
         if isinstance(target, Global):
-            self.result.calls.append((target.qualified, offset))
+            self.result.calls.append((target.qualified, offset, opcode))
+            if target.qualified in _GETATTR:
+                read = self._attribute_read(args, offset)
+                if read is not None:
+                    return read  # type: ignore[return-value]
         elif not isinstance(target, Opaque) or target.what != "dynamic import":
             kind = type(target).__name__ if not isinstance(target, Obj) else "the result of a call"
             self.result.events.append(
@@ -250,6 +271,21 @@ class PickleWalker:
                 )
             )
         return Obj(target, args)
+
+    def _attribute_read(self, args: Any, offset: int) -> Global | None:
+        """Record ``getattr(owner, "name")`` as an import of ``owner.name`` when the owner is an imported
+        name or an object built from one and the name is a constant; its value is then that name (a
+        later call of it is a call of ``owner.name``). Anything else stays opaque: None."""
+        owner = None
+        if isinstance(args, tuple) and len(args) == 2 and isinstance(args[1], str):
+            owner = _owner(args[0])
+        if owner is None:
+            self.result.opaque_getattr = True
+            return None
+        self.result.attribute_reads += 1
+        self.result.imports.append(Import(owner, args[1], offset, "getattr"))
+        module, _, cls = owner.rpartition(".")
+        return Global(module, f"{cls}.{args[1]}")
 
     def _mutates(self, target: Any, offset: int, opcode: str) -> None:
         if isinstance(target, Global):
@@ -553,6 +589,23 @@ class PickleWalker:
             self._skip(padding)
         self._skip(count * itemsize)
         return Opaque("ndarray")
+
+
+_GETATTR = frozenset({"builtins.getattr", "__builtin__.getattr"})
+_RECONSTRUCTORS = frozenset({"copyreg._reconstructor", "copyreg.__newobj__", "copy_reg._reconstructor"})
+
+
+def _owner(value: Any) -> str | None:
+    """The qualified name of an imported class, or of the class an object was built from."""
+    if isinstance(value, Global):
+        return value.qualified
+    if isinstance(value, Obj) and isinstance(value.callable, Global):
+        if value.callable.qualified in _RECONSTRUCTORS:
+            args = value.args
+            first = args[0] if isinstance(args, tuple) and args else None
+            return first.qualified if isinstance(first, Global) else None
+        return value.callable.qualified
+    return None
 
 
 def _hashable(value: Any) -> bool:

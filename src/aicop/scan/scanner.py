@@ -22,7 +22,7 @@ from aicop.scan import protobuf, safetensors, zipfmt
 from aicop.scan.errors import LimitExceeded, ScanError
 from aicop.scan.model import FileResult, Issue, ScanFinding, ScanReport, Severity
 from aicop.scan.pickle import looks_like_pickle, walk_stream
-from aicop.scan.policy import DEFAULT_POLICY, Policy, Verdict
+from aicop.scan.policy import ALIASES, DEFAULT_POLICY, RECONSTRUCT_ONLY, Decision, Policy, Verdict
 from aicop.scan.source import BufferSource, StreamSource
 
 TYPE_CHECKING = False  # typing itself is not imported at run time: start-up is measured
@@ -241,8 +241,21 @@ class _Job:
         seen: dict[tuple[str, str], list[int]] = {}
         for imp in result.imports:
             seen.setdefault((imp.module, imp.name), []).append(imp.offset)
+        called = {qualified for qualified, _, opcode in result.calls if opcode in _DIRECT_CALLS}
         for (module, name), offsets in seen.items():
+            if _resolved_getattr(module, name, result):
+                continue  # every getattr read a constant attribute, judged as an import of its own
             decision = self.policy.decide(module, name)
+            if (
+                decision.verdict is Verdict.SAFE
+                and decision.qualified in RECONSTRUCT_ONLY
+                and decision.qualified in called
+            ):
+                decision = Decision(
+                    Verdict.UNKNOWN,
+                    decision.qualified,
+                    "called with arguments: only its reconstruction (NEWOBJ, copyreg) is data-only",
+                )
             if decision.verdict is Verdict.SAFE:
                 continue
             times = f" ({len(offsets)} times)" if len(offsets) > 1 else ""
@@ -515,6 +528,16 @@ class _Job:
 
 
 LEGACY_TORCH_STREAMS = 5
+_DIRECT_CALLS = frozenset({"REDUCE", "INST", "OBJ"})  # call a class's __init__ with the pickle's arguments
+
+
+def _resolved_getattr(module: str, name: str, result: StreamResult) -> bool:
+    return (
+        name == "getattr"
+        and ALIASES.get(module, module) == "builtins"
+        and result.attribute_reads > 0
+        and not result.opaque_getattr
+    )
 
 
 def _rewound(source: Source, position: int) -> Source:
