@@ -260,7 +260,7 @@ class PickleWalker:
             if target.qualified in _GETATTR:
                 read = self._attribute_read(args, offset)
                 if read is not None:
-                    return read  # type: ignore[return-value]
+                    return read
         elif not isinstance(target, Opaque) or target.what != "dynamic import":
             kind = type(target).__name__ if not isinstance(target, Obj) else "the result of a call"
             self.result.events.append(
