@@ -430,36 +430,76 @@ class Decision:
         self.verdict, self.qualified, self.reason = verdict, qualified, reason
 
 
+MALFORMED = ("unsafe", "error")
+
+
 class Policy:
-    """The built-in lists, extended by an organisation's policy file (``--policy``)."""
+    """The built-in lists, extended by an organisation's policy file (``--policy``), and what to make of
+    a file that claims a model format but does not parse as it (``malformed``)."""
 
-    __slots__ = ("allow", "deny")
+    __slots__ = ("allow", "deny", "malformed")
 
-    def __init__(self, allow: set[str] | None = None, deny: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, allow: set[str] | None = None, deny: dict[str, str] | None = None, malformed: str = "unsafe"
+    ) -> None:
         self.allow = allow or set()
         self.deny = deny or {}
+        self.malformed = malformed
 
     @classmethod
     def load(cls, path: Path) -> Policy:
-        """A YAML file: ``allow: [module.Name, package.*]`` and ``deny: {module.name: reason}``."""
+        """A YAML file: ``allow: [module.Name, package.*]``, ``deny: {module.name: reason}`` and
+        ``malformed: unsafe | error``. Errors name the line of the key at fault."""
         import yaml
 
         from aicop.errors import InputError
 
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
             raise InputError(f"cannot read policy: {err}", path=path) from err
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            data = yaml.safe_load(text) or {}
         except yaml.YAMLError as err:
-            raise InputError(f"invalid YAML: {err}", path=path) from err
-        if not isinstance(data, dict) or set(data) - {"allow", "deny"}:
-            raise InputError("a policy has only the keys 'allow' (a list) and 'deny' (a mapping)", path=path)
+            mark = getattr(err, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            raise InputError(
+                f"invalid YAML: {getattr(err, 'problem', None) or err}", path=path, line=line
+            ) from err
+        lines: dict[object, int] = {}
+        if isinstance(node, yaml.MappingNode):
+            lines = {key.value: key.start_mark.line + 1 for key, _ in node.value}
+        if not isinstance(data, dict):
+            raise InputError(
+                "a policy is a mapping with the keys allow, deny and malformed", path=path, line=1
+            )
+        for key in data:
+            if key not in ("allow", "deny", "malformed"):
+                raise InputError(
+                    f"unknown key {key!r}: a policy has only 'allow' (a list), 'deny' (a mapping) and "
+                    "'malformed' (unsafe or error)",
+                    path=path,
+                    line=lines.get(key),
+                )
         allow, deny = data.get("allow") or [], data.get("deny") or {}
         if not isinstance(allow, list) or not all(isinstance(a, str) for a in allow):
-            raise InputError("'allow' must be a list of module.name strings", path=path)
+            raise InputError(
+                "'allow' must be a list of module.name strings", path=path, line=lines.get("allow")
+            )
         if not isinstance(deny, dict) or not all(isinstance(k, str) for k in deny):
-            raise InputError("'deny' must map module.name strings to reasons", path=path)
-        return cls(allow=set(allow), deny={k: str(v) for k, v in deny.items()})
+            raise InputError(
+                "'deny' must map module.name strings to reasons", path=path, line=lines.get("deny")
+            )
+        malformed = data.get("malformed", "unsafe")
+        if malformed not in MALFORMED:
+            raise InputError(
+                f"'malformed' must be 'unsafe' (a file that claims a model format and does not parse as it "
+                f"is unsafe: the default) or 'error' (it is reported as not scanned), not {malformed!r}",
+                path=path,
+                line=lines.get("malformed"),
+            )
+        return cls(allow=set(allow), deny={k: str(v) for k, v in deny.items()}, malformed=malformed)
 
     def decide(self, module: str, name: str) -> Decision:
         module = ALIASES.get(module, module)
