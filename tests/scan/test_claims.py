@@ -140,3 +140,22 @@ def test_scan_never_walks_vcs_directories_and_honours_gitignore(tmp_path: Path) 
     assert scanned == {".gitignore", "models/.gitignore", "models/keep.pkl"} and not report.unsafe
     # a file named on the command line is scanned whatever ignores it
     assert scan_paths([tmp_path / "build" / "out.pkl"]).unsafe
+
+
+def test_policy_malformed_field_and_its_line_numbered_errors(run_cli: Run, tmp_path: Path) -> None:
+    model = tmp_path / "model.safetensors"
+    model.write_bytes(b"\0" * 64)
+    assert run_cli("scan", model).code == 1  # unsafe: cannot be verified
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("allow: []\nmalformed: error\n")
+    relaxed = run_cli("scan", "--policy", policy, model)
+    assert relaxed.code == 2 and "cannot be verified" in relaxed.out
+    for text, line, problem in (
+        ("allow: []\nmalformed: maybe\n", 2, "'malformed' must be 'unsafe'"),
+        ("deny: {}\nallow: []\nmalformd: error\n", 3, "unknown key 'malformd'"),
+        ("allow: [a.B]\ndeny: [x]\n", 2, "'deny' must map"),
+        ("allow: [a.B\n", 2, "invalid YAML"),
+    ):
+        policy.write_text(text)
+        bad = run_cli("scan", "--policy", policy, model)
+        assert bad.code == 2 and f"policy.yaml:{line}:" in bad.err and problem in bad.err, bad.err

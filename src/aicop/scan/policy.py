@@ -296,10 +296,11 @@ _SAFE_CLASS_PREFIXES = (
     "torchvision.models.",
     "transformers.models.",
 )
-# Distribution objects of scipy.stats (norm_gen, poisson_gen, …) and the methods a frozen distribution
-# caches through getattr; torch's functional activations kept by layers (relu, gelu): pure functions.
+# Distribution objects of scipy.stats (norm_gen, poisson_gen, …) and the private computing methods a
+# frozen distribution caches through getattr (_entropy; not public ones such as expect(func)); torch's
+# functional activations kept by layers (relu, gelu): pure functions.
 _SCIPY_DISTRIBUTION = re.compile(
-    r"^scipy\.stats\._(continuous|discrete)_distns\.[a-z]\w*_gen(\._?[a-z]\w*)?$"
+    r"^scipy\.stats\._(continuous|discrete)_distns\.[a-z]\w*_gen(\._[a-z]\w*)?$"
 )
 # pandas' date offsets (Day, MonthEnd, BusinessDay, …): date arithmetic values that frequencies and
 # time-zone-aware indexes carry; statsmodels' Cython state-space classes in their four precisions.
