@@ -299,9 +299,7 @@ _SAFE_CLASS_PREFIXES = (
 # Distribution objects of scipy.stats (norm_gen, poisson_gen, …) and the private computing methods a
 # frozen distribution caches through getattr (_entropy; not public ones such as expect(func)); torch's
 # functional activations kept by layers (relu, gelu): pure functions.
-_SCIPY_DISTRIBUTION = re.compile(
-    r"^scipy\.stats\._(continuous|discrete)_distns\.[a-z]\w*_gen(\._[a-z]\w*)?$"
-)
+_SCIPY_DISTRIBUTION = re.compile(r"^scipy\.stats\._(continuous|discrete)_distns\.[a-z]\w*_gen(\._[a-z]\w*)?$")
 # pandas' date offsets (Day, MonthEnd, BusinessDay, …): date arithmetic values that frequencies and
 # time-zone-aware indexes carry; statsmodels' Cython state-space classes in their four precisions.
 _PANDAS_OFFSET = re.compile(r"^pandas\._libs\.tslibs\.offsets\.[A-Z]\w*$")
