@@ -256,8 +256,9 @@ class PickleWalker:
 
     def _call(self, target: Any, args: Any, offset: int, opcode: str) -> Obj | Global:
         if isinstance(target, Global):
-            self.result.calls.append((target.qualified, offset, opcode))
-            if target.qualified in _GETATTR:
+            qualified = target.qualified
+            self.result.calls.append((qualified, offset, opcode))
+            if qualified in _GETATTR:
                 read = self._attribute_read(args, offset)
                 if read is not None:
                     return read
