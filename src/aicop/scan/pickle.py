@@ -210,6 +210,12 @@ class PickleWalker:
             raise ScanError(f"stream ends inside an opcode argument ({len(data)} of {n} bytes)")
         return data
 
+    def _byte(self) -> int:
+        value = self.src.read_byte()
+        if value < 0:
+            raise ScanError("stream ends inside an opcode argument (0 of 1 bytes)")
+        return value
+
     def _skip(self, n: int) -> None:
         if n < 0 or self.src.skip(n) < n:
             raise ScanError(f"stream ends inside a {n}-byte argument")
@@ -300,10 +306,9 @@ class PickleWalker:
         ops = 0
         while True:
             offset = src.tell()
-            code = src.read(1)
-            if not code:
+            op = src.read_byte()
+            if op < 0:
                 raise ScanError("stream ends without STOP")
-            op = code[0]
             ops += 1
             result.ops = ops
             if ops % 4096 == 0:
@@ -318,7 +323,7 @@ class PickleWalker:
                 result.value = self.stack[-1]
                 return
             if op == 0x80:  # PROTO
-                result.protocol = self._need(1)[0]
+                result.protocol = self._byte()
                 if result.protocol > 5:
                     raise ScanError(f"unsupported pickle protocol {result.protocol}")
             elif op == 0x95:  # FRAME
@@ -350,13 +355,13 @@ class PickleWalker:
             elif op == 0x4A:  # BININT
                 self._push(struct.unpack("<i", self._need(4))[0])
             elif op == 0x4B:  # BININT1
-                self._push(self._need(1)[0])
+                self._push(self._byte())
             elif op == 0x4D:  # BININT2
                 self._push(struct.unpack("<H", self._need(2))[0])
             elif op == 0x4C:  # LONG
                 self._push(int(self._line().rstrip(b"L") or b"0"))
             elif op in (0x8A, 0x8B):  # LONG1, LONG4
-                n = self._need(1)[0] if op == 0x8A else struct.unpack("<i", self._need(4))[0]
+                n = self._byte() if op == 0x8A else struct.unpack("<i", self._need(4))[0]
                 if n < 0:
                     raise ScanError("negative LONG4 length")
                 self._push(
@@ -373,7 +378,7 @@ class PickleWalker:
                     raise ScanError("STRING argument is not quoted")
                 self._push(self._text(codecs.escape_decode(line[1:-1])[0], "latin-1"))
             elif op in (0x54, 0x55):  # BINSTRING, SHORT_BINSTRING
-                n = struct.unpack("<i", self._need(4))[0] if op == 0x54 else self._need(1)[0]
+                n = struct.unpack("<i", self._need(4))[0] if op == 0x54 else self._byte()
                 if n < 0:
                     raise ScanError("negative BINSTRING length")
                 self._push(self._text(self._need(n), "latin-1") if n <= MAX_KEPT_STRING else self._skipped(n))
@@ -437,7 +442,7 @@ class PickleWalker:
                 index = (
                     int(self._line())
                     if op == 0x67
-                    else (self._need(1)[0] if op == 0x68 else struct.unpack("<I", self._need(4))[0])
+                    else (self._byte() if op == 0x68 else struct.unpack("<I", self._need(4))[0])
                 )
                 if index not in self.memo:
                     raise ScanError(f"memo key {index} read before it was written")
@@ -446,7 +451,7 @@ class PickleWalker:
                 index = (
                     int(self._line())
                     if op == 0x70
-                    else (self._need(1)[0] if op == 0x71 else struct.unpack("<I", self._need(4))[0])
+                    else (self._byte() if op == 0x71 else struct.unpack("<I", self._need(4))[0])
                 )
                 if index < 0:
                     raise ScanError("negative PUT argument")
@@ -584,7 +589,7 @@ class PickleWalker:
             count *= dim
         alignment = state.get("numpy_array_alignment_bytes")
         if isinstance(alignment, int) and alignment > 0:
-            padding = self._need(1)[0]
+            padding = self._byte()
             if padding > alignment:
                 raise ScanError("joblib array padding longer than its alignment")
             self._skip(padding)
