@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SARIF_SCHEMA := $(VENV)/share/sarif/sarif-schema-2.1.0.json
 EXAMPLE := examples/support-assistant
 
-.PHONY: install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard bench-monitor bench-redteam catalog clean
+.PHONY: install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard bench-monitor bench-redteam bench-scan-corpus catalog clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,23 @@ $(GARAK):
 
 bench-redteam: install $(GARAK)
 	$(BIN)/python benchmarks/redteam_compare.py
+
+# The scanner's benign corpus: what 17 libraries really save (pickle, joblib, torch.save, to_pickle, …),
+# written in a venv of its own (torch 2.13.0 CPU from this machine's disk), then scanned by aicop: it
+# prints files, libraries, false positives and the imports behind them (the allow-list's evidence).
+CORPUS_VENV := benchmarks/.venv-corpus/.installed
+$(CORPUS_VENV):
+	$(PYTHON) -m venv benchmarks/.venv-corpus
+	benchmarks/.venv-corpus/bin/pip install --quiet --upgrade pip
+	benchmarks/.venv-corpus/bin/pip install --quiet torch==2.13.0
+	benchmarks/.venv-corpus/bin/pip install --quiet numpy scipy pandas scikit-learn joblib lightgbm xgboost-cpu \
+		catboost statsmodels imbalanced-learn category-encoders networkx river mlxtend transformers accelerate
+	touch $@
+
+bench-scan-corpus: install $(CORPUS_VENV)
+	test -f benchmarks/.benign-corpus/labels.json || \
+		benchmarks/.venv-corpus/bin/python benchmarks/benign_corpus.py write benchmarks/.benign-corpus
+	$(BIN)/python benchmarks/benign_corpus.py check benchmarks/.benign-corpus
 
 # Re-derive the catalog from the seed text (../shared/seed); the test suite checks it is unchanged.
 catalog: install

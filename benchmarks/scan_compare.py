@@ -7,7 +7,12 @@ detection of the malicious files, false positives and errors on the benign ones,
 process per file (start-up counts) and one process for the whole corpus. Then it times aicop on a
 2 GB zip checkpoint and a 2 GB safetensors file.
 
+With ``--benign DIR`` (a corpus from benchmarks/benign_corpus.py: what 17 libraries really save), every
+K-th of its files (``--benign-every K``) joins the benign side, so false positives are counted on real
+library output too.
+
 Usage: python benchmarks/scan_compare.py [--anchors-venv DIR] [--corpus DIR] [--no-large] [--json FILE]
+                                         [--benign DIR [--benign-every K]]
 """
 
 from __future__ import annotations
@@ -154,6 +159,24 @@ def _timed(command: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def add_benign(corpus: Path, benign: Path, every: int) -> dict[str, dict[str, str]]:
+    """Copy every ``every``-th file of a benign_corpus.py corpus under corpus/benign-libraries/."""
+    import shutil
+
+    source = json.loads((benign / "labels.json").read_text())
+    added = {}
+    for rel in sorted(source)[::every]:
+        target = corpus / "benign-libraries" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(benign / rel, target)
+        added[f"benign-libraries/{rel}"] = {
+            "label": "benign",
+            "format": source[rel]["library"],
+            "technique": "",
+        }
+    return added
+
+
 def report(outcomes: list[Outcome], labels: dict[str, dict[str, str]]) -> None:
     malicious = sum(1 for v in labels.values() if v["label"] == "malicious")
     benign = len(labels) - malicious
@@ -185,6 +208,10 @@ def main() -> int:
     )
     parser.add_argument("--no-large", action="store_true", help="skip the 2 GB files")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    parser.add_argument("--benign", type=Path, help="a corpus written by benchmarks/benign_corpus.py")
+    parser.add_argument(
+        "--benign-every", type=int, default=1, metavar="K", help="take every K-th of its files"
+    )
     args = parser.parse_args()
     anchors_python = ensure_anchors(args.anchors_venv)
     # pip byte-compiles the anchors when it installs them; an editable aicop is not, and with
@@ -201,6 +228,8 @@ def main() -> int:
                 env={**os.environ, "KERAS_BACKEND": "torch", "PYTHONWARNINGS": "ignore"},
             )
         labels = json.loads((corpus / "labels.json").read_text())
+        if args.benign is not None:
+            labels |= add_benign(corpus, args.benign, args.benign_every)
         outcomes = []
         for tool in tools(anchors_python):
             print(f"running {tool.name} on {len(labels)} files…", file=sys.stderr)

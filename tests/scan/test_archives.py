@@ -182,7 +182,8 @@ def test_truncated_7z(tmp_path: Path) -> None:
     path = tmp_path / "model.7z"
     with py7zr.SevenZipFile(path, "w") as archive:
         archive.writestr(b.evil_pickle(2), "model.bin")
-    assert scan_bytes(tmp_path, path.read_bytes()[:-40], "cut.7z").error is not None
+    cut = scan_bytes(tmp_path, path.read_bytes()[:-40], "cut.7z")
+    assert cut.unsafe and rules(cut) == {"file.unverifiable"}  # claims 7z, does not parse: fail closed
 
 
 @pytest.mark.parametrize("compress", ["zlib", "gzip", "bz2", "xz", "lzma"])

@@ -15,15 +15,24 @@ from tests.scan.helpers import rules, scan_bytes
 def test_empty_and_misnamed_files(tmp_path: Path) -> None:
     assert scan_bytes(tmp_path, b"", "model.pt").error == "empty file"
     assert scan_bytes(tmp_path, b"", "notes.txt").error is None
-    assert rules(scan_bytes(tmp_path, b"just text\n", "model.pt")) == {"file.unrecognised"}
+    assert rules(scan_bytes(tmp_path, b"just text\n", "model.bin")) == {
+        "file.unrecognised"
+    }  # .bin claims nothing
+    assert rules(scan_bytes(tmp_path, b"just text\n", "model.pt")) == {"file.unverifiable"}
     assert scan_bytes(tmp_path, b.evil_pickle(), "README.md").unsafe  # content decides, not the name
 
 
-def test_truncated_formats(tmp_path: Path) -> None:
+def test_truncated_formats_cannot_be_verified(tmp_path: Path) -> None:
     data_pkl, storages = b.torch_state_dict_pickle()
-    assert scan_bytes(tmp_path, b.torch_zip(data_pkl, storages)[:200], "m.pt").error is not None
-    assert scan_bytes(tmp_path, b.npy_bytes("<f4", b"")[:9], "a.npy").error is not None
-    assert not scan_bytes(tmp_path, b.safetensors_bytes()[:30], "m.safetensors").error
+    for data, name in (
+        (b.torch_zip(data_pkl, storages)[:200], "m.pt"),
+        (b.npy_bytes("<f4", b"")[:9], "a.npy"),
+        (b.safetensors_bytes()[:30], "m.safetensors"),
+        (b.gguf_bytes()[:60], "m.gguf"),
+    ):
+        result = scan_bytes(tmp_path, data, name)
+        assert result.unsafe and "file.unverifiable" in rules(result), name
+        assert all(f.message.startswith("cannot be verified") for f in result.findings if f.unsafe)
 
 
 def test_scan_goes_on_past_bad_files(tmp_path: Path) -> None:

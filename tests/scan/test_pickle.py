@@ -166,10 +166,12 @@ def test_stream_that_breaks_after_its_payload_is_still_unsafe(tmp_path: Path) ->
     assert "os.system" in callables(result) and "pickle.broken-stream" in rules(result)
 
 
-def test_truncated_benign_pickle_is_an_error(tmp_path: Path) -> None:
+def test_truncated_benign_pickle_cannot_be_verified(tmp_path: Path) -> None:
     stream = pickle.dumps(list(range(1000)), protocol=2)[:-40]
     result = scan_bytes(tmp_path, stream, "m.pkl")
-    assert result.error is not None and not result.unsafe
+    assert result.unsafe and rules(result) == {"file.unverifiable"}
+    relaxed = scan_bytes(tmp_path, stream, "m.pkl", policy=Policy(malformed="error"))
+    assert relaxed.error is not None and not relaxed.unsafe
 
 
 def test_every_stream_in_a_file_is_scanned(tmp_path: Path) -> None:

@@ -36,7 +36,9 @@ def configure_scan(p: argparse.ArgumentParser) -> None:
         "--policy",
         dest="policy_path",
         type=as_path,
-        help="YAML policy: 'allow: [module.Name, package.*]' and 'deny: {module.name: reason}'",
+        help="YAML policy: 'allow: [module.Name, package.*]', 'deny: {module.name: reason}' and "
+        "'malformed: unsafe|error' (a file that claims a model format but does not parse as it: "
+        "unsafe, the default, or reported as not scanned)",
     )
     add_output_options(p)
     p.add_argument(
@@ -58,7 +60,11 @@ Find code execution hidden in model files, without loading them.
 
 Formats are recognised by content: pickle (protocols 0-5), PyTorch zip and legacy checkpoints,
 joblib (raw and compressed), NumPy .npy/.npz, Keras .h5/.keras, TensorFlow SavedModel, ONNX,
-safetensors, GGUF, and zip, tar, 7z, gzip, bz2 and xz containers.
+safetensors, GGUF, and zip, tar, 7z, gzip, bz2 and xz containers. Every finding says which format
+it assumed. A file that claims a format by its name (.safetensors, .pt, .pkl, .gguf, ...) or its
+signature and does not parse as it cannot be verified: unsafe, unless the policy says
+'malformed: error'. Content of another format than the name says is scanned as what it is.
+Directories: .git, .hg and .svn are never entered, and what .gitignore ignores is skipped.
 
 Exit 0 when nothing unsafe was found, 1 when something unsafe was, 2 when a file could not be
 scanned (and nothing unsafe was found).

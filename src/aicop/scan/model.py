@@ -110,7 +110,10 @@ class ScanReport:
             "schema_version": "1.0",
             "unsafe": self.unsafe,
             "summary": self.summary(),
-            "findings": [f.to_dict() for f in self.findings],
+            # each finding says which format its verdict assumed (its file's content, as recognised)
+            "findings": [
+                {**finding.to_dict(), "format": f.format} for f in self.files for finding in f.findings
+            ],
             "errors": [{"path": f.path, "error": f.error} for f in self.errors],
             "files": [
                 {

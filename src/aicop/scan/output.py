@@ -31,12 +31,14 @@ def render_json(report: ScanReport) -> str:
 def render_text(report: ScanReport, *, verbose: bool = False) -> str:
     lines: list[str] = []
     rows = [f for f in report.findings if verbose or f.severity >= Severity.LOW]
+    formats = {f.path: f.format or "unknown" for f in report.files}  # the format each verdict assumed
     if rows:
-        headers = ("severity", "file", "member", "offset", "callable", "why")
+        headers = ("severity", "file", "format", "member", "offset", "callable", "why")
         table = [
             (
                 f.severity.label,
                 f.path,
+                formats.get(f.path, "unknown"),
                 f.member or "",
                 "" if f.offset is None else str(f.offset),
                 f.callable or "",
@@ -50,7 +52,7 @@ def render_text(report: ScanReport, *, verbose: bool = False) -> str:
             cells = [_clip(c, w).ljust(w) for c, w in zip(row, widths, strict=False)]
             lines.append("  ".join(cells) + "  " + row[-1])
     for failed in report.errors:
-        lines.append(f"error  {failed.path}: {failed.error}")
+        lines.append(f"error  {failed.path} (as {failed.format or 'unknown format'}): {failed.error}")
     summary = report.summary()
     verdict = "UNSAFE" if report.unsafe else ("INCOMPLETE" if report.errors else "no unsafe content found")
     lines.append(

@@ -101,7 +101,20 @@ class Event:
 
 
 class StreamResult:
-    __slots__ = ("calls", "end", "error", "events", "imports", "nested", "ops", "protocol", "start", "value")
+    __slots__ = (
+        "attribute_reads",
+        "calls",
+        "end",
+        "error",
+        "events",
+        "imports",
+        "nested",
+        "opaque_getattr",
+        "ops",
+        "protocol",
+        "start",
+        "value",
+    )
 
     def __init__(self, start: int) -> None:
         self.start = start
@@ -109,7 +122,11 @@ class StreamResult:
         self.protocol = 0
         self.ops = 0
         self.imports: list[Import] = []
-        self.calls: list[tuple[str, int]] = []
+        self.calls: list[tuple[str, int, str]] = []  # (callable, offset, opcode)
+        # getattr(owner, "name") is how pickle names a method; each such read is judged as the import
+        # "owner.name", and getattr itself only where its operands are not constant (opaque_getattr).
+        self.attribute_reads = 0
+        self.opaque_getattr = False
         self.events: list[Event] = []
         self.error: str | None = None
         self.value: Any = None  # what the stream would return, symbolically
@@ -193,6 +210,12 @@ class PickleWalker:
             raise ScanError(f"stream ends inside an opcode argument ({len(data)} of {n} bytes)")
         return data
 
+    def _byte(self) -> int:
+        value = self.src.read_byte()
+        if value < 0:
+            raise ScanError("stream ends inside an opcode argument (0 of 1 bytes)")
+        return value
+
     def _skip(self, n: int) -> None:
         if n < 0 or self.src.skip(n) < n:
             raise ScanError(f"stream ends inside a {n}-byte argument")
@@ -237,9 +260,14 @@ class PickleWalker:
         self.result.imports.append(Import(module, name, offset, opcode))
         return Global(module, name)
 
-    def _call(self, target: Any, args: Any, offset: int, opcode: str) -> Obj:
+    def _call(self, target: Any, args: Any, offset: int, opcode: str) -> Obj | Global:
         if isinstance(target, Global):
-            self.result.calls.append((target.qualified, offset))
+            qualified = target.qualified
+            self.result.calls.append((qualified, offset, opcode))
+            if qualified in _GETATTR:
+                read = self._attribute_read(args, offset)
+                if read is not None:
+                    return read
         elif not isinstance(target, Opaque) or target.what != "dynamic import":
             kind = type(target).__name__ if not isinstance(target, Obj) else "the result of a call"
             self.result.events.append(
@@ -250,6 +278,21 @@ class PickleWalker:
                 )
             )
         return Obj(target, args)
+
+    def _attribute_read(self, args: Any, offset: int) -> Global | None:
+        """Record ``getattr(owner, "name")`` as an import of ``owner.name`` when the owner is an imported
+        name or an object built from one and the name is a constant; its value is then that name (a
+        later call of it is a call of ``owner.name``). Anything else stays opaque: None."""
+        owner = None
+        if isinstance(args, tuple) and len(args) == 2 and isinstance(args[1], str):
+            owner = _owner(args[0])
+        if owner is None:
+            self.result.opaque_getattr = True
+            return None
+        self.result.attribute_reads += 1
+        self.result.imports.append(Import(owner, args[1], offset, "getattr"))
+        module, _, cls = owner.rpartition(".")
+        return Global(module, f"{cls}.{args[1]}")
 
     def _mutates(self, target: Any, offset: int, opcode: str) -> None:
         if isinstance(target, Global):
@@ -263,10 +306,9 @@ class PickleWalker:
         ops = 0
         while True:
             offset = src.tell()
-            code = src.read(1)
-            if not code:
+            op = src.read_byte()
+            if op < 0:
                 raise ScanError("stream ends without STOP")
-            op = code[0]
             ops += 1
             result.ops = ops
             if ops % 4096 == 0:
@@ -281,7 +323,7 @@ class PickleWalker:
                 result.value = self.stack[-1]
                 return
             if op == 0x80:  # PROTO
-                result.protocol = self._need(1)[0]
+                result.protocol = self._byte()
                 if result.protocol > 5:
                     raise ScanError(f"unsupported pickle protocol {result.protocol}")
             elif op == 0x95:  # FRAME
@@ -313,13 +355,13 @@ class PickleWalker:
             elif op == 0x4A:  # BININT
                 self._push(struct.unpack("<i", self._need(4))[0])
             elif op == 0x4B:  # BININT1
-                self._push(self._need(1)[0])
+                self._push(self._byte())
             elif op == 0x4D:  # BININT2
                 self._push(struct.unpack("<H", self._need(2))[0])
             elif op == 0x4C:  # LONG
                 self._push(int(self._line().rstrip(b"L") or b"0"))
             elif op in (0x8A, 0x8B):  # LONG1, LONG4
-                n = self._need(1)[0] if op == 0x8A else struct.unpack("<i", self._need(4))[0]
+                n = self._byte() if op == 0x8A else struct.unpack("<i", self._need(4))[0]
                 if n < 0:
                     raise ScanError("negative LONG4 length")
                 self._push(
@@ -336,7 +378,7 @@ class PickleWalker:
                     raise ScanError("STRING argument is not quoted")
                 self._push(self._text(codecs.escape_decode(line[1:-1])[0], "latin-1"))
             elif op in (0x54, 0x55):  # BINSTRING, SHORT_BINSTRING
-                n = struct.unpack("<i", self._need(4))[0] if op == 0x54 else self._need(1)[0]
+                n = struct.unpack("<i", self._need(4))[0] if op == 0x54 else self._byte()
                 if n < 0:
                     raise ScanError("negative BINSTRING length")
                 self._push(self._text(self._need(n), "latin-1") if n <= MAX_KEPT_STRING else self._skipped(n))
@@ -400,7 +442,7 @@ class PickleWalker:
                 index = (
                     int(self._line())
                     if op == 0x67
-                    else (self._need(1)[0] if op == 0x68 else struct.unpack("<I", self._need(4))[0])
+                    else (self._byte() if op == 0x68 else struct.unpack("<I", self._need(4))[0])
                 )
                 if index not in self.memo:
                     raise ScanError(f"memo key {index} read before it was written")
@@ -409,7 +451,7 @@ class PickleWalker:
                 index = (
                     int(self._line())
                     if op == 0x70
-                    else (self._need(1)[0] if op == 0x71 else struct.unpack("<I", self._need(4))[0])
+                    else (self._byte() if op == 0x71 else struct.unpack("<I", self._need(4))[0])
                 )
                 if index < 0:
                     raise ScanError("negative PUT argument")
@@ -547,12 +589,29 @@ class PickleWalker:
             count *= dim
         alignment = state.get("numpy_array_alignment_bytes")
         if isinstance(alignment, int) and alignment > 0:
-            padding = self._need(1)[0]
+            padding = self._byte()
             if padding > alignment:
                 raise ScanError("joblib array padding longer than its alignment")
             self._skip(padding)
         self._skip(count * itemsize)
         return Opaque("ndarray")
+
+
+_GETATTR = frozenset({"builtins.getattr", "__builtin__.getattr"})
+_RECONSTRUCTORS = frozenset({"copyreg._reconstructor", "copyreg.__newobj__", "copy_reg._reconstructor"})
+
+
+def _owner(value: Any) -> str | None:
+    """The qualified name of an imported class, or of the class an object was built from."""
+    if isinstance(value, Global):
+        return value.qualified
+    if isinstance(value, Obj) and isinstance(value.callable, Global):
+        if value.callable.qualified in _RECONSTRUCTORS:
+            args = value.args
+            first = args[0] if isinstance(args, tuple) and args else None
+            return first.qualified if isinstance(first, Global) else None
+        return value.callable.qualified
+    return None
 
 
 def _hashable(value: Any) -> bool:

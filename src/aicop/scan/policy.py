@@ -131,6 +131,119 @@ SAFE_EXACT = frozenset(
         "pandas.core.arrays.categorical.Categorical",
     }
 )
+# Grown from the benign corpus (benchmarks/benign_corpus.py: what 17 libraries really save), one family
+# at a time; every name is data-only: calling it, with any arguments a pickle can give, builds a value
+# in memory and opens no file, socket or process, imports nothing by name and runs no string as code.
+SAFE_EXACT = SAFE_EXACT | frozenset(
+    {
+        # Attribute bags and value types of the standard library, saved in countless training
+        # checkpoints (argparse's parsed arguments, types.SimpleNamespace configs, random.Random's
+        # state, Python 2's name for range).
+        "argparse.Namespace",
+        "types.SimpleNamespace",
+        "random.Random",
+        "builtins.xrange",
+        "pathlib.Path",
+        "pathlib.PurePath",
+        # zoneinfo's own unpickler, reached as getattr(ZoneInfo, "_unpickle"): it looks a time zone key
+        # up in the tz database (keys that are paths are refused by zoneinfo itself).
+        "zoneinfo.ZoneInfo",
+        "zoneinfo.ZoneInfo._unpickle",
+        # NumPy's random generators: their Cython unpickle helpers and bit generators only restore the
+        # generator's integer state; matrix, record and masked arrays are ndarray subclasses.
+        "numpy.random.bit_generator.SeedSequence",
+        "numpy.random.bit_generator.__pyx_unpickle_SeedSequence",
+        "numpy.random._philox.Philox",
+        "numpy.random._sfc64.SFC64",
+        "numpy.random._pcg64.PCG64DXSM",
+        "numpy._core.multiarray._reconstruct",
+        "numpy.ma.MaskedArray",
+        "numpy.ma.core.MaskedArray",
+        "numpy.matrix",
+        "numpy.rec.recarray",
+        "numpy.record",
+        # Pure functions that estimators keep as parameters (a pooling function, a vectorised method).
+        "numpy.mean",
+        "numpy.vectorize",
+        # pandas 2 and 3 frames, indexes, extension arrays and dtypes, scalars and offsets, and the
+        # module-level reconstructors pandas registers for them: each rebuilds a value from arrays.
+        # pandas has classes that open files when built (HDFStore, ExcelWriter), so no prefix here.
+        "pandas.DataFrame",
+        "pandas.Series",
+        "pandas.Index",
+        "pandas.RangeIndex",
+        "pandas.MultiIndex",
+        "pandas.DatetimeIndex",
+        "pandas.TimedeltaIndex",
+        "pandas.PeriodIndex",
+        "pandas.IntervalIndex",
+        "pandas.CategoricalIndex",
+        "pandas.Categorical",
+        "pandas.Interval",
+        "pandas.Period",
+        "pandas.NA",
+        "pandas.BooleanDtype",
+        "pandas.CategoricalDtype",
+        "pandas.DatetimeTZDtype",
+        "pandas.Int64Dtype",
+        "pandas.PeriodDtype",
+        "pandas.SparseDtype",
+        "pandas.StringDtype",
+        "pandas.arrays.BooleanArray",
+        "pandas.arrays.DatetimeArray",
+        "pandas.arrays.IntegerArray",
+        "pandas.arrays.PeriodArray",
+        "pandas.arrays.SparseArray",
+        "pandas.arrays.StringArray",
+        "pandas.arrays.TimedeltaArray",
+        "pandas._libs.arrays.__pyx_unpickle_NDArrayBacked",
+        "pandas._libs.sparse.IntIndex",
+        "pandas._libs.tslibs.nattype._nat_unpickle",
+        "pandas._libs.tslibs.timedeltas._timedelta_unpickle",
+        "pandas.core.indexes.datetimes._new_DatetimeIndex",
+        "pandas.core.indexes.interval._new_IntervalIndex",
+        "pandas.core.indexes.timedeltas._new_TimedeltaIndex",
+        # SciPy's spatial trees, interpolators, rotations and optimisation results hold arrays; the
+        # interpolator's method is named by getattr; asarray converts.
+        "scipy.spatial._kdtree.KDTree",
+        "scipy.spatial._ckdtree.cKDTree",
+        "scipy.spatial.transform._rotation.Rotation",
+        "scipy.interpolate._bsplines.BSpline",
+        "scipy.interpolate._cubic.CubicSpline",
+        "scipy.interpolate._interpolate.interp1d",
+        "scipy.interpolate._interpolate.interp1d._call_linear_np",
+        "scipy.optimize._optimize.OptimizeResult",
+        "scipy.optimize._lbfgsb_py.LbfgsInvHessProduct",
+        "scipy._lib.array_api_compat.numpy._aliases.asarray",
+        "scipy.stats._distn_infrastructure.rv_continuous_frozen",
+        "scipy.stats._distn_infrastructure.rv_discrete_frozen",
+        # scikit-learn functions fitted estimators keep as parameters or caches (score functions, the
+        # k-means kernel) and its Cython helpers that allocate a tree or metric of a given class.
+        "sklearn.cluster._kmeans._kmeans_single_lloyd",
+        "sklearn.feature_selection._univariate_selection.f_classif",
+        "sklearn.metrics._dist_metrics.newObj",
+        "sklearn.neighbors._kd_tree.newObj",
+        "sklearn.neighbors._ball_tree.newObj",
+        # Hugging Face training arguments (training_args.bin): dataclasses and enums of settings.
+        "transformers.training_args.TrainingArguments",
+        "transformers.training_args_seq2seq.Seq2SeqTrainingArguments",
+        "transformers.training_args.OptimizerNames",
+        "transformers.trainer_utils.HubStrategy",
+        "transformers.trainer_utils.IntervalStrategy",
+        "transformers.trainer_utils.SaveStrategy",
+        "transformers.trainer_utils.SchedulerType",
+        "transformers.trainer_pt_utils.AcceleratorConfig",
+        "transformers.activations.GELUActivation",
+        "accelerate.utils.dataclasses.DistributedType",
+        "accelerate.state.PartialState",  # only rebuilt, never called: see RECONSTRUCT_ONLY
+        # river keeps a factory method as a defaultdict's default (never called while loading).
+        "river.naive_bayes.gaussian.GaussianNB._make_gaussian",
+    }
+)
+# Classes that are data when pickle rebuilds them (NEWOBJ or copyreg: __new__, then their state) but
+# not when called with arguments (REDUCE): accelerate's PartialState starts torch.distributed when
+# constructed. A pickle that calls one is reported as an unknown import.
+RECONSTRUCT_ONLY = frozenset({"accelerate.state.PartialState"})
 # Torch dtypes, layouts and storages are module attributes (torch.float32, torch.FloatStorage, …).
 _TORCH_ATTRIBUTE = re.compile(
     r"^torch\.((u?int|float|bfloat|complex|q?u?int)\d*|bool|half|double|long|short|cfloat|cdouble|qint8|quint8|"
@@ -148,6 +261,31 @@ _NUMPY_TYPE = re.compile(
 # numpy and pandas are not here: some of their classes open files or URLs when constructed (DataSource,
 # HDFStore, ExcelWriter), so only the names in SAFE_EXACT are allowed for them.
 _SAFE_CLASS_PREFIXES = (
+    # scikit-learn-compatible libraries whose estimators store their parameters in __init__ and fitted
+    # arrays as attributes (the scikit-learn convention), and graph and statistics containers.
+    "imblearn.",
+    "category_encoders.",
+    "mlxtend.classifier.",
+    "mlxtend.regressor.",
+    "networkx.classes.",
+    "river.compose.",
+    "river.linear_model.",
+    "river.naive_bayes.",
+    "river.preprocessing.",
+    "river.tree.",
+    "river.optim.",
+    "river.stats.",
+    "river.proba.",
+    "river._river_rust.vectordict.",
+    # statsmodels' models, results, wrappers and Kalman filters (statsmodels.iolib reads and writes
+    # files and is not here).
+    "statsmodels.base.",
+    "statsmodels.regression.",
+    "statsmodels.discrete.",
+    "statsmodels.genmod.",
+    "statsmodels.robust.",
+    "statsmodels.tsa.",
+    "statsmodels.tools.tools.",
     "torch.nn.modules.",
     "sklearn.",
     "xgboost.",
@@ -158,6 +296,18 @@ _SAFE_CLASS_PREFIXES = (
     "torchvision.models.",
     "transformers.models.",
 )
+# Distribution objects of scipy.stats (norm_gen, poisson_gen, …) and the private computing methods a
+# frozen distribution caches through getattr (_entropy; not public ones such as expect(func)); torch's
+# functional activations kept by layers (relu, gelu): pure functions.
+_SCIPY_DISTRIBUTION = re.compile(r"^scipy\.stats\._(continuous|discrete)_distns\.[a-z]\w*_gen(\._[a-z]\w*)?$")
+# pandas' date offsets (Day, MonthEnd, BusinessDay, …): date arithmetic values that frequencies and
+# time-zone-aware indexes carry; statsmodels' Cython state-space classes in their four precisions.
+_PANDAS_OFFSET = re.compile(r"^pandas\._libs\.tslibs\.offsets\.[A-Z]\w*$")
+_STATESPACE = re.compile(r"^statsmodels\.tsa\.statespace\._\w+\.[cdsz][A-Z]\w*$")
+_TORCH_FUNCTIONAL = re.compile(r"^torch\.nn\.functional\.[a-z]\w*$")
+# Cython's generated unpickle helper of a class of an allowed library (it checks the class layout's
+# checksum, then restores the fields): scikit-learn's losses, trees and metrics.
+_CYTHON_UNPICKLE = re.compile(r"^sklearn\.[\w.]+\.__pyx_unpickle_\w+$")
 _NOT_LIBRARY_CODE = re.compile(r"\.(_?testing|tests?|datasets|conftest)(\.|$)")
 _CLASS_NAME = re.compile(r"^_?[A-Z][A-Za-z0-9_]*$")
 _SCIPY_SPARSE = re.compile(r"^scipy\.sparse\.[\w.]*\.?(csr|csc|coo|bsr|dia|dok|lil)_(matrix|array)$")
@@ -262,6 +412,10 @@ DANGEROUS = {
 }
 
 
+# The one data-only member of a module denied as a whole (types builds code and function objects).
+_SAFE_IN_DANGEROUS_MODULE = frozenset({"types.SimpleNamespace"})
+
+
 class Verdict(Enum):
     SAFE = "safe"
     DANGEROUS = "dangerous"
@@ -275,41 +429,83 @@ class Decision:
         self.verdict, self.qualified, self.reason = verdict, qualified, reason
 
 
+MALFORMED = ("unsafe", "error")
+
+
 class Policy:
-    """The built-in lists, extended by an organisation's policy file (``--policy``)."""
+    """The built-in lists, extended by an organisation's policy file (``--policy``), and what to make of
+    a file that claims a model format but does not parse as it (``malformed``)."""
 
-    __slots__ = ("allow", "deny")
+    __slots__ = ("allow", "deny", "malformed")
 
-    def __init__(self, allow: set[str] | None = None, deny: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, allow: set[str] | None = None, deny: dict[str, str] | None = None, malformed: str = "unsafe"
+    ) -> None:
         self.allow = allow or set()
         self.deny = deny or {}
+        self.malformed = malformed
 
     @classmethod
     def load(cls, path: Path) -> Policy:
-        """A YAML file: ``allow: [module.Name, package.*]`` and ``deny: {module.name: reason}``."""
+        """A YAML file: ``allow: [module.Name, package.*]``, ``deny: {module.name: reason}`` and
+        ``malformed: unsafe | error``. Errors name the line of the key at fault."""
         import yaml
 
         from aicop.errors import InputError
 
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
             raise InputError(f"cannot read policy: {err}", path=path) from err
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            data = yaml.safe_load(text) or {}
         except yaml.YAMLError as err:
-            raise InputError(f"invalid YAML: {err}", path=path) from err
-        if not isinstance(data, dict) or set(data) - {"allow", "deny"}:
-            raise InputError("a policy has only the keys 'allow' (a list) and 'deny' (a mapping)", path=path)
+            mark = getattr(err, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            raise InputError(
+                f"invalid YAML: {getattr(err, 'problem', None) or err}", path=path, line=line
+            ) from err
+        lines: dict[object, int] = {}
+        if isinstance(node, yaml.MappingNode):
+            lines = {key.value: key.start_mark.line + 1 for key, _ in node.value}
+        if not isinstance(data, dict):
+            raise InputError(
+                "a policy is a mapping with the keys allow, deny and malformed", path=path, line=1
+            )
+        for key in data:
+            if key not in ("allow", "deny", "malformed"):
+                raise InputError(
+                    f"unknown key {key!r}: a policy has only 'allow' (a list), 'deny' (a mapping) and "
+                    "'malformed' (unsafe or error)",
+                    path=path,
+                    line=lines.get(key),
+                )
         allow, deny = data.get("allow") or [], data.get("deny") or {}
         if not isinstance(allow, list) or not all(isinstance(a, str) for a in allow):
-            raise InputError("'allow' must be a list of module.name strings", path=path)
+            raise InputError(
+                "'allow' must be a list of module.name strings", path=path, line=lines.get("allow")
+            )
         if not isinstance(deny, dict) or not all(isinstance(k, str) for k in deny):
-            raise InputError("'deny' must map module.name strings to reasons", path=path)
-        return cls(allow=set(allow), deny={k: str(v) for k, v in deny.items()})
+            raise InputError(
+                "'deny' must map module.name strings to reasons", path=path, line=lines.get("deny")
+            )
+        malformed = data.get("malformed", "unsafe")
+        if malformed not in MALFORMED:
+            raise InputError(
+                f"'malformed' must be 'unsafe' (a file that claims a model format and does not parse as it "
+                f"is unsafe: the default) or 'error' (it is reported as not scanned), not {malformed!r}",
+                path=path,
+                line=lines.get("malformed"),
+            )
+        return cls(allow=set(allow), deny={k: str(v) for k, v in deny.items()}, malformed=malformed)
 
     def decide(self, module: str, name: str) -> Decision:
         module = ALIASES.get(module, module)
         qualified = f"{module}.{name}"
-        reason = _match(self.deny, module, name) or _match(DANGEROUS, module, name)
+        reason = _match(self.deny, module, name)
+        if reason is None and qualified not in _SAFE_IN_DANGEROUS_MODULE:
+            reason = _match(DANGEROUS, module, name)
         if reason is not None:
             return Decision(Verdict.DANGEROUS, qualified, reason)
         if _dunder(name) or _dunder(module):
@@ -318,6 +514,8 @@ class Policy:
             )
         if qualified in self.allow or any(a.endswith(".*") and module.startswith(a[:-2]) for a in self.allow):
             return Decision(Verdict.SAFE, qualified, "allowed by policy")
+        if qualified in SAFE_EXACT or _SCIPY_DISTRIBUTION.match(qualified):
+            return Decision(Verdict.SAFE, qualified, "on the allow-list")
         if "." in name:
             return Decision(
                 Verdict.UNKNOWN,
@@ -326,12 +524,21 @@ class Policy:
                 "that BUILD has overwritten); not on the allow-list",
             )
         if qualified in SAFE_EXACT or any(
-            p.match(qualified) for p in (_TORCH_ATTRIBUTE, _SCIPY_SPARSE, _NUMPY_TYPE)
+            p.match(qualified)
+            for p in (
+                _TORCH_ATTRIBUTE,
+                _SCIPY_SPARSE,
+                _NUMPY_TYPE,
+                _TORCH_FUNCTIONAL,
+                _CYTHON_UNPICKLE,
+                _PANDAS_OFFSET,
+                _STATESPACE,
+            )
         ):
             return Decision(Verdict.SAFE, qualified, "on the allow-list")
         if (
             _CLASS_NAME.match(name)
-            and module.startswith(_SAFE_CLASS_PREFIXES)
+            and (module + ".").startswith(_SAFE_CLASS_PREFIXES)
             and not _NOT_LIBRARY_CODE.search(module)
         ):
             return Decision(Verdict.SAFE, qualified, "a class of an allow-listed library")

@@ -41,11 +41,39 @@ BITS = {
 }
 
 
-def looks_like_safetensors(head: bytes) -> bool:
+def looks_like_safetensors(head: bytes, size: int | None = None) -> bool:
+    """The real signature: a header length that fits the file (and the format's limit), then a JSON
+    object; the object must parse when the whole header is in ``head``. A text file whose ninth byte
+    is '{' has a "length" of quintillions made of its first eight characters, and is not one."""
+    return not_safetensors(head, size) is None
+
+
+def not_safetensors(head: bytes, size: int | None = None) -> str | None:
+    """Why ``head`` (the first bytes of a file of ``size`` bytes) is not a safetensors file, or None."""
     if len(head) < 10:
-        return False
+        return "shorter than a safetensors header"
     (length,) = struct.unpack("<Q", head[:8])
-    return length >= 2 and head[8:9] == b"{"
+    if not 2 <= length <= MAX_HEADER:
+        return f"header length {length} is not a plausible safetensors header length"
+    if size is not None and 8 + length > size:
+        return f"header length {length} runs past the end of the {size}-byte file"
+    if head[8:9] != b"{":
+        return "the header does not start with a JSON object"
+    text = head[8 : 8 + length]
+    if len(text) < length:  # only the header's start is in view: it must at least read as JSON text
+        try:
+            text.decode("utf-8")
+        except UnicodeDecodeError as err:
+            if err.start < len(text) - 3:  # not merely a character cut at the end of the view
+                return "the header is not UTF-8 text"
+        return None if head[9:10] in (b'"', b"}", b" ", b"\n", b"\r", b"\t") else "the header is not JSON"
+    import json
+
+    try:
+        header = json.loads(text.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return "the header is not valid UTF-8 JSON"
+    return None if isinstance(header, dict) else "the header is not a JSON object"
 
 
 def check(buf: memoryview) -> list[Issue]:

@@ -19,10 +19,10 @@ import zlib
 from pathlib import Path
 
 from aicop.scan import protobuf, safetensors, zipfmt
-from aicop.scan.errors import LimitExceeded, ScanError
+from aicop.scan.errors import LimitExceeded, ScanError, Unsupported, Unverifiable
 from aicop.scan.model import FileResult, Issue, ScanFinding, ScanReport, Severity
 from aicop.scan.pickle import looks_like_pickle, walk_stream
-from aicop.scan.policy import DEFAULT_POLICY, Policy, Verdict
+from aicop.scan.policy import ALIASES, DEFAULT_POLICY, RECONSTRUCT_ONLY, Decision, Policy, Verdict
 from aicop.scan.source import BufferSource, StreamSource
 
 TYPE_CHECKING = False  # typing itself is not imported at run time: start-up is measured
@@ -79,7 +79,9 @@ class Limits:
         self.members = members
 
 
-def sniff(head: bytes) -> str | None:
+def sniff(head: bytes, size: int | None = None) -> str | None:
+    """The format ``head`` (a file's or member's first bytes; ``size`` its length when known) starts
+    like. Only formats with a signature of several bytes are "claimed" by it (see STRONG)."""
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
         return "zip"
     if head[:6] == b"\x93NUMPY":
@@ -92,9 +94,9 @@ def sniff(head: bytes) -> str | None:
         return "7z"
     if len(head) >= 262 and head[257:262] == b"ustar":
         return "tar"
-    if safetensors.looks_like_safetensors(head):
+    if safetensors.looks_like_safetensors(head, size):
         return "safetensors"
-    if head[:2] == b"\x1f\x8b":
+    if head[:3] == b"\x1f\x8b\x08":  # gzip's magic and its only compression method, deflate
         return "gzip"
     if head[:3] == b"BZh" and head[3:4].isdigit():
         return "bz2"
@@ -114,6 +116,35 @@ def sniff(head: bytes) -> str | None:
 
 
 COMPRESSED = frozenset({"gzip", "bz2", "xz", "lzma", "zlib", "lz4"})
+# Signatures long enough that content starting with one claims the format: if it then does not parse,
+# the file cannot be verified. The others (two-byte zlib, lzma's properties byte, protobuf's first tag,
+# the opcodes a protocol 0/1 pickle starts with) also start ordinary data: failing to parse as one of
+# them only means the content is not that format.
+STRONG = frozenset({"zip", "npy", "gguf", "hdf5", "7z", "tar", "safetensors", "gzip", "bz2", "xz", "lz4"})
+# What a file's name claims it is: the content formats its suffix admits. A name that several formats
+# share (.bin, .model, .pb, .sav, .ggml) claims nothing.
+_PICKLE_LIKE = ("pickle", "zip", *sorted(COMPRESSED))
+CLAIMS: dict[str, tuple[str, ...]] = {
+    ".safetensors": ("safetensors",),
+    ".gguf": ("gguf",),
+    ".npy": ("npy",),
+    ".npz": ("zip",),
+    ".keras": ("zip",),
+    ".h5": ("hdf5",),
+    ".hdf5": ("hdf5",),
+    ".7z": ("7z",),
+    ".tar": ("tar",),
+    ".mar": ("zip",),
+    ".onnx": ("protobuf?",),
+    ".pt": ("zip", "pickle", "tar"),
+    ".pth": ("zip", "pickle", "tar"),
+    ".ckpt": ("zip", "pickle", "tar"),
+    ".pkl": _PICKLE_LIKE,
+    ".pickle": _PICKLE_LIKE,
+    ".joblib": _PICKLE_LIKE,
+    ".dill": _PICKLE_LIKE,
+}
+_TORCH_SUFFIXES = frozenset({".pt", ".pth", ".ckpt"})
 
 
 def _decompressor(fmt: str) -> object:
@@ -131,7 +162,7 @@ def _decompressor(fmt: str) -> object:
     try:
         import lz4.frame  # type: ignore[import-not-found]
     except ImportError:
-        raise ScanError("LZ4-compressed: install the lz4 package to inspect it") from None
+        raise Unsupported("LZ4-compressed: install the lz4 package to inspect it") from None
     return lz4.frame.LZ4FrameDecompressor()
 
 
@@ -241,8 +272,21 @@ class _Job:
         seen: dict[tuple[str, str], list[int]] = {}
         for imp in result.imports:
             seen.setdefault((imp.module, imp.name), []).append(imp.offset)
+        called = {qualified for qualified, _, opcode in result.calls if opcode in _DIRECT_CALLS}
         for (module, name), offsets in seen.items():
+            if _resolved_getattr(module, name, result):
+                continue  # every getattr read a constant attribute, judged as an import of its own
             decision = self.policy.decide(module, name)
+            if (
+                decision.verdict is Verdict.SAFE
+                and decision.qualified in RECONSTRUCT_ONLY
+                and decision.qualified in called
+            ):
+                decision = Decision(
+                    Verdict.UNKNOWN,
+                    decision.qualified,
+                    "called with arguments: only its reconstruction (NEWOBJ, copyreg) is data-only",
+                )
             if decision.verdict is Verdict.SAFE:
                 continue
             times = f" ({len(offsets)} times)" if len(offsets) > 1 else ""
@@ -317,7 +361,13 @@ class _Job:
     def zip(self, buf: memoryview, where: list[str], depth: int) -> None:
         archive = zipfmt.read_archive(buf, self.limits.members)
         names = [m.name for m in archive.members]
-        self.label(_zip_label(names))
+        label = _zip_label(names)
+        if label == "pytorch-zip" and not any(n.endswith(".pkl") for n in names):
+            raise Unverifiable(
+                "a PyTorch zip checkpoint without its pickle member (data.pkl): "
+                "what torch.load would read cannot be verified"
+            )
+        self.label(label)
         for anomaly in archive.anomalies:
             severity = Severity[anomaly.severity.upper()]
             self.add(
@@ -335,7 +385,7 @@ class _Job:
 
     def member(self, buf: memoryview, member: zipfmt.Member, where: list[str], depth: int) -> None:
         head = zipfmt.member_head(buf, member, HEAD)
-        fmt = sniff(head)
+        fmt = sniff(head, member.size)
         if fmt is None:
             if head.lstrip()[:1] == b"{" and member.size <= 16 << 20:
                 self.json_config(zipfmt.member_data(buf, member, self.limits.inflate), where)
@@ -360,14 +410,25 @@ class _Job:
         if fmt == "pickle":
             self.pickles(BufferSource(data), where, tentative=True)
         else:
-            self.dispatch(data, fmt, where, depth + 1)
+            self.inner(data, fmt, where, depth)
 
     def region(self, data: memoryview, where: list[str], depth: int) -> None:
-        fmt = sniff(bytes(data[:HEAD]))
+        fmt = sniff(bytes(data[:HEAD]), len(data))
         if fmt == "pickle":
             self.pickles(BufferSource(data), where, tentative=True)
         elif fmt is not None and fmt != "protobuf?":
+            self.inner(data, fmt, where, depth)
+
+    def inner(self, data: memoryview, fmt: str, where: list[str], depth: int) -> None:
+        """Scan a member or region as the format it starts like. A weak signature that does not parse
+        (a tensor's bytes that begin like zlib) is only data, as it is to every loader."""
+        try:
             self.dispatch(data, fmt, where, depth + 1)
+        except (LimitExceeded, Unsupported):
+            raise
+        except ScanError:
+            if fmt in STRONG:
+                raise
 
     def polyglot(self, buf: memoryview, fmt: str | None, where: list[str], depth: int) -> None:
         """A file that is also a ZIP archive at its end: scan the archive too. A file of no other format
@@ -412,11 +473,11 @@ class _Job:
                 continue
             start = info.offset_data
             data = buf[start : start + info.size]
-            fmt = sniff(bytes(data[:HEAD]))
+            fmt = sniff(bytes(data[:HEAD]), len(data))
             if fmt == "pickle":
                 self.pickles(BufferSource(data), [*where, info.name], tentative=True)
             elif fmt is not None and fmt != "protobuf?":
-                self.dispatch(data, fmt, [*where, info.name], depth + 1)
+                self.inner(data, fmt, [*where, info.name], depth)
 
     def sevenzip(self, buf: memoryview, where: list[str], depth: int) -> None:
         from aicop.scan import sevenzip
@@ -425,11 +486,11 @@ class _Job:
         for name, data in sevenzip.read_archive(buf, self.limits.inflate).items():
             self.check_time()
             view = memoryview(data)
-            fmt = sniff(bytes(view[:HEAD]))
+            fmt = sniff(bytes(view[:HEAD]), len(view))
             if fmt == "pickle":
                 self.pickles(BufferSource(view), [*where, name], tentative=True)
             elif fmt is not None and fmt != "protobuf?":
-                self.dispatch(view, fmt, [*where, name], depth + 1)
+                self.inner(view, fmt, [*where, name], depth)
 
     def compressed(self, buf: memoryview, fmt: str, where: list[str], depth: int) -> None:
         stream = StreamSource(buf, _decompressor(fmt), self.limits.inflate, self.deadline)
@@ -515,6 +576,16 @@ class _Job:
 
 
 LEGACY_TORCH_STREAMS = 5
+_DIRECT_CALLS = frozenset({"REDUCE", "INST", "OBJ"})  # call a class's __init__ with the pickle's arguments
+
+
+def _resolved_getattr(module: str, name: str, result: StreamResult) -> bool:
+    return (
+        name == "getattr"
+        and ALIASES.get(module, module) == "builtins"
+        and result.attribute_reads > 0
+        and not result.opaque_getattr
+    )
 
 
 def _rewound(source: Source, position: int) -> Source:
@@ -563,12 +634,17 @@ class _MemoryFile(io.RawIOBase):
 # --------------------------------------------------------------------------- entry points
 def scan_file(path: Path | str, policy: Policy = DEFAULT_POLICY, limits: Limits | None = None) -> FileResult:
     """Scan one file. Most files in a tree are not models: those cost one open and one 512-byte read;
-    only content that is a format aicop reads (or ends like a ZIP archive) is memory-mapped."""
+    only content that is a format aicop reads (or ends like a ZIP archive) is memory-mapped.
+
+    A file that claims a model format, by its name (CLAIMS) or a signature (STRONG), and does not parse
+    as it cannot be verified: unsafe, unless the policy reports such files as errors instead. A file
+    whose content is another format than its name says is scanned as what its content is."""
     limits = limits or Limits()
     start = time.monotonic()
     name = os.fspath(path)
     suffix = os.path.splitext(name)[1].lower()  # noqa: PTH122 - str paths: no Path per file in big trees
     named_like_model = suffix in MODEL_SUFFIXES
+    claimed = CLAIMS.get(suffix, ())
     try:
         fd = os.open(name, os.O_RDONLY)
     except OSError as err:
@@ -579,8 +655,11 @@ def scan_file(path: Path | str, policy: Policy = DEFAULT_POLICY, limits: Limits 
         if not head:
             return FileResult(name, None, 0, error="empty file" if named_like_model else None)
         result = FileResult(name, None, size)
-        if sniff(head) is None and not _ends_like_zip(fd, size, head):
-            if named_like_model:
+        fmt = sniff(head, size)
+        if fmt is None and not _ends_like_zip(fd, size, head):
+            if claimed:
+                _unverifiable(result, policy, suffix, claimed, _why_not(claimed, head, size))
+            elif named_like_model:
                 result.findings.append(_unrecognised(name, suffix))
             return result
         try:
@@ -591,16 +670,52 @@ def scan_file(path: Path | str, policy: Policy = DEFAULT_POLICY, limits: Limits 
     finally:
         os.close(fd)
     job = _Job(name, policy, limits, start + limits.seconds)
-    result.error = _scan_mapped(job, mapped, Path(name), named_like_model)
+    fmt, result.error, unverifiable = _scan_mapped(job, mapped, Path(name), fmt, suffix, named_like_model)
     # A view still referenced somewhere keeps the map open until it is collected; that is harmless.
     with contextlib.suppress(BufferError):
         mapped.close()
     result.findings = job.findings
     result.format = "+".join(job.formats) or None
-    if result.format is None and named_like_model and result.error is None:
-        result.findings.append(_unrecognised(name, suffix))
+    if unverifiable is not None:
+        _unverifiable(result, policy, suffix, claimed or ((fmt,) if fmt else ()), unverifiable)
+    elif result.format is None and result.error is None:
+        if claimed:
+            _unverifiable(result, policy, suffix, claimed, _why_not(claimed, head, size))
+        elif named_like_model:
+            result.findings.append(_unrecognised(name, suffix))
+    elif claimed and fmt is not None and fmt not in claimed:
+        message = (
+            f"named like a {_NAMES.get(claimed[0], claimed[0])} file ({suffix}) but its content is "
+            f"{result.format}: scanned as {result.format}"
+        )
+        result.findings.append(ScanFinding("file.format-mismatch", Severity.LOW, message, name))
     result.seconds = time.monotonic() - start
     return result
+
+
+_NAMES = {"protobuf?": "ONNX", "zip": "ZIP", "npy": "NumPy", "hdf5": "HDF5", "tar": "tar", "7z": "7z"}
+
+
+def _why_not(claimed: tuple[str, ...], head: bytes, size: int) -> str:
+    if claimed == ("safetensors",):
+        return safetensors.not_safetensors(head, size) or "the header does not parse"
+    return "its first bytes match no model format aicop reads"
+
+
+def _unverifiable(
+    result: FileResult, policy: Policy, suffix: str, claimed: tuple[str, ...], why: str
+) -> None:
+    """Record a file that claims a format and does not parse as it, as the policy says: an unsafe
+    finding (the default) or an error of the scan."""
+    what = " or ".join(_NAMES.get(c, c) for c in claimed) or "a model format"
+    by = f"named {suffix}" if suffix in CLAIMS else "its signature says"
+    message = f"cannot be verified: {by} ({what}), but {why}"
+    if policy.malformed == "error":
+        result.error = message
+        return
+    result.findings.append(ScanFinding("file.unverifiable", Severity.HIGH, message, result.path))
+    if result.format is None and claimed:
+        result.format = claimed[0] if claimed[0] != "protobuf?" else "onnx"
 
 
 def _unrecognised(name: str, suffix: str) -> ScanFinding:
@@ -620,52 +735,74 @@ def _ends_like_zip(fd: int, size: int, head: bytes) -> bool:
     return zipfmt.EOCD in tail
 
 
-def _scan_mapped(job: _Job, mapped: mmap.mmap, path: Path, named_like_model: bool) -> str | None:
-    """Scan the mapped file; return why it could not be scanned, or None. Exceptions end here, so no
-    traceback keeps a view of the map alive once this returns."""
+def _scan_mapped(
+    job: _Job, mapped: mmap.mmap, path: Path, fmt: str | None, suffix: str, named_like_model: bool
+) -> tuple[str | None, str | None, str | None]:
+    """Scan the mapped file: (the format its content was taken for, why it could not be scanned, why it
+    cannot be verified). Exceptions end here, so no traceback keeps a view of the map alive once this
+    returns."""
     buf = memoryview(mapped)
+    claimed = CLAIMS.get(suffix, ())
     try:
-        fmt = sniff(bytes(buf[:HEAD]))
-        if fmt == "pickle":
-            if not job.pickles(BufferSource(buf), [], tentative=True):
-                if named_like_model:
-                    raise ScanError("starts like a pickle but is not a readable one")
-                fmt = None
-        elif fmt is not None:
-            job.dispatch(buf, fmt, [], 0, disk=path)
+        try:
+            if fmt == "pickle":
+                if not job.pickles(BufferSource(buf), [], tentative=True):
+                    if named_like_model:
+                        raise Unverifiable("it starts like a pickle and is not a readable one")
+                    fmt = None
+            elif fmt is not None:
+                job.dispatch(buf, fmt, [], 0, disk=path)
+        except (LimitExceeded, Unverifiable, Unsupported):
+            raise
+        except ScanError as err:
+            if fmt in STRONG or fmt in claimed or named_like_model:
+                raise Unverifiable(f"it does not parse as {_NAMES.get(fmt or '', fmt)}: {err}") from err
+            fmt = None  # a weak signature only: the content is not that format after all
+        if suffix in _TORCH_SUFFIXES and job.formats[:1] == ["zip"]:
+            raise Unverifiable("the ZIP archive holds no PyTorch checkpoint (no data.pkl) for torch.load")
         job.polyglot(buf, fmt if job.formats else None, [], 0)
     except LimitExceeded as err:
         job.add(
             Issue("scan.limit-exceeded", Severity.HIGH, f"{err}: only hostile input is expected here"), []
         )
-        return str(err)
+        return fmt, str(err), None
+    except Unverifiable as err:
+        return fmt, None, str(err)
     except ScanError as err:
-        return str(err)
+        return fmt, str(err), None
     except (OSError, ValueError) as err:
-        return f"cannot read: {err}"
+        return fmt, f"cannot read: {err}", None
     finally:
         buf.release()
-    return None
+    return fmt, None, None
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path | tuple[Path, str]]:
     """Regular files under each path, in a stable order; symlinked directories are not followed (no
     loops), and an entry that is neither a file nor a directory is yielded with the reason it cannot
-    be scanned. The walk uses scandir's cached file types: no stat call per file."""
+    be scanned. The walk uses scandir's cached file types: no stat call per file. Version-control
+    directories (.git, .hg, .svn) are never entered and what a .gitignore ignores is skipped, as
+    ``aicop assess`` does; a file named on the command line is scanned whatever ignores it."""
     for path in paths:
         if path.is_symlink() and path.is_dir():
             yield path, "a symbolic link to a directory (not followed)"
         elif path.is_file():
             yield path
         elif path.is_dir():
-            yield from _walk(str(path))
+            yield from _walk(str(path), "", [])
         elif not path.exists():
             yield path, "no such file or directory"
         else:
             yield path, "not a regular file"
 
 
-def _walk(directory: str) -> Iterator[Path | tuple[Path, str]]:
+VCS_DIRECTORIES = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs", ".jj"})
+_Ignores = list[tuple[str, object]]  # (directory relative to the walk's root, its .gitignore's spec)
+
+
+def _walk(top: str, rel: str, ignores: _Ignores) -> Iterator[Path | tuple[Path, str]]:
+    directory = os.path.join(top, rel) if rel else top  # noqa: PTH118 - str paths, as walk.py
+    ignores = _with_gitignore(directory, rel, ignores)
     try:
         with os.scandir(directory) as scan:
             entries = sorted(scan, key=lambda e: e.name)
@@ -674,11 +811,15 @@ def _walk(directory: str) -> Iterator[Path | tuple[Path, str]]:
         return
     subdirectories = []
     for entry in entries:
+        child = f"{rel}/{entry.name}" if rel else entry.name
         try:
             if entry.is_symlink():
                 continue
             if entry.is_dir(follow_symlinks=False):
-                subdirectories.append(entry.path)
+                if entry.name not in VCS_DIRECTORIES and not _ignored(child + "/", ignores):
+                    subdirectories.append(child)
+            elif _ignored(child, ignores):
+                continue
             elif entry.is_file(follow_symlinks=False):
                 yield Path(entry.path)
             else:
@@ -686,7 +827,30 @@ def _walk(directory: str) -> Iterator[Path | tuple[Path, str]]:
         except OSError:
             continue
     for sub in subdirectories:
-        yield from _walk(sub)
+        yield from _walk(top, sub, ignores)
+
+
+def _with_gitignore(directory: str, rel: str, ignores: _Ignores) -> _Ignores:
+    """The ignore rules in force below ``directory``: pathspec (as aicop.system.walk) is imported only
+    for trees that have a .gitignore."""
+    gitignore = os.path.join(directory, ".gitignore")  # noqa: PTH118
+    if not os.path.isfile(gitignore):  # noqa: PTH113
+        return ignores
+    import pathspec
+
+    try:
+        with open(gitignore, encoding="utf-8", errors="replace") as handle:  # noqa: PTH123
+            return [*ignores, (rel, pathspec.GitIgnoreSpec.from_lines(handle))]
+    except OSError:
+        return ignores  # an unreadable .gitignore ignores nothing, as git does
+
+
+def _ignored(path: str, ignores: _Ignores) -> bool:
+    for base, spec in ignores:
+        local = path[len(base) + 1 :] if base else path
+        if spec.match_file(local):  # type: ignore[attr-defined]
+            return True
+    return False
 
 
 PARALLEL_FROM = 64  # fewer files than this are not worth starting workers for

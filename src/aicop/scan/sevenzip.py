@@ -17,7 +17,7 @@ import lzma
 import struct
 import zlib
 
-from aicop.scan.errors import LimitExceeded, ScanError
+from aicop.scan.errors import LimitExceeded, ScanError, Unsupported
 
 SIGNATURE = b"7z\xbc\xaf\x27\x1c"
 END, HEADER, ARCHIVE_PROPERTIES, ADDITIONAL_STREAMS, MAIN_STREAMS, FILES_INFO = 0, 1, 2, 3, 4, 5
@@ -173,7 +173,7 @@ def _files(buf: memoryview, r: _Reader, budget: list[int]) -> dict[str, bytes]:
                 empty = body.bits(count)
             elif prop == NAME:
                 if body.byte() != 0:
-                    raise ScanError("7z file names stored outside the header are not supported")
+                    raise Unsupported("7z file names stored outside the header are not supported")
                 names = body.data[1:].decode("utf-16-le", "replace").split("\x00")[:count]
         kind = r.byte()
     if kind != END:
@@ -224,7 +224,7 @@ def _folders(r: _Reader) -> list[Folder]:
         raise ScanError("7z unpack info without folders")
     folders = [Folder() for _ in range(r.count())]
     if r.byte() != 0:
-        raise ScanError("7z folders stored outside the header are not supported")
+        raise Unsupported("7z folders stored outside the header are not supported")
     for folder in folders:
         inputs = outputs = 0
         for _ in range(r.count()):
@@ -283,7 +283,7 @@ def _unpack(buf: memoryview, streams: Streams, index: int, budget: list[int]) ->
     folder = streams.folders[index]
     if len(folder.packed) != 1 or any(c.inputs != 1 or c.outputs != 1 for c in folder.coders):
         names = ", ".join(NAMED.get(c.method, c.method.hex()) for c in folder.coders)
-        raise ScanError(f"7z folder uses coders aicop cannot decode ({names})")
+        raise Unsupported(f"7z folder uses coders aicop cannot decode ({names})")
     packed_index = sum(len(f.packed) for f in streams.folders[:index])
     start = 32 + streams.pack_pos + sum(streams.pack_sizes[:packed_index])
     packed = bytes(buf[start : start + streams.pack_sizes[packed_index]])
@@ -332,4 +332,4 @@ def _filter(coder: Coder) -> dict[str, object]:
         return {"id": BRANCH[coder.method]}
     if coder.method == DELTA:
         return {"id": lzma.FILTER_DELTA, "dist": (coder.properties[0] + 1) if coder.properties else 1}
-    raise ScanError(f"7z coder {NAMED.get(coder.method, coder.method.hex())} cannot be decoded here")
+    raise Unsupported(f"7z coder {NAMED.get(coder.method, coder.method.hex())} cannot be decoded here")

@@ -29,6 +29,14 @@ class BufferSource:
         self.pos = stop
         return data
 
+    def read_byte(self) -> int:
+        """The next byte as an int, or -1 at the end: the walker's opcode read, without a copy."""
+        pos = self.pos
+        if pos >= self.end:
+            return -1
+        self.pos = pos + 1
+        return self.buffer[pos]
+
     def peek(self, n: int) -> bytes:
         return bytes(self.buffer[self.pos : min(self.pos + n, self.end)])
 
@@ -109,6 +117,10 @@ class StreamSource:
     def peek(self, n: int) -> bytes:
         self._fill(n)
         return bytes(self.buffer[:n])
+
+    def read_byte(self) -> int:
+        data = self.read(1)
+        return data[0] if data else -1
 
     def read(self, n: int) -> bytes:
         self._fill(n)
