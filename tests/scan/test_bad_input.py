@@ -15,6 +15,8 @@ from tests.scan.helpers import rules, scan_bytes
 def test_empty_and_misnamed_files(tmp_path: Path) -> None:
     assert scan_bytes(tmp_path, b"", "model.pt").error == "empty file"
     assert scan_bytes(tmp_path, b"", "notes.txt").error is None
+    # .bin claims no format (a vector index keeps empty link_lists.bin files): empty is not an error
+    assert scan_bytes(tmp_path, b"", "link_lists.bin").error is None
     assert rules(scan_bytes(tmp_path, b"just text\n", "model.bin")) == {
         "file.unrecognised"
     }  # .bin claims nothing

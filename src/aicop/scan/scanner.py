@@ -652,8 +652,8 @@ def scan_file(path: Path | str, policy: Policy = DEFAULT_POLICY, limits: Limits 
     try:
         size = os.fstat(fd).st_size
         head = os.pread(fd, HEAD, 0) if size else b""
-        if not head:
-            return FileResult(name, None, 0, error="empty file" if named_like_model else None)
+        if not head:  # nothing in it can run; only a name that claims a format makes that a problem
+            return FileResult(name, None, 0, error="empty file" if claimed else None)
         result = FileResult(name, None, size)
         fmt = sniff(head, size)
         if fmt is None and not _ends_like_zip(fd, size, head):
