@@ -97,6 +97,7 @@ def test_never_crashes_and_matches_are_inside_the_text(text: str) -> None:
         ("\ufeffid,text,label", "injection"),  # a byte-order mark at the start of a file
         ("first file\n\ufeffsecond file", "injection"),  # and at the start of a concatenated one
         ("primes 547 557 563 569 571 577 587", "payment-card"),  # passes Luhn; not grouped like a card
+        ("1069 1087 1091 1093 1097 1103 1109", "payment-card"),  # 4-digit groups, but one run of many
     ],
 )
 def test_issue_12_false_alarms(text: str, kind: str) -> None:

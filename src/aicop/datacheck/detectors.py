@@ -136,8 +136,9 @@ INJECTION = "(?i:" + "|".join([
     r"\b(?:forward|send|leak|exfiltrate|upload|post)\b[^.\n]{0,30}\b(?:the user'?s?|their|all|customer'?s?)"
     r"\b[^.\n]{0,25}\bto (?:https?://|\S+@)",
     # role-prefixed turns: a model's or system's turn inside a text
-    r"[.!?)\]][ \t]+(?:system|assistant|bot|ai|gpt|model)[ \t]*:",
-    r"\b(?:human|user)[ \t]*:[^\n]{0,80}\b(?:assistant|ai|bot)[ \t]*:",
+    # (an assistant's turn after a question is how chat data sets are written: only a system's or a
+    # model's turn inside a text is a sign of a planted one)
+    r"[.!?)\]][ \t]+(?:system|gpt|model)[ \t]*:",
     r"(?m:^)[ \t]*(?:#+[ \t]*)?(?:system|syst[èe]me|sistema|systeem)[ \t]*:"
     rf"[^\n]{{0,40}}\b(?:{_ADDRESSED})\b",
     r"(?m:^)[ \t]*(?:assistant|bot|ai)[ \t]*:[^\n]{0,40}\b(?:i (?:will|must) now|from now on|i have been"
@@ -303,6 +304,18 @@ def _embedded(text: str, start: int, end: int) -> bool:
     )
 
 
+_GROUP_BEFORE = re.compile(r"\d[ -]$")
+_GROUP_AFTER = re.compile(r"^[ -]\d")
+
+
+def _in_run(text: str, start: int, end: int) -> bool:
+    """Whether a card-shaped match is only part of a longer run of number groups (a table of figures, a
+    list of primes "1087 1091 1093 1097 1103 …"): a card number stands alone."""
+    return bool(
+        _GROUP_BEFORE.search(text[max(0, start - 2) : start]) or _GROUP_AFTER.match(text[end : end + 2])
+    )
+
+
 def _hidden(text: str) -> Match | None:
     """The first invisible character that is not a byte-order mark: U+FEFF at the start of a text or a
     line is how concatenated UTF-8 files and spreadsheet exports begin, not an attack."""
@@ -323,7 +336,9 @@ def scan_text(text: str) -> Iterator[Match]:
         if validator is not None and not validator(value):
             continue
         start, end = found.start(), found.end()
-        if kind in TOKEN_KINDS and _embedded(text, start, end):
+        if kind in TOKEN_KINDS and (
+            _embedded(text, start, end) or (kind == "payment-card" and _in_run(text, start, end))
+        ):
             continue
         yield Match(kind, start, end, value)
     hidden = _hidden(text)
