@@ -79,4 +79,10 @@ def test_memory_stays_bounded(logs: dict[str, Path]) -> None:
     monitor = _monitor(logs["steady"], stride=5)
     assert all(len(points) <= MAX_POINTS for points in monitor.series.values())
     assert monitor.baseline == [] and len(monitor.scopes["all"].items) <= 500
-    assert isinstance(ChainReader(logs["steady"]), ChainReader)
+
+
+def test_the_whole_chain_is_verified_while_monitoring(logs: dict[str, Path]) -> None:
+    reader = ChainReader(logs["steady"])
+    monitor = run(reader, Settings())
+    assert monitor.read == 6000 and reader.integrity.records == 6000
+    assert reader.integrity.problems == [] and reader.chain.expected == 6001

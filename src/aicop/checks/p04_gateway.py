@@ -65,7 +65,7 @@ def _parse(path: str, _mtime: int, _size: int) -> GatewayConfig:
     return load_config(Path(path))
 
 
-def _loaded(ctx: Context) -> Iterator[tuple[str, GatewayConfig]]:
+def gateway_configs(ctx: Context) -> Iterator[tuple[str, GatewayConfig]]:
     """The gateway.yaml that loads (a broken one is reported once, by gateway.safeguards)."""
     found = _config(ctx)
     if isinstance(found, tuple):
@@ -138,7 +138,7 @@ def safeguards(ctx: Context) -> Iterator[Finding]:
     "messages and max_tokens (the defaults are set unless changed).",
 )
 def limits(ctx: Context) -> Iterator[Finding]:
-    for path, config in _loaded(ctx):
+    for path, config in gateway_configs(ctx):
         lim = config.limits
         shared = "shared through Redis" if lim.storage != "memory" else "in memory (one instance)"
         evidence = [
@@ -169,7 +169,7 @@ def limits(ctx: Context) -> Iterator[Finding]:
     "--models ...'; revoke the ones no longer needed.",
 )
 def access(ctx: Context) -> Iterator[Finding]:
-    for path, config in _loaded(ctx):
+    for path, config in gateway_configs(ctx):
         if not config.auth.enabled:
             yield Finding(
                 provision="6.1",
@@ -203,7 +203,7 @@ def access(ctx: Context) -> Iterator[Finding]:
     "server headers and logprobs; create keys without --logprobs unless a use needs them.",
 )
 def metadata(ctx: Context) -> Iterator[Finding]:
-    for path, config in _loaded(ctx):
+    for path, config in gateway_configs(ctx):
         revealing = [k.name for k in _keys(ctx, path, config) if k.logprobs and not k.revoked]
         detail = (
             f"keys allowed logprobs: {', '.join(revealing)}"
@@ -234,7 +234,7 @@ def audit_log(ctx: Context) -> Iterator[Finding]:
     from aicop.gateway.auditlog import last_record
     from aicop.gateway.serve import resolve
 
-    for path, config in _loaded(ctx):
+    for path, config in gateway_configs(ctx):
         log = resolve((ctx.root / path).parent, config.audit.path)
         shown = _shown(ctx.root, log)
         if not log.is_file():

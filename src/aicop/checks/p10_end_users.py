@@ -8,7 +8,7 @@ from aicop.assess.context import Context
 from aicop.assess.registry import check
 from aicop.assess.results import Finding
 from aicop.checks._common import coverage_finding, judge_documents
-from aicop.docs.markdown import Document, topic
+from aicop.docs.markdown import Document, Topic, topic
 from aicop.system.manifest import DocumentKind
 
 PROVISION_TOPICS = {
@@ -52,12 +52,18 @@ PROVISION_TOPICS = {
     "how to opt out of AI functionality.",
 )
 def user_notice(ctx: Context) -> Iterator[Finding]:
+    yield from _judge_notice(ctx, PROVISION_TOPICS)
+
+
+def _judge_notice(ctx: Context, provision_topics: dict[str, list[Topic]]) -> Iterator[Finding]:
+    """The end-user notice judged for each provision's topics (two checks read the same notice)."""
+
     def judge(path: str, doc: Document) -> Iterator[Finding]:
-        for pid, topics in PROVISION_TOPICS.items():
+        for pid, topics in provision_topics.items():
             yield coverage_finding(pid, "the user notice", path, doc, topics)
 
     yield from judge_documents(
-        ctx, DocumentKind.USER_NOTICE, tuple(PROVISION_TOPICS), "end-user notice", judge
+        ctx, DocumentKind.USER_NOTICE, tuple(provision_topics), "end-user notice", judge
     )
 
 
@@ -93,10 +99,4 @@ NOTICE_RISK_TOPICS = {
     "after a security incident.",
 )
 def user_notice_risks(ctx: Context) -> Iterator[Finding]:
-    def judge(path: str, doc: Document) -> Iterator[Finding]:
-        for pid, topics in NOTICE_RISK_TOPICS.items():
-            yield coverage_finding(pid, "the user notice", path, doc, topics)
-
-    yield from judge_documents(
-        ctx, DocumentKind.USER_NOTICE, tuple(NOTICE_RISK_TOPICS), "end-user notice", judge
-    )
+    yield from _judge_notice(ctx, NOTICE_RISK_TOPICS)

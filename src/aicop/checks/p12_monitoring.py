@@ -15,7 +15,7 @@ from aicop.assess.context import Context
 from aicop.assess.registry import check
 from aicop.assess.results import Evidence, Finding, Status
 from aicop.checks._common import days_since
-from aicop.checks.p04_gateway import _loaded
+from aicop.checks.p04_gateway import gateway_configs
 
 REPORT_NAME = "monitor-report.json"
 RECENT_DAYS = 30
@@ -44,7 +44,7 @@ def monitor_report(ctx: Context) -> Iterator[Finding]:
 
     paths = _reports(ctx)
     if not paths:
-        if any(True for _ in _loaded(ctx)):
+        if any(True for _ in gateway_configs(ctx)):
             for pid in MONITORING:
                 yield Finding(
                     provision=pid,
@@ -119,7 +119,7 @@ def _judge(ctx: Context, path: str, report: object) -> Iterator[Finding]:
     "cannot be analysed for drift (the monitor then judges only the other signals).",
 )
 def log_states(ctx: Context) -> Iterator[Finding]:
-    for path, config in _loaded(ctx):
+    for path, config in gateway_configs(ctx):
         recorded = "guard scores and signals, decisions, finish reasons, token usage and upstream timing"
         text = (
             "prompts and answers in full"

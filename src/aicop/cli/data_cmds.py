@@ -211,26 +211,14 @@ def _redact(a: argparse.Namespace, report: DataReport, names: Names | None) -> N
 
 
 def _emit_chunks(chunks: Iterable[str], output: Path | None) -> None:
-    """Write a report piece by piece: to stdout, or to a scratch file beside ``output`` that replaces
-    it only once complete (a failure leaves no partial report)."""
+    """A report piece by piece: to stdout, or (fsutil.write_atomic) to ``output`` once complete."""
     if output is None:
         for chunk in chunks:
             sys.stdout.write(chunk)
         return
-    import os
-    import tempfile
-    from pathlib import Path
+    from aicop.fsutil import write_atomic
 
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, scratch = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
-        Path(scratch).replace(output)
-    except BaseException:
-        Path(scratch).unlink(missing_ok=True)
-        raise
+    write_atomic(output, chunks)
     print(f"wrote {output}", file=sys.stderr)
 
 

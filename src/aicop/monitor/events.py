@@ -148,18 +148,15 @@ def request_from(data: dict[str, Any], when: Any, actor: str, index: int) -> Req
     )
 
 
-class ChainReader:
-    """The gateway's audit log, rotated parts first, verified as it is read."""
+class ChainVerifier:
+    """Checks records of one chain in order (hash, sequence, link), noting every break in ``integrity``."""
 
-    def __init__(self, path: Path) -> None:
-        if not path.is_file():
-            raise InputError("no such log file", path=path)
-        self.path = path
-        self.integrity = Integrity(chained=True)
+    def __init__(self, integrity: Integrity) -> None:
+        self.integrity = integrity
         self.expected, self.previous = 1, GENESIS
-        self.index = 0
 
-    def _verify(self, line: bytes, record: dict[str, Any], where: str) -> None:
+    def verify(self, line: bytes, record: dict[str, Any], where: str) -> None:
+        """``line`` is the record as written (b"" when only the parsed record is known)."""
         try:
             seq, prev, stated = int(record["seq"]), str(record["prev"]), str(record["hash"])
         except (KeyError, TypeError, ValueError):
@@ -178,6 +175,18 @@ class ChainReader:
             self.integrity.problems.append(f"{where}: record {seq} does not follow the record before it")
         self.expected, self.previous = seq + 1, stated
 
+
+class ChainReader:
+    """The gateway's audit log, rotated parts first, verified as it is read."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise InputError("no such log file", path=path)
+        self.path = path
+        self.integrity = Integrity(chained=True)
+        self.chain = ChainVerifier(self.integrity)
+        self.index = 0
+
     def line(self, raw: bytes, where: str) -> Request | None:
         """Verify one line of the log (in order) and return its request, if it is one."""
         line = raw.rstrip(b"\r\n")
@@ -192,7 +201,7 @@ class ChainReader:
             self.integrity.problems.append(f"{where}: not a JSON object")
             return None
         self.integrity.records += 1
-        self._verify(line, record, where)
+        self.chain.verify(line, record, where)
         if record.get("event") != REQUEST_EVENT:
             return None
         data = record.get("data")
@@ -229,12 +238,12 @@ class ChainReader:
         except InputError as err:
             self.integrity.problems.append(str(err))
             return
-        last = self.expected - 1
+        last = self.chain.expected - 1
         if head_seq > last:
             self.integrity.problems.append(
                 f"the log ends at record {last} but its head says {head_seq}: truncated"
             )
-        elif head_seq == last and head_hash != self.previous:
+        elif head_seq == last and head_hash != self.chain.previous:
             self.integrity.problems.append(f"the last record {last} is not the one the head recorded")
 
 
@@ -292,8 +301,7 @@ class PostgresReader:
 
         from aicop.gateway.pgsink import engine_url
 
-        chain = ChainReader.__new__(ChainReader)
-        chain.integrity, chain.expected, chain.previous = self.integrity, 1, GENESIS
+        chain = ChainVerifier(self.integrity)
         try:
             engine = sa.create_engine(engine_url(self.url))
             connection = engine.connect()
@@ -312,7 +320,7 @@ class PostgresReader:
             for row in rows:
                 record = dict(row._mapping)
                 self.integrity.records += 1
-                chain._verify(b"", record, f"row seq {record['seq']}")
+                chain.verify(b"", record, f"row seq {record['seq']}")
                 if record.get("event") != REQUEST_EVENT or not isinstance(record.get("data"), dict):
                     continue
                 found = request_from(record["data"], record["time"], str(record["actor"]), index)

@@ -9,7 +9,7 @@ from importlib import resources
 from aicop import __version__
 from aicop.monitor.detect import KEY_SIGNALS, SIGNALS, Monitor, Settings
 from aicop.monitor.events import Integrity
-from aicop.monitor.model import Method, MonitorReport, SignalSeries, Source
+from aicop.monitor.model import Alarm, Method, MonitorReport, SignalSeries, Source
 
 FILENAMES = {"json": "monitor-report.json", "markdown": "monitor-report.md", "html": "monitor-report.html"}
 
@@ -94,10 +94,7 @@ def render_json(report: MonitorReport) -> str:
     return report.model_dump_json(indent=2) + "\n"
 
 
-def _alarm_line(a: object) -> str:
-    from aicop.monitor.model import Alarm
-
-    assert isinstance(a, Alarm)
+def alarm_line(a: Alarm) -> str:
     state = "open" if a.end_index is None else f"until request {a.end_index}"
     return (
         f"{a.signal} ({a.scope}) {a.direction}: {a.window_rate:.1%} against {a.baseline_rate:.1%} "
@@ -125,7 +122,7 @@ def render_text(report: MonitorReport) -> str:
     lines += [f"  not judged: {n.what}: {n.why}" for n in report.not_judged]
     for reason, count in src.skipped.items():
         lines.append(f"  skipped {count} records: {reason}")
-    lines += ["  alarm: " + _alarm_line(a) for a in report.alarms]
+    lines += ["  alarm: " + alarm_line(a) for a in report.alarms]
     flagged = [k for k in report.keys if k.flagged]
     for k in flagged:
         lines.append(
@@ -158,7 +155,7 @@ def render_markdown(report: MonitorReport) -> str:
     if report.not_judged:
         out += ["## Not judged", ""] + [f"- {n.what}: {n.why}" for n in report.not_judged] + [""]
     out += ["## Alarms", ""]
-    out += [f"- {_alarm_line(a)}" for a in report.alarms] or ["None."]
+    out += [f"- {alarm_line(a)}" for a in report.alarms] or ["None."]
     out += [
         "",
         "## Keys",
@@ -231,7 +228,7 @@ def render_html(report: MonitorReport) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals["alarm_line"] = _alarm_line
+    env.globals["alarm_line"] = alarm_line
     return env.from_string(source).render(r=report, charts=charts, key_signals=KEY_SIGNALS)
 
 

@@ -261,7 +261,7 @@ def _alert(
     last: dict[tuple[int, str, str], float],
     gauges: Gauges | None,
 ) -> bool:
-    from aicop.monitor.report import _alarm_line
+    from aicop.monitor.report import alarm_line
 
     raised = False
     now = time.monotonic()
@@ -273,7 +273,7 @@ def _alert(
             continue
         last[key] = now
         raised = True
-        emit("alert: " + _alarm_line(alarm))
+        emit("alert: " + alarm_line(alarm))
         if gauges:
             gauges.alerts.labels(alarm.signal).inc()
         if rule.webhook:
