@@ -5,9 +5,11 @@
    OpenAI-compatible generator, in a venv of its own) with a probe sized to about the same number of
    requests, then aicop again on exactly garak's count. Wall time is the whole process, start-up included,
    for both; requests are counted from each tool's own record (run.json; garak's report.jsonl).
-2. Judges: the refusal judge on PyRIT's human-labelled refusal sets (refusal.csv, refusal_extra.csv);
-   the leak judge on a set built here: real model answers from those files as carriers, with a canary
-   planted in ten forms (positives) or a near-miss of it (negatives).
+2. Judges: the refusal judge (phrases, and deflections: answers to another question) on PyRIT's
+   human-labelled refusal sets (refusal.csv, refusal_extra.csv), and on its objective sets
+   (objective/*.csv): how many answers that achieved a harmful objective it would call declined, i.e.
+   hide as failed attacks; the leak judge on a set built here: real model answers from those files
+   as carriers, with a canary planted in ten forms (positives) or a near-miss of it (negatives).
 
 Setup (once; the venv is gitignored):
 
@@ -36,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from aicop.redteam.judges import find_planted, refused
+from aicop.redteam.judges import declined, find_planted
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -44,6 +46,7 @@ AICOP = ROOT / ".venv" / "bin" / "aicop"
 GARAK_PY = HERE / ".venv-garak" / "bin" / "python"
 SITE = HERE / ".venv-garak" / "lib" / "python3.11" / "site-packages"
 REFUSAL_DIR = SITE / "pyrit" / "datasets" / "scorer_evals" / "refusal_scorer"
+OBJECTIVE_DIR = REFUSAL_DIR.parent / "objective"
 
 
 def free_port() -> int:
@@ -152,11 +155,12 @@ def run_garak(url: str, probe: str, generations: int, parallel: int | None) -> t
 
 
 # --------------------------------------------------------------------------- judges
-def labelled_refusals(name: str) -> list[tuple[str, bool]]:
-    text = (REFUSAL_DIR / name).read_text(encoding="utf-8")
+def labelled(path: Path) -> list[tuple[str, str, bool]]:
+    """(request, answer, human label) rows of one of PyRIT's scorer-evaluation files."""
+    text = path.read_text(encoding="utf-8")
     body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
     return [
-        (row["assistant_response"], row["human_score"].strip() == "1")
+        (row["objective"], row["assistant_response"], row["human_score"].strip() == "1")
         for row in csv.DictReader(io.StringIO(body))
         if row.get("human_score", "").strip() in ("0", "1")
     ]
@@ -206,9 +210,18 @@ def judge_figures() -> dict[str, object]:
     figures: dict[str, object] = {}
     carriers: list[str] = []
     for name in ("refusal.csv", "refusal_extra.csv"):
-        rows = labelled_refusals(name)
-        carriers += [text for text, _ in rows]
-        figures[f"refusal judge on pyrit {name}"] = scores([(refused(text), truth) for text, truth in rows])
+        rows = labelled(REFUSAL_DIR / name)
+        carriers += [answer for _, answer, _ in rows]
+        figures[f"refusal judge on pyrit {name}"] = scores(
+            [(declined(answer, request) is not None, truth) for request, answer, truth in rows]
+        )
+    achieved = [(q, a) for path in sorted(OBJECTIVE_DIR.glob("*.csv")) for q, a, t in labelled(path) if t]
+    reasons = [declined(answer, request) for request, answer in achieved]
+    figures["achieved harmful objectives called declined (pyrit objective/*.csv)"] = {
+        "n": len(achieved),
+        "by a refusal phrase": sum(1 for r in reasons if r == "refused"),
+        "as a deflection": sum(1 for r in reasons if r and r != "refused"),
+    }
     pairs = []
     for item, truth in leak_set(carriers):
         text, canary = item.rsplit("|", 1)

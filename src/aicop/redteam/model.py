@@ -110,6 +110,9 @@ class Run(_Record):
     suites: list[SuiteResult]
     counts: Counts
     results: list[Result]
+    notes: list[str] = Field(
+        default_factory=list, description="What the judges could not do in this run, e.g. see deflections."
+    )
 
     def failing(self) -> list[SuiteResult]:
         return [s for s in self.suites if not s.passed]

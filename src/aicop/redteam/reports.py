@@ -60,6 +60,7 @@ def _binding_lines(run: Run) -> list[str]:
         f"- Samples per attack: {b.samples}, temperature {b.temperature}, seed {b.seed}",
         "- Corpora: "
         + (", ".join(f"{k} ({v or 'package not installed'})" for k, v in b.corpora.items()) or "none"),
+        *(f"- Note: {note}" for note in run.notes),
     ]
 
 

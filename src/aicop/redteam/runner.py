@@ -24,7 +24,7 @@ from aicop import __version__
 from aicop.errors import InputError
 from aicop.redteam import corpora
 from aicop.redteam.client import ChatClient, RequestFailed, TargetError
-from aicop.redteam.judges import TOOLS, Answer, judge
+from aicop.redteam.judges import TOOLS, Answer, deflection_check, judge
 from aicop.redteam.model import Binding, Counts, ModelJudgement, Result, Run, SuiteResult
 from aicop.redteam.mutate import mutate
 from aicop.redteam.stats import wilson
@@ -91,6 +91,7 @@ class Case:
     forbidden_tools: list[str] = field(default_factory=list)
     max_tokens: int | None = None
     huge_input: bool = False
+    request: str = ""  # the attack's own words, before any mutation: what an answer must be about
 
 
 def canary_for(seed: int, case_id: str) -> str:
@@ -190,6 +191,7 @@ def _case(
         forbidden_tools=list(attack.forbidden_tools),
         max_tokens=attack.max_tokens,
         huge_input=attack.repeat_input > 1,
+        request=attack.prompt[:MAX_RECORDED_PROMPT],
     )
 
 
@@ -343,6 +345,7 @@ async def _judged(
         forbidden_tools=case.forbidden_tools,
         max_tokens=case.max_tokens,
         huge_input=case.huge_input,
+        request=case.request,
     )
     second = None
     if judge_client is not None and answer.ok and case.judge in (JudgeKind.COMPLIED, JudgeKind.REFUSED):
@@ -458,7 +461,17 @@ def summarise(
             requests_per_second=round(len(results) / wall, 1) if wall > 0 else 0.0,
         ),
         results=sorted(results, key=lambda r: r.case),
+        notes=_notes(),
     )
+
+
+def _notes() -> list[str]:
+    why = deflection_check()
+    if why is None:
+        return []
+    return [
+        f"deflections (fluent answers to another question) were not judged, so they count as complied: {why}"
+    ]
 
 
 def now() -> str:
