@@ -67,6 +67,8 @@ class Integrity:
 
 def _texts(value: Any) -> str | None:
     """The text of an input or output messages value: strings, message dicts or typed parts."""
+    if type(value) is list and all(type(item) is str for item in value):  # the common case, quickly
+        return "\n".join(filter(None, value))
     if value is None:
         return ""
     if isinstance(value, dict) and set(value) == {"sha256"}:
@@ -84,10 +86,22 @@ def _texts(value: Any) -> str | None:
     return str(value)
 
 
+_USER_ROLES = frozenset(("user", "tool", "function"))
+
+
 def _user_prompt(messages: Any) -> str | None:
     """The user's (and tools') words: what an attacker controls. System prompts are left out."""
+    if type(messages) is list:
+        quick: list[str] = []
+        for m in messages:  # role and content as plain strings: the gateway's records, quickly
+            if type(m) is not dict or type(content := m.get("content")) is not str:
+                break
+            if content and m.get("role", "user") in _USER_ROLES:
+                quick.append(content)
+        else:
+            return "\n".join(quick)
     if isinstance(messages, list) and all(isinstance(m, dict) for m in messages):
-        chosen = [m for m in messages if m.get("role", "user") in ("user", "tool", "function")]
+        chosen = [m for m in messages if m.get("role", "user") in _USER_ROLES]
         return _texts(chosen)
     return _texts(messages)
 
@@ -155,15 +169,22 @@ class ChainVerifier:
         self.integrity = integrity
         self.expected, self.previous = 1, GENESIS
 
-    def verify(self, line: bytes, record: dict[str, Any], where: str) -> None:
-        """``line`` is the record as written (b"" when only the parsed record is known)."""
+    def verify(self, line: bytes, record: dict[str, Any], where: str, number: int = 0) -> None:
+        """``line`` is the record as written (b"" when only the parsed record is known); ``where`` names
+        it in a problem, with `` line {number}`` after it when a number is given (the text is only
+        built for a problem: most records have none)."""
         try:
             seq, prev, stated = int(record["seq"]), str(record["prev"]), str(record["hash"])
         except (KeyError, TypeError, ValueError):
+            where = f"{where} line {number}" if number else where
             self.integrity.problems.append(f"{where}: not a chained record (no seq, prev or hash)")
             return
         cut = line.rfind(_HASH_MEMBER)
         fast = cut >= 0 and hashlib.sha256(line[:cut] + line[cut + 74 :]).hexdigest() == stated
+        if fast and seq == self.expected and prev == self.previous:
+            self.expected, self.previous = seq + 1, stated
+            return
+        where = f"{where} line {number}" if number else where
         if not fast and record_hash(record) != stated:
             self.integrity.problems.append(f"{where}: record {seq} was edited (its hash does not match)")
         if seq != self.expected:
@@ -187,21 +208,24 @@ class ChainReader:
         self.chain = ChainVerifier(self.integrity)
         self.index = 0
 
-    def line(self, raw: bytes, where: str) -> Request | None:
-        """Verify one line of the log (in order) and return its request, if it is one."""
+    def line(self, raw: bytes, where: str, number: int = 0) -> Request | None:
+        """Verify one line of the log (in order) and return its request, if it is one. ``where`` (and
+        ``number``, see ChainVerifier.verify) name the line in a problem."""
         line = raw.rstrip(b"\r\n")
         if not line:
             return None
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError:
+            where = f"{where} line {number}" if number else where
             self.integrity.problems.append(f"{where}: not JSON (cut off while written, or edited)")
             return None
-        if not isinstance(record, dict):
+        if type(record) is not dict:
+            where = f"{where} line {number}" if number else where
             self.integrity.problems.append(f"{where}: not a JSON object")
             return None
         self.integrity.records += 1
-        self.chain.verify(line, record, where)
+        self.chain.verify(line, record, where, number)
         if record.get("event") != REQUEST_EVENT:
             return None
         data = record.get("data")
@@ -223,8 +247,9 @@ class ChainReader:
             except OSError as err:
                 raise InputError(f"cannot read the log: {err.strerror}", path=file) from err
             with handle:
+                name = file.name
                 for number, raw in enumerate(handle, start=1):
-                    found = self.line(raw, f"{file.name} line {number}")
+                    found = self.line(raw, name, number)
                     if found is not None:
                         yield found
         self.check_head()
