@@ -481,10 +481,16 @@ class Monitor:
             d = derive(r)
             bits = self._events(r, d, distance)
             when = (r.time.timestamp() if r.time else float(self.monitored)) if timed else 0.0
-            everything.add(when, bits)
+            if bits or timed:
+                everything.add(when, bits)
+            else:
+                everything.total += 1  # what add does for a request without events
             model_scope = by_model.get(r.model)
             if model_scope is not None:
-                model_scope.add(when, bits)
+                if bits or timed:
+                    model_scope.add(when, bits)
+                else:
+                    model_scope.total += 1
             if distance is not None and self.embed_scopes:
                 self._embedded(r, when, bits)
             elif r.model not in self.known_models:

@@ -120,10 +120,12 @@ def _time(value: Any) -> dt.datetime | None:
 
 
 def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return value if type(value) is int else None  # JSON's integers; not True or False
 
 
 def _guards(entries: Any) -> tuple[str, ...]:
+    if not entries:
+        return ()
     names = []
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("guard"), str):
@@ -131,15 +133,20 @@ def _guards(entries: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
+# Who sent a request, when the record says so in an attribute (in this order); else the gateway's actor.
+_KEY_NAMES = ("aicop.key", "enduser.id", "user.id", "gen_ai.request.user")
+
+
 def request_from(data: dict[str, Any], when: Any, actor: str, index: int) -> Request | None:
     """A Request from GenAI attributes (the gateway's record data or an OTel span's attributes)."""
     if "gen_ai.operation.name" not in data and "gen_ai.request.model" not in data:
         return None
     key = actor[4:] if actor.startswith("key:") else actor
-    for name in ("aicop.key", "enduser.id", "user.id", "gen_ai.request.user"):
-        if isinstance(data.get(name), str):
-            key = str(data[name])
-            break
+    if any(map(data.__contains__, _KEY_NAMES)):
+        for name in _KEY_NAMES:
+            if isinstance(data.get(name), str):
+                key = str(data[name])
+                break
     finish = data.get("gen_ai.response.finish_reasons")
     status = _int(data.get("http.response.status_code"))
     if status is None:
@@ -154,7 +161,7 @@ def request_from(data: dict[str, Any], when: Any, actor: str, index: int) -> Req
         decision=str(data.get("aicop.decision") or ("allowed" if status < 400 else "error")),
         prompt=_user_prompt(data.get("gen_ai.input.messages")),
         answer=_texts(data.get("gen_ai.output.messages")),
-        finish=tuple(str(f) for f in finish) if isinstance(finish, list) else (),
+        finish=tuple(map(str, finish)) if type(finish) is list else (),
         input_tokens=_int(data.get("gen_ai.usage.input_tokens")),
         output_tokens=_int(data.get("gen_ai.usage.output_tokens")),
         upstream_ms=float(upstream) if isinstance(upstream, int | float) else None,
@@ -229,9 +236,10 @@ class ChainReader:
         if record.get("event") != REQUEST_EVENT:
             return None
         data = record.get("data")
+        actor = record.get("actor", "")
         found = (
-            request_from(data, record.get("time"), str(record.get("actor", "")), self.index)
-            if isinstance(data, dict)
+            request_from(data, record.get("time"), actor if type(actor) is str else str(actor), self.index)
+            if type(data) is dict
             else None
         )
         if found is None:
