@@ -88,3 +88,15 @@ def test_steady_traffic_raises_no_embedding_alarm(logs: dict[str, Path]) -> None
 def test_a_sample_of_none_is_refused() -> None:
     with pytest.raises(InputError, match="embed_every must be 1 or more"):
         Monitor(Settings(embeddings=True, embed_every=0), BagOfWords())
+
+
+def test_the_report_says_how_embeddings_were_sampled(logs: dict[str, Path]) -> None:
+    from aicop.monitor.report import build, render_html, render_markdown
+
+    reader = open_log(str(logs["steady"]))
+    monitor = run(reader, Settings(embeddings=True, embed_every=3), BagOfWords())
+    report = build(monitor, reader.integrity, str(logs["steady"]))
+    assert report.method is not None and report.method.embeddings is not None
+    assert "one monitored request in 3" in report.method.embeddings
+    assert "one monitored request in 3" in render_markdown(report)
+    assert "one monitored request in 3" in render_html(report)
