@@ -340,12 +340,13 @@ class Monitor:
         import numpy as np
 
         assert self.embed is not None and self.profile is not None
-        reference = self.embed([r.prompt or "" for r in half_a[:500]])
-        held = self.embed([r.prompt or "" for r in half_b[:500]])
-        if len(reference) and len(held):
-            distances = 1.0 - (held @ reference.T).max(axis=1)
-        else:
-            distances = np.zeros(len(held))
+        with self.embed.one_thread():
+            reference = self.embed([r.prompt or "" for r in half_a[:500]])
+            held = self.embed([r.prompt or "" for r in half_b[:500]])
+            if len(reference) and len(held):
+                distances = 1.0 - (held @ reference.T).max(axis=1)
+            else:
+                distances = np.zeros(len(held))
         self.profile.reference = reference
         self.profile.embed_threshold = float(np.quantile(distances, 0.99)) if len(distances) else 1.0
         self._held_distances = [float(d) for d in distances]
@@ -463,8 +464,9 @@ class Monitor:
         every, start = self.s.embed_every, self.monitored
         chosen = [i for i, r in enumerate(batch) if r.prompt is not None and (start + i + 1) % every == 0]
         if chosen and len(self.profile.reference):
-            vectors = self.embed([batch[i].prompt or "" for i in chosen])
-            near = (vectors @ self.profile.reference.T).max(axis=1)
+            with self.embed.one_thread():
+                vectors = self.embed([batch[i].prompt or "" for i in chosen])
+                near = (vectors @ self.profile.reference.T).max(axis=1)
             for i, value in zip(chosen, near, strict=True):
                 distances[i] = float(1.0 - value)
         return distances

@@ -14,7 +14,7 @@ the monitor embeds as few prompts as it can without changing what the test means
 - **One BLAS thread.** A stride's batch is small (tens of short prompts); OpenBLAS's second thread
   spins while it waits and, on a busy machine, cost 7x the CPU time and 7x the wall time of one thread
   (9.7 s against 1.4 s for the benchmark's 2,000 requests at load 21). threadpoolctl limits it for the
-  embedding calls only.
+  monitor's embedding calls and matrix products only.
 
 Which requests are embedded at all is the monitor's choice (``Settings.embed_every``); see
 ``detect``. Nothing here is loaded or run but the model's arrays, read as data.
@@ -52,6 +52,11 @@ class CachedEmbedder:
         self.asked = self.computed = 0
         self.threads = ThreadpoolController()
 
+    def one_thread(self) -> Any:
+        """A context in which BLAS runs on one thread (the embedding calls, and the monitor's small
+        matrix products with the reference)."""
+        return self.threads.limit(limits=1, user_api="blas")
+
     def __call__(self, texts: list[str]) -> Vectors:
         keys = [normalise(t) for t in texts]
         self.asked += len(keys)
@@ -63,7 +68,7 @@ class CachedEmbedder:
                 found[key] = vector
         missing = sorted({k for k in keys if k not in found}, key=len)
         if missing:
-            with self.threads.limit(limits=1, user_api="blas"):
+            with self.one_thread():
                 vectors = np.asarray(self.embed(missing), dtype=np.float32)
             self.computed += len(missing)
             for key, vector in zip(missing, vectors, strict=True):
