@@ -5,17 +5,16 @@ baseline's vocabulary), its length, the scripts it is written in; the answer's l
 a refusal, how it finished. Near-identical prompts from one key are found by word-set overlap with
 the key's last prompts and by a skeleton that ignores numbers (enumeration: "item 1", "item 2"...).
 
-The monitor reads tens of thousands of requests a second, so each function here keeps its per-word
-work inside C: the text is lowered once, not word by word; counts and tests are ``map`` over built-in
-methods (``set.__contains__``, ``str.__contains__``) rather than generator expressions; a fingerprint
-is OR-ed from a table of single-bit integers. What they compute is unchanged (tests/monitor).
+The monitor reads tens of thousands of requests a second, so the per-word work here is kept small:
+the text is lowered once, not word by word; words found in the baseline are counted by ``map`` over
+``frozenset.__contains__``; a fingerprint is OR-ed from a table of single-bit integers. (``map`` over
+an int's or a str's operator methods and ``functools.reduce`` measured slower than the plain loops
+they replaced, under Python 3.11's specialising interpreter.)
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
-import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -79,7 +78,8 @@ _HINTS = (
 
 def is_refusal(answer: str) -> bool:
     head = answer[:600]
-    return any(map(head.lower().__contains__, _HINTS)) and bool(_REFUSAL.search(head.replace("’", "'")))
+    low = head.lower()
+    return any(h in low for h in _HINTS) and bool(_REFUSAL.search(head.replace("’", "'")))
 
 
 FINGERPRINT_BITS = 1024
@@ -92,8 +92,10 @@ def shingles(tokens: Sequence[str]) -> int:
     fingerprints' AND and OR popcounts estimate the Jaccard similarity of the sets, a little high when
     shingles share a bit, at a fraction of a set intersection's cost (and a fixed 128 bytes a prompt,
     where a set of the shingles would keep every word)."""
-    hashes = map(hash, itertools.chain(tokens, itertools.pairwise(tokens)))
-    return functools.reduce(operator.or_, map(_BITS.__getitem__, map(_MASK.__and__, hashes)), 0)
+    fingerprint = 0
+    for shingle in map(hash, itertools.chain(tokens, itertools.pairwise(tokens))):
+        fingerprint |= _BITS[shingle & _MASK]
+    return fingerprint
 
 
 def skeleton(tokens: Sequence[str]) -> int:
