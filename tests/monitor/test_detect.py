@@ -78,7 +78,8 @@ def test_privacy_hashes_leave_text_signals_unjudged() -> None:
 def test_memory_stays_bounded(logs: dict[str, Path]) -> None:
     monitor = _monitor(logs["steady"], stride=5)
     assert all(len(points) <= MAX_POINTS for points in monitor.series.values())
-    assert monitor.baseline == [] and len(monitor.scopes["all"].items) <= 500
+    assert monitor.baseline == [] and monitor.scopes["all"].counts()[0] == 500
+    assert all(len(positions) <= 500 for positions in monitor.scopes["all"].events)
 
 
 def test_the_whole_chain_is_verified_while_monitoring(logs: dict[str, Path]) -> None:

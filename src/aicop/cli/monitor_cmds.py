@@ -48,6 +48,14 @@ def _add_method(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="add embedding drift with the guard's local MiniLM model (slower; needs the classifier extra)",
     )
+    p.add_argument(
+        "--embed-every",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --embeddings: embed one request in N (by position, so the test keeps its level; "
+        "default 1, every request)",
+    )
 
 
 def _point(text: str) -> Any:
@@ -90,6 +98,7 @@ def settings_from(a: argparse.Namespace) -> Any:
         ("--stride", a.stride, 1),
         ("--baseline-size", a.baseline_size, 1),
         ("--horizon", a.horizon, 100),
+        ("--embed-every", a.embed_every, 1),
     ):
         if value < low:
             raise UsageError(f"{name} must be at least {low}")
@@ -104,6 +113,7 @@ def settings_from(a: argparse.Namespace) -> Any:
         alpha=a.alpha,
         horizon=a.horizon,
         embeddings=a.embeddings,
+        embed_every=a.embed_every,
     )
 
 

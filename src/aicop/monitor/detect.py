@@ -5,6 +5,11 @@ probing and extraction, per key.
 A request is read once and kept only as a few bits in bounded windows, so memory does not grow with
 the log: the baseline (at most ``MAX_BASELINE`` requests), one window per scope, the last prompts of
 each key, and a series of window rates thinned to at most ``MAX_POINTS`` points per signal.
+
+Speed (``benchmarks/monitor_bench.py``): a request's events are one integer of bits, one per signal; a
+window keeps only the positions of its events (most requests have none), so adding a request without
+events costs a counter; each test's p-value is cached, since a full window's test sees the same few
+counts again and again; the text features are computed once per request (``features``).
 """
 
 from __future__ import annotations
@@ -13,10 +18,11 @@ import datetime as dt
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from aicop.errors import InputError
 from aicop.monitor import features as ft
+from aicop.monitor.embedding import CachedEmbedder
 from aicop.monitor.events import Request
 from aicop.monitor.model import Alarm, KeyResult, Leak, NotJudged, Point
 from aicop.monitor.stats import Budget, rate_test
@@ -46,6 +52,9 @@ class Settings:
     similar: float = 0.6  # Jaccard of words and word pairs: "near-identical"
     min_baseline: int = 200
     embeddings: bool = False
+    # Embed one monitored request in this many (by position, whatever it says, so the sample is like
+    # the baseline's under steady traffic and the test keeps its level); its windows hold that share.
+    embed_every: int = 1
 
 
 # name -> (what it means, which part of the request it needs)
@@ -64,6 +73,8 @@ SIGNALS: dict[str, tuple[str, str]] = {
     "guards.output": ("answers the output guards redacted or withheld", "any"),
     "leaks": ("answers withheld for disclosing protected instructions or canaries", "any"),
 }
+# Each signal's bit in a request's events (the order of SIGNALS).
+BIT: dict[str, int] = {name: 1 << i for i, name in enumerate(SIGNALS)}
 KEY_SIGNALS: dict[str, str] = {
     "key.repeats": "prompts near-identical to one of the key's last prompts (perturbation, enumeration)",
     "key.guards": "prompts the input guards flagged",
@@ -85,8 +96,7 @@ def _iso(when: dt.datetime | None) -> str | None:
     return when.isoformat() if when else None
 
 
-@dataclass(frozen=True)
-class Derived:
+class Derived(NamedTuple):
     """What two signals share, computed once per request."""
 
     tokens: list[str]
@@ -113,41 +123,52 @@ class Profile:
     reference: Any = None  # unit embeddings of half the baseline (numpy), when embeddings are on
 
 
-@dataclass
 class Window:
-    """The events of a scope's recent requests, with running counts."""
+    """The events of a scope's recent requests: the last ``size`` requests, or those of the last
+    ``seconds``. It keeps, per signal, the positions of its events (request numbers, or times) and, for
+    a window in time, every request's time; a request without events costs a counter."""
 
-    names: list[str]
-    size: int
-    seconds: float | None
-    items: deque[tuple[float, int]] = field(default_factory=deque)
-    counts: list[int] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.counts = [0] * len(self.names)
+    def __init__(self, signals: int, size: int, seconds: float | None) -> None:
+        self.size, self.seconds = size, seconds
+        self.total = 0  # requests added
+        self.events: list[deque[float]] = [deque() for _ in range(signals)]
+        self.times: deque[float] | None = deque() if seconds is not None else None
 
     def add(self, when: float, bits: int) -> None:
-        self.items.append((when, bits))
-        self._count(bits, 1)
-        if self.seconds is None:
-            while len(self.items) > self.size:
-                self._count(self.items.popleft()[1], -1)
+        self.total += 1
+        if self.times is not None:
+            self.times.append(when)
+            at = when
         else:
-            while self.items and when - self.items[0][0] > self.seconds:
-                self._count(self.items.popleft()[1], -1)
-
-    def _count(self, bits: int, step: int) -> None:
-        index = 0
+            at = float(self.total)
         while bits:
-            if bits & 1:
-                self.counts[index] += step
-            bits >>= 1
-            index += 1
+            low = bits & -bits
+            self.events[low.bit_length() - 1].append(at)
+            bits ^= low
+
+    def counts(self) -> tuple[int, list[int]]:
+        """(requests in the window, each signal's events in it); drops what has left the window."""
+        if self.times is None:
+            edge, size = float(self.total - self.size), min(self.total, self.size)
+            for positions in self.events:
+                while positions and positions[0] <= edge:
+                    positions.popleft()
+        else:
+            assert self.seconds is not None
+            times = self.times
+            edge = times[-1] - self.seconds if times else 0.0
+            while times and times[0] < edge:
+                times.popleft()
+            size = len(times)
+            for positions in self.events:
+                while positions and positions[0] < edge:
+                    positions.popleft()
+        return size, [len(positions) for positions in self.events]
 
 
 @dataclass
 class KeyState:
-    history: deque[int]  # fingerprints of the last prompts
+    history: deque[tuple[int, int]]  # fingerprints of the last prompts, with their bit counts
     skeletons: deque[int]
     window: Window
     requests: int = 0
@@ -164,7 +185,9 @@ class Monitor:
         if settings.embeddings and embed is None:
             raise InputError("embeddings were asked for, but no embedding model was given")
         self.s = settings
-        self.embed = embed if settings.embeddings else None
+        if settings.embed_every < 1:
+            raise InputError(f"embed_every must be 1 or more, not {settings.embed_every}")
+        self.embed = CachedEmbedder(embed) if settings.embeddings and embed is not None else None
         self.names = [n for n in SIGNALS if n != "input.embedding" or self.embed is not None]
         self.baseline: list[Request] = []
         self.baseline_capped = False
@@ -172,6 +195,9 @@ class Monitor:
         self.base_counts: dict[str, tuple[int, int]] = {}
         self.key_base: list[tuple[int, int]] = []
         self.scopes: dict[str, Window] = {}
+        self.model_scopes: dict[str, Window] = {}  # the model scopes by model name
+        self.embed_scopes: dict[str, Window] = {}  # the embedding signal's windows: sampled requests
+        self.position = {name: i for i, name in enumerate(SIGNALS)}
         self.keys: dict[str, KeyState] = {}
         self.pending: list[Request] = []
         self.read = 0
@@ -193,6 +219,11 @@ class Monitor:
         self.judged: list[str] = []
         self.baseline_failed = False
         self._held_distances: list[float] = []
+
+    @property
+    def repeats(self) -> bool:
+        """Whether repeated prompts can be judged (the log keeps the prompts' text)."""
+        return "key.repeats" not in self.unavailable
 
     # ------------------------------------------------------------------ reading
     def feed(self, request: Request) -> list[Alarm]:
@@ -294,7 +325,11 @@ class Monitor:
             scopes = ["all"]
         self.known_models = set(models)
         for scope in scopes:
-            self.scopes[scope] = Window(self.judged, self.s.window, self.s.window_seconds)
+            self.scopes[scope] = Window(len(SIGNALS), self.s.window, self.s.window_seconds)
+        self.model_scopes = {scope[6:]: w for scope, w in self.scopes.items() if scope.startswith("model:")}
+        if "input.embedding" in self.judged:
+            size = max(1, self.s.window // self.s.embed_every)
+            self.embed_scopes = {scope: Window(1, size, self.s.window_seconds) for scope in scopes}
         self.level = Budget(
             self.s.alpha, self.s.horizon, self.s.stride, len(scopes) * len(self.judged) * 2
         ).level
@@ -305,9 +340,13 @@ class Monitor:
         import numpy as np
 
         assert self.embed is not None and self.profile is not None
-        reference = self.embed([r.prompt or "" for r in half_a[:500]])
-        held = self.embed([r.prompt or "" for r in half_b[:500]])
-        distances = 1.0 - (held @ reference.T).max(axis=1) if len(reference) else np.zeros(len(held))
+        with self.embed.one_thread():
+            reference = self.embed([r.prompt or "" for r in half_a[:500]])
+            held = self.embed([r.prompt or "" for r in half_b[:500]])
+            if len(reference) and len(held):
+                distances = 1.0 - (held @ reference.T).max(axis=1)
+            else:
+                distances = np.zeros(len(held))
         self.profile.reference = reference
         self.profile.embed_threshold = float(np.quantile(distances, 0.99)) if len(distances) else 1.0
         self._held_distances = [float(d) for d in distances]
@@ -325,10 +364,10 @@ class Monitor:
                 if name in ("input.vocabulary", "input.embedding"):
                     continue
                 sizes[name] += 1
-                totals[name] += name in events
+                totals[name] += bool(events & BIT[name])
             if id(r) in held:
                 sizes["input.vocabulary"] += 1
-                totals["input.vocabulary"] += "input.vocabulary" in events
+                totals["input.vocabulary"] += bool(events & BIT["input.vocabulary"])
         if "input.embedding" in self.names:
             distances = self._held_distances
             sizes["input.embedding"] = len(distances)
@@ -349,38 +388,42 @@ class Monitor:
             return float(r.input_tokens)
         return len(r.prompt or "") / 4
 
-    def _events(self, r: Request, d: Derived, embedding: float | None) -> set[str]:
+    def _events(self, r: Request, d: Derived, embedding: float | None) -> int:
+        """The request's events, as the bits of BIT."""
         p = self.profile
         assert p is not None
-        events: set[str] = set()
-        if r.prompt is not None:
+        events = 0
+        prompt = r.prompt
+        if prompt is not None:
             if ft.novelty(d.tokens, p.vocabulary) > p.novelty:
-                events.add("input.vocabulary")
-            if not p.prompt_range[0] <= len(r.prompt) <= p.prompt_range[1]:
-                events.add("input.length")
-            if ft.foreign_script(r.prompt) > p.script:
-                events.add("input.script")
+                events |= BIT["input.vocabulary"]
+            if not p.prompt_range[0] <= len(prompt) <= p.prompt_range[1]:
+                events |= BIT["input.length"]
+            if not prompt.isascii() and ft.foreign_script(prompt) > p.script:
+                events |= BIT["input.script"]
         if embedding is not None and embedding > p.embed_threshold:
-            events.add("input.embedding")
-        if r.answer is not None and r.status < 400:
+            events |= BIT["input.embedding"]
+        status = r.status
+        if r.answer is not None and status < 400:
             if d.refusal:
-                events.add("output.refusal")
+                events |= BIT["output.refusal"]
             if not p.answer_range[0] <= len(r.answer) <= p.answer_range[1]:
-                events.add("output.length")
-        if any(f in ("length", "content_filter") for f in r.finish):
-            events.add("output.finish")
-        if r.status >= 500 or r.decision.startswith("upstream"):
-            events.add("errors.upstream")
-        elif r.status >= 400:
-            events.add("errors.refused")
+                events |= BIT["output.length"]
+        if r.finish and any(f in ("length", "content_filter") for f in r.finish):
+            events |= BIT["output.finish"]
+        if status >= 500 or r.decision.startswith("upstream"):
+            events |= BIT["errors.upstream"]
+        elif status >= 400:
+            events |= BIT["errors.refused"]
         if r.upstream_ms is not None and p.latency and r.upstream_ms > p.latency:
-            events.add("latency")
-        if any(g in _INPUT_GUARDS for g in r.guards):
-            events.add("guards.input")
-        if any(g in _OUTPUT_GUARDS for g in r.guards):
-            events.add("guards.output")
-        if "leak" in r.guards:
-            events.add("leaks")
+            events |= BIT["latency"]
+        if r.guards:
+            if any(g in _INPUT_GUARDS for g in r.guards):
+                events |= BIT["guards.input"]
+            if any(g in _OUTPUT_GUARDS for g in r.guards):
+                events |= BIT["guards.output"]
+            if "leak" in r.guards:
+                events |= BIT["leaks"]
         return events
 
     def _key_events(self, keys: dict[str, KeyState], r: Request, d: Derived) -> int:
@@ -390,74 +433,103 @@ class Monitor:
             state = KeyState(
                 deque(maxlen=self.s.history),
                 deque(maxlen=self.s.history),
-                Window(list(KEY_SIGNALS), self.s.key_window, None),
+                Window(len(KEY_SIGNALS), self.s.key_window, None),
             )
             keys[r.key] = state
         bits = 0
-        if r.prompt is not None and "key.repeats" not in self.unavailable:
+        if r.prompt is not None and self.repeats:
             shingles = ft.shingles(d.tokens)
-            shape = ft.skeleton(r.prompt)
+            shape = ft.skeleton(d.tokens)
             if shape in state.skeletons or ft.near(shingles, state.history, self.s.similar):
                 bits |= 1
-            state.history.append(shingles)
+            state.history.append((shingles, shingles.bit_count()))
             state.skeletons.append(shape)
-        if any(g in _INPUT_GUARDS for g in r.guards):
+        if r.guards and any(g in _INPUT_GUARDS for g in r.guards):
             bits |= 2
-        refused = 400 <= r.status < 500 and r.status != 429
-        if refused or d.refusal:
+        if d.refusal or (400 <= r.status < 500 and r.status != 429):
             bits |= 4
         assert self.profile is not None
-        if self._volume(r) > self.profile.volume:
+        volume = float(r.input_tokens) if r.input_tokens is not None else len(r.prompt or "") / 4
+        if volume > self.profile.volume:
             bits |= 8
         return bits
 
     # ------------------------------------------------------------------ testing
+    def _distances(self, batch: list[Request]) -> list[float | None]:
+        """Each request's distance in meaning from the nearest baseline prompt, for the requests the
+        embedding signal samples (None for the others)."""
+        distances: list[float | None] = [None] * len(batch)
+        if self.embed is None or self.profile is None or self.profile.reference is None:
+            return distances
+        every, start = self.s.embed_every, self.monitored
+        chosen = [i for i, r in enumerate(batch) if r.prompt is not None and (start + i + 1) % every == 0]
+        if chosen and len(self.profile.reference):
+            with self.embed.one_thread():
+                vectors = self.embed([batch[i].prompt or "" for i in chosen])
+                near = (vectors @ self.profile.reference.T).max(axis=1)
+            for i, value in zip(chosen, near, strict=True):
+                distances[i] = float(1.0 - value)
+        return distances
+
     def _process(self) -> list[Alarm]:
         batch, self.pending = self.pending, []
-        distances: list[float | None] = [None] * len(batch)
-        if self.embed is not None and self.profile is not None and self.profile.reference is not None:
-            texts = [r.prompt or "" for r in batch]
-            vectors = self.embed(texts)
-            if len(vectors):
-                near = (vectors @ self.profile.reference.T).max(axis=1)
-                distances = [float(1.0 - v) for v in near]
+        distances = self._distances(batch)
         opened: list[Alarm] = []
-        index = {n: i for i, n in enumerate(self.judged)}
+        everything, by_model = self.scopes["all"], self.model_scopes
+        timed = self.s.window_seconds is not None
+        leak = BIT["leaks"]
         for r, distance in zip(batch, distances, strict=True):
             self.monitored += 1
             d = derive(r)
-            events = self._events(r, d, distance)
-            bits = 0
-            for name in events:
-                if name in index:
-                    bits |= 1 << index[name]
-            when = r.time.timestamp() if r.time else float(self.monitored)
-            self.scopes["all"].add(when, bits)
-            model_scope = self.scopes.get(f"model:{r.model}")
+            bits = self._events(r, d, distance)
+            when = (r.time.timestamp() if r.time else float(self.monitored)) if timed else 0.0
+            if bits or timed:
+                everything.add(when, bits)
+            else:
+                everything.total += 1  # what add does for a request without events
+            model_scope = by_model.get(r.model)
             if model_scope is not None:
-                model_scope.add(when, bits)
-            if r.model not in self.known_models:
+                if bits or timed:
+                    model_scope.add(when, bits)
+                else:
+                    model_scope.total += 1
+            if distance is not None and self.embed_scopes:
+                self._embedded(r, when, bits)
+            elif r.model not in self.known_models:
                 self.new_models.add(r.model)
-            if "leaks" in events:
+            if bits & leak:
                 self.leak_count += 1
                 if len(self.leaks) < MAX_LEAKS:
                     self.leaks.append(Leak(index=r.index, time=_iso(r.time), key=r.key, model=r.model))
-            opened += self._key(r, d)
+            found = self._key(r, d)
+            if found:
+                opened += found
         last = batch[-1]
+        names = [n for n in self.judged if n != "input.embedding"]
         for scope, window in self.scopes.items():
-            opened += self._test(scope, window, last)
+            opened += self._test(scope, window, last, names, self.position)
+        for scope, window in self.embed_scopes.items():
+            opened += self._test(scope, window, last, ["input.embedding"], {"input.embedding": 0})
         return opened
 
-    def _test(self, scope: str, window: Window, last: Request) -> list[Alarm]:
+    def _embedded(self, r: Request, when: float, bits: int) -> None:
+        """Count a sampled request in the embedding signal's windows."""
+        event = 1 if bits & BIT["input.embedding"] else 0
+        self.embed_scopes["all"].add(when, event)
+        model_scope = self.embed_scopes.get(f"model:{r.model}")
+        if model_scope is not None:
+            model_scope.add(when, event)
+
+    def _test(
+        self, scope: str, window: Window, last: Request, names: list[str], slot: dict[str, int]
+    ) -> list[Alarm]:
         opened = []
-        size = len(window.items)
-        for i, name in enumerate(window.names):
+        size, counts = window.counts()
+        for name in names:
             base_events, base_size = self.base_counts[name]
-            events = window.counts[i]
+            events = counts[slot[name]]
             if scope == "all":
-                self._point(
-                    name, Point(index=last.index + 1, time=_iso(last.time), rate=events / max(size, 1))
-                )
+                self._point(name, last, events / max(size, 1))
             up, down = rate_test(events, size, base_events, base_size)
             for direction, p in (("up", up), ("down", down)):
                 key = (name, scope, direction)
@@ -487,13 +559,13 @@ class Monitor:
                         del self.open[key]
         return opened
 
-    def _point(self, name: str, point: Point) -> None:
+    def _point(self, name: str, last: Request, rate: float) -> None:
         """Keep every ``thin``-th point; when the series is full, halve it and double the step."""
         series = self.series[name]
         step = self.thin[name]
-        if (point.index // self.s.stride) % step:
+        if ((last.index + 1) // self.s.stride) % step:
             return
-        series.append(point)
+        series.append(Point(index=last.index + 1, time=_iso(last.time), rate=rate))
         if len(series) >= MAX_POINTS:
             self.series[name] = series[::2]
             self.thin[name] = step * 2
@@ -502,19 +574,20 @@ class Monitor:
         bits = self._key_events(self.keys, r, d)
         state = self.keys[r.key]
         state.requests += 1
-        for i in range(4):
-            state.totals[i] += bits >> i & 1
-        state.window.add(float(state.requests), bits)
+        if bits:
+            for i in range(4):
+                state.totals[i] += bits >> i & 1
+        state.window.add(0.0, bits)
         if state.requests % self.s.key_stride:
             return []
         opened = []
-        size = len(state.window.items)
+        size, counts = state.window.counts()
         for i, name in enumerate(KEY_SIGNALS):
             if name in self.unavailable:
                 continue
             base_events, base_size = self.key_base[i]
-            up, _ = rate_test(state.window.counts[i], size, base_events, base_size)
-            excess = state.window.counts[i] / max(size, 1) - base_events / max(base_size, 1)
+            up, _ = rate_test(counts[i], size, base_events, base_size)
+            excess = counts[i] / max(size, 1) - base_events / max(base_size, 1)
             current = state.open.get(name)
             if current is None and up < self.key_level and excess >= KEY_MIN_EXCESS:
                 alarm = Alarm(
@@ -525,7 +598,7 @@ class Monitor:
                     start_time=_iso(r.time),
                     end_index=None,
                     end_time=None,
-                    window_rate=state.window.counts[i] / max(size, 1),
+                    window_rate=counts[i] / max(size, 1),
                     baseline_rate=base_events / max(base_size, 1),
                     p_value=up,
                     level=self.key_level,

@@ -67,6 +67,8 @@ class Integrity:
 
 def _texts(value: Any) -> str | None:
     """The text of an input or output messages value: strings, message dicts or typed parts."""
+    if type(value) is list and all(type(item) is str for item in value):  # the common case, quickly
+        return "\n".join(filter(None, value))
     if value is None:
         return ""
     if isinstance(value, dict) and set(value) == {"sha256"}:
@@ -84,10 +86,22 @@ def _texts(value: Any) -> str | None:
     return str(value)
 
 
+_USER_ROLES = frozenset(("user", "tool", "function"))
+
+
 def _user_prompt(messages: Any) -> str | None:
     """The user's (and tools') words: what an attacker controls. System prompts are left out."""
+    if type(messages) is list:
+        quick: list[str] = []
+        for m in messages:  # role and content as plain strings: the gateway's records, quickly
+            if type(m) is not dict or type(content := m.get("content")) is not str:
+                break
+            if content and m.get("role", "user") in _USER_ROLES:
+                quick.append(content)
+        else:
+            return "\n".join(quick)
     if isinstance(messages, list) and all(isinstance(m, dict) for m in messages):
-        chosen = [m for m in messages if m.get("role", "user") in ("user", "tool", "function")]
+        chosen = [m for m in messages if m.get("role", "user") in _USER_ROLES]
         return _texts(chosen)
     return _texts(messages)
 
@@ -106,10 +120,12 @@ def _time(value: Any) -> dt.datetime | None:
 
 
 def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return value if type(value) is int else None  # JSON's integers; not True or False
 
 
 def _guards(entries: Any) -> tuple[str, ...]:
+    if not entries:
+        return ()
     names = []
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("guard"), str):
@@ -117,15 +133,20 @@ def _guards(entries: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
+# Who sent a request, when the record says so in an attribute (in this order); else the gateway's actor.
+_KEY_NAMES = ("aicop.key", "enduser.id", "user.id", "gen_ai.request.user")
+
+
 def request_from(data: dict[str, Any], when: Any, actor: str, index: int) -> Request | None:
     """A Request from GenAI attributes (the gateway's record data or an OTel span's attributes)."""
     if "gen_ai.operation.name" not in data and "gen_ai.request.model" not in data:
         return None
     key = actor[4:] if actor.startswith("key:") else actor
-    for name in ("aicop.key", "enduser.id", "user.id", "gen_ai.request.user"):
-        if isinstance(data.get(name), str):
-            key = str(data[name])
-            break
+    if any(map(data.__contains__, _KEY_NAMES)):
+        for name in _KEY_NAMES:
+            if isinstance(data.get(name), str):
+                key = str(data[name])
+                break
     finish = data.get("gen_ai.response.finish_reasons")
     status = _int(data.get("http.response.status_code"))
     if status is None:
@@ -140,7 +161,7 @@ def request_from(data: dict[str, Any], when: Any, actor: str, index: int) -> Req
         decision=str(data.get("aicop.decision") or ("allowed" if status < 400 else "error")),
         prompt=_user_prompt(data.get("gen_ai.input.messages")),
         answer=_texts(data.get("gen_ai.output.messages")),
-        finish=tuple(str(f) for f in finish) if isinstance(finish, list) else (),
+        finish=tuple(map(str, finish)) if type(finish) is list else (),
         input_tokens=_int(data.get("gen_ai.usage.input_tokens")),
         output_tokens=_int(data.get("gen_ai.usage.output_tokens")),
         upstream_ms=float(upstream) if isinstance(upstream, int | float) else None,
@@ -155,15 +176,22 @@ class ChainVerifier:
         self.integrity = integrity
         self.expected, self.previous = 1, GENESIS
 
-    def verify(self, line: bytes, record: dict[str, Any], where: str) -> None:
-        """``line`` is the record as written (b"" when only the parsed record is known)."""
+    def verify(self, line: bytes, record: dict[str, Any], where: str, number: int = 0) -> None:
+        """``line`` is the record as written (b"" when only the parsed record is known); ``where`` names
+        it in a problem, with `` line {number}`` after it when a number is given (the text is only
+        built for a problem: most records have none)."""
         try:
             seq, prev, stated = int(record["seq"]), str(record["prev"]), str(record["hash"])
         except (KeyError, TypeError, ValueError):
+            where = f"{where} line {number}" if number else where
             self.integrity.problems.append(f"{where}: not a chained record (no seq, prev or hash)")
             return
         cut = line.rfind(_HASH_MEMBER)
         fast = cut >= 0 and hashlib.sha256(line[:cut] + line[cut + 74 :]).hexdigest() == stated
+        if fast and seq == self.expected and prev == self.previous:
+            self.expected, self.previous = seq + 1, stated
+            return
+        where = f"{where} line {number}" if number else where
         if not fast and record_hash(record) != stated:
             self.integrity.problems.append(f"{where}: record {seq} was edited (its hash does not match)")
         if seq != self.expected:
@@ -187,27 +215,31 @@ class ChainReader:
         self.chain = ChainVerifier(self.integrity)
         self.index = 0
 
-    def line(self, raw: bytes, where: str) -> Request | None:
-        """Verify one line of the log (in order) and return its request, if it is one."""
+    def line(self, raw: bytes, where: str, number: int = 0) -> Request | None:
+        """Verify one line of the log (in order) and return its request, if it is one. ``where`` (and
+        ``number``, see ChainVerifier.verify) name the line in a problem."""
         line = raw.rstrip(b"\r\n")
         if not line:
             return None
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError:
+            where = f"{where} line {number}" if number else where
             self.integrity.problems.append(f"{where}: not JSON (cut off while written, or edited)")
             return None
-        if not isinstance(record, dict):
+        if type(record) is not dict:
+            where = f"{where} line {number}" if number else where
             self.integrity.problems.append(f"{where}: not a JSON object")
             return None
         self.integrity.records += 1
-        self.chain.verify(line, record, where)
+        self.chain.verify(line, record, where, number)
         if record.get("event") != REQUEST_EVENT:
             return None
         data = record.get("data")
+        actor = record.get("actor", "")
         found = (
-            request_from(data, record.get("time"), str(record.get("actor", "")), self.index)
-            if isinstance(data, dict)
+            request_from(data, record.get("time"), actor if type(actor) is str else str(actor), self.index)
+            if type(data) is dict
             else None
         )
         if found is None:
@@ -223,8 +255,9 @@ class ChainReader:
             except OSError as err:
                 raise InputError(f"cannot read the log: {err.strerror}", path=file) from err
             with handle:
+                name = file.name
                 for number, raw in enumerate(handle, start=1):
-                    found = self.line(raw, f"{file.name} line {number}")
+                    found = self.line(raw, name, number)
                     if found is not None:
                         yield found
         self.check_head()

@@ -4,6 +4,12 @@ Text is read the way an attacker would change it: the words a prompt uses (their
 baseline's vocabulary), its length, the scripts it is written in; the answer's length, whether it is
 a refusal, how it finished. Near-identical prompts from one key are found by word-set overlap with
 the key's last prompts and by a skeleton that ignores numbers (enumeration: "item 1", "item 2"...).
+
+The monitor reads tens of thousands of requests a second, so the per-word work here is kept small:
+the text is lowered once, not word by word; words found in the baseline are counted by ``map`` over
+``frozenset.__contains__``; a fingerprint is OR-ed from a table of single-bit integers. (``map`` over
+an int's or a str's operator methods and ``functools.reduce`` measured slower than the plain loops
+they replaced, under Python 3.11's specialising interpreter.)
 """
 
 from __future__ import annotations
@@ -11,10 +17,9 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
-_SKELETON_DROP = re.compile(r"[\d\W_]+", re.UNICODE)
 # Common ways a model declines; a monitor signal (a change in the rate), not a verdict on one answer.
 _REFUSAL = re.compile(
     r"\b(?:I(?:'m| am) (?:sorry|afraid)[^.]{0,40}\b(?:can(?:'|no)t|cannot|unable|not able)"
@@ -28,14 +33,14 @@ _REFUSAL = re.compile(
 
 
 def words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
+    return _WORD.findall(text.lower())
 
 
 def novelty(tokens: list[str], vocabulary: set[str] | frozenset[str]) -> float:
     """The share of a text's words the baseline never used (0 for a text without words)."""
     if not tokens:
         return 0.0
-    return sum(1 for w in tokens if w not in vocabulary) / len(tokens)
+    return 1.0 - sum(map(vocabulary.__contains__, tokens)) / len(tokens)
 
 
 def foreign_script(text: str, limit: int = 2000) -> float:
@@ -78,31 +83,35 @@ def is_refusal(answer: str) -> bool:
 
 
 FINGERPRINT_BITS = 1024
+_BITS = tuple(1 << i for i in range(FINGERPRINT_BITS))
+_MASK = FINGERPRINT_BITS - 1
 
 
-def shingles(tokens: list[str]) -> int:
+def shingles(tokens: Sequence[str]) -> int:
     """A prompt's words and word pairs as a 1,024-bit fingerprint (one bit per hashed shingle): two
     fingerprints' AND and OR popcounts estimate the Jaccard similarity of the sets, a little high when
-    shingles share a bit, at a fraction of a set intersection's cost."""
-    mask = FINGERPRINT_BITS - 1
+    shingles share a bit, at a fraction of a set intersection's cost (and a fixed 128 bytes a prompt,
+    where a set of the shingles would keep every word)."""
     fingerprint = 0
-    for shingle in (*tokens, *itertools.pairwise(tokens)):
-        fingerprint |= 1 << (hash(shingle) & mask)
+    for shingle in map(hash, itertools.chain(tokens, itertools.pairwise(tokens))):
+        fingerprint |= _BITS[shingle & _MASK]
     return fingerprint
 
 
-def skeleton(text: str) -> int:
-    """A hash of the text with numbers, punctuation and case removed: enumeration shares it."""
-    return hash(_SKELETON_DROP.sub(" ", text.lower()).strip())
+def skeleton(tokens: Sequence[str]) -> int:
+    """A hash of a text's words (``words``: numbers, punctuation, case and one-letter words removed):
+    enumeration ("item 1", "item 2"...) shares it, however few words it has."""
+    return hash(tuple(tokens))
 
 
-def near(one: int, others: Iterable[int], threshold: float) -> bool:
-    """Whether fingerprint ``one`` overlaps any of ``others`` by at least ``threshold`` (Jaccard)."""
+def near(one: int, others: Iterable[tuple[int, int]], threshold: float) -> bool:
+    """Whether fingerprint ``one`` overlaps any of ``others`` (fingerprints with their bit counts) by
+    at least ``threshold`` (Jaccard)."""
     size = one.bit_count()
     if size < 3:
         return False
-    for other in others:
+    for other, count in others:
         common = (one & other).bit_count()
-        if common and common >= threshold * (size + other.bit_count() - common):
+        if common and common >= threshold * (size + count - common):
             return True
     return False

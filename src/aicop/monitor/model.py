@@ -89,6 +89,9 @@ class Method(_Model):
     horizon: int
     level: float
     key_level: float
+    embeddings: str | None = Field(
+        default=None, description="how the embedding signal was computed and sampled, when it was on"
+    )
     test: str = (
         "conditional binomial test of each window's event count against the baseline's, every stride "
         "requests, per signal, scope and direction; Bonferroni over the tests run per horizon; a key is "

@@ -27,6 +27,15 @@ def _baseline(settings: Settings) -> str:
     return f"requests from {start} to {end}"
 
 
+def _embeddings(s: Settings) -> str:
+    sample = "every monitored request" if s.embed_every == 1 else f"one monitored request in {s.embed_every}"
+    return (
+        "all-MiniLM-L6-v2 of each prompt with its digits as 0; the baseline's first 500 prompts of one "
+        "half as the reference, its other half's distances for the threshold (99th percentile) and the "
+        f"baseline rate; embedded: {sample}, chosen by position, not content, in windows of their own"
+    )
+
+
 def build(monitor: Monitor, integrity: Integrity, log: str) -> MonitorReport:
     s = monitor.s
     fitted = monitor.profile is not None
@@ -42,6 +51,7 @@ def build(monitor: Monitor, integrity: Integrity, log: str) -> MonitorReport:
             horizon=s.horizon,
             level=monitor.level,
             key_level=monitor.key_level,
+            embeddings=_embeddings(s) if monitor.embed is not None else None,
         )
         if fitted
         else None
@@ -184,6 +194,7 @@ def render_markdown(report: MonitorReport) -> str:
             f"{m.stride} requests. Test: {m.test}. The chance of any false alarm in {m.horizon} requests of "
             f"steady traffic is at most {m.alpha:.0%}: each test runs at level {m.level:.2g} "
             f"(keys: {m.key_level:.2g}).",
+            *([f"Embeddings: {m.embeddings}."] if m.embeddings else []),
             "A steady verdict says these signals did not change beyond chance; it cannot see a change that "
             "none of them measures.",
         ]

@@ -108,6 +108,9 @@ class Plan:
     probe_every: int = 10
     start: dt.datetime = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     seconds_apart: float = 0.5
+    # Every prompt distinct in its words (a reference of random letters after it): no two requests
+    # share a prompt, the worst case for a cache of prompts (benchmarks/monitor_bench.py).
+    distinct: bool = False
 
 
 def _prompt(rng: random.Random, templates: list[str], things: list[str]) -> str:
@@ -150,6 +153,8 @@ def requests(plan: Plan) -> Iterator[dict[str, Any]]:
             else:
                 domain = rng.choice(preference[user]) if rng.random() < 0.8 else rng.choice(domains)
                 prompt = _prompt(rng, *DOMAINS[domain])
+        if plan.distinct:
+            prompt += " (ref " + "".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=8)) + ")"
         refused = (attack and rng.random() < 0.7) or rng.random() < 0.01
         answer = REFUSAL if refused else rng.choice(ANSWERS).format(detail=rng.choice(DETAILS))
         guards = [{"guard": "injection", "score": 0.9, "signals": ["override"]}] if attack else []

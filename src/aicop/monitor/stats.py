@@ -20,6 +20,7 @@ dependencies. The tests compare it with SciPy's.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -83,8 +84,10 @@ def binomial_lower(x: int, n: int, p: float) -> float:
     return 1.0 - betainc(x + 1, n - x, p)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def rate_test(window_events: int, window_size: int, base_events: int, base_size: int) -> tuple[float, float]:
-    """(p for "the window's rate is higher", p for "lower") by the conditional binomial test."""
+    """(p for "the window's rate is higher", p for "lower") by the conditional binomial test. Cached: a
+    full window is tested with the same baseline and size every stride, so its few counts repeat."""
     total = window_events + base_events
     if total == 0 or window_size == 0 or base_size == 0:
         return 1.0, 1.0
