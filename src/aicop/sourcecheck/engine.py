@@ -71,10 +71,11 @@ def check_tree(
     project = Project()
     for rel in files:
         full = os.path.join(root, rel)
+        text = None
         if rel.endswith(SOURCE_SUFFIXES):
-            _analyse(full, rel, project, report, today)
+            text = _analyse(full, rel, project, report, today)
         if rel.endswith(SECRET_SUFFIXES) or os.path.basename(rel).startswith(".env"):
-            _secrets(full, rel, report, today)
+            _secrets(full, rel, report, today, text)
     functions = project.model_functions()
     report.limited_routes = []
     for analyzer, lines, cell in project.analyzers:
@@ -103,10 +104,11 @@ def _read(full: str, rel: str, report: CodeReport) -> str | None:
     return raw.decode("utf-8", "replace")
 
 
-def _analyse(full: str, rel: str, project: Project, report: CodeReport, today: dt.date) -> None:
+def _analyse(full: str, rel: str, project: Project, report: CodeReport, today: dt.date) -> str | None:
+    """Analyse one module or notebook; its text, for the secrets rule to read it only once."""
     text = _read(full, rel, report)
     if text is None:
-        return
+        return None
     report.files += 1
     if rel.endswith(".ipynb"):
         cells = _notebook_cells(text, rel, report)
@@ -114,6 +116,7 @@ def _analyse(full: str, rel: str, project: Project, report: CodeReport, today: d
             _analyse_source(source, rel, project, report, today, cell=index)
     else:
         _analyse_source(text, rel, project, report, today)
+    return text
 
 
 def _analyse_source(
@@ -135,7 +138,7 @@ def _analyse_source(
     except (ValueError, RecursionError, MemoryError) as err:
         report.skipped.append((rel, f"cannot be parsed: {type(err).__name__}"))
         return
-    analyzer = Analyzer(rel, module=module_name(rel))
+    analyzer = Analyzer(rel, module=module_name(rel), source=source)
     analyzer.visit(tree)
     project.services[id(analyzer)] = services.uses_in_tree(tree, rel, source)
     lines = source.splitlines()
@@ -172,8 +175,11 @@ def _notebook_cells(text: str, rel: str, report: CodeReport) -> list[tuple[int, 
     return out
 
 
-def _secrets(full: str, rel: str, report: CodeReport, today: dt.date) -> None:
-    text = _read(full, rel, report) if not rel.endswith(SOURCE_SUFFIXES) else None
+def _secrets(full: str, rel: str, report: CodeReport, today: dt.date, text: str | None = None) -> None:
+    """Secrets in one file; ``text`` is a source file's, already read (a source file too large or binary
+    to analyse is still read for secrets)."""
+    if text is None and not rel.endswith(SOURCE_SUFFIXES):
+        text = _read(full, rel, report)
     if text is None and not rel.endswith(SOURCE_SUFFIXES):
         return
     if not rel.endswith(SOURCE_SUFFIXES):

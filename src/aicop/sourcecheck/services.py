@@ -856,7 +856,7 @@ class _Detector:
         dicts: list[ast.Dict] = []
         assigns: list[tuple[ast.expr, ast.expr]] = []
         member: dict[int, str] = {}  # id(name) → the attribute read from it (openai → APIError)
-        for node in ast.walk(tree):
+        for node in _breadth_first(tree):
             kind = type(node)
             if kind is ast.Name:
                 names.append(node)  # type: ignore[arg-type]
@@ -998,6 +998,28 @@ class _Detector:
             self.add(provider, node, f"URL {text[:60]!r}", Strength.USE)
         elif ":" in text and (match := _COLON_MODEL.match(text)) and match.group(1) in _PREFIXES:
             self.add(_PREFIXES[match.group(1)], node, f"model {text!r}", Strength.USE)
+
+
+_NOT_WALKED = frozenset(
+    c
+    for c in vars(ast).values()
+    if isinstance(c, type)
+    and issubclass(c, ast.expr_context | ast.operator | ast.unaryop | ast.cmpop | ast.boolop)
+)
+
+
+def _breadth_first(tree: ast.AST) -> list[ast.AST]:
+    """The nodes of ``tree`` in ``ast.walk``'s order, without its generators (a third of the detector's
+    time) and without expression contexts and operators, which hold nothing it reads."""
+    order = [tree]
+    for node in order:  # the list grows as it is read: a queue
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                order.extend(v for v in value if isinstance(v, ast.AST) and type(v) not in _NOT_WALKED)
+            elif isinstance(value, ast.AST) and type(value) not in _NOT_WALKED:
+                order.append(value)
+    return order
 
 
 _NOT_A_CLIENT = frozenset({"utils", "types", "_types", "errors", "exceptions", "_exceptions", "constants"})
