@@ -17,7 +17,15 @@ from pathlib import Path
 import yaml
 
 from aicop.assess.context import MAX_TEXT_BYTES
-from aicop.sourcecheck.services import Service, ServiceUse, Strength, is_test_path, summarise, uses_in_file
+from aicop.sourcecheck.services import (
+    SETTINGS_FILE,
+    Service,
+    ServiceUse,
+    Strength,
+    is_test_path,
+    summarise,
+    uses_in_file,
+)
 from aicop.system.documents import DOCUMENT_STEMS
 from aicop.system.manifest import DocumentKind
 from aicop.system.walk import FileEntry, FileKind, walk
@@ -187,14 +195,15 @@ def _source_signals(root: Path, files: list[FileEntry]) -> _Signals:
         python = entry.kind is FileKind.SOURCE and entry.path.endswith(".py")
         notebook = entry.kind is FileKind.NOTEBOOK and entry.path.endswith(".ipynb")
         package = entry.name == "package.json" and "node_modules/" not in entry.path
-        if not (python or notebook or package) or entry.size > MAX_TEXT_BYTES or entry.is_symlink:
+        settings = SETTINGS_FILE.match(entry.name) is not None and "node_modules/" not in entry.path
+        if not (python or notebook or package or settings) or entry.size > MAX_TEXT_BYTES or entry.is_symlink:
             continue
         try:
             text = (root / entry.path).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
         signals.uses += uses_in_file(entry.path, text)
-        if package or is_test_path(entry.path):
+        if package or settings or is_test_path(entry.path):
             continue
         for match in _IMPORT.finditer(text):
             module = match.group(1) or match.group(2)
