@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from aicop.assess.context import MAX_TEXT_BYTES
+from aicop.catalog.loader import DEFAULT_CATALOG
 from aicop.sourcecheck.services import (
     SETTINGS_FILE,
     Service,
@@ -274,6 +275,9 @@ def render_manifest(found: Discovery) -> str:
         "# aicop.yaml: the AI system aicop assesses. Discovered by 'aicop init'; check every entry.",
         "# Reference: 'aicop manifest schema'. Validate with 'aicop manifest validate'.",
         "version: 1",
+        "# The catalog the provision ids below are numbered in, and that 'aicop assess' assesses against",
+        "# ('aicop catalog list'; 'aicop manifest migrate --to ID' moves the ids to another).",
+        f"catalog: {DEFAULT_CATALOG}",
         block("system", {"name": found.name, **({"version": found.version} if found.version else {})}),
         "",
         "# The roles your organisation plays (developer, system-operator, data-controller).",
