@@ -17,7 +17,7 @@ from aicop.sourcecheck.services import provider_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from typing import Any
 
 # Where a value came from, best to worst.
@@ -680,18 +680,6 @@ class Analyzer(ast.NodeVisitor):
     def qualify_local(self, name: str) -> str:
         """A call of a function defined in this module, by its module-qualified name."""
         return f"{self.module}.{name}" if name in self.defined and "." not in name else name
-
-    def route_findings(self, model_functions: set[str]) -> Iterator[tuple[CodeFinding, bool]]:
-        """(finding, limited) for each route that reaches a model; limited routes are evidence for 4.3."""
-        for route, limited in self.routes:
-            reaches = f"{self.module}.{route.name}" in model_functions or route.name in self.calls_model
-            if not reaches:
-                continue
-            covered = limited or self.global_limiter
-            message = f"route {route.name}() calls a model " + (
-                "behind a rate limit" if covered else "with no rate limit"
-            )
-            yield CodeFinding("AIC701", self.path, route.lineno, route.col_offset + 1, message), covered
 
 
 _HANDLERS: dict[type[ast.AST], Callable[[Analyzer, Any], None]] = {}  # node class → Analyzer's method
