@@ -229,6 +229,9 @@ def main() -> int:
     parser.add_argument(
         "--benign-every", type=int, default=1, metavar="K", help="take every K-th of its files"
     )
+    parser.add_argument(
+        "--tools", default="", help="comma-separated tools to run (default: all), e.g. aicop,picklescan"
+    )
     args = parser.parse_args()
     anchors_python = ensure_anchors(args.anchors_venv)
     # pip byte-compiles the anchors when it installs them; an editable aicop is not, and with
@@ -248,7 +251,8 @@ def main() -> int:
         if args.benign is not None:
             labels |= add_benign(corpus, args.benign, args.benign_every)
         outcomes = []
-        for tool in tools(anchors_python):
+        chosen = {t for t in args.tools.split(",") if t}
+        for tool in [t for t in tools(anchors_python) if not chosen or t.name in chosen]:
             print(f"running {tool.name} on {len(labels)} files…", file=sys.stderr)
             outcomes.append(run(tool, corpus, labels))
         report(outcomes, labels)
