@@ -90,7 +90,9 @@ def data_content(ctx: Context) -> Iterator[Finding]:
         if failing:
             message = "; ".join(f"{n}: {', '.join(d)}" for n, d in failing.items())
             if partly:
-                message += f" (in what was read: {', '.join(partly)} only in part, see the evidence)"
+                message += (
+                    f" (in what was read; {', '.join(partly)} read in part or not at all: see the evidence)"
+                )
             yield Finding(
                 provision=provision,
                 status=Status.NOT_MET,
