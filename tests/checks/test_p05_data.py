@@ -98,3 +98,5 @@ def test_a_defect_in_what_was_read_is_not_met_and_says_the_rest_was_not_read(mak
     assert found.status is Status.NOT_MET
     message = found.findings[0].message
     assert "kb: 1 injection" in message and "kb read in part or not at all" in message
+    kb = next(e for e in found.findings[0].evidence if e.path and e.path.startswith("data/kb"))
+    assert "1 of its 2 files" in (kb.detail or "") and "1 files" in (kb.detail or "")

@@ -63,6 +63,8 @@ def data_content(ctx: Context) -> Iterator[Finding]:
         detail = f"{report.files} files, {report.bytes / 1e6:.1f} MB checked"
         if kinds:
             detail += ": " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        if dataset.name in unread:
+            detail += f"; {unread[dataset.name]}"
         evidence = Evidence(
             path=first.path.removeprefix(str(ctx.root) + "/") if first else dataset.path,
             line=first.line if first and isinstance(first.line, int) else None,
