@@ -260,3 +260,15 @@ def test_a_class_that_wraps_a_local_pipeline_or_a_hosted_endpoint_is_either() ->
 )
 def test_settings_files_name_the_back_ends_they_configure(name: str, text: str, expected: set[str]) -> None:
     assert set(services_in({name: text})) == expected
+
+
+def test_a_bare_host_constant_names_the_service_but_is_not_a_call() -> None:
+    # field trial (private-gpt): OPENAI_API_HOST = "api.openai.com", compared with a configured URL
+    source = 'OPENAI_API_HOST = "api.openai.com"\ndef is_openai(host):\n    return host == OPENAI_API_HOST\n'
+    uses = uses_in_file("app/url_utils.py", source)
+    assert [(u.provider.name, u.strength, u.how) for u in uses] == [
+        ("OpenAI", Strength.CONFIG, "names the host 'api.openai.com'")
+    ]
+    called = "import httpx\nr = httpx.Client(base_url='api.openai.com')\nURL = 'https://api.openai.com/v1'\n"
+    used = {u.line for u in uses_in_file("app/client.py", called) if u.strength is Strength.USE}
+    assert used == {2, 3}  # a client given the host, and a URL, are uses

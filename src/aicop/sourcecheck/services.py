@@ -1051,7 +1051,10 @@ class _Detector:
         if (env := provider_of_env(text)) is not None:
             self.add(env, node, f"reads {text}", Strength.CONFIG)
         elif ("." in text or ":" in text) and (provider := provider_of_url(text)) is not None:
-            self.add(provider, node, f"URL {text[:60]!r}", Strength.USE)
+            if _BARE_HOST.match(text):  # "api.openai.com" alone: compared with or named, not called
+                self.add(provider, node, f"names the host {text!r}", Strength.CONFIG)
+            else:
+                self.add(provider, node, f"URL {text[:60]!r}", Strength.USE)
         elif ":" in text and (match := _COLON_MODEL.match(text)) and match.group(1) in _PREFIXES:
             self.add(_PREFIXES[match.group(1)], node, f"model {text!r}", Strength.USE)
 
@@ -1098,6 +1101,11 @@ def _environment_name(node: ast.expr, aliases: dict[str, str]) -> str | None:
     if isinstance(key, ast.Constant) and isinstance(key.value, str):
         return key.value
     return None
+
+
+# A host name and nothing else (no scheme, path or port): a constant the code compares a configured URL
+# with, or names in a message. A client given it (base_url=, host=) is still a use (``_base_url``).
+_BARE_HOST = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+$", re.IGNORECASE)
 
 
 _NOT_A_CLIENT = frozenset({"utils", "types", "_types", "errors", "exceptions", "_exceptions", "constants"})
