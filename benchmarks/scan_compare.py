@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import struct
 import subprocess
 import sys
@@ -63,6 +64,7 @@ class Outcome:
     false_positives: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # user + system time of the tool's processes: comparable on a busy machine
     files: int = 0
     directory_seconds: float | None = None
 
@@ -94,7 +96,7 @@ def tools(anchors: Path) -> list[Tool]:
 def run(tool: Tool, corpus: Path, labels: dict[str, dict[str, str]]) -> Outcome:
     outcome = Outcome(tool.name)
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "KERAS_BACKEND": "torch"}
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), _children_cpu()
     for rel, label in sorted(labels.items()):
         done = subprocess.run(
             [*tool.command, str(corpus / rel)], capture_output=True, env=env, timeout=600, check=False
@@ -111,11 +113,18 @@ def run(tool: Tool, corpus: Path, labels: dict[str, dict[str, str]]) -> Outcome:
         if failed and label["label"] == "benign":
             outcome.errors.append(rel)
     outcome.seconds = time.perf_counter() - start
+    outcome.cpu_seconds = _children_cpu() - cpu_start
     if tool.directories:
         start = time.perf_counter()
         subprocess.run([*tool.command, str(corpus)], capture_output=True, env=env, timeout=1200, check=False)
         outcome.directory_seconds = time.perf_counter() - start
     return outcome
+
+
+def _children_cpu() -> float:
+    """CPU seconds used so far by this process's finished children (each tool run is one)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def large_files(workdir: Path, anchors_python: Path) -> dict[str, float]:
@@ -183,15 +192,23 @@ def report(outcomes: list[Outcome], labels: dict[str, dict[str, str]]) -> None:
     print(f"\ncorpus: {malicious} malicious, {benign} benign files\n")
     print(
         "| tool | detected | false positives | errors on benign | s per file (process each) | files/s | "
-        "whole corpus, one process (s) |"
+        "CPU ms per file | files per CPU s | whole corpus, one process (s) |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for o in outcomes:
         directory = f"{o.directory_seconds:.2f}" if o.directory_seconds is not None else "n/a"
         print(
             f"| {o.tool} | {o.detected}/{malicious} ({100 * o.detected / malicious:.0f}%) | "
             f"{len(o.false_positives)}/{benign} | {len(o.errors)}/{benign} | {o.seconds / o.files:.3f} | "
-            f"{o.files / o.seconds:.1f} | {directory} |"
+            f"{o.files / o.seconds:.1f} | {1000 * o.cpu_seconds / o.files:.0f} | "
+            f"{o.files / o.cpu_seconds:.1f} | {directory} |"
+        )
+    by_name = {o.tool: o for o in outcomes}
+    if "aicop" in by_name and "picklescan" in by_name:
+        ours, theirs = by_name["aicop"], by_name["picklescan"]
+        print(
+            f"\naicop / picklescan files per second: {theirs.seconds / ours.seconds:.2f}x wall, "
+            f"{theirs.cpu_seconds / ours.cpu_seconds:.2f}x CPU; load average {os.getloadavg()}"
         )
     for o in outcomes:
         if o.missed:
@@ -212,6 +229,9 @@ def main() -> int:
     parser.add_argument(
         "--benign-every", type=int, default=1, metavar="K", help="take every K-th of its files"
     )
+    parser.add_argument(
+        "--tools", default="", help="comma-separated tools to run (default: all), e.g. aicop,picklescan"
+    )
     args = parser.parse_args()
     anchors_python = ensure_anchors(args.anchors_venv)
     # pip byte-compiles the anchors when it installs them; an editable aicop is not, and with
@@ -231,7 +251,8 @@ def main() -> int:
         if args.benign is not None:
             labels |= add_benign(corpus, args.benign, args.benign_every)
         outcomes = []
-        for tool in tools(anchors_python):
+        chosen = {t for t in args.tools.split(",") if t}
+        for tool in [t for t in tools(anchors_python) if not chosen or t.name in chosen]:
             print(f"running {tool.name} on {len(labels)} files…", file=sys.stderr)
             outcomes.append(run(tool, corpus, labels))
         report(outcomes, labels)

@@ -85,6 +85,12 @@ def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch)
 
 
 @pytest.fixture(autouse=True)
+def _no_user_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read or write the cache in the user's home (aicop.sourcecheck.facts)."""
+    monkeypatch.setenv("AICOP_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "aicop-cache"))
+
+
+@pytest.fixture(autouse=True)
 def _no_machine_advisories(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the advisory database of the machine it runs on (a developer's import would make
     7.2 pass here and fail on a fresh CI machine): by default there is none; tests that need one set it."""

@@ -161,6 +161,15 @@ def test_init_writes_a_valid_manifest_and_never_overwrites(run_cli: Run, make_re
     assert "threat-model: docs/threat-model.md" in run_cli("init", root, "--print").out
 
 
+def test_init_names_the_catalog_its_provision_ids_are_numbered_in(run_cli: Run, make_repo: MakeRepo) -> None:
+    from aicop.catalog.loader import DEFAULT_CATALOG
+    from aicop.system.yamlsource import load_manifest
+
+    root = make_repo({"src/app.py": "import openai\n"})
+    assert run_cli("init", root).code == 0
+    assert load_manifest(root / "aicop.yaml", root).catalog == DEFAULT_CATALOG
+
+
 def test_init_says_which_roles_it_chose_why_and_what_each_adds(run_cli: Run, make_repo: MakeRepo) -> None:
     root = make_repo(
         {"app.py": "import flask\nfrom anthropic import Anthropic\nc = Anthropic()\n", "data/x.csv": "a\n"}

@@ -259,3 +259,16 @@ def test_redact_target_is_checked_before_the_data_are_read(
     result = run_cli("data", "check", repo / "data.csv", "--redact", target)
     assert result.code == 2 and "--redact" in result.err and problem in result.err
     assert result.out == ""  # the data were not checked first
+
+
+@pytest.mark.parametrize("value", ["-1", "lots", "nan", "inf"])
+def test_a_data_budget_that_is_not_a_size_is_exit_2(run_cli: Run, value: str) -> None:
+    result = run_cli("assess", EXAMPLE, "--data-mb", value)
+    assert result.code == 2 and "--data-mb" in result.err and "not a number of megabytes" in result.err
+
+
+def test_a_data_budget_of_zero_reads_every_dataset(run_cli: Run) -> None:
+    tiny = run_cli("assess", EXAMPLE, "--data-mb", "0.0001", "--format", "json")
+    assert "assess reads at most 104 bytes of data" in tiny.out
+    everything = run_cli("assess", EXAMPLE, "--data-mb", "0", "--format", "json")
+    assert everything.code in (0, 1) and "assess reads at most" not in everything.out

@@ -20,6 +20,13 @@ def test_empty_and_misnamed_files(tmp_path: Path) -> None:
     assert rules(scan_bytes(tmp_path, b"just text\n", "model.bin")) == {
         "file.unrecognised"
     }  # .bin claims nothing
+    # field trial (crewAI-examples): a Chroma index's header.bin and length.bin are not named as models
+    for index_file in ("header.bin", "length.bin", "data_level0.bin"):
+        assert rules(scan_bytes(tmp_path, b"\x01\x00\x00\x00" * 25, index_file)) == set(), index_file
+    assert scan_bytes(
+        tmp_path, b.evil_pickle(), "length.bin"
+    ).unsafe  # a pickle is a pickle, whatever its name
+    assert rules(scan_bytes(tmp_path, b"\x01\x00" * 50, "adapter_model.bin")) == {"file.unrecognised"}
     assert rules(scan_bytes(tmp_path, b"just text\n", "model.pt")) == {"file.unverifiable"}
     assert scan_bytes(tmp_path, b.evil_pickle(), "README.md").unsafe  # content decides, not the name
 

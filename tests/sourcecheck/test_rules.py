@@ -223,6 +223,34 @@ def test_secrets(tmp_path: Path) -> None:
     assert lines == {1, 2, 3}
 
 
+def test_secrets_are_placed_at_their_line_and_column_in_a_searched_whole_text(tmp_path: Path) -> None:
+    key = "sk-ant-api03-" + "Ab1_" * 21
+    source = f'"""docs"""\n\nx = 1; y = "{key}"; z = "{key}"\nclient = None\n'
+    report = run(tmp_path, source)
+    assert [(f.line, f.column, f.message) for f in report.active] == [
+        (3, 13, "Anthropic API key in the source")  # once per line and kind, at its first match
+    ]
+
+
+def test_a_registry_token_is_found_and_a_long_line_of_urls_is_not_backtracked_over(tmp_path: Path) -> None:
+    urls = " ".join(f"https://example.org/{i}//path" for i in range(20_000))  # 700 KB, one line
+    npmrc = f"//registry.npmjs.org/:_authToken=npm_{'a1B2c3D4' * 4}\n"
+    report = run(tmp_path, "x = 1\n", extra={"dump.json": f'{{"u": "{urls}"}}\n', "config.txt": npmrc})
+    assert [(f.path, f.line) for f in report.active] == [("config.txt", 1)]
+
+
+def test_a_pattern_runs_only_where_a_literal_every_match_holds_is_present() -> None:
+    import re
+
+    from aicop.sourcecheck.secrets import _required
+
+    assert _required(re.compile(r"\/\/.+\/:_authToken=\s*(npm_.+)")) == ("/:_authToken=",)
+    assert _required(re.compile(r"\bsk-(?:proj|svcacct|admin)-x")) == ("proj", "svcacct", "admin")
+    assert _required(re.compile(r"xox(?:a|b)-\d+", re.IGNORECASE)) == ("xox",)  # case-folded
+    assert _required(re.compile(r"\d{8,10}:[0-9A-Za-z_-]{35}")) == ()  # no literal of 2: always run
+    assert _required(re.compile(r"(?:abc|\d+)x")) == ()  # an alternative with no literal
+
+
 def test_secrets_in_configuration_files(tmp_path: Path) -> None:
     config = "aws_access_key_id: AKIAIOSFODNN7EXAMPLF\n"
     report = run(tmp_path, "x = 1\n", extra={"deploy/settings.yaml": config})

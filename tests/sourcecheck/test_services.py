@@ -78,7 +78,7 @@ CASES = [
         "a = ChatOpenAI(openai_api_base='https://dashscope.aliyuncs.com/compatible-mode/v1')\n"
         "b = ChatOpenAI(openai_api_base='https://api.avian.io/v1')\n"
         "c = ChatOpenAI(openai_api_base=os.environ['VLLM_OPENAI_API_BASE'])\n",
-        {"Alibaba DashScope", "API at api.avian.io", "OpenAI"},
+        {"Alibaba DashScope", "API at api.avian.io", "vLLM"},  # the variable only vLLM's settings use
     ),
     ("import requests\nr = requests.get(url='https://example.com/data.json')\n", set()),
     ('"""Calls https://api.openai.com/v1 in production."""\nx = 1\n', set()),  # a docstring is prose
@@ -191,3 +191,84 @@ def test_code_lists_services_used_only_in_tests_apart(tmp_path: Path) -> None:
     report = check_tree(tmp_path, ["app.py", "tests/test_llm.py"])
     assert [(f.rule, f.path) for f in report.active] == [("AIC501", "app.py")]
     assert "used only in tests and mocks (not raised): Anthropic (tests/test_llm.py:2)" in render_text(report)
+
+
+def evidence_of(files: dict[str, str]) -> dict[str, str]:
+    """{provider: how the first product evidence names it}."""
+    uses = [u for rel, text in files.items() for u in uses_in_file(rel, textwrap.dedent(text))]
+    return {s.provider.name: s.evidence.how for s in summarise(uses) if not s.only_in_tests}
+
+
+def test_a_base_url_read_from_a_provider_specific_environment_variable_is_that_provider() -> None:
+    source = """\
+        import os
+        from langchain_openai import ChatOpenAI
+        llm = ChatOpenAI(api_key=os.environ["VLLM_API_KEY"], openai_api_base=os.environ["VLLM_API_BASE"])
+        other = ChatOpenAI(base_url=os.getenv("MY_GATEWAY_URL"))
+        """
+    found = evidence_of({"app/llm.py": source})
+    assert found["vLLM"] == "calls langchain_openai.ChatOpenAI with its base URL from $VLLM_API_BASE"
+    assert "OpenAI" in found  # a base URL from a variable no provider owns does not redirect the client
+
+
+def test_an_environment_variable_only_one_provider_uses_is_evidence_of_it() -> None:
+    found = services_in({"app/config.py": "import os\nhost = os.environ.get('OLLAMA_API_HOST')\n"})
+    assert found == {"Ollama": (LOCAL, False)}
+    assert services_in({"app/config.py": "import os\nx = os.environ.get('VLLMX')\n"}) == {}
+
+
+def test_an_enumeration_of_back_ends_names_each_one_chosen_at_run_time() -> None:
+    source = """\
+        from enum import StrEnum
+        class Backend(StrEnum):
+            OLLAMA = "ollama"
+            VLLM = "vllm"
+            OTHER = "unknown"
+        class Colour(StrEnum):
+            RED = "red"
+            OLLAMA = "ollama"
+        """
+    found = evidence_of({"app/models.py": source})
+    assert found == {
+        "Ollama": "a back-end of enum Backend (chosen at run time)",
+        "vLLM": "a back-end of enum Backend (chosen at run time)",
+    }
+    one_key = "from enum import Enum\nclass Mode(Enum):\n    OLLAMA = 'ollama'\n    FAST = 'fast'\n"
+    assert evidence_of({"app/mode.py": one_key}) == {}  # one provider key alone may be a coincidence
+
+
+def test_a_class_that_wraps_a_local_pipeline_or_a_hosted_endpoint_is_either() -> None:
+    source = "from langchain_huggingface import ChatHuggingFace\nllm = ChatHuggingFace(llm=backend)\n"
+    name = "Hugging Face chat model (local pipeline or Inference endpoint)"
+    assert services_in({"app/llm.py": source}) == {name: ("self-hosted or cloud", False)}
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("settings.yaml", "ollama:\n  api_base: http://localhost:11434\n  llm_model: llama3\n", {"Ollama"}),
+        ("settings-local.yaml", "llm:\n  api_base: ${PGPT_API:http://localhost:11434}\n", {"Ollama"}),
+        ("config.toml", "[vllm]\nmodel = 'mistral'\n", {"vLLM"}),
+        (".env.example", "VLLM_BASE_URL=http://gpu-box:8000/v1\n", {"vLLM"}),
+        ("settings.yaml", "server:\n  api_base: ${OPENAI_API_BASE:https://api.openai.com/v1}\n", {"OpenAI"}),
+        # a hub token and a user name configure downloads, not a model service
+        ("settings.yaml", "huggingface:\n  access_token: ${HF_TOKEN:}\n  username: me\n", set()),
+        # a tracing server on localhost is not a model server
+        ("settings.yaml", "phoenix:\n  url: ${PHOENIX_URL:http://localhost:6006}\n", set()),
+        ("notes.yaml", "ollama:\n  api_base: http://localhost:11434\n", set()),  # not a settings file
+    ],
+)
+def test_settings_files_name_the_back_ends_they_configure(name: str, text: str, expected: set[str]) -> None:
+    assert set(services_in({name: text})) == expected
+
+
+def test_a_bare_host_constant_names_the_service_but_is_not_a_call() -> None:
+    # field trial (private-gpt): OPENAI_API_HOST = "api.openai.com", compared with a configured URL
+    source = 'OPENAI_API_HOST = "api.openai.com"\ndef is_openai(host):\n    return host == OPENAI_API_HOST\n'
+    uses = uses_in_file("app/url_utils.py", source)
+    assert [(u.provider.name, u.strength, u.how) for u in uses] == [
+        ("OpenAI", Strength.CONFIG, "names the host 'api.openai.com'")
+    ]
+    called = "import httpx\nr = httpx.Client(base_url='api.openai.com')\nURL = 'https://api.openai.com/v1'\n"
+    used = {u.line for u in uses_in_file("app/client.py", called) if u.strength is Strength.USE}
+    assert used == {2, 3}  # a client given the host, and a URL, are uses

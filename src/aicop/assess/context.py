@@ -19,6 +19,9 @@ from aicop.system.manifest import DocumentKind, Manifest
 from aicop.system.walk import FileEntry, FileKind, walk
 
 MAX_TEXT_BYTES = 2 * 1024 * 1024  # documents and manifests larger than this are not text we should parse
+# What assess reads of the declared datasets in one run (the data check, which reads every byte, is
+# 'aicop data check'): at the data check's speed here, ~1.5 s. None reads everything.
+DATA_BUDGET = 4 * 1024 * 1024
 
 
 def normalise_stem(name: str) -> str:
@@ -36,6 +39,7 @@ class Context:
     roles: tuple[Role, ...]
     files: list[FileEntry]
     today: dt.date
+    data_budget: int | None = DATA_BUDGET  # bytes of declared datasets the data checks read
     _by_stem: dict[str, list[FileEntry]] = field(default_factory=dict, repr=False)
     _by_kind: dict[FileKind, list[FileEntry]] = field(default_factory=dict, repr=False)
     _by_path: dict[str, FileEntry] = field(default_factory=dict, repr=False)
@@ -51,9 +55,10 @@ class Context:
         manifest_path: Path | None,
         roles: tuple[Role, ...],
         today: dt.date,
+        data_budget: int | None = DATA_BUDGET,
     ) -> Context:
         files = walk(root, manifest.exclude if manifest else ())
-        ctx = cls(root, catalog, manifest, manifest_path, roles, files, today)
+        ctx = cls(root, catalog, manifest, manifest_path, roles, files, today, data_budget)
         by_stem: dict[str, list[FileEntry]] = defaultdict(list)
         by_kind: dict[FileKind, list[FileEntry]] = defaultdict(list)
         for entry in files:

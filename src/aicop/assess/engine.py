@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aicop import __version__
-from aicop.assess.context import Context
+from aicop.assess.context import DATA_BUDGET, Context
 from aicop.assess.controls import Mapping, mapping_for, routes
 from aicop.assess.registry import CheckSpec, registered_checks
 from aicop.assess.results import (
@@ -55,17 +55,19 @@ def assess(
     checks: Sequence[CheckSpec] | None = None,
     progress: Progress | None = None,
     mapping: Mapping | None = None,
+    data_budget: int | None = DATA_BUDGET,
 ) -> Assessment:
     """Assess the repository at ``root`` against ``catalog``: the one given, else the one the manifest
     names (``catalog:``), else the default. ``mapping`` joins the catalog's provisions to the checks'
-    controls (default: the catalog's packaged mapping)."""
+    controls (default: the catalog's packaged mapping). ``data_budget`` bounds the bytes of declared
+    datasets read (None: all of them); what was left unread is said in the findings."""
     if not root.is_dir():
         raise InputError("not a directory", path=root)
     today = today or dt.date.today()
     warnings: list[str] = []
     manifest, manifest_path, catalog = _manifest(root, manifest_path, catalog)
     scope = _roles(manifest, roles, warnings, catalog)
-    ctx = Context.build(root, catalog, manifest, manifest_path, scope, today)
+    ctx = Context.build(root, catalog, manifest, manifest_path, scope, today, data_budget)
     specs = list(checks) if checks is not None else registered_checks()
     routing = routes(specs, catalog, mapping or mapping_for(catalog))
     findings = run_checks(ctx, specs, catalog, scope, progress, routing)

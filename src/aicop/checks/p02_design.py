@@ -127,10 +127,11 @@ SOURCE_KINDS = frozenset(
 )
 def source_rules(ctx: Context) -> Iterator[Finding]:
     from aicop.sourcecheck import check_tree
+    from aicop.sourcecheck.facts import location_for
     from aicop.sourcecheck.rules import RULES, Level
 
     files = [e.path for e in ctx.files if e.kind in SOURCE_KINDS and not e.is_symlink]
-    report = check_tree(ctx.root, files, manifest=ctx.manifest, today=ctx.today)
+    report = check_tree(ctx.root, files, manifest=ctx.manifest, today=ctx.today, cache=location_for(ctx.root))
     for code_finding in report.findings:
         status = Status.NOT_MET if code_finding.level >= Level.MEDIUM else Status.PARTIAL
         where = Evidence(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 from aicop.assess.context import Context
 from aicop.assess.registry import check
@@ -30,15 +31,28 @@ def data_content(ctx: Context) -> Iterator[Finding]:
     if not local:
         return
     # compiling the detectors costs ~20 ms: only when there are datasets
-    from aicop.datacheck.engine import CATEGORIES, check_paths
+    from aicop.datacheck.engine import CATEGORIES, check_paths, data_files
 
     judged: dict[str, tuple[list[str], Evidence]] = {}
+    unread: dict[str, str] = {}  # dataset → what the data budget left unread
     public = {d.name for d in local if d.public}
+    budget = Budget(ctx.data_budget, len(local))
     for dataset in local:
         assert dataset.path is not None
+        files = data_files([ctx.root / dataset.path])
+        chosen = budget.take(files)
+        if len(chosen) < len(files):
+            left = [f for f in files if f not in set(chosen)]
+            unread[dataset.name] = (
+                f"{len(left)} of its {len(files)} files ({_mb(left)} of {_mb(files)}) not read: assess "
+                f"reads at most {_size(ctx.data_budget or 0)} of data (--data-mb)"
+            )
+            if not chosen:
+                judged[dataset.name] = ([], Evidence(path=dataset.path, detail=unread[dataset.name]))
+                continue
         # the label-noise model takes seconds per 100k rows and depends on an extra: the data check
         # runs it, assess does not
-        report = check_paths([ctx.root / dataset.path], label_noise=False)
+        report = check_paths(chosen, label_noise=False)
         kinds = Counter(report.counts)
         defects = [f"{n} {k}" for k, n in sorted(kinds.items()) if CATEGORIES.get(k) in DEFECTS]
         personal = {k: n for k, n in kinds.items() if CATEGORIES.get(k) == "personal-data"}
@@ -49,6 +63,8 @@ def data_content(ctx: Context) -> Iterator[Finding]:
         detail = f"{report.files} files, {report.bytes / 1e6:.1f} MB checked"
         if kinds:
             detail += ": " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        if dataset.name in unread:
+            detail += f"; {unread[dataset.name]}"
         evidence = Evidence(
             path=first.path.removeprefix(str(ctx.root) + "/") if first else dataset.path,
             line=first.line if first and isinstance(first.line, int) else None,
@@ -60,8 +76,25 @@ def data_content(ctx: Context) -> Iterator[Finding]:
             continue
         failing = {n: judged[n][0] for n in sorted(names) if judged[n][0]}
         places = [judged[n][1] for n in sorted(names)]
+        partly = {n: unread[n] for n in sorted(names) if n in unread}
+        if not failing and partly:
+            yield Finding(
+                provision=provision,
+                status=Status.PARTIAL,
+                evidence=places,
+                message="no planted instructions, secrets, triggers or undeclared personal data in what "
+                "was read; " + "; ".join(f"{n}: {why}" for n, why in partly.items()),
+                remediation="Run 'aicop data check "
+                + " ".join(str(d.path) for d in local if d.name in partly)
+                + "' to check every file, or assess with a larger --data-mb (0 reads everything).",
+            )
+            continue
         if failing:
             message = "; ".join(f"{n}: {', '.join(d)}" for n, d in failing.items())
+            if partly:
+                message += (
+                    f" (in what was read; {', '.join(partly)} read in part or not at all: see the evidence)"
+                )
             yield Finding(
                 provision=provision,
                 status=Status.NOT_MET,
@@ -78,6 +111,37 @@ def data_content(ctx: Context) -> Iterator[Finding]:
                 message=f"{len(names)} {which} checked: no planted instructions, secrets, triggers or "
                 "undeclared personal data",
             )
+
+
+class Budget:
+    """Bytes of data still to read, shared out among the datasets not yet read (what one dataset does not
+    use passes to the next); None reads everything. Whole files only, first fit in their order, so the
+    same repository always gets the same files read."""
+
+    def __init__(self, total: int | None, datasets: int) -> None:
+        self.left, self.datasets = total, datasets
+
+    def take(self, files: list[Path]) -> list[Path]:
+        if self.left is None:
+            return files
+        share = self.left // max(self.datasets, 1)
+        self.datasets -= 1
+        chosen, used = [], 0
+        for path in files:
+            size = path.stat().st_size
+            if used + size <= share:
+                chosen.append(path)
+                used += size
+        self.left -= used
+        return chosen
+
+
+def _mb(files: list[Path]) -> str:
+    return _size(sum(f.stat().st_size for f in files))
+
+
+def _size(size: int) -> str:
+    return f"{size / 2**20:.1f} MB" if size >= 2**20 // 10 else f"{size:,} bytes"
 
 
 def _data_remedy(ctx: Context, failing: dict[str, list[str]]) -> str:

@@ -157,7 +157,25 @@ def configure_assess(p: argparse.ArgumentParser) -> None:
         help="print the table of every provision, principle by principle, before the gaps",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors (for CI)")
+    p.add_argument(
+        "--data-mb",
+        type=_megabytes,
+        default=None,
+        metavar="MB",
+        help="read at most this much of the declared datasets (default: 4; 0 reads all); "
+        "'aicop data check' reads every byte",
+    )
     add_catalog_option(p)
+
+
+def _megabytes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of megabytes (0 or more)")
+    return value
 
 
 def run_assess(a: argparse.Namespace) -> int:
@@ -173,10 +191,12 @@ def run_assess(a: argparse.Namespace) -> int:
         raise UsageError("without --output, give at most one --format (it is printed to stdout)")
     if not path.exists():
         raise AicopError("no such directory", path=path)
+    from aicop.assess.context import DATA_BUDGET
     from aicop.assess.controls import mapping_for
 
     catalog = catalog_from(a.catalog_source) if a.catalog_source else None
     mapping = mapping_for(catalog, catalog_path(a.catalog_source)) if catalog is not None else None
+    budget = DATA_BUDGET if a.data_mb is None else (int(a.data_mb * 2**20) or None)
     with spinner() as progress:
         result = run_assessment(
             path,
@@ -185,6 +205,7 @@ def run_assess(a: argparse.Namespace) -> int:
             catalog=catalog,
             progress=progress,
             mapping=mapping,
+            data_budget=budget,
         )
     if a.output is None and a.formats:
         sys.stdout.write(render(result, a.formats[0]))

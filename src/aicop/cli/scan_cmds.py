@@ -181,7 +181,9 @@ def run_code(a: argparse.Namespace) -> int:
         )
     manifest_path = a.manifest_path or (root / MANIFEST_NAME if (root / MANIFEST_NAME).is_file() else None)
     manifest = load_manifest(manifest_path, manifest_path.parent) if manifest_path else None
-    report = check_tree(root, files, manifest=manifest)
+    from aicop.sourcecheck.facts import location_for
+
+    report = check_tree(root, files, manifest=manifest, cache=location_for(root))
     render = {"json": render_json, "sarif": render_sarif}.get(a.fmt, render_text)
     emit(render(report), a.output)
     return int(ExitCode.GAPS if report.active else ExitCode.OK)

@@ -244,14 +244,47 @@ SAFE_EXACT = SAFE_EXACT | frozenset(
 # not when called with arguments (REDUCE): accelerate's PartialState starts torch.distributed when
 # constructed. A pickle that calls one is reported as an unknown import.
 RECONSTRUCT_ONLY = frozenset({"accelerate.state.PartialState"})
+
+
+class _Lazy:
+    """A pattern compiled when first used: ``aicop scan FILE`` runs once per file in CI loops, and
+    compiling the allow-list's ten patterns at import was a quarter of its start-up (~10 ms; most
+    files need one or none of them)."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self._compiled: re.Pattern[str] | None = None
+        # The literal a name must start with for an anchored pattern to match it ("torch." for
+        # "^torch\\.(...)"): most names are ruled out without compiling anything.
+        head = re.match(r"\^((?:\w|\\\.)+)(.?)", pattern)
+        literal = head.group(1) if head else ""
+        if head and head.group(2) in ("?", "*", "+", "{"):
+            literal = literal[:-2] if literal.endswith("\\.") else literal[:-1]
+        self.prefix = literal.replace("\\.", ".")
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern)
+        return self._compiled
+
+    def match(self, text: str) -> re.Match[str] | None:
+        if not text.startswith(self.prefix):
+            return None
+        return self.compiled.match(text)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.compiled.search(text)
+
+
 # Torch dtypes, layouts and storages are module attributes (torch.float32, torch.FloatStorage, …).
-_TORCH_ATTRIBUTE = re.compile(
+_TORCH_ATTRIBUTE = _Lazy(
     r"^torch\.((u?int|float|bfloat|complex|q?u?int)\d*|bool|half|double|long|short|cfloat|cdouble|qint8|quint8|"
     r"qint32|quint4x2|float8_\w+|strided|sparse_coo|sparse_csr|contiguous_format|channels_last|preserve_format|"
     r"per_tensor_affine|per_channel_affine|\w+Storage)$"
 )
 # NumPy scalar types and (NumPy 2) dtype classes: pickles of estimators name them as dtypes.
-_NUMPY_TYPE = re.compile(
+_NUMPY_TYPE = _Lazy(
     r"^numpy\.((u?int|float|complex)(8|16|32|64|128|256)?|bool_?|str_|bytes_|object_|void|datetime64|timedelta64|"
     r"u?longlong|u?intc|u?short|u?byte|single|double|longdouble|half|c?single|c?double|clongdouble|intp|uintp|"
     r"dtypes\.\w+DType)$"
@@ -299,18 +332,18 @@ _SAFE_CLASS_PREFIXES = (
 # Distribution objects of scipy.stats (norm_gen, poisson_gen, …) and the private computing methods a
 # frozen distribution caches through getattr (_entropy; not public ones such as expect(func)); torch's
 # functional activations kept by layers (relu, gelu): pure functions.
-_SCIPY_DISTRIBUTION = re.compile(r"^scipy\.stats\._(continuous|discrete)_distns\.[a-z]\w*_gen(\._[a-z]\w*)?$")
+_SCIPY_DISTRIBUTION = _Lazy(r"^scipy\.stats\._(continuous|discrete)_distns\.[a-z]\w*_gen(\._[a-z]\w*)?$")
 # pandas' date offsets (Day, MonthEnd, BusinessDay, …): date arithmetic values that frequencies and
 # time-zone-aware indexes carry; statsmodels' Cython state-space classes in their four precisions.
-_PANDAS_OFFSET = re.compile(r"^pandas\._libs\.tslibs\.offsets\.[A-Z]\w*$")
-_STATESPACE = re.compile(r"^statsmodels\.tsa\.statespace\._\w+\.[cdsz][A-Z]\w*$")
-_TORCH_FUNCTIONAL = re.compile(r"^torch\.nn\.functional\.[a-z]\w*$")
+_PANDAS_OFFSET = _Lazy(r"^pandas\._libs\.tslibs\.offsets\.[A-Z]\w*$")
+_STATESPACE = _Lazy(r"^statsmodels\.tsa\.statespace\._\w+\.[cdsz][A-Z]\w*$")
+_TORCH_FUNCTIONAL = _Lazy(r"^torch\.nn\.functional\.[a-z]\w*$")
 # Cython's generated unpickle helper of a class of an allowed library (it checks the class layout's
 # checksum, then restores the fields): scikit-learn's losses, trees and metrics.
-_CYTHON_UNPICKLE = re.compile(r"^sklearn\.[\w.]+\.__pyx_unpickle_\w+$")
-_NOT_LIBRARY_CODE = re.compile(r"\.(_?testing|tests?|datasets|conftest)(\.|$)")
-_CLASS_NAME = re.compile(r"^_?[A-Z][A-Za-z0-9_]*$")
-_SCIPY_SPARSE = re.compile(r"^scipy\.sparse\.[\w.]*\.?(csr|csc|coo|bsr|dia|dok|lil)_(matrix|array)$")
+_CYTHON_UNPICKLE = _Lazy(r"^sklearn\.[\w.]+\.__pyx_unpickle_\w+$")
+_NOT_LIBRARY_CODE = _Lazy(r"\.(_?testing|tests?|datasets|conftest)(\.|$)")
+_CLASS_NAME = _Lazy(r"^_?[A-Z][A-Za-z0-9_]*$")
+_SCIPY_SPARSE = _Lazy(r"^scipy\.sparse\.[\w.]*\.?(csr|csc|coo|bsr|dia|dok|lil)_(matrix|array)$")
 
 # Why each dangerous callable is dangerous. Module-wide entries end in ".*".
 DANGEROUS = {
@@ -537,8 +570,8 @@ class Policy:
         ):
             return Decision(Verdict.SAFE, qualified, "on the allow-list")
         if (
-            _CLASS_NAME.match(name)
-            and (module + ".").startswith(_SAFE_CLASS_PREFIXES)
+            (module + ".").startswith(_SAFE_CLASS_PREFIXES)
+            and _CLASS_NAME.match(name)
             and not _NOT_LIBRARY_CODE.search(module)
         ):
             return Decision(Verdict.SAFE, qualified, "a class of an allow-listed library")

@@ -643,7 +643,7 @@ def scan_file(path: Path | str, policy: Policy = DEFAULT_POLICY, limits: Limits 
     start = time.monotonic()
     name = os.fspath(path)
     suffix = os.path.splitext(name)[1].lower()  # noqa: PTH122 - str paths: no Path per file in big trees
-    named_like_model = suffix in MODEL_SUFFIXES
+    named_like_model = suffix in MODEL_SUFFIXES and (suffix != ".bin" or _model_like_bin(name))
     claimed = CLAIMS.get(suffix, ())
     try:
         fd = os.open(name, os.O_RDONLY)
@@ -716,6 +716,33 @@ def _unverifiable(
     result.findings.append(ScanFinding("file.unverifiable", Severity.HIGH, message, result.path))
     if result.format is None and claimed:
         result.format = claimed[0] if claimed[0] != "protobuf?" else "onnx"
+
+
+# .bin is any binary file's extension (vector indexes keep header.bin, length.bin, data_level0.bin):
+# it names a model only where the rest of the name says so, as the hubs' conventions do
+# (pytorch_model.bin, adapter_model.bin, training_args.bin, optimizer.bin, consolidated.00.bin).
+_MODEL_WORDS = (
+    "model",
+    "weight",
+    "checkpoint",
+    "ckpt",
+    "adapter",
+    "optimizer",
+    "scheduler",
+    "training_args",
+    "pytorch",
+    "consolidated",
+    "params",
+    "state",
+    "lora",
+    "embedding",
+    "tokenizer",
+)
+
+
+def _model_like_bin(name: str) -> bool:
+    stem = os.path.basename(name).lower()  # noqa: PTH119 - str paths, as above
+    return any(word in stem for word in _MODEL_WORDS)
 
 
 def _unrecognised(name: str, suffix: str) -> ScanFinding:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import hashlib
 import json
 import os
 import warnings
 
 from aicop.sourcecheck import services, suppress
 from aicop.sourcecheck.analyzer import Analyzer
+from aicop.sourcecheck.facts import Cache, FileRecord, ModuleFacts
 from aicop.sourcecheck.model import CodeFinding, CodeReport
 from aicop.sourcecheck.secrets import find_secrets
 
@@ -41,84 +43,128 @@ def module_name(path: str) -> str:
 
 
 class Project:
-    """Every module of a tree, analysed once."""
+    """Every module of a tree, analysed once: (facts, the lines its suppressions are read from)."""
 
     def __init__(self) -> None:
-        self.analyzers: list[tuple[Analyzer, list[str], int | None]] = []  # analyzer, lines, cell
-        self.services: dict[int, list[services.ServiceUse]] = {}  # id(analyzer) → its provider evidence
+        self.modules: list[tuple[ModuleFacts, list[str]]] = []
 
     def model_functions(self) -> set[str]:
         """Functions that call a model, directly or through other functions of the project (fixpoint)."""
-        found = {f"{a.module}.{fn}" for a, _, _ in self.analyzers for fn in a.calls_model}
+        found = {f"{m.module}.{fn}" for m, _ in self.modules for fn in m.calls_model}
         changed = True
         while changed:
             changed = False
-            for analyzer, _, _ in self.analyzers:
-                for function, names in analyzer.calls.items():
-                    key = f"{analyzer.module}.{function}"
-                    if key not in found and any(analyzer.qualify_local(n) in found for n in names):
+            for facts, _ in self.modules:
+                for function, names in facts.calls.items():
+                    key = f"{facts.module}.{function}"
+                    if key not in found and any(facts.qualify_local(n) in found for n in names):
                         found.add(key)
                         changed = True
         return found
 
 
 def check_tree(
-    root: Path, files: list[str], *, manifest: Manifest | None = None, today: dt.date | None = None
+    root: Path,
+    files: list[str],
+    *,
+    manifest: Manifest | None = None,
+    today: dt.date | None = None,
+    cache: Path | None = None,
 ) -> CodeReport:
-    """Check ``files`` (paths relative to ``root``)."""
+    """Check ``files`` (paths relative to ``root``). With ``cache`` (a file: ``facts.location_for``),
+    what each unchanged file gave last time is taken from it instead of parsing the file again."""
     today = today or dt.date.today()
     report = CodeReport()
     project = Project()
+    store = Cache(cache)
     for rel in files:
-        full = os.path.join(root, rel)
-        if rel.endswith(SOURCE_SUFFIXES):
-            _analyse(full, rel, project, report, today)
-        if rel.endswith(SECRET_SUFFIXES) or os.path.basename(rel).startswith(".env"):
-            _secrets(full, rel, report, today)
+        source = rel.endswith(SOURCE_SUFFIXES)
+        if not (source or rel.endswith(SECRET_SUFFIXES) or os.path.basename(rel).startswith(".env")):
+            continue
+        record, text = _file(os.path.join(root, rel), rel, source, store)
+        _apply(record, text, rel, project, report, today)
+    store.save()
+    report.cache_hits = store.hits
     functions = project.model_functions()
     report.limited_routes = []
-    for analyzer, lines, cell in project.analyzers:
-        for finding, covered in analyzer.route_findings(functions):
-            finding.cell = cell
+    for facts, lines in project.modules:
+        for finding, covered in facts.route_findings(functions):
+            finding.cell = facts.cell
             if covered:
                 report.limited_routes.append(finding)
             else:
-                _keep(report, [finding], lines, analyzer.path, today)
+                _keep(report, [finding], lines, facts.path, today)
     _providers(project, report, manifest, today)
     return report
 
 
-def _read(full: str, rel: str, report: CodeReport) -> str | None:
+def _file(full: str, rel: str, source: bool, store: Cache) -> tuple[FileRecord, str | None]:
+    """What the file gives (from the cache when its bytes are unchanged), and its text."""
+    record = FileRecord()
     try:
-        if os.path.getsize(full) > MAX_BYTES:
-            report.skipped.append((rel, f"larger than {MAX_BYTES // (1024 * 1024)} MiB (generated code?)"))
-            return None
-        raw = open(full, "rb").read()  # noqa: SIM115 - str paths throughout the hot loop
+        too_big = os.path.getsize(full) > MAX_BYTES
+        raw = None if too_big else open(full, "rb").read()  # noqa: SIM115 - str paths in the hot loop
     except OSError as err:
-        report.skipped.append((rel, f"cannot read: {err.strerror}"))
-        return None
+        record.skipped.append(f"cannot read: {err.strerror}")
+        return record, None
+    if raw is None:
+        record.skipped.append(f"larger than {MAX_BYTES // (1024 * 1024)} MiB (generated code?)")
+        if source:  # not analysed, but still read for secrets
+            try:
+                text = open(full, encoding="utf-8", errors="replace").read()  # noqa: SIM115
+            except OSError:
+                return record, None
+            record.secrets, record.secrets_read = find_secrets(full, rel, text.splitlines()), True
+            return record, text
+        return record, None
+    digest = hashlib.sha256(raw).hexdigest()
+    text = raw.decode("utf-8", "replace")
+    cached = store.get(rel, digest)
+    if cached is not None:
+        return cached, text
     if b"\0" in raw:
-        report.skipped.append((rel, "binary content"))
-        return None
-    return raw.decode("utf-8", "replace")
-
-
-def _analyse(full: str, rel: str, project: Project, report: CodeReport, today: dt.date) -> None:
-    text = _read(full, rel, report)
-    if text is None:
-        return
-    report.files += 1
-    if rel.endswith(".ipynb"):
-        cells = _notebook_cells(text, rel, report)
-        for index, source in cells:
-            _analyse_source(source, rel, project, report, today, cell=index)
+        record.skipped.append("binary content")
+        if source:  # not analysed, but still read for secrets
+            record.secrets, record.secrets_read = find_secrets(full, rel, text.splitlines()), True
     else:
-        _analyse_source(text, rel, project, report, today)
+        record.counted = 1
+        if source:
+            record.modules = _analyse(text, rel, record)
+        record.secrets, record.secrets_read = find_secrets(full, rel, text.splitlines()), True
+    store.put(rel, digest, record)
+    return record, text
 
 
-def _analyse_source(
-    source: str, rel: str, project: Project, report: CodeReport, today: dt.date, cell: int | None = None
+def _apply(
+    record: FileRecord, text: str | None, rel: str, project: Project, report: CodeReport, today: dt.date
 ) -> None:
+    """Add one file's record to the report in the order the rules run: analysis, then secrets."""
+    report.skipped += [(rel, reason) for reason in record.skipped]
+    report.files += record.counted
+    if record.modules and text is not None:
+        cells = dict(_notebook_cells(text, rel, CodeReport())) if rel.endswith(".ipynb") else {}
+        for facts in record.modules:
+            lines = (cells.get(facts.cell, "") if facts.cell is not None else text).splitlines()
+            _keep(report, facts.findings, lines, rel, today)
+            project.modules.append((facts, lines))
+    if record.secrets_read and text is not None:
+        _keep(report, record.secrets, text.splitlines(), rel, today)
+
+
+def _analyse(text: str, rel: str, record: FileRecord) -> list[ModuleFacts]:
+    """The facts of one module, or of each code cell of a notebook."""
+    if not rel.endswith(".ipynb"):
+        facts = _analyse_source(text, rel, record)
+        return [facts] if facts is not None else []
+    holder = CodeReport()
+    cells = _notebook_cells(text, rel, holder)
+    record.skipped += [reason for _, reason in holder.skipped]
+    return [
+        f for index, source in cells if (f := _analyse_source(source, rel, record, cell=index)) is not None
+    ]
+
+
+def _analyse_source(source: str, rel: str, record: FileRecord, cell: int | None = None) -> ModuleFacts | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences and the like are not our findings
@@ -130,19 +176,27 @@ def _analyse_source(
             if (err.msg and "print" in err.msg.lower()) or "Missing parentheses" in (err.msg or "")
             else ""
         )
-        report.skipped.append((rel, f"does not parse as Python 3 at {where}: {err.msg}{hint}"))
-        return
+        record.skipped.append(f"does not parse as Python 3 at {where}: {err.msg}{hint}")
+        return None
     except (ValueError, RecursionError, MemoryError) as err:
-        report.skipped.append((rel, f"cannot be parsed: {type(err).__name__}"))
-        return
-    analyzer = Analyzer(rel, module=module_name(rel))
+        record.skipped.append(f"cannot be parsed: {type(err).__name__}")
+        return None
+    analyzer = Analyzer(rel, module=module_name(rel), source=source)
     analyzer.visit(tree)
-    project.services[id(analyzer)] = services.uses_in_tree(tree, rel, source)
-    lines = source.splitlines()
     for finding in analyzer.findings:
         finding.cell = cell
-    _keep(report, analyzer.findings, lines, rel, today)
-    project.analyzers.append((analyzer, lines, cell))
+    return ModuleFacts(
+        path=rel,
+        module=analyzer.module,
+        cell=cell,
+        findings=analyzer.findings,
+        calls_model=analyzer.calls_model,
+        calls=analyzer.calls,
+        defined=analyzer.defined,
+        routes=[(r.name, r.lineno, r.col_offset + 1, limited) for r, limited in analyzer.routes],
+        global_limiter=analyzer.global_limiter,
+        services=services.uses_in_tree(tree, rel, source),
+    )
 
 
 def _keep(
@@ -172,21 +226,6 @@ def _notebook_cells(text: str, rel: str, report: CodeReport) -> list[tuple[int, 
     return out
 
 
-def _secrets(full: str, rel: str, report: CodeReport, today: dt.date) -> None:
-    text = _read(full, rel, report) if not rel.endswith(SOURCE_SUFFIXES) else None
-    if text is None and not rel.endswith(SOURCE_SUFFIXES):
-        return
-    if not rel.endswith(SOURCE_SUFFIXES):
-        report.files += 1  # read for secrets only: still a file checked
-    if text is None:
-        try:
-            text = open(full, encoding="utf-8", errors="replace").read()  # noqa: SIM115
-        except OSError:
-            return
-    lines = text.splitlines()
-    _keep(report, find_secrets(full, rel, lines), lines, rel, today)
-
-
 def _providers(project: Project, report: CodeReport, manifest: Manifest | None, today: dt.date) -> None:
     """AIC501 at the first place in each file where the product code talks to a hosted service the
     manifest does not declare. Local servers and stores (Ollama, FAISS) keep data in; tests, mocks and
@@ -194,32 +233,32 @@ def _providers(project: Project, report: CodeReport, manifest: Manifest | None, 
     report.providers = []
     report.test_providers = []
     raised: set[tuple[str, str]] = set()  # (path, provider): a notebook's cells are one file
-    for analyzer, lines, cell in project.analyzers:
+    for facts, lines in project.modules:
         first: dict[str, services.ServiceUse] = {}
-        for use in project.services.get(id(analyzer), []):
+        for use in facts.services:
             talks = use.strength is services.Strength.USE and use.provider.where == services.HOSTED
             if talks and (use.provider.name not in first or use.line < first[use.provider.name].line):
                 first[use.provider.name] = use
         for name, use in sorted(first.items(), key=lambda item: item[1].line):
-            if (analyzer.path, name) in raised:
+            if (facts.path, name) in raised:
                 continue
-            raised.add((analyzer.path, name))
+            raised.add((facts.path, name))
             if use.in_tests:
-                report.test_providers.append((name, analyzer.path, use.line))
+                report.test_providers.append((name, facts.path, use.line))
                 continue
             declared, controls = _declared(use.provider, manifest)
-            report.providers.append((name, analyzer.path, use.line, declared, controls))
+            report.providers.append((name, facts.path, use.line, declared, controls))
             if declared:
                 continue
             finding = CodeFinding(
                 "AIC501",
-                analyzer.path,
+                facts.path,
                 use.line,
                 1,
                 f"sends data to {name} ({use.how}), which aicop.yaml does not declare under external_apis",
-                cell=cell,
+                cell=facts.cell,
             )
-            _keep(report, [finding], lines, analyzer.path, today)
+            _keep(report, [finding], lines, facts.path, today)
 
 
 def _declared(provider: services.Provider, manifest: Manifest | None) -> tuple[bool, bool]:

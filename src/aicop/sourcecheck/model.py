@@ -51,7 +51,15 @@ class CodeFinding:
 
 
 class CodeReport:
-    __slots__ = ("files", "findings", "limited_routes", "providers", "skipped", "test_providers")
+    __slots__ = (
+        "cache_hits",
+        "files",
+        "findings",
+        "limited_routes",
+        "providers",
+        "skipped",
+        "test_providers",
+    )
 
     def __init__(self) -> None:
         self.findings: list[CodeFinding] = []
@@ -62,6 +70,7 @@ class CodeReport:
         ] = []  # provider, path, line, declared, controls
         self.test_providers: list[tuple[str, str, int]] = []  # provider, path, line: tests and mocks only
         self.limited_routes: list[CodeFinding] = []  # routes that reach a model behind a limiter
+        self.cache_hits = 0  # files whose results came from the cache (sourcecheck.facts)
 
     @property
     def active(self) -> list[CodeFinding]:

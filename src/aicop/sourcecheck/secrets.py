@@ -88,50 +88,126 @@ def plausible(value: str) -> bool:
 
 def find_secrets(path: str, display: str, lines: list[str]) -> list[CodeFinding]:
     """Secrets in one file's lines; ``path`` is where detect-secrets reads filters' file context."""
+    text = "\n".join(lines)
+    starts = _LineStarts(lines)
+    found: dict[tuple[int, int], int] = {}  # (line, kind's index) → column of the line's first match
+    for index, (literals, pattern) in enumerate(_AI_KEY_PATTERNS):
+        if literals and not any(literal in text for literal in literals):
+            continue
+        for match in pattern.finditer(text):
+            number, column = starts.place(match.start())
+            found.setdefault((number, index), column)
     findings = [
-        CodeFinding("AIC401", display, number, match.start() + 1, f"{kind} in the source")
-        for number, text in enumerate(lines, start=1)
-        for kind, pattern in AI_KEYS.items()
-        for match in [pattern.search(text)]
-        if match
+        CodeFinding("AIC401", display, number, column, f"{_AI_KEY_KINDS[index]} in the source")
+        for (number, index), column in sorted(found.items())
     ]
     seen = {f.line for f in findings}
-    for number, kind in _detect_secrets(path, lines):
+    for number, kind in _detect_secrets(path, lines, text, starts):
         if number not in seen:
             findings.append(CodeFinding("AIC401", display, number, 1, f"{kind} in the source"))
             seen.add(number)
     return findings
 
 
+class _LineStarts:
+    """Offsets in the joined text → (line, column), the line starts computed only once a match needs
+    them (most files have none)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self._starts: list[int] | None = None
+
+    def place(self, offset: int) -> tuple[int, int]:
+        if self._starts is None:
+            starts, at = [], 0
+            for line in self.lines:
+                starts.append(at)
+                at += len(line) + 1
+            self._starts = starts
+        number = bisect.bisect_right(self._starts, offset)
+        return number, offset - self._starts[number - 1] + 1
+
+
+def _required(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    """Literals one of which every match of ``pattern`` contains (lower-cased for a case-insensitive
+    pattern; () if none is known): a pattern none of whose literals is in the text cannot match, and is
+    not run. This is what keeps detect-secrets' npm pattern (``//.+/:_authToken=``) from backtracking
+    over every ``//`` of a 726 KB one-line JSON file, ~3 s each. Read from the parsed pattern
+    (``re._parser``, the standard library's own parser but private: on any failure the pattern is
+    simply always run)."""
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        items = list(_parser.parse(pattern.pattern, pattern.flags))
+        required = _sequence_requirement(items)
+    except Exception:  # a failure only costs speed: the pattern is run
+        return ()
+    if min((len(x) for x in required), default=0) < 2:
+        return ()
+    return tuple(x.casefold() for x in required) if pattern.flags & re.IGNORECASE else required
+
+
+def _sequence_requirement(items: list[tuple[object, object]]) -> tuple[str, ...]:
+    """For a sequence of parsed items: the longest literal run, or a mandatory group's or alternation's
+    requirement, whichever has the longest shortest literal."""
+    from re import _constants  # type: ignore[attr-defined]
+
+    options: list[tuple[str, ...]] = []
+    run = ""
+    for op, argument in items:
+        if op is _constants.LITERAL:
+            run += chr(argument)  # type: ignore[arg-type]
+            continue
+        if run:
+            options.append((run,))
+        run = ""
+        if op is _constants.SUBPATTERN:  # (group, add flags, del flags, sequence): mandatory
+            options.append(_sequence_requirement(list(argument[3])))  # type: ignore[index]
+        elif op is _constants.BRANCH:  # (None, alternatives): one of them
+            alternatives = [_sequence_requirement(list(a)) for a in argument[1]]  # type: ignore[index]
+            if all(alternatives):
+                options.append(tuple(x for a in alternatives for x in a))
+    if run:
+        options.append((run,))
+    options = [o for o in options if o]
+    return max(options, key=lambda o: min(len(x) for x in o), default=())
+
+
+_AI_KEY_KINDS = tuple(AI_KEYS)
+_AI_KEY_PATTERNS = tuple((_required(pattern), pattern) for pattern in AI_KEYS.values())
+
+
 @functools.cache
-def _token_patterns() -> tuple[re.Pattern[str], ...]:
-    """The enabled plugins' own deny-list patterns (run one by one: faster than one big alternation)."""
+def _token_patterns() -> tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]:
+    """The enabled plugins' own deny-list patterns, each with the literal its matches must contain (run
+    one by one: faster than one big alternation)."""
     from detect_secrets.settings import get_plugins, transient_settings
 
     with transient_settings(SETTINGS):
         return tuple(
-            pattern
+            (_required(pattern), pattern)
             for plugin in get_plugins()
             for pattern in getattr(plugin, "denylist", ())
             if type(plugin).__name__ != "KeywordDetector"
         )
 
 
-def _candidates(lines: list[str], code: bool) -> list[int]:
+def _candidates(text: str, starts: _LineStarts, code: bool) -> list[int]:
     """Lines that any enabled plugin could report."""
-    text = "\n".join(lines)
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line) + 1)
     keyword = KEYWORD_IN_CODE if code else KEYWORD_IN_CONFIG
     positions = {match.start() for match in keyword.finditer(text.lower())}
-    for pattern in _token_patterns():
-        positions.update(match.start() for match in pattern.finditer(text))
-    return sorted({bisect.bisect_right(starts, position) for position in positions})
+    folded = ""  # case-folded text, for a case-insensitive pattern's literals (folding is what re does)
+    for literals, pattern in _token_patterns():
+        if literals and pattern.flags & re.IGNORECASE:
+            folded = folded or text.casefold()
+        haystack = folded if pattern.flags & re.IGNORECASE else text
+        if not literals or any(literal in haystack for literal in literals):
+            positions.update(match.start() for match in pattern.finditer(text))
+    return sorted({starts.place(position)[0] for position in positions})
 
 
-def _detect_secrets(path: str, lines: list[str]) -> list[tuple[int, str]]:
-    candidates = _candidates(lines, code=path.endswith((".py", ".ipynb")))
+def _detect_secrets(path: str, lines: list[str], text: str, starts: _LineStarts) -> list[tuple[int, str]]:
+    candidates = _candidates(text, starts, code=path.endswith((".py", ".ipynb")))
     if not candidates:
         return []
     # detect-secrets' own per-line pipeline (plugins and filters), on the candidate lines only.

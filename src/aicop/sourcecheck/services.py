@@ -45,6 +45,7 @@ class Provider:
     prefixes: tuple[str, ...] = ()  # "prefix:model" / "prefix/model" provider keys
     models: tuple[str, ...] = ()  # model-name prefixes only this provider serves
     env: tuple[str, ...] = ()  # environment variables holding its key or endpoint
+    env_prefixes: tuple[str, ...] = ()  # names only its settings start with ("VLLM_", "OLLAMA_")
     npm: tuple[str, ...] = ()  # npm packages of its SDK
     endpoint: str | None = None  # the public API base, for the manifest and the BOM
 
@@ -428,6 +429,7 @@ PROVIDERS: tuple[Provider, ...] = (
         hosts=("localhost:11434", "127.0.0.1:11434", "0.0.0.0:11434", "ollama:11434"),
         prefixes=("ollama", "ollama_chat"),
         env=("OLLAMA_HOST", "OLLAMA_BASE_URL"),
+        env_prefixes=("OLLAMA_",),
         npm=("ollama", "@langchain/ollama"),
     ),
     Provider(
@@ -437,6 +439,7 @@ PROVIDERS: tuple[Provider, ...] = (
         modules=("vllm", "llama_index.llms.vllm"),
         classes=("VLLM", "VLLMOpenAI", "Vllm"),
         prefixes=("hosted_vllm", "vllm"),
+        env_prefixes=("VLLM_",),
     ),
     Provider(
         "llama.cpp",
@@ -444,6 +447,7 @@ PROVIDERS: tuple[Provider, ...] = (
         LOCAL,
         modules=("llama_cpp", "llama_index.llms.llama_cpp"),
         classes=("LlamaCpp", "ChatLlamaCpp", "LlamaCppEmbeddings"),
+        prefixes=("llamacpp", "llama_cpp"),
     ),
     Provider(
         "GPT4All",
@@ -458,7 +462,17 @@ PROVIDERS: tuple[Provider, ...] = (
         LOCAL,
         modules=("llama_index.llms.openai_like",),
         classes=("OpenAILike", "OpenAILikeEmbedding", "LMStudio"),
-        prefixes=("lm_studio",),
+        prefixes=("lm_studio", "lmstudio"),
+        env_prefixes=("LMSTUDIO_", "LM_STUDIO_"),
+    ),
+    Provider(
+        # LangChain's chat wrapper over either a local transformers pipeline or a hosted Inference
+        # endpoint: which one is decided by the object passed to it, often only at run time.
+        "Hugging Face chat model (local pipeline or Inference endpoint)",
+        "model API",
+        EITHER,
+        modules=("langchain_huggingface.chat_models",),
+        classes=("ChatHuggingFace",),
     ),
     Provider(
         "LiteLLM (provider chosen at run time)",
@@ -734,6 +748,20 @@ _MODULES = {m: p for p in PROVIDERS for m in p.modules}
 _CLASSES = {c: p for p in PROVIDERS for c in p.classes}
 _PREFIXES = {x: p for p in PROVIDERS for x in p.prefixes}
 _ENV = {e: p for p in PROVIDERS for e in p.env}
+_ENV_PREFIXES = tuple((x, p) for p in PROVIDERS for x in p.env_prefixes)
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def provider_of_env(name: str) -> Provider | None:
+    """The provider an environment variable belongs to: by its exact name, or a prefix only that
+    provider's settings use (``VLLM_OPENAI_API_BASE``)."""
+    if name in _ENV:
+        return _ENV[name]
+    if not _ENV_NAME.match(name):
+        return None
+    return next((p for x, p in _ENV_PREFIXES if name.startswith(x)), None)
+
+
 _MODELS = sorted(((m, p) for p in PROVIDERS for m in p.models), key=lambda mp: -len(mp[0]))
 _NPM = {n: p for p in PROVIDERS for n in p.npm}
 _HOSTS = {h: p for p in PROVIDERS for h in p.hosts}
@@ -856,7 +884,7 @@ class _Detector:
         dicts: list[ast.Dict] = []
         assigns: list[tuple[ast.expr, ast.expr]] = []
         member: dict[int, str] = {}  # id(name) → the attribute read from it (openai → APIError)
-        for node in ast.walk(tree):
+        for node in _breadth_first(tree):
             kind = type(node)
             if kind is ast.Name:
                 names.append(node)  # type: ignore[arg-type]
@@ -883,6 +911,8 @@ class _Detector:
                         self.written.add(id(target.slice))
             elif kind is ast.AnnAssign and node.value is not None:  # type: ignore[attr-defined]
                 assigns.append((node.target, node.value))  # type: ignore[attr-defined]
+            elif kind is ast.ClassDef:
+                self._backends(node)  # type: ignore[arg-type]
         in_calls: set[int] = set()
         for call in calls:
             self._call(call, in_calls)
@@ -924,11 +954,11 @@ class _Detector:
         name = self.qualified(node.func)
         last = name.rsplit(".", 1)[-1]
         provider = provider_of(name) if name else None
-        redirected = self._base_url(node)
+        redirected, via = self._base_url(node)
         if provider is None and redirected is not None and redirected.name not in BY_NAME:
             redirected = None  # requests.get(url=...) of a host in no provider's row is not a model API
         if redirected is not None and (provider is None or provider.kind != "vector database"):
-            self.add(redirected, node, f"calls {name or 'a client'} with its base URL", Strength.USE)
+            self.add(redirected, node, f"calls {name or 'a client'} {via}", Strength.USE)
         elif provider is not None:
             self.add(provider, node, f"calls {name}", _strength(name))
         if name == "boto3.client" or (last == "client" and name.startswith("boto3")):
@@ -940,16 +970,42 @@ class _Detector:
         if routed and redirected is None and last not in HUB_LOADERS:
             self._model_arguments(node, last)
 
-    def _base_url(self, node: ast.Call) -> Provider | None:
+    def _base_url(self, node: ast.Call) -> tuple[Provider | None, str]:
+        """The provider a client's base URL keyword points at, and how it is known: a URL written in the
+        code, or an environment variable that only one provider's settings use (known at run time)."""
         for keyword in node.keywords:
             value = keyword.value
-            if (
-                keyword.arg in BASE_URL_KEYS
-                and isinstance(value, ast.Constant)
-                and isinstance(value.value, str)
-            ):
-                return provider_at(value.value)
-        return None
+            if keyword.arg not in BASE_URL_KEYS:
+                continue
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                return provider_at(value.value), "with its base URL"
+            name = _environment_name(value, self.aliases)
+            if name is not None and (provider := provider_of_env(name)) is not None:
+                return provider, f"with its base URL from ${name}"
+        return None, ""
+
+    def _backends(self, node: ast.ClassDef) -> None:
+        """An enumeration of the back-ends the code can be pointed at (``OLLAMA = "ollama"``, a provider's
+        own key): each is a service chosen at run time, by settings the code does not hold. Two
+        provider keys at least, so that one constant that happens to be a key is not taken for one."""
+        bases = {self.qualified(b).rsplit(".", 1)[-1] for b in node.bases}
+        if not bases & {"Enum", "StrEnum"}:
+            return
+        members = [
+            (statement, statement.value.value)
+            for statement in node.body
+            if isinstance(statement, ast.Assign)
+            and isinstance(statement.value, ast.Constant)
+            and isinstance(statement.value.value, str)
+        ]
+        keys = [(statement, _PREFIXES[value]) for statement, value in members if value in _PREFIXES]
+        if len(keys) < 2:
+            return
+        for statement, provider in keys:
+            self.written.add(id(statement.value))  # reported here, not again as a bare string
+            self.add(
+                provider, statement, f"a back-end of enum {node.name} (chosen at run time)", Strength.CONFIG
+            )
 
     def _model_arguments(self, node: ast.Call, last: str) -> None:
         candidates = [k.value for k in node.keywords if k.arg in MODEL_KEYS]
@@ -992,12 +1048,64 @@ class _Detector:
 
     def _string(self, node: ast.Constant) -> None:
         text = str(node.value)
-        if text in _ENV:
-            self.add(_ENV[text], node, f"reads {text}", Strength.CONFIG)
+        if (env := provider_of_env(text)) is not None:
+            self.add(env, node, f"reads {text}", Strength.CONFIG)
         elif ("." in text or ":" in text) and (provider := provider_of_url(text)) is not None:
-            self.add(provider, node, f"URL {text[:60]!r}", Strength.USE)
+            if _BARE_HOST.match(text):  # "api.openai.com" alone: compared with or named, not called
+                self.add(provider, node, f"names the host {text!r}", Strength.CONFIG)
+            else:
+                self.add(provider, node, f"URL {text[:60]!r}", Strength.USE)
         elif ":" in text and (match := _COLON_MODEL.match(text)) and match.group(1) in _PREFIXES:
             self.add(_PREFIXES[match.group(1)], node, f"model {text!r}", Strength.USE)
+
+
+_NOT_WALKED = frozenset(
+    c
+    for c in vars(ast).values()
+    if isinstance(c, type)
+    and issubclass(c, ast.expr_context | ast.operator | ast.unaryop | ast.cmpop | ast.boolop)
+)
+
+
+def _breadth_first(tree: ast.AST) -> list[ast.AST]:
+    """The nodes of ``tree`` in ``ast.walk``'s order, without its generators (a third of the detector's
+    time) and without expression contexts and operators, which hold nothing it reads."""
+    order = [tree]
+    for node in order:  # the list grows as it is read: a queue
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                order.extend(v for v in value if isinstance(v, ast.AST) and type(v) not in _NOT_WALKED)
+            elif isinstance(value, ast.AST) and type(value) not in _NOT_WALKED:
+                order.append(value)
+    return order
+
+
+def _environment_name(node: ast.expr, aliases: dict[str, str]) -> str | None:
+    """The variable's name in ``os.environ["X"]``, ``os.environ.get("X", …)`` or ``os.getenv("X", …)``."""
+
+    def dotted(expr: ast.expr) -> str:
+        parts: list[str] = []
+        while isinstance(expr, ast.Attribute):
+            parts.append(expr.attr)
+            expr = expr.value
+        if not isinstance(expr, ast.Name):
+            return ""
+        return ".".join([aliases.get(expr.id, expr.id), *reversed(parts)])
+
+    key: ast.expr | None = None
+    if isinstance(node, ast.Subscript) and dotted(node.value) == "os.environ":
+        key = node.slice
+    elif isinstance(node, ast.Call) and node.args and dotted(node.func) in ("os.getenv", "os.environ.get"):
+        key = node.args[0]
+    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+        return key.value
+    return None
+
+
+# A host name and nothing else (no scheme, path or port): a constant the code compares a configured URL
+# with, or names in a message. A client given it (base_url=, host=) is still a use (``_base_url``).
+_BARE_HOST = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+$", re.IGNORECASE)
 
 
 _NOT_A_CLIENT = frozenset({"utils", "types", "_types", "errors", "exceptions", "_exceptions", "constants"})
@@ -1021,7 +1129,11 @@ def _triggers() -> tuple[str, ...]:
     """Every word the detector could act on, lower-cased and reduced to those no other contains (one
     substring search each, in C); a module that contains none is skipped unwalked, as most modules of
     a large project are."""
-    words = {w for p in PROVIDERS for w in (*p.modules, *p.classes, *p.hosts, *p.env, *p.models, *p.prefixes)}
+    words = {
+        w
+        for p in PROVIDERS
+        for w in (*p.modules, *p.classes, *p.hosts, *p.env, *p.env_prefixes, *p.models, *p.prefixes)
+    }
     words |= {"boto3", "localhost", "127.0.0.1", "0.0.0.0"}  # noqa: S104 - words to look for, not an address
     lowered = sorted({w.lower() for w in words}, key=len)
     return tuple(w for i, w in enumerate(lowered) if not any(shorter in w for shorter in lowered[:i]))
@@ -1092,13 +1204,83 @@ def uses_in_package_json(text: str, path: str) -> list[ServiceUse]:
     return uses
 
 
+# Settings files an application reads at run time: where the back-end it talks to is often chosen.
+SETTINGS_FILE = re.compile(
+    r"^(?:settings|config|configuration|application)(?:[-_.][\w.-]*)?\.(?:ya?ml|toml)$"
+    r"|^(?:\.env\.(?:example|sample|template)|example\.env)$",
+    re.IGNORECASE,
+)
+_SETTINGS_SECTION = re.compile(r"^\s*(?:\[([\w.-]+)\]|([A-Za-z_][\w-]*)\s*:)\s*(?:#.*)?$")
+_SETTINGS_URL_KEY = re.compile(
+    r"^\s*(?:api_base|base_url|api_base_url|openai_api_base|azure_endpoint|[a-z]+_base_url|[a-z]+_host)"
+    r"\s*[:=]\s*(.+)$",
+    re.IGNORECASE,
+)
+_SETTINGS_URL = re.compile(r"https?://[^\s'\"}]+")
+_SETTINGS_ENV = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
+
+
+def uses_in_settings(text: str, path: str) -> list[ServiceUse]:
+    """Back-ends a settings file configures: a section named by a provider's key (``ollama:``,
+    ``[vllm]``), a base-URL setting whose URL is a known provider's host or a local server's ``/v1``,
+    and the environment variables only one provider's settings use (``${OLLAMA_API_BASE:…}``).
+    Read line by line, never parsed as YAML (no alias can expand) and never run."""
+    uses: list[ServiceUse] = []
+    lines = text.splitlines()[:20_000]
+    for number, line in enumerate(lines, start=1):
+        if len(line) > 2000:
+            continue
+        section = _SETTINGS_SECTION.match(line)
+        key = (section.group(1) or section.group(2)).lower() if section else ""
+        if key in _PREFIXES and _configures_a_service(lines, number):
+            uses.append(
+                ServiceUse(_PREFIXES[key], path, number, f"settings section {key!r}", Strength.CONFIG)
+            )
+        setting = _SETTINGS_URL_KEY.match(line)
+        for url in _SETTINGS_URL.findall(setting.group(1)) if setting else []:
+            provider = provider_of_url(url)
+            if provider is not None:
+                uses.append(ServiceUse(provider, path, number, f"settings URL {url[:60]!r}", Strength.CONFIG))
+        for name in _SETTINGS_ENV.findall(line):
+            provider = provider_of_env(name)
+            if provider is not None:
+                uses.append(ServiceUse(provider, path, number, f"settings read ${name}", Strength.CONFIG))
+    return uses
+
+
+_SERVICE_KEY = re.compile(
+    r"^\s*(?:api_base|base_url|api_base_url|url|host|endpoint|api_key|model|\w*_model|\w*model_name)\s*[:=]",
+    re.IGNORECASE,
+)
+
+
+def _configures_a_service(lines: list[str], number: int) -> bool:
+    """Whether the section starting at line ``number`` (1-based) sets where the service is or which
+    model it serves: ``huggingface:`` holding only a hub token and a username configures downloads."""
+    head = lines[number - 1]
+    toml = head.lstrip().startswith("[")
+    indent = len(head) - len(head.lstrip())
+    for line in lines[number : number + 200]:
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if (toml and stripped.startswith("[")) or (not toml and len(line) - len(line.lstrip()) <= indent):
+            return False  # the section ended
+        if _SERVICE_KEY.match(line):
+            return True
+    return False
+
+
 def uses_in_file(rel: str, text: str) -> list[ServiceUse]:
     if rel.endswith(".py"):
         return uses_in_source(text, rel)
     if rel.endswith(".ipynb"):
         return uses_in_notebook(text, rel)
-    if rel.rsplit("/", 1)[-1] == "package.json":
+    name = rel.rsplit("/", 1)[-1]
+    if name == "package.json":
         return uses_in_package_json(text, rel)
+    if SETTINGS_FILE.match(name):
+        return uses_in_settings(text, rel)
     return []
 
 
@@ -1158,7 +1340,9 @@ def uses_in_repository(root: Path, paths: list[str]) -> list[ServiceUse]:
     an unreadable or oversized file gives none (``aicop code`` reports those)."""
     uses: list[ServiceUse] = []
     for rel in paths:
-        if not rel.endswith((".py", ".ipynb", "package.json")) or "node_modules/" in rel:
+        if "node_modules/" in rel or not (
+            rel.endswith((".py", ".ipynb", "package.json")) or SETTINGS_FILE.match(rel.rsplit("/", 1)[-1])
+        ):
             continue
         full = root / rel
         try:

@@ -17,7 +17,16 @@ from pathlib import Path
 import yaml
 
 from aicop.assess.context import MAX_TEXT_BYTES
-from aicop.sourcecheck.services import Service, ServiceUse, Strength, is_test_path, summarise, uses_in_file
+from aicop.catalog.loader import DEFAULT_CATALOG
+from aicop.sourcecheck.services import (
+    SETTINGS_FILE,
+    Service,
+    ServiceUse,
+    Strength,
+    is_test_path,
+    summarise,
+    uses_in_file,
+)
 from aicop.system.documents import DOCUMENT_STEMS
 from aicop.system.manifest import DocumentKind
 from aicop.system.walk import FileEntry, FileKind, walk
@@ -187,14 +196,15 @@ def _source_signals(root: Path, files: list[FileEntry]) -> _Signals:
         python = entry.kind is FileKind.SOURCE and entry.path.endswith(".py")
         notebook = entry.kind is FileKind.NOTEBOOK and entry.path.endswith(".ipynb")
         package = entry.name == "package.json" and "node_modules/" not in entry.path
-        if not (python or notebook or package) or entry.size > MAX_TEXT_BYTES or entry.is_symlink:
+        settings = SETTINGS_FILE.match(entry.name) is not None and "node_modules/" not in entry.path
+        if not (python or notebook or package or settings) or entry.size > MAX_TEXT_BYTES or entry.is_symlink:
             continue
         try:
             text = (root / entry.path).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
         signals.uses += uses_in_file(entry.path, text)
-        if package or is_test_path(entry.path):
+        if package or settings or is_test_path(entry.path):
             continue
         for match in _IMPORT.finditer(text):
             module = match.group(1) or match.group(2)
@@ -265,6 +275,9 @@ def render_manifest(found: Discovery) -> str:
         "# aicop.yaml: the AI system aicop assesses. Discovered by 'aicop init'; check every entry.",
         "# Reference: 'aicop manifest schema'. Validate with 'aicop manifest validate'.",
         "version: 1",
+        "# The catalog the provision ids below are numbered in, and that 'aicop assess' assesses against",
+        "# ('aicop catalog list'; 'aicop manifest migrate --to ID' moves the ids to another).",
+        f"catalog: {DEFAULT_CATALOG}",
         block("system", {"name": found.name, **({"version": found.version} if found.version else {})}),
         "",
         "# The roles your organisation plays (developer, system-operator, data-controller).",

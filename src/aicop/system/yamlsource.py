@@ -110,8 +110,27 @@ def parse_yaml(text: str, path: Path) -> tuple[Any, dict[LinePath, int]]:
     return data, lines
 
 
+# An alias repeats the node it names, so a few lines of anchors and aliases can stand for billions of
+# values ("billion laughs"), or for a structure that contains itself. No manifest, policy or register
+# comes near these bounds; a file that passes them is refused before it is expanded further.
+MAX_VALUES = 100_000
+MAX_DEPTH = 64
+
+
 def _construct(node: yaml.Node, at: LinePath, lines: dict[LinePath, int], path: Path) -> Any:
     lines[at] = node.start_mark.line + 1
+    if len(lines) > MAX_VALUES or len(at) > MAX_DEPTH:
+        what = (
+            f"more than {MAX_VALUES:,} values"
+            if len(lines) > MAX_VALUES
+            else f"deeper than {MAX_DEPTH} levels"
+        )
+        raise InputError(
+            f"the YAML expands to {what} (aliases that repeat, or a structure that contains itself): "
+            "not read",
+            path=path,
+            line=node.start_mark.line + 1,
+        )
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
