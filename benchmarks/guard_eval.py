@@ -165,9 +165,12 @@ def shipped(data: Corpus, cache: Cache) -> dict[str, Any]:
     }
 
 
-def anchors(data: Corpus, test: list[int]) -> dict[str, Any]:
-    """Every anchor's scores on the attacks and the test split, from its own venv (cached by input)."""
-    texts = [t for v in data.sources.values() for t in v] + [data.benign[i].text for i in test]
+def anchors(data: Corpus, test: list[int], whole: Corpus) -> dict[str, Any]:
+    """Every anchor's scores on the attacks and the test split, from its own venv. Each is run once on
+    the whole corpus (unsampled; its scores cached by input in .cache-guard) and looked up by text."""
+    texts = [t for v in whole.sources.values() for t in v] + [
+        whole.benign[i].text for i in whole.where("test")
+    ]
     key = hashlib.sha1(json.dumps(texts).encode()).hexdigest()[:16]
     out: dict[str, Any] = {}
     for name, (venv, version) in ANCHORS.items():
@@ -189,17 +192,13 @@ def anchors(data: Corpus, test: list[int]) -> dict[str, Any]:
             CACHE.mkdir(exist_ok=True)
             stored.write_text(done.stdout)
             print(f"  {name}: scored {len(texts)} prompts in {time.time() - started:.0f} s", file=sys.stderr)
-        pairs = json.loads(stored.read_text())
-        scores = np.array([p[0] for p in pairs], dtype=np.float64)
-        flags = np.array([p[1] for p in pairs], dtype=bool)
-        cut = sum(len(v) for v in data.sources.values())
-        negative, positive = scores[cut:], scores[:cut]
-        by_source, start = {}, 0
-        default_tpr = {}
-        for source, v in data.sources.items():
-            by_source[source] = positive[start : start + len(v)]
-            default_tpr[source] = float(flags[start : start + len(v)].mean())
-            start += len(v)
+        scored = dict(zip(texts, json.loads(stored.read_text()), strict=True))
+        by_source = {
+            s: np.array([scored[t][0] for t in v], dtype=np.float64) for s, v in data.sources.items()
+        }
+        default_tpr = {s: float(np.mean([scored[t][1] for t in v])) for s, v in data.sources.items()}
+        negative = np.array([scored[data.benign[i].text][0] for i in test], dtype=np.float64)
+        negative_flags = np.array([scored[data.benign[i].text][1] for i in test], dtype=bool)
         rows = _per_source(by_source, negative)
         for source in rows:
             rows[source]["flag_tpr"] = round(default_tpr[source], 3)
@@ -207,7 +206,7 @@ def anchors(data: Corpus, test: list[int]) -> dict[str, Any]:
             "version": version,
             "sources": rows,
             "summary": {k: summary(rows, k) for k in ("tpr_at_1pct", "auc", "flag_tpr")},
-            "defaults": _rates(flags[cut:], data, test),
+            "defaults": _rates(negative_flags, data, test),
         }
     return out
 
@@ -216,8 +215,7 @@ def cost(embed: Embedder, model: Model) -> dict[str, float]:
     """CPU milliseconds of the classifier tier for one prompt of 50, 400 and 1,000 tokens (median of 5)."""
     from aicop.gateway.guards import ClassifierTier
 
-    tier = ClassifierTier.__new__(ClassifierTier)
-    tier.embed, tier.model = embed, model
+    tier = ClassifierTier(embed, model)
     words = [
         "the",
         "quarterly",
@@ -271,7 +269,7 @@ def main() -> int:
     data = corpus(args.corpora)
     test = data.where("test")
     results: dict[str, Any] = {"heuristic": heuristic(data, test)}
-    results["anchors"] = anchors(data, test)
+    results["anchors"] = anchors(data, test, corpus(args.corpora, whole=True))
     from aicop.gateway import classifier
 
     if classifier.missing() is None:

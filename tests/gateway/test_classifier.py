@@ -16,7 +16,7 @@ import pytest
 from aicop.errors import InputError
 from aicop.gateway import classifier
 from aicop.gateway.config import InputGuards
-from aicop.gateway.guards import ClassifierTier
+from aicop.gateway.guards import BLOCK_THRESHOLD, THRESHOLD, ClassifierTier
 from tests.conftest import IN_CI, CliResult
 from tests.gateway.conftest import Start, records
 
@@ -51,9 +51,7 @@ def test_padding_does_not_change_an_embedding(embedder: classifier.Embedder) -> 
 
 @pytest.fixture(scope="module")
 def tier(embedder: classifier.Embedder) -> ClassifierTier:
-    out = ClassifierTier.__new__(ClassifierTier)
-    out.embed, out.model = embedder, classifier.Model.load()
-    return out
+    return ClassifierTier(embedder)
 
 
 def test_shipped_model_separates_at_its_calibrated_points(tier: ClassifierTier) -> None:
@@ -77,10 +75,8 @@ def test_the_config_states_the_shipped_models_points() -> None:
     assert defaults.classifier_block_threshold == pytest.approx(
         about["thresholds"]["block"]["probability"], abs=1e-6
     )
-    assert (defaults.threshold, defaults.block_threshold) == (
-        about["heuristic"]["flag"],
-        about["heuristic"]["block"],
-    )
+    heuristic = (about["heuristic"]["flag"], about["heuristic"]["block"])
+    assert (defaults.threshold, defaults.block_threshold) == heuristic == (THRESHOLD, BLOCK_THRESHOLD)
     assert "%" in about["thresholds"]["flag"]["set_for"]
 
 

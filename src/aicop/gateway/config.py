@@ -12,11 +12,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from aicop.gateway.guards import BLOCK_THRESHOLD, THRESHOLD
 from aicop.system.yamlsource import load_model
 
-# the shipped model's calibrated points (data/injection-model.json records them with their rates; a test
-# keeps the two equal)
+# The calibrated points: the heuristic tier's (aicop.gateway.guards' THRESHOLD and BLOCK_THRESHOLD) and
+# the shipped model's (data/injection-model.json records them with their rates); a test keeps them equal.
+THRESHOLD = 0.981
+BLOCK_THRESHOLD = 0.99
 CLASSIFIER_FLAG = 0.9
 CLASSIFIER_BLOCK = 0.99
 

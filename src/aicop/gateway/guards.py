@@ -258,17 +258,19 @@ def readings(text: str) -> list[tuple[str, str]]:
 
 class ClassifierTier:
     """The optional classifier tier (classifier.py), loaded once: the embedding model and the combined
-    model's weights."""
+    model's weights (or those given)."""
 
-    def __init__(self) -> None:
+    def __init__(self, embed: Any = None, model: Any = None) -> None:
         from aicop.errors import InputError
         from aicop.gateway import classifier
 
-        reason, folder = classifier.missing(), classifier.model_dir()
-        if reason is not None or folder is None:
-            raise InputError(reason or classifier.INSTALL)
-        self.embed = classifier.Embedder(folder)
-        self.model = classifier.Model.load()
+        if embed is None:
+            reason, folder = classifier.missing(), classifier.model_dir()
+            if reason is not None or folder is None:
+                raise InputError(reason or classifier.INSTALL)
+            embed = classifier.Embedder(folder)
+        self.embed: classifier.Embedder = embed
+        self.model: classifier.Model = classifier.Model.load() if model is None else model
 
     def read(self, texts: list[str]) -> list[Reading]:
         """Each text's probability of being an attack (that of its most suspicious window), and why."""
