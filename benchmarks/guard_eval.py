@@ -21,6 +21,7 @@ Measured:
 - The classifier tier's CPU time per prompt at 50, 400 and 1,000 tokens.
 
 Usage: nice -n 10 python benchmarks/guard_eval.py [--corpora SITE-PACKAGES] [--json] [--skip-loso]
+       [--save FILE]
 """
 
 from __future__ import annotations
@@ -262,6 +263,7 @@ def main() -> int:
     parser.add_argument("--corpora", type=Path, default=DEFAULT, help="site-packages holding the corpora")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--skip-loso", action="store_true", help="no leave-one-source-out training")
+    parser.add_argument("--save", type=Path, default=None, metavar="FILE", help="also write the JSON here")
     args = parser.parse_args()
     if absent := missing(args.corpora):
         print(f"{', '.join(absent)} not under {args.corpora}: see guard_corpora.py", file=sys.stderr)
@@ -269,21 +271,23 @@ def main() -> int:
     data = corpus(args.corpora)
     test = data.where("test")
     results: dict[str, Any] = {"heuristic": heuristic(data, test)}
-    results["anchors"] = anchors(data, test, corpus(args.corpora, whole=True))
     from aicop.gateway import classifier
 
     if classifier.missing() is None:
         folder = model_dir()
         assert folder is not None
         cache = Cache(Embedder(folder))
-        results["shipped"] = shipped(data, cache)
-        results["cost"] = cost(cache.embed, Model.load())
         if not args.skip_loso:
             results["classifier"] = leave_one_out(data, cache)
+        results["shipped"] = shipped(data, cache)
+        results["cost"] = cost(cache.embed, Model.load())
     else:
         results["classifier"] = {"skipped": classifier.missing()}
+    results["anchors"] = anchors(data, test, corpus(args.corpora, whole=True))
     results["load_average"] = [round(x, 2) for x in os.getloadavg()]
     results["heuristic"] = _strip(results["heuristic"])
+    if args.save:
+        args.save.write_text(json.dumps(results, indent=1) + "\n")
     if args.json:
         print(json.dumps(results, indent=1))
         return 0
@@ -320,8 +324,12 @@ def report(results: dict[str, Any], data: Corpus, test: list[int]) -> None:
         for name, anchor in results["anchors"].items():
             if "sources" not in anchor:
                 continue
-            lost = [s for s in data.sources if ours[s]["tpr_at_1pct"] <= anchor["sources"][s]["tpr_at_1pct"]]
-            print(f"  not better than {name} on: {', '.join(lost) or 'none'}")
+            theirs = anchor["sources"]
+            lost = [s for s in data.sources if ours[s]["tpr_at_1pct"] < theirs[s]["tpr_at_1pct"]]
+            tied = [s for s in data.sources if ours[s]["tpr_at_1pct"] == theirs[s]["tpr_at_1pct"]]
+            print(
+                f"  worse than {name} on: {', '.join(lost) or 'none'}; level on: {', '.join(tied) or 'none'}"
+            )
     h = results["heuristic"]["defaults"]
     print(f"\nheuristic tier at its defaults (flag {h['flag']}, block {h['block']}): caught"
           f" {results['heuristic']['summary']['flag_tpr']['pooled']:.1%} pooled; FPR {h['flag_fpr']:.2%},"

@@ -16,7 +16,7 @@ back with NumPy alone. The steps:
    top 3%) weigh three times more in the next.
 4. Calibrate: 20% of each attack source is kept out of fitting; Platt scaling is fitted on those
    attacks and the calibration benign prompts; the flag and block thresholds are set for a false-positive
-   rate on the calibration benign prompts alone (and at most 2% on its hard negatives).
+   rate on the calibration benign prompts (flag: at most 2% of its hard negatives; block: none of them).
 """
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ def fit(sources: list[Windows], negatives: Windows, rounds: int = 3, c: float = 
         sample = np.concatenate(
             [0.5 * positive_w / positive_w.sum(), 0.5 * negative_w / negative_w.sum()]
         ) * len(y)
-        fitted = LogisticRegression(C=c, solver="liblinear", max_iter=200)
+        fitted = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=0)
         fitted.fit(x, y, sample_weight=sample)
         model = _model(fitted)
         scores = model.parts(negatives).sum(1)
@@ -223,7 +223,8 @@ def calibrate(
     model.scale, model.shift = float(platt.coef_[0, 0]), float(platt.intercept_[0])
     p = model.probability(benign_logits)
     model.flag = max(threshold(p, FLAG_FPR), threshold(p[hard], HARD_LIMIT) if hard.any() else 0.0)
-    model.block = max(threshold(p, BLOCK_FPR), model.flag)
+    # the strict point: at most BLOCK_FPR of the benign prompts, and above every hard negative
+    model.block = max(threshold(p, BLOCK_FPR), threshold(p[hard], 0.0) if hard.any() else 0.0, model.flag)
     return model
 
 

@@ -75,6 +75,8 @@ def main() -> int:
     fit, cal = data.where("fit"), data.where("calibrate")
     hard = np.array([data.benign[i].hard for i in cal])
     model = train(windows, counts, take(benign, fit), take(benign, cal), len(cal), hard)
+    # six decimals, rounded up (so no more is flagged), as gateway.yaml's defaults state them
+    model.flag, model.block = (math.ceil(p * 1e6) / 1e6 for p in (model.flag, model.block))
     probabilities = model.probability(model.logits(take(benign, cal), len(cal))[0])
     # the heuristic tier is fitted on no benign prompt: its points are set on the fit and calibrate splits
     seen = fit + cal
@@ -98,7 +100,7 @@ def main() -> int:
             },
             "block": {
                 "probability": model.block,
-                "set_for": f"<= {BLOCK_FPR:.1%} of held-out benign prompts",
+                "set_for": f"<= {BLOCK_FPR:.1%} of held-out benign prompts, none of their hard negatives",
                 "on_calibration": round(float((probabilities >= model.block).mean()), 4),
             },
         },

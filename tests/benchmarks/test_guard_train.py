@@ -58,6 +58,7 @@ def test_calibration_sets_the_points_for_their_rates() -> None:
     assert (p >= model.flag).mean() <= guard_train.FLAG_FPR
     assert (p[hard] >= model.flag).mean() <= guard_train.HARD_LIMIT
     assert (p >= model.block).mean() <= guard_train.BLOCK_FPR and model.block >= model.flag
+    assert not (p[hard] >= model.block).any()
     assert np.all(np.diff(model.probability(np.sort(attacks))) >= 0)  # Platt keeps the order
 
 

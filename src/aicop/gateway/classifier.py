@@ -170,7 +170,9 @@ class Embedder:
         owners: list[int] = []
         spans: list[tuple[int, int]] = []
         step = size // 2
-        for index, encoding in enumerate(self.whole.encode_batch([t[:MAX_CHARS] for t in texts])):
+        # a lone surrogate (not text, but a str may hold one) becomes "?": one character for one
+        clean = [t[:MAX_CHARS].encode("utf-8", "replace").decode("utf-8") for t in texts]
+        for index, encoding in enumerate(self.whole.encode_batch(clean)):
             body, offsets = encoding.ids[1:-1], encoding.offsets[1:-1]
             starts = range(0, max(1, len(body) - step), step) if len(body) > size else range(1)
             for start in starts[:limit]:

@@ -18,8 +18,8 @@ from aicop.system.yamlsource import load_model
 # the shipped model's (data/injection-model.json records them with their rates); a test keeps them equal.
 THRESHOLD = 0.981
 BLOCK_THRESHOLD = 0.99
-CLASSIFIER_FLAG = 0.9
-CLASSIFIER_BLOCK = 0.99
+CLASSIFIER_FLAG = 0.990433
+CLASSIFIER_BLOCK = 0.990616
 
 Action = Literal["block", "flag", "redact"]
 
@@ -95,8 +95,7 @@ class InputGuards(_Strict):
     classifier_block_threshold: float = Field(
         default=CLASSIFIER_BLOCK, gt=0, le=1,
         description="the classifier's block point, set for <= 0.2% false positives on held-out benign "
-        "prompts",
-    )  # fmt: skip
+        "prompts and above every hard negative among them")  # fmt: skip
     personal_data: Action | Literal["off"] = "flag"
 
 

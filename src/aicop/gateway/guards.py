@@ -285,7 +285,11 @@ class ClassifierTier:
         out = []
         for text, probability, row in zip(texts, self.model.probability(logits), worst, strict=True):
             start, end = windows.spans[row]
-            words = {name: float(self.model.ngrams[i]) * sign for name, i, sign in terms(text[start:end])}
+            words = {  # words of four letters or more and pairs of words: "you" or "to" tell nobody much
+                name: float(self.model.ngrams[i]) * sign
+                for name, i, sign in terms(text[start:end])
+                if len(name) >= 4 or " " in name
+            }
             drivers = sorted((w for w in words.items() if w[1] > 0), key=lambda w: -w[1])[:5]
             out.append(
                 Reading(
@@ -413,9 +417,12 @@ def check_prompt(
 ) -> Verdict:
     """Score one prompt or message for prompt injection and jailbreak attempts (the heuristic tier)."""
     signals: dict[str, str] = {}
-    for how, reading in readings(text):
-        for index in _SIGNAL_SET.Match(reading) or ():
-            signals.setdefault(SIGNALS[index][0], how)
+    try:
+        for how, reading in readings(text):
+            for index in _SIGNAL_SET.Match(reading) or ():
+                signals.setdefault(SIGNALS[index][0], how)
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800" in JSON): not text; read it as "?"
+        return check_prompt(text.encode("utf-8", "replace").decode("utf-8"), threshold, block_threshold)
     remaining = 1.0
     for name in signals:
         remaining *= 1.0 - WEIGHT[name]
