@@ -6,7 +6,8 @@ same, without scikit-learn at run time: scikit-learn's HashingVectorizer would d
 100 MB dependency for one function, and its hashing (MurmurHash3 over Python strings) runs per n-gram
 in a loop. Here a text's code points are one array, every character n-gram (3 to 5 characters,
 whitespace runs as one space) is a polynomial rolling hash computed for all positions at once, and the
-words (and word pairs) hash the same way over a prefix sum, so a 600-character window costs ~50 µs.
+words (and word pairs) hash the same way over a prefix sum: a 600-character window costs ~0.35 ms of
+CPU on this loaded machine, against ~30 ms for its embedding.
 
 Features are signed (the hashing trick's sign bit halves the bias of collisions), counted, damped as
 log(1 + count), and each block (characters, words) scaled to unit length.
