@@ -62,3 +62,61 @@ def test_cli_not_migrated_and_down_exit_2(run_cli, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("AICOP_DB_URL", "postgresql://postgres@127.0.0.1:9/none")
     result = run_cli("store", "migrate")
     assert result.code == 2 and "cannot be reached" in result.err and "Traceback" not in result.err
+
+
+APP_MODELS = """
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column
+
+from aicop.store.models import Base, Id
+
+
+class Answer(Base):
+    __tablename__ = "otherapp_answers"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id"))
+"""
+APP_REVISION = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001_otherapp"
+down_revision = None
+branch_labels = ("otherapp",)
+depends_on = "0001_store"
+
+
+def upgrade():
+    op.create_table(
+        "otherapp_answers",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id")),
+    )
+
+
+def downgrade():
+    op.drop_table("otherapp_answers")
+"""
+
+
+def test_another_app_brings_its_own_branch_of_migrations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What aicop.web's docstring tells another app to do, done: its tables arrive with the store's,
+    and the store then counts as up to date."""
+    import aicop.store.migrate as m
+
+    package = tmp_path / "otherapp"
+    (package / "migrations").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "migrations" / "__init__.py").write_text("")
+    (package / "models.py").write_text(APP_MODELS)
+    (package / "migrations" / "r0001.py").write_text(APP_REVISION)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(m, "APPS", (*m.APPS, m.App("otherapp", "otherapp.models", "otherapp.migrations")))
+    db = open_database(tmp_path / "store.sqlite3")
+    with db.engine.connect() as conn:
+        conn.execute(text("SELECT id, user_id FROM otherapp_answers")).all()
+    assert m.heads() == {"0001_store", "0001_otherapp"}
+    assert m.up_to_date(current(db))
+    open_database(tmp_path / "store.sqlite3")  # opened again: nothing to do, nothing refused

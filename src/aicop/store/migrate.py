@@ -68,6 +68,14 @@ def heads() -> set[str]:
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
+def up_to_date(at: set[str]) -> bool:
+    """Whether revisions ``at`` include every head: a head another app's revision depends on is not
+    in the version table itself, only reached through that dependency."""
+    script = ScriptDirectory.from_config(alembic_config())
+    applied = {r.revision for r in script.revision_map.iterate_revisions(tuple(at), "base") if r is not None}
+    return heads() <= applied if at else False
+
+
 def current(db: Database) -> set[str]:
     """The revisions the database is at (empty: never migrated)."""
     try:
@@ -96,21 +104,26 @@ def ensure_migrated(db: Database) -> None:
     """Migrate a new, empty SQLite store; refuse any other store that is not at the newest schema."""
     at = current(db)
     wanted = heads()
-    if at == wanted:
+    if up_to_date(at):
         return
     if db.engine.dialect.name == "sqlite" and not at and not _has_tables(db):
         migrate(db)
         return
     if not at:
         problem = "holds no aicop store (it was never migrated)"
-    elif at - wanted:
-        problem = f"was migrated by a newer aicop (revision {', '.join(sorted(at - wanted))}); upgrade aicop"
+    elif not at <= _known():
+        problem = f"was migrated by a newer aicop (revision {', '.join(sorted(at - _known()))}); upgrade aicop"
         raise StoreError(f"{shown(db.url)}: {problem}")
     else:
         problem = "is at an older schema"
     raise StoreError(
         f"{shown(db.url)}: {problem}; run 'aicop store migrate' (with the same --db or AICOP_DB_URL)"
     )
+
+
+def _known() -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return {r.revision for r in script.walk_revisions()}
 
 
 def _has_tables(db: Database) -> bool:
