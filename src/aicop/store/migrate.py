@@ -103,7 +103,6 @@ def migrate(db: Database) -> tuple[set[str], set[str]]:
 def ensure_migrated(db: Database) -> None:
     """Migrate a new, empty SQLite store; refuse any other store that is not at the newest schema."""
     at = current(db)
-    wanted = heads()
     if up_to_date(at):
         return
     if db.engine.dialect.name == "sqlite" and not at and not _has_tables(db):
@@ -112,8 +111,8 @@ def ensure_migrated(db: Database) -> None:
     if not at:
         problem = "holds no aicop store (it was never migrated)"
     elif not at <= _known():
-        problem = f"was migrated by a newer aicop (revision {', '.join(sorted(at - _known()))}); upgrade aicop"
-        raise StoreError(f"{shown(db.url)}: {problem}")
+        newer = ", ".join(sorted(at - _known()))
+        raise StoreError(f"{shown(db.url)}: was migrated by a newer aicop (revision {newer}); upgrade aicop")
     else:
         problem = "is at an older schema"
     raise StoreError(
