@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,7 @@ from aicop.store import Database, open_database
 from aicop.store.accounts import create_user
 from aicop.store.models import Role
 from aicop.web import Settings, create_app
+from tests.store.conftest import base_report  # noqa: F401 - a fixture the web tests share
 
 PASSWORD = "a long enough password"
 
@@ -49,3 +52,27 @@ def web(tmp_path: Path) -> Iterator[Web]:
         create_user(s, "owner2", Role.OWNER, PASSWORD, actor="test")
     yield Web(db, create_app(db, settings=Settings(secure_cookies=False)))
     db.dispose()
+
+
+@dataclass
+class Live:
+    url: str
+    web: Web
+
+
+@pytest.fixture
+def live(web: Web) -> Iterator[Live]:
+    """The app served by uvicorn on an ephemeral loopback port, in a thread."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(web.app, host="127.0.0.1", port=0, log_level="warning"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not (server.started and server.servers) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "uvicorn did not start"
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield Live(f"http://127.0.0.1:{port}", web)
+    server.should_exit = True
+    thread.join(timeout=10)

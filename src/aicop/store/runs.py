@@ -39,6 +39,7 @@ class ReportError(StoreError):
 
     def __init__(self, message: str, *, field: str | None = None, path: str | None = None) -> None:
         self.field = field
+        self.detail = message
         super().__init__(f"{field}: {message}" if field else message, path=path)
 
 

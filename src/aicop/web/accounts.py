@@ -33,7 +33,7 @@ def login(ctx: Ctx) -> Response:
     if not throttle.allowed(username, client):
         return ctx.render(
             "login.html",
-            status=429,
+            status_code=429,
             next_url=next_url,
             username=username,
             error="too many failed sign-ins: wait a minute and try again",
@@ -43,7 +43,7 @@ def login(ctx: Ctx) -> Response:
         throttle.failed(username, client)
         return ctx.render(
             "login.html",
-            status=401,
+            status_code=401,
             next_url=next_url,
             username=username,
             error="wrong user name or password",
@@ -70,12 +70,12 @@ def change_password(ctx: Ctx) -> Response:
     current = ctx.form.get("current", "")
     new = ctx.form.get("new", "")
     if not accounts.verify_password(ctx.user.password_hash, current[: accounts.MAX_PASSWORD + 1]):
-        return ctx.render("password.html", status=422, error="the current password is wrong")
+        return ctx.render("password.html", status_code=422, error="the current password is wrong")
     if new != ctx.form.get("repeat", ""):
-        return ctx.render("password.html", status=422, error="the two new passwords differ")
+        return ctx.render("password.html", status_code=422, error="the two new passwords differ")
     problem = accounts.password_problem(new)
     if problem:
-        return ctx.render("password.html", status=422, error=problem)
+        return ctx.render("password.html", status_code=422, error=problem)
     accounts.change_password(ctx.db, ctx.user, new)
     return RedirectResponse("/", status_code=303)
 

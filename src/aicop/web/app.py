@@ -135,9 +135,9 @@ class Ctx:
             raise WebError(422, f"the field {name!r} has more than {max_length} characters")
         return value
 
-    def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    def render(self, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
         html = self.app.templates.get_template(template).render(**self.template_values(), **values)
-        return HTMLResponse(html, status_code=status)
+        return HTMLResponse(html, status_code=status_code)
 
     def template_values(self) -> dict[str, Any]:
         return {
@@ -363,7 +363,11 @@ class SecurityHeaders:
 
 
 # Extensions ``aicop serve`` mounts, as "module:attribute" (imported when the app is built).
-EXTENSIONS: tuple[str, ...] = ("aicop.web.accounts:extension",)
+EXTENSIONS: tuple[str, ...] = (
+    "aicop.web.dashboard:extension",
+    "aicop.web.api:extension",
+    "aicop.web.accounts:extension",
+)
 
 
 def load_extensions(names: Iterable[str] = EXTENSIONS) -> list[Extension]:
