@@ -157,3 +157,35 @@ def test_assess_store_takes_approved_attestations(run_cli, web: Web, make_repo, 
     result = next(v for v in Report.model_validate_json(again.out).provisions() if v.id == pid)
     assert (result.status.value, result.basis) == ("met", "attestation")
     assert result.attestation is not None and result.attestation.evidence == "https://x.example/e"
+
+
+def test_exclusions_need_a_reason_and_an_assessor(web: Web, base_report: Report) -> None:
+    _, _, path = _setup(web, base_report)
+    assert _post(web.signed_in("owner"), path, action="exclude", reason="not our business").status_code == 403  # type: ignore[attr-defined]
+    assert _post(web.signed_in("assessor"), path, action="exclude", reason="short").status_code == 422  # type: ignore[attr-defined]
+    done = _post(
+        web.signed_in("assessor"), path, action="exclude", reason="No model is trained here: hosted API only."
+    )
+    assert done.headers["location"].endswith("?done=excluded#attestation")  # type: ignore[attr-defined]
+    assert "hosted API only" in web.signed_in("viewer").get(path).text
+    assert _post(web.signed_in("assessor"), path, action="include").status_code == 303  # type: ignore[attr-defined]
+    assert _post(web.signed_in("assessor"), path, action="include").status_code == 409  # type: ignore[attr-defined]
+    with web.db.session() as s:
+        actions = s.scalars(select(Event.action).where(Event.subject_type == "exclusion")).all()
+        assert actions == ["exclusion.set", "exclusion.remove"]
+
+
+def test_assess_store_takes_exclusions(run_cli, web: Web, make_repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import MANIFEST
+
+    repo = make_repo({"README.md": "# x\n"}, manifest=MANIFEST)
+    db = tmp_path / "store.sqlite3"
+    report = Report.model_validate_json(run_cli("assess", repo, "--format", "json", "--fail-on", "never").out)
+    _, pid, path = _setup(web, report)
+    _post(
+        web.signed_in("assessor"), path, action="exclude", reason="Only a hosted model; nothing trained here."
+    )
+    again = run_cli("assess", repo, "--format", "json", "--fail-on", "never", "--store", "--db", db)
+    result = next(v for v in Report.model_validate_json(again.out).provisions() if v.id == pid)
+    assert result.status.value == "not_applicable" and result.basis == "exclusion"
+    assert result.exclusion is not None and result.exclusion.reason.startswith("Only a hosted model")

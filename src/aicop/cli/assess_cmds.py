@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from aicop.assess.results import Assessment
     from aicop.catalog import Catalog
     from aicop.cli.common import Command, Group
-    from aicop.system.manifest import Attestation
+    from aicop.system.manifest import Attestation, Exclusion
 
 
 def run_manifest_schema(a: argparse.Namespace) -> int:
@@ -192,7 +192,7 @@ def run_assess(a: argparse.Namespace) -> int:
     if not path.exists():
         raise AicopError("no such directory", path=path)
     push_token = _push_token(a.push)
-    store_attestations = _store_attestations(a.db) if a.store else None
+    store_decisions = _store_decisions(a.db) if a.store else None
     from aicop.assess.controls import mapping_for
 
     catalog = catalog_from(a.catalog_source) if a.catalog_source else None
@@ -205,7 +205,7 @@ def run_assess(a: argparse.Namespace) -> int:
             catalog=catalog,
             progress=progress,
             mapping=mapping,
-            attestations=store_attestations,
+            decisions=store_decisions,
         )
     if a.output is None and a.formats:
         sys.stdout.write(render(result, a.formats[0]))
@@ -248,20 +248,26 @@ def _push_token(url: str | None) -> str | None:
     return token
 
 
-def _store_attestations(db: Path | None) -> Callable[[str], dict[str, Attestation]]:
-    """The approved, unexpired attestations of a system in the store, as the manifest would hold them."""
+def _store_decisions(db: Path | None) -> Callable[[str], tuple[dict[str, Attestation], dict[str, Exclusion]]]:
+    """The approved, unexpired attestations and the exclusions of a system in the store, as the
+    manifest would hold them."""
     import datetime as dt
 
     from aicop.store import open_database
-    from aicop.store.attestations import approved_for
-    from aicop.system.manifest import Attestation
+    from aicop.store.attestations import approved_for, exclusions_for
+    from aicop.system.manifest import Attestation, Exclusion
 
     database = open_database(db)
 
-    def source(system: str) -> dict[str, Attestation]:
+    def source(system: str) -> tuple[dict[str, Attestation], dict[str, Exclusion]]:
         with database.session() as session:
             found = approved_for(session, system, dt.date.today())
-        return {
+            excluded = exclusions_for(session, system)
+            exclusions = {
+                e.provision_id: Exclusion(reason=e.reason, owner=e.owner, expires=e.expires_on)
+                for e in excluded
+            }
+        attestations = {
             pid: Attestation(
                 status=a.status,
                 owner=a.owner,
@@ -272,6 +278,7 @@ def _store_attestations(db: Path | None) -> Callable[[str], dict[str, Attestatio
             )
             for pid, a in found.items()
         }
+        return attestations, exclusions
 
     return source
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from aicop.store.accounts import record
 from aicop.store.db import StoreError
-from aicop.store.models import AttestationRow, AttestationState, Role, System, User, utcnow
+from aicop.store.models import AttestationRow, AttestationState, ExclusionRow, Role, System, User, utcnow
 
 CLAIMS = ("met", "partial", "not_met")
 MAX_STATEMENT = 10_000
@@ -190,6 +190,74 @@ def approved_for(db: Session, system_name: str, today: dt.date) -> dict[str, App
             + (f": {r.decision_note}" if r.decision_note else ""),
         )
     return out
+
+
+MIN_REASON = 10  # as the manifest's exclusions: a reason a reviewer can judge
+
+
+def exclude(
+    db: Session,
+    system: System,
+    provision_id: str,
+    reason: str,
+    expires_on: dt.date | None,
+    *,
+    actor: str,
+    today: dt.date | None = None,
+) -> ExclusionRow:
+    """Decide that ``provision_id`` does not apply to ``system`` (replacing an earlier decision)."""
+    reason = reason.strip()
+    if len(reason) < MIN_REASON:
+        raise WorkflowError(f"say why it does not apply, in at least {MIN_REASON} characters", field="reason")
+    if len(reason) > MAX_STATEMENT:
+        raise WorkflowError(f"the reason has more than {MAX_STATEMENT} characters", field="reason")
+    if expires_on is not None and expires_on <= (today or dt.date.today()):
+        raise WorkflowError("an exclusion must expire after today", field="expires_on")
+    row = exclusion(db, system.id, provision_id)
+    if row is None:
+        row = ExclusionRow(system_id=system.id, provision_id=provision_id, reason=reason, created_by=actor)
+        db.add(row)
+    row.reason, row.owner, row.expires_on = reason, actor, expires_on
+    row.created_by, row.created_at = actor, utcnow()
+    db.flush()
+    record(
+        db,
+        actor,
+        "exclusion.set",
+        "exclusion",
+        row.id,
+        system=system.name,
+        provision=provision_id,
+        reason=reason,
+        expires_on=expires_on.isoformat() if expires_on else None,
+    )
+    return row
+
+
+def remove_exclusion(db: Session, system: System, provision_id: str, *, actor: str) -> None:
+    row = exclusion(db, system.id, provision_id)
+    if row is None:
+        raise WorkflowError("this provision is not excluded", status=409)
+    record(db, actor, "exclusion.remove", "exclusion", row.id, system=system.name, provision=provision_id)
+    db.delete(row)
+
+
+def exclusion(db: Session, system_id: int, provision_id: str) -> ExclusionRow | None:
+    return db.scalar(
+        select(ExclusionRow).where(
+            ExclusionRow.system_id == system_id, ExclusionRow.provision_id == provision_id
+        )
+    )
+
+
+def exclusions_for(db: Session, system_name: str) -> Sequence[ExclusionRow]:
+    """Every exclusion of ``system_name``; an expired one is passed on too, and the assessment shows it
+    as expired, as it does the manifest's."""
+    return db.scalars(
+        select(ExclusionRow)
+        .join(System, System.id == ExclusionRow.system_id)
+        .where(System.name == system_name)
+    ).all()
 
 
 VIEWS = ("due", "open", "expiring", "expired", "approved", "rejected", "all")

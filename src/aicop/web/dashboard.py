@@ -182,6 +182,7 @@ def provision_page(ctx: Ctx, system_id: str, provision_id: str) -> Response:
         findings=queries.findings(ctx.db, run.id, provision_id),
         history=queries.history(ctx.db, system.id, provision_id),
         attestations=workflow.for_provision(ctx.db, system.id, provision_id),
+        exclusion=workflow.exclusion(ctx.db, system.id, provision_id),
         standing=lambda row: workflow.standing(row, _today()),
         users=users,
         claims=workflow.CLAIMS,
@@ -195,6 +196,8 @@ DONE = {
     "submitted": "Submitted for approval.",
     "approved": "Approved: it decides the provision in the next 'aicop assess --store' until it expires.",
     "rejected": "Rejected: the owner can submit again.",
+    "excluded": "Excluded: the next 'aicop assess --store' shows it as not applicable, with the reason.",
+    "included": "The exclusion was removed.",
 }
 
 
@@ -203,6 +206,15 @@ def _attestation_step(ctx: Ctx, system: System, provision_id: str) -> str:
     assert ctx.user is not None
     action = ctx.field("action", max_length=20)
     try:
+        if action == "exclude":
+            ctx.require(Role.ASSESSOR)
+            reason = ctx.field("reason", max_length=workflow.MAX_STATEMENT)
+            workflow.exclude(ctx.db, system, provision_id, reason, _date(ctx, "expires_on"), actor=ctx.actor)
+            return "excluded"
+        if action == "include":
+            ctx.require(Role.ASSESSOR)
+            workflow.remove_exclusion(ctx.db, system, provision_id, actor=ctx.actor)
+            return "included"
         if action == "request":
             ctx.require(Role.ASSESSOR)
             owner = ctx.field("owner", max_length=100)
@@ -229,7 +241,7 @@ def _attestation_step(ctx: Ctx, system: System, provision_id: str) -> str:
             return "approved" if action == "approve" else "rejected"
     except workflow.WorkflowError as err:
         raise WebError(err.status, f"{err.field}: {err}" if err.field else str(err)) from None
-    raise WebError(422, "the field 'action' must be request, submit, approve or reject")
+    raise WebError(422, "the field 'action' must be request, submit, approve, reject, exclude or include")
 
 
 def _date(ctx: Ctx, name: str) -> dt.date | None:
