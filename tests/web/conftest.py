@@ -43,6 +43,17 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with the least work it allows: the web tests sign in hundreds of times, and what they
+    test is the flow, not the hash's cost (test_accounts checks the real parameters)."""
+    from argon2 import PasswordHasher
+
+    from aicop.store import accounts
+
+    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
 @pytest.fixture
 def web(tmp_path: Path) -> Iterator[Web]:
     db = open_database(tmp_path / "store.sqlite3")
