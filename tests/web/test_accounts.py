@@ -144,3 +144,13 @@ def test_hostile_user_names(web: Web, name: str) -> None:
     )
     assert response.status_code == 422
     assert "<script>alert" not in response.text
+
+
+def test_a_database_gone_after_start_is_503_not_a_trace(web: Web, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    client = web.signed_in("viewer")
+    web.db.dispose()
+    (tmp_path / "store.sqlite3").unlink()
+    (tmp_path / "store.sqlite3").mkdir()  # the file is now a directory: SQLite cannot open it
+    response = client.get("/attestations")
+    assert response.status_code == 503 and "cannot be reached" in response.text
+    assert "Traceback" not in response.text

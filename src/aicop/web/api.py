@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -90,6 +91,8 @@ def _record(web: WebApp, token: str, body: bytes) -> Response:
             )
     except StoreError as err:
         return _error(503, str(err))
+    except OperationalError:
+        return _error(503, "the database cannot be reached; push again shortly")
 
 
 extension = Extension(name="api", routes=[route("/api/v1/runs", push, ("POST",))])

@@ -24,7 +24,7 @@ from urllib.parse import quote, urlsplit
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -263,6 +263,8 @@ class WebApp:
             response = self.error_page(request, err.status, err.message, user=None)
         except StoreError as err:
             response = self.error_page(request, 503, str(err), user=None)
+        except OperationalError:  # the database went away after start: say so, without a trace
+            response = self.error_page(request, 503, "the database cannot be reached; try again shortly")
         if new_pre is not None:
             self.set_cookie(response, PRE_COOKIE, new_pre, max_age=None)
         for name, value, max_age in ctx.cookies_to_set if "ctx" in locals() else ():
