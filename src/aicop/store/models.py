@@ -130,7 +130,8 @@ class Assessment(Base):
     ci_url: Mapped[str | None] = mapped_column(String(2000))
     source: Mapped[str] = mapped_column(String(32))  # push, import, web
     recorded_by: Mapped[str] = mapped_column(String(200))
-    report_z: Mapped[bytes] = mapped_column(LargeBinary)  # zlib of the canonical JSON
+    # zlib of the canonical JSON; deferred: lists of runs never read it, an export or a provision page does
+    report_z: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
     system: Mapped[System] = relationship(foreign_keys=[system_id])
 

@@ -74,7 +74,7 @@ def portfolio(
     db: Session, *, q: str = "", status: str = "", sort: str = "name", number: int = 1, size: int = PAGE_SIZE
 ) -> tuple[list[PortfolioRow], Page]:
     base = _portfolio_query(q, status)
-    total = db.scalar(select(func.count()).select_from(base.subquery())) or 0
+    total = db.scalar(base.with_only_columns(func.count(System.id)).order_by(None)) or 0
     page = Page(number, size, total)
     rows = db.execute(base.order_by(*SORTS.get(sort, SORTS["name"])).limit(size).offset(page.offset)).all()
     trends = _trends(db, [s.id for s, _ in rows])
