@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SARIF_SCHEMA := $(VENV)/share/sarif/sarif-schema-2.1.0.json
 EXAMPLE := examples/support-assistant
 
-.PHONY: install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard bench-guard-anchors train-guard bench-monitor bench-redteam bench-scan-corpus catalog clean
+.PHONY: install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard bench-guard-anchors train-guard bench-monitor bench-redteam bench-scan-corpus bench-store serve-screenshots catalog clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -126,6 +126,15 @@ bench-scan-corpus: install $(CORPUS_VENV)
 	test -f benchmarks/.benign-corpus/labels.json || \
 		benchmarks/.venv-corpus/bin/python benchmarks/benign_corpus.py write benchmarks/.benign-corpus
 	$(BIN)/python benchmarks/benign_corpus.py check benchmarks/.benign-corpus
+
+# aicop serve over 1,000 systems × 50 runs in PostgreSQL (127.0.0.1:5432, a database of its own, dropped
+# after) and in SQLite: p50/p95 of its pages and of a push, with the server's CPU time and the load.
+bench-store: install
+	nice -n 10 $(BIN)/python benchmarks/store_bench.py
+
+# The README's screenshots of aicop serve, from a demo store, in Debian's Chromium (apt-get install chromium).
+serve-screenshots: install
+	$(BIN)/python tools/serve_screenshots.py docs/screenshots
 
 # Re-derive the catalog from the seed text (../shared/seed); the test suite checks it is unchanged.
 catalog: install

@@ -39,7 +39,7 @@ from aicop.assess.results import (
 from aicop.catalog import load_catalog
 from aicop.catalog.model import Catalog, Modality, Principle, Provision, Role
 from aicop.errors import InputError
-from aicop.system.manifest import MANIFEST_NAME, Manifest
+from aicop.system.manifest import MANIFEST_NAME, Attestation, Exclusion, Manifest
 from aicop.system.yamlsource import load_manifest, manifest_catalog
 
 Progress = Callable[[str], None]
@@ -56,16 +56,21 @@ def assess(
     progress: Progress | None = None,
     mapping: Mapping | None = None,
     data_budget: int | None = DATA_BUDGET,
+    decisions: Callable[[str], tuple[dict[str, Attestation], dict[str, Exclusion]]] | None = None,
 ) -> Assessment:
     """Assess the repository at ``root`` against ``catalog``: the one given, else the one the manifest
     names (``catalog:``), else the default. ``mapping`` joins the catalog's provisions to the checks'
     controls (default: the catalog's packaged mapping). ``data_budget`` bounds the bytes of declared
-    datasets read (None: all of them); what was left unread is said in the findings."""
+    datasets read (None: all of them); what was left unread is said in the findings. ``decisions``,
+    given the system's name, returns the attestations and exclusions decided elsewhere (``aicop assess
+    --store``); they take the place of the manifest's for the same provisions."""
     if not root.is_dir():
         raise InputError("not a directory", path=root)
     today = today or dt.date.today()
     warnings: list[str] = []
     manifest, manifest_path, catalog = _manifest(root, manifest_path, catalog)
+    if decisions is not None:
+        manifest = _with_decisions(manifest, decisions, catalog, root, warnings)
     scope = _roles(manifest, roles, warnings, catalog)
     ctx = Context.build(root, catalog, manifest, manifest_path, scope, today, data_budget)
     specs = list(checks) if checks is not None else registered_checks()
@@ -134,6 +139,40 @@ def _manifest(
     if catalog is None:
         catalog = manifest_catalog(path, root)
     return load_manifest(path, root, catalog, declared_must_exist=True), path, catalog
+
+
+def _with_decisions(
+    manifest: Manifest | None,
+    source: Callable[[str], tuple[dict[str, Attestation], dict[str, Exclusion]]],
+    catalog: Catalog,
+    root: Path,
+    warnings: list[str],
+) -> Manifest | None:
+    name = manifest.system.name if manifest else root.resolve().name
+    known = {v.id for v in catalog.provisions()}
+    update: dict[str, object] = {}
+    attestations, exclusions = source(name)
+    by_kind: dict[str, dict[str, Attestation] | dict[str, Exclusion]] = {
+        "attestations": attestations,
+        "exclusions": exclusions,
+    }
+    for kind, found in by_kind.items():
+        for pid in sorted(set(found) - known):
+            warnings.append(f"the store's {kind[:-1]} of {pid} is not a provision of {catalog.id}; ignored")
+        kept = {pid: a for pid, a in found.items() if pid in known}
+        if not kept:
+            continue
+        if manifest is None:
+            warnings.append(
+                f"{len(kept)} {kind} in the store, but no {MANIFEST_NAME} to name the system's roles"
+            )
+            continue
+        current = getattr(manifest, kind)
+        replaced = sorted(set(kept) & set(current))
+        if replaced:
+            warnings.append(f"the store's {kind} replace the manifest's for {', '.join(replaced)}")
+        update[kind] = {**current, **kept}
+    return manifest.model_copy(update=update) if manifest is not None and update else manifest
 
 
 def _roles(

@@ -23,9 +23,13 @@ from aicop.errors import AicopError, ExitCode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
     from aicop.assess.results import Assessment
     from aicop.catalog import Catalog
     from aicop.cli.common import Command, Group
+    from aicop.system.manifest import Attestation, Exclusion
 
 
 def run_manifest_schema(a: argparse.Namespace) -> int:
@@ -165,6 +169,20 @@ def configure_assess(p: argparse.ArgumentParser) -> None:
         help="read at most this much of the declared datasets (default: 4; 0 reads all); "
         "'aicop data check' reads every byte",
     )
+    p.add_argument(
+        "--push",
+        metavar="URL",
+        help="record the run on an 'aicop serve' at URL (token in AICOP_PUSH_TOKEN; the commit from the CI's "
+        "variables or the repository's .git)",
+    )
+    p.add_argument(
+        "--store",
+        action="store_true",
+        help="take the approved, unexpired attestations of this system from the store (--db or AICOP_DB_URL)",
+    )
+    p.add_argument(
+        "--db", type=as_path, metavar="PATH", help="the SQLite store for --store (see 'aicop serve')"
+    )
     add_catalog_option(p)
 
 
@@ -191,6 +209,8 @@ def run_assess(a: argparse.Namespace) -> int:
         raise UsageError("without --output, give at most one --format (it is printed to stdout)")
     if not path.exists():
         raise AicopError("no such directory", path=path)
+    push_token = _push_token(a.push)
+    store_decisions = _store_decisions(a.db) if a.store else None
     from aicop.assess.context import DATA_BUDGET
     from aicop.assess.controls import mapping_for
 
@@ -206,6 +226,7 @@ def run_assess(a: argparse.Namespace) -> int:
             progress=progress,
             mapping=mapping,
             data_budget=budget,
+            decisions=store_decisions,
         )
     if a.output is None and a.formats:
         sys.stdout.write(render(result, a.formats[0]))
@@ -220,7 +241,67 @@ def run_assess(a: argparse.Namespace) -> int:
         write_files(rendered)
         for written in rendered:
             print(f"wrote {written}", file=sys.stderr)
+    if a.push:
+        from aicop.store.push import origin, push
+
+        assert push_token is not None
+        answer = push(a.push, push_token, render(result, "json"), origin(path))
+        state = "recorded as" if answer.get("created") else "already stored as"
+        print(
+            f"pushed: {answer.get('system')} {state} run {answer.get('run')} ({answer.get('url')})",
+            file=sys.stderr,
+        )
     return int(ExitCode.GAPS if result.gaps(FailOn(a.fail_on)) else ExitCode.OK)
+
+
+def _push_token(url: str | None) -> str | None:
+    """Checked before the assessment runs: a missing token must not cost a whole run."""
+    if not url:
+        return None
+    import os
+
+    from aicop.store.push import TOKEN_ENV, endpoint
+
+    endpoint(url)
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise UsageError(f"--push needs a push token in {TOKEN_ENV} (an admin creates one in aicop serve)")
+    return token
+
+
+def _store_decisions(db: Path | None) -> Callable[[str], tuple[dict[str, Attestation], dict[str, Exclusion]]]:
+    """The approved, unexpired attestations and the exclusions of a system in the store, as the
+    manifest would hold them."""
+    import datetime as dt
+
+    from aicop.store import open_database
+    from aicop.store.attestations import approved_for, exclusions_for
+    from aicop.system.manifest import Attestation, Exclusion
+
+    database = open_database(db)
+
+    def source(system: str) -> tuple[dict[str, Attestation], dict[str, Exclusion]]:
+        with database.session() as session:
+            found = approved_for(session, system, dt.date.today())
+            excluded = exclusions_for(session, system)
+            exclusions = {
+                e.provision_id: Exclusion(reason=e.reason, owner=e.owner, expires=e.expires_on)
+                for e in excluded
+            }
+        attestations = {
+            pid: Attestation(
+                status=a.status,
+                owner=a.owner,
+                evidence=a.evidence,
+                date=a.date,
+                expires=a.expires,
+                note=a.note,
+            )
+            for pid, a in found.items()
+        }
+        return attestations, exclusions
+
+    return source
 
 
 def _print_table(result: Assessment, *, full: bool) -> None:
