@@ -1,4 +1,4 @@
-"""The gateway: an async reverse proxy in front of an OpenAI-compatible API (Starlette, httpx).
+"""The gateway: an async reverse proxy in front of an OpenAI-compatible API (Starlette, aiohttp).
 
 Each request goes through, in order: content type, authentication (6.1), body size and read time,
 JSON, the key's scope for the model, message count and the ``max_tokens`` cap, the key's concurrent,
@@ -17,11 +17,11 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import aiohttp
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
@@ -36,6 +36,7 @@ from aicop.gateway.config import GatewayConfig
 from aicop.gateway.guards import REDACTED_CATEGORIES, ClassifierTier, LeakGuard, check_prompts, redact_text
 from aicop.gateway.keys import Key, KeyStore
 from aicop.gateway.limiter import Limiter
+from aicop.gateway.upstream import Answer, Upstream, UpstreamFailed, answer_of, lines, reaching
 
 log = logging.getLogger("aicop.gateway")
 HOLD = 256  # characters of a streamed answer held back so that a secret split across chunks is redacted
@@ -59,28 +60,14 @@ class Refused(Exception):
         self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
 
 
-@contextlib.contextmanager
-def _reaching_upstream() -> Iterator[None]:
-    """The upstream's transport errors as the gateway's answers: 504 on a timeout, 502 otherwise."""
-    try:
-        yield
-    except httpx.TimeoutException as err:
-        raise Refused(504, "upstream_timeout", "the upstream did not answer in time") from err
-    except (httpx.HTTPError, OSError) as err:
-        raise Refused(
-            502, "upstream_unavailable", f"the upstream could not be reached ({type(err).__name__})"
-        ) from err
-
-
-def _not_json(upstream: httpx.Response) -> tuple[str, str]:
+def _not_json(upstream: Answer) -> tuple[str, str]:
     """(code, message) for an upstream answer that is not JSON, with its status: a 404 here is nearly
     always an upstream URL without its API prefix, so the message says where to look."""
-    status = upstream.status_code
-    media = upstream.headers.get("content-type", "no content type").split(";")[0]
+    status, media = upstream.status, upstream.media
     if status == 404:
         return (
             "upstream_not_found",
-            f"the upstream has no {upstream.request.url.path} (HTTP 404, {media}): does the upstream URL "
+            f"the upstream has no {upstream.path} (HTTP 404, {media}): does the upstream URL "
             "end with its API prefix, such as /v1?",
         )
     if status >= 400:
@@ -150,17 +137,12 @@ class Gateway:
         keys: KeyStore | None,
         audit: GatewayLog,
         limiter: Limiter,
-        client: httpx.AsyncClient | None = None,
     ) -> None:
         self.config = config
         self.tier = ClassifierTier() if config.guards.input.classifier else None
         self.keys = keys
         self.audit = audit
         self.limiter = limiter
-        self.client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(config.upstream.timeout, connect=min(10.0, config.upstream.timeout)),
-            limits=httpx.Limits(max_connections=512, max_keepalive_connections=128),
-        )
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "aicop_gateway_requests",
@@ -191,6 +173,7 @@ class Gateway:
         self.upstream_headers = {"content-type": "application/json"}
         if upstream_key:
             self.upstream_headers["authorization"] = f"Bearer {upstream_key}"
+        self.upstream = Upstream(config.upstream.url, config.upstream.timeout, self.upstream_headers)
         routes = [
             Route("/v1/chat/completions", self.chat, methods=["POST"]),
             Route("/v1/completions", self.completions, methods=["POST"]),
@@ -210,7 +193,7 @@ class Gateway:
         self.app = Starlette(routes=routes, lifespan=lifespan)
 
     async def close(self) -> None:
-        await self.client.aclose()
+        await self.upstream.close()
         await self.limiter.close()
         self.audit.close()
 
@@ -242,14 +225,11 @@ class Gateway:
             key = self.authenticate(request)
             attempt.key = key
             try:
-                upstream = await self.client.get(
-                    self.config.upstream.url + "/models", headers=self.upstream_headers
-                )
-                listing = upstream.json()
+                listing = json.loads((await self.upstream.request("GET", "/models")).body)
                 models = [
                     m for m in listing.get("data", []) if isinstance(m, dict) and key.allows(str(m.get("id")))
                 ]
-            except (httpx.HTTPError, ValueError, AttributeError) as err:
+            except (UpstreamFailed, ValueError, AttributeError) as err:
                 raise Refused(
                     502, "upstream_unavailable", f"the upstream did not list its models ({err})"
                 ) from err
@@ -479,6 +459,8 @@ class Gateway:
             return await self.forward(payload, operation, path, attempt)
         except Refused as refused:
             return self.refuse(attempt, refused)
+        except UpstreamFailed as failed:
+            return self.refuse(attempt, Refused(failed.status, failed.code, failed.message))
         finally:
             if entered:
                 await self.limiter.leave(attempt.key_id)
@@ -505,12 +487,7 @@ class Gateway:
     async def forward(self, payload: dict[str, Any], operation: str, path: str, attempt: Attempt) -> Response:
         upstream_started = time.perf_counter()
         try:
-            with _reaching_upstream():
-                upstream = await self.client.post(
-                    self.config.upstream.url + path,
-                    content=json.dumps(payload),
-                    headers=self.upstream_headers,
-                )
+            upstream = await self.upstream.request("POST", path, json.dumps(payload).encode())
         finally:
             attempt.upstream_seconds = time.perf_counter() - upstream_started
         body = self._upstream_json(upstream)
@@ -529,12 +506,12 @@ class Gateway:
         attempt.data["gen_ai.response.model"] = body.get("model")
         return self.finish(attempt, JSONResponse(body, headers=self._ids(attempt)))
 
-    def _upstream_json(self, upstream: httpx.Response) -> dict[str, Any]:
-        status = upstream.status_code
+    def _upstream_json(self, upstream: Answer) -> dict[str, Any]:
+        status = upstream.status
         if status >= 500:
             raise Refused(502, "upstream_error", f"the upstream failed (HTTP {status})")
         try:
-            body = upstream.json()
+            body = json.loads(upstream.body)
         except ValueError as err:
             raise Refused(502, *_not_json(upstream)) from err
         if not isinstance(body, dict):
@@ -584,21 +561,15 @@ class Gateway:
         return outputs
 
     async def stream(self, payload: dict[str, Any], operation: str, path: str, attempt: Attempt) -> Response:
-        request = self.client.build_request(
-            "POST",
-            self.config.upstream.url + path,
-            content=json.dumps(payload),
-            headers=self.upstream_headers,
-        )
         upstream_started = time.perf_counter()
-        with _reaching_upstream():
-            upstream = await self.client.send(request, stream=True)
-        if upstream.status_code != 200:
+        upstream = await self.upstream.open(path, json.dumps(payload).encode())
+        if upstream.status != 200:
             try:
-                await upstream.aread()
+                with reaching():
+                    body = await upstream.read()
             finally:
-                await upstream.aclose()
-            self._upstream_json(upstream)
+                upstream.release()
+            self._upstream_json(answer_of(upstream, body))
             raise Refused(502, "upstream_bad_response", "the upstream did not stream")
         attempt.upstream_seconds = time.perf_counter() - upstream_started
         return StreamingResponse(
@@ -609,9 +580,9 @@ class Gateway:
             background=BackgroundTask(self._settle, upstream, attempt),
         )
 
-    async def _settle(self, upstream: httpx.Response, attempt: Attempt) -> None:
+    async def _settle(self, upstream: aiohttp.ClientResponse, attempt: Attempt) -> None:
         if not attempt.recorded:
-            await upstream.aclose()
+            upstream.close()
             attempt.decision, attempt.status = "client_disconnected", 499
             await self._release(attempt)
             self.record(attempt)
@@ -622,7 +593,7 @@ class Gateway:
             await self.limiter.leave(attempt.key_id)
 
     async def _relay(
-        self, upstream: httpx.Response, payload: dict[str, Any], operation: str, attempt: Attempt
+        self, upstream: aiohttp.ClientResponse, payload: dict[str, Any], operation: str, attempt: Attempt
     ) -> AsyncIterator[bytes]:
         settings = self.config.guards.output
         guard = self.leak_guard(payload, operation)
@@ -666,7 +637,7 @@ class Gateway:
             return f"data: {json.dumps(base)}\n\n".encode()
 
         try:
-            async for line in upstream.aiter_lines():
+            async for line in lines(upstream):
                 if not line.startswith("data:"):
                     continue
                 data = line[5:].strip()
@@ -713,14 +684,14 @@ class Gateway:
                     emitted.append(tail)
                     yield chunk_with(last_chunk, tail)
             yield chunk_with(last_chunk, "", (finish or ["stop"])[-1])
-        except (httpx.HTTPError, ConnectionError) as err:
+        except (aiohttp.ClientError, ConnectionError, TimeoutError) as err:
             attempt.decision, attempt.status = "upstream_cut", 502
             error = {"error": {"message": "the upstream closed the stream early", "type": "api_error",
                                "param": None, "code": "upstream_cut"}}  # fmt: skip
             log.warning("upstream cut the stream: %s", type(err).__name__)
             yield f"data: {json.dumps(error)}\n\n".encode()
         finally:
-            await upstream.aclose()
+            upstream.release()  # a stream read to its end goes back to the pool; one cut short is closed
             if redacted:
                 self.flags.labels("redaction").inc()
                 attempt.guards.append({"guard": "redaction", "kinds": sorted(redacted)})

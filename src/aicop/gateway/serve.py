@@ -56,7 +56,7 @@ def configure_logging(level: str) -> None:
     libraries' per-request chatter only with ``debug``."""
     logging.basicConfig(level=level.upper(), format="%(message)s", force=True)
     chatter = logging.DEBUG if level == "debug" else logging.WARNING
-    for name in ("httpx", "httpcore"):
+    for name in ("httpx", "httpcore", "aiohttp"):
         logging.getLogger(name).setLevel(chatter)
 
 
