@@ -1,6 +1,7 @@
 """The gateway: an async reverse proxy in front of an OpenAI-compatible API (Starlette, aiohttp).
 
-Each request goes through, in order: content type, authentication (6.1), body size and read time,
+Each request goes through, in order: content type, authentication (6.1), admission (a place among the
+requests in flight, or 503 at once when the gateway is overloaded), body size and read time,
 JSON, the key's scope for the model, message count and the ``max_tokens`` cap, the key's concurrent,
 request and token limits (4.3), the input guards (4.1), the upstream, and the output guards (4.1,
 8.2) — redaction of secrets and personal data, leaks of canaries or the system prompt, and removal of
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
@@ -31,6 +32,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from aicop.datacheck.detectors import replace, scan_text
+from aicop.gateway.admission import Admission
 from aicop.gateway.auditlog import GatewayLog
 from aicop.gateway.config import GatewayConfig
 from aicop.gateway.guards import REDACTED_CATEGORIES, ClassifierTier, LeakGuard, check_prompts, redact_text
@@ -51,6 +53,12 @@ TYPES = {
     413: "invalid_request_error",
     415: "invalid_request_error",
     429: "rate_limit_error",
+    503: "overloaded_error",
+}
+OVERLOADED = {
+    "busy": "the gateway is overloaded (its event loop is behind); retry later",
+    "queue_full": "the gateway is overloaded (its queue is full); retry later",
+    "queue_timeout": "the gateway is overloaded (no place came free in time); retry later",
 }
 
 
@@ -101,6 +109,7 @@ class Attempt:
     guards: list[dict[str, Any]] = field(default_factory=list)
     upstream_seconds: float = 0.0
     released: bool = False  # its slot of the key's concurrent requests given back
+    admitted: bool = False  # holds a place among the gateway's requests in flight
     recorded: bool = False  # its audit record written
 
     @property
@@ -143,6 +152,7 @@ class Gateway:
         self.keys = keys
         self.audit = audit
         self.limiter = limiter
+        self.admission = Admission(config.admission)
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "aicop_gateway_requests",
@@ -158,6 +168,18 @@ class Gateway:
         )
         self.duration = Histogram(
             "aicop_gateway_request_seconds", "Whole request time", ["route"], registry=self.registry
+        )
+        self.overloads = Counter(
+            "aicop_gateway_overload_refusals",
+            "Requests answered 503 because the gateway was overloaded, by reason",
+            ["reason"],
+            registry=self.registry,
+        )
+        Gauge(
+            "aicop_gateway_in_flight", "Requests admitted and not finished", registry=self.registry
+        ).set_function(lambda: self.admission.active)
+        Gauge("aicop_gateway_queued", "Requests waiting for a place", registry=self.registry).set_function(
+            lambda: len(self.admission.waiting)
         )
         self.overhead = Histogram(
             "aicop_gateway_overhead_seconds",
@@ -194,6 +216,7 @@ class Gateway:
 
     async def close(self) -> None:
         await self.upstream.close()
+        await self.admission.close()
         await self.limiter.close()
         self.audit.close()
 
@@ -415,6 +438,7 @@ class Gateway:
     async def handle(self, request: Request, operation: str, path: str) -> Response:
         attempt = Attempt("gw-" + secrets.token_hex(8), operation)
         entered = False
+        streaming: Response | None = None
         try:
             media = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if media != "application/json":
@@ -423,6 +447,7 @@ class Gateway:
                 )
             key = self.authenticate(request)
             attempt.key = key
+            await self.admit(attempt)
             payload = self.parse(await self.read_body(request))
             attempt.data["gen_ai.request.model"] = payload.get("model")
             self.shape(payload, operation, key)
@@ -453,9 +478,9 @@ class Gateway:
                 if self.config.guards.fail_closed:
                     raise Refused(503, "guard_error", "a guard failed and the gateway fails closed") from err
             if payload.get("stream") and operation != "embeddings":
-                response = await self.stream(payload, operation, path, attempt)
-                entered = False  # the stream releases the slot when it ends
-                return response
+                streaming = await self.stream(payload, operation, path, attempt)
+                entered = False  # the stream gives its slot and its place back when it ends
+                return streaming
             return await self.forward(payload, operation, path, attempt)
         except Refused as refused:
             return self.refuse(attempt, refused)
@@ -464,6 +489,24 @@ class Gateway:
         finally:
             if entered:
                 await self.limiter.leave(attempt.key_id)
+                entered = False
+            if streaming is None:  # not handed to a stream, which gives the place back when it ends
+                self._leave(attempt)
+
+    async def admit(self, attempt: Attempt) -> None:
+        """A place among the requests in flight, or a 503 at once (with the reason in the record)."""
+        reason = await self.admission.enter()
+        if reason is None:
+            attempt.admitted = True
+            return
+        self.overloads.labels(reason).inc()
+        attempt.data["aicop.overload"] = reason
+        raise Refused(503, "overloaded", OVERLOADED[reason], self.config.admission.retry_after)
+
+    def _leave(self, attempt: Attempt) -> None:
+        if attempt.admitted:
+            attempt.admitted = False
+            self.admission.leave()
 
     def _request_fields(self, payload: dict[str, Any], operation: str, attempt: Attempt) -> None:
         data = attempt.data
@@ -588,6 +631,7 @@ class Gateway:
             self.record(attempt)
 
     async def _release(self, attempt: Attempt) -> None:
+        self._leave(attempt)
         if not attempt.released:
             attempt.released = True
             await self.limiter.leave(attempt.key_id)

@@ -63,6 +63,18 @@ class Limits(_Strict):
         return value
 
 
+class Admission(_Strict):
+    """How much the gateway takes on at once, all keys together; beyond it, 503 with Retry-After."""
+
+    concurrent: int = Field(default=256, ge=1, description="requests in flight at once (streams included)")
+    queue: int = Field(default=256, ge=0, description="requests waiting for a place; beyond it, 503 at once")
+    queue_seconds: float = Field(default=1.0, gt=0, description="longest wait for a place; then 503")
+    busy_ms: float = Field(
+        default=100.0, ge=0, description="event loop delay that refuses new requests; 0: off"
+    )
+    retry_after: int = Field(default=1, ge=1, description="seconds, in the 503's Retry-After")
+
+
 class InputGuards(_Strict):
     injection: Action | Literal["off"] = "block"
     threshold: float = Field(default=0.5, gt=0, le=1)
@@ -98,6 +110,7 @@ class GatewayConfig(_Strict):
     upstream: Upstream = Upstream()
     auth: Auth = Auth()
     limits: Limits = Limits()
+    admission: Admission = Admission()
     guards: Guards = Guards()
     audit: Audit = Audit()
     admin: bool = False  # the /admin endpoints (key listing); off unless asked for
