@@ -22,7 +22,7 @@ from aicop.gateway.config import GatewayConfig
 from aicop.gateway.keys import KeyStore
 from aicop.gateway.limiter import Limiter
 from aicop.gateway.mock import make_app
-from aicop.gateway.serve import audit_log
+from aicop.gateway.serve import audit_log, corked_protocol
 from tests.conftest import IN_CI
 
 
@@ -33,7 +33,8 @@ class Served:
         self.socket = socket.socket()
         self.socket.bind(("127.0.0.1", 0))
         self.port = int(self.socket.getsockname()[1])
-        config = uvicorn.Config(app, log_level="error", server_header=False)
+        # the gateway's own protocol (one send an answer), as `aicop gateway serve` runs it
+        config = uvicorn.Config(app, log_level="error", server_header=False, http=corked_protocol())
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
         self.thread.start()

@@ -54,13 +54,17 @@ def test_a_late_event_loop_refuses_new_requests() -> None:
         time.sleep(0.2)  # the event loop blocked: the probe measures the delay
         for _ in range(3):  # the probe wakes, late
             await asyncio.sleep(0)
+        once = await admission.enter()  # one late probe is not enough
+        time.sleep(0.2)  # blocked again
+        for _ in range(3):
+            await asyncio.sleep(0)
         busy = await admission.enter()
         await asyncio.sleep(0.1)  # the loop is on time again
         again = await admission.enter()
         await admission.close()
-        return [first, busy, again]
+        return [first, once, busy, again]
 
-    assert asyncio.run(scenario()) == [None, "busy", None]
+    assert asyncio.run(scenario()) == [None, None, "busy", None]
 
 
 def test_overloaded_gateway_answers_503_with_retry_after_and_records_it(start: Start) -> None:

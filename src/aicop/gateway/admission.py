@@ -5,8 +5,9 @@ clients time out and retry. With it, a request is admitted at once while fewer t
 are in flight, waits in a queue of at most ``queue`` for a place (``queue_seconds`` at most), and is
 otherwise answered 503 with ``Retry-After`` at once. A second signal covers a gateway short of CPU
 rather than of places: the event loop's delay, probed every 25 ms (as Fastify's under-pressure and
-Node's toobusy do). While it is over ``busy_ms``, new requests get the same quick 503, so that the
-admitted ones finish in time instead of all of them queueing for the processor.
+Node's toobusy do). While the last two probes both found it over ``busy_ms``, new requests get the
+same quick 503, so that the admitted ones finish in time instead of all of them queueing for the
+processor (one late probe alone, a pause of the process, refuses nothing).
 
 No library does this for an ASGI app in process (a server's ``limit_concurrency`` answers a bare 503
 with no record, and counts connections, not requests), so it is ours: a counter, a deque of futures,
@@ -29,7 +30,7 @@ class Admission:
         self.settings = settings
         self.active = 0  # requests admitted and not yet finished
         self.waiting: deque[asyncio.Future[None]] = deque()
-        self.lag = 0.0  # the event loop's last measured delay, seconds
+        self.lags: deque[float] = deque([0.0, 0.0], maxlen=2)  # the event loop's last two delays, s
         self._probe: asyncio.Task[None] | None = None
 
     async def enter(self) -> str | None:
@@ -37,7 +38,7 @@ class Admission:
         settings = self.settings
         if settings.busy_ms:
             self._start_probe()
-            if self.lag * 1000 > settings.busy_ms:
+            if min(self.lags) * 1000 > settings.busy_ms:
                 return "busy"
         if self.active < settings.concurrent and not self.waiting:
             self.active += 1
@@ -83,7 +84,7 @@ class Admission:
         while True:
             before = loop.time()
             await asyncio.sleep(PROBE_SECONDS)
-            self.lag = max(0.0, loop.time() - before - PROBE_SECONDS)
+            self.lags.append(max(0.0, loop.time() - before - PROBE_SECONDS))
 
     async def close(self) -> None:
         if self._probe is not None:

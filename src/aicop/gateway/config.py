@@ -70,7 +70,7 @@ class Admission(_Strict):
     queue: int = Field(default=256, ge=0, description="requests waiting for a place; beyond it, 503 at once")
     queue_seconds: float = Field(default=1.0, gt=0, description="longest wait for a place; then 503")
     busy_ms: float = Field(
-        default=100.0, ge=0, description="event loop delay that refuses new requests; 0: off"
+        default=250.0, ge=0, description="event loop delay that refuses new requests; 0: off"
     )
     retry_after: int = Field(default=1, ge=1, description="seconds, in the 503's Retry-After")
 
