@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from aicop.gateway.admission import Admission
 from aicop.gateway.config import Admission as Settings
@@ -137,3 +138,25 @@ def test_a_burst_beyond_the_queue_is_refused_at_once(tmp_path: Path) -> None:
     assert max(refused) < 0.45 < min(served)  # refused before the upstream answers, not after it
     decisions = [r["data"]["aicop.decision"] for r in records(Path(config.audit.path))]
     assert decisions.count("overloaded") == 8 and decisions.count("allowed") == 4
+
+
+def test_the_probe_stops_when_the_gateway_is_idle(monkeypatch: pytest.MonkeyPatch) -> None:
+    import aicop.gateway.admission as admission_module
+
+    monkeypatch.setattr(admission_module, "IDLE_SECONDS", 0.1)
+
+    async def scenario() -> tuple[bool, bool, bool]:
+        admission = Admission(Settings())
+        await admission.enter()
+        admission.leave()
+        await asyncio.sleep(0.01)
+        running = admission._probe is not None and not admission._probe.done()
+        await asyncio.sleep(0.3)  # no request for longer than IDLE_SECONDS
+        stopped = admission._probe is not None and admission._probe.done()
+        await admission.enter()  # the next request starts it again
+        await asyncio.sleep(0.01)
+        again = admission._probe is not None and not admission._probe.done()
+        await admission.close()
+        return running, stopped, again
+
+    assert asyncio.run(scenario()) == (True, True, True)

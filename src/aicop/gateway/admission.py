@@ -23,6 +23,7 @@ from collections import deque
 from aicop.gateway.config import Admission as Settings
 
 PROBE_SECONDS = 0.025
+IDLE_SECONDS = 1.0  # the probe stops after this long without a request (an idle gateway stays idle)
 
 
 class Admission:
@@ -32,12 +33,14 @@ class Admission:
         self.waiting: deque[asyncio.Future[None]] = deque()
         self.lags: deque[float] = deque([0.0, 0.0], maxlen=2)  # the event loop's last two delays, s
         self._probe: asyncio.Task[None] | None = None
+        self._last = 0.0  # the event loop's time of the last request
 
     async def enter(self) -> str | None:
         """Take a place: None once admitted, else why not ("busy", "queue_full", "queue_timeout")."""
         settings = self.settings
         if settings.busy_ms:
             self._start_probe()
+            self._last = asyncio.get_running_loop().time()
             if min(self.lags) * 1000 > settings.busy_ms:
                 return "busy"
         if self.active < settings.concurrent and not self.waiting:
@@ -81,10 +84,11 @@ class Admission:
 
     async def _measure(self) -> None:
         loop = asyncio.get_running_loop()
-        while True:
+        while loop.time() - self._last < IDLE_SECONDS:
             before = loop.time()
             await asyncio.sleep(PROBE_SECONDS)
             self.lags.append(max(0.0, loop.time() - before - PROBE_SECONDS))
+        self.lags.extend((0.0, 0.0))  # an idle loop is on time; the next request starts a new probe
 
     async def close(self) -> None:
         if self._probe is not None:

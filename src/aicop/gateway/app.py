@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
@@ -93,6 +94,13 @@ def error_response(
     if retry_after is not None:
         headers["retry-after"] = str(retry_after)
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+class FastJSONResponse(JSONResponse):
+    """A JSON answer serialised by orjson (a few times faster than the json module; same JSON)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 @dataclass
@@ -306,7 +314,8 @@ class Gateway:
                 chunks.append(chunk)
 
         try:
-            await asyncio.wait_for(read(), timeout=self.config.limits.body_seconds)
+            async with asyncio.timeout(self.config.limits.body_seconds):  # no task of its own, as wait_for
+                await read()
         except TimeoutError as err:
             raise Refused(408, "body_timeout", "the body took too long to arrive") from err
         except ClientDisconnect as err:
@@ -319,7 +328,7 @@ class Gateway:
         except UnicodeDecodeError as err:
             raise Refused(400, "invalid_utf8", f"the body is not valid UTF-8 (byte {err.start})") from err
         try:
-            payload = json.loads(text)
+            payload = orjson.loads(text)
         except ValueError as err:
             raise Refused(400, "invalid_json", f"the body is not valid JSON: {err}") from err
         if not isinstance(payload, dict):
@@ -458,7 +467,8 @@ class Gateway:
                 )
             entered = True
             estimate = (
-                len(json.dumps(payload.get("messages") or payload.get("prompt") or payload.get("input"))) // 4
+                len(orjson.dumps(payload.get("messages") or payload.get("prompt") or payload.get("input")))
+                // 4
             )
             refusal = await self.limiter.admit(attempt.key_id, estimate)
             if refusal is not None:
@@ -530,7 +540,7 @@ class Gateway:
     async def forward(self, payload: dict[str, Any], operation: str, path: str, attempt: Attempt) -> Response:
         upstream_started = time.perf_counter()
         try:
-            upstream = await self.upstream.request("POST", path, json.dumps(payload).encode())
+            upstream = await self.upstream.request("POST", path, orjson.dumps(payload))
         finally:
             attempt.upstream_seconds = time.perf_counter() - upstream_started
         body = self._upstream_json(upstream)
@@ -547,14 +557,14 @@ class Gateway:
                 c.get("finish_reason") for c in body.get("choices", []) if isinstance(c, dict)
             ]
         attempt.data["gen_ai.response.model"] = body.get("model")
-        return self.finish(attempt, JSONResponse(body, headers=self._ids(attempt)))
+        return self.finish(attempt, FastJSONResponse(body, headers=self._ids(attempt)))
 
     def _upstream_json(self, upstream: Answer) -> dict[str, Any]:
         status = upstream.status
         if status >= 500:
             raise Refused(502, "upstream_error", f"the upstream failed (HTTP {status})")
         try:
-            body = json.loads(upstream.body)
+            body = orjson.loads(upstream.body)
         except ValueError as err:
             raise Refused(502, *_not_json(upstream)) from err
         if not isinstance(body, dict):
@@ -605,7 +615,7 @@ class Gateway:
 
     async def stream(self, payload: dict[str, Any], operation: str, path: str, attempt: Attempt) -> Response:
         upstream_started = time.perf_counter()
-        upstream = await self.upstream.open(path, json.dumps(payload).encode())
+        upstream = await self.upstream.open(path, orjson.dumps(payload))
         if upstream.status != 200:
             try:
                 with reaching():
@@ -678,7 +688,7 @@ class Gateway:
             else:
                 choice["text"] = text
             base["choices"] = [choice]
-            return f"data: {json.dumps(base)}\n\n".encode()
+            return b"data: " + orjson.dumps(base) + b"\n\n"
 
         try:
             async for line in lines(upstream):
@@ -688,7 +698,7 @@ class Gateway:
                 if data == "[DONE]":
                     break
                 try:
-                    chunk = json.loads(data)
+                    chunk = orjson.loads(data)
                 except ValueError:
                     continue
                 if not isinstance(chunk, dict):
