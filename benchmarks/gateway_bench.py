@@ -267,6 +267,10 @@ def latency_runs(args: argparse.Namespace, direct: Target, aicop: Target) -> dic
             "mock_cpu_ms_per_request": median_of(runs, lambda r: r["direct"]["cpu_ms_per_request"]),
         },
         "runs_within_5ms_p99": sum(1 for r in runs if r["added_p99_ms"] <= 5),
+        "aicop_statuses": {
+            status: sum(r["aicop"]["statuses"].get(status, 0) for r in runs)
+            for status in sorted({s for r in runs for s in r["aicop"]["statuses"]})
+        },
         "cpu_ms_per_request_runs": [r["aicop"]["cpu_ms_per_request"] for r in runs],
     }
 
@@ -499,7 +503,7 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
     print(
         f"\naicop adds p50 {m['added_p50_ms']} ms, p99 {m['added_p99_ms']} ms (median); p99 added <= 5 ms "
         f"in {lat['runs_within_5ms_p99']} of {len(lat['runs'])} runs; the gateway's CPU per request by run: "
-        f"{lat['cpu_ms_per_request_runs']} ms"
+        f"{lat['cpu_ms_per_request_runs']} ms; the gateway's answers over all runs: {lat['aicop_statuses']}"
     )
     if "overload" in results:
         o = results["overload"]
