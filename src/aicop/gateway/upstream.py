@@ -69,7 +69,9 @@ class Upstream:
         """The session, made on first use: it belongs to the event loop that serves the gateway."""
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=512, keepalive_timeout=30),
+                # an idle connection is dropped before the usual servers' 5 s (uvicorn, Node) drop it,
+                # so that a request is not sent on one the upstream is closing (a 502 under load)
+                connector=aiohttp.TCPConnector(limit=512, keepalive_timeout=4.0),
                 timeout=self.timeout,
                 cookie_jar=aiohttp.DummyCookieJar(),
                 headers=self.headers,
