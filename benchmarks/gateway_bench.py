@@ -294,6 +294,9 @@ def highest_sustained(target: Target, rates: list[float], seconds: float, p99_ms
 
 
 def overload(args: argparse.Namespace, aicop: Target) -> dict[str, Any]:
+    if args.overload_rate:  # one offered rate, no search: to compare versions on the same machine
+        offered = run_async(interleaved([aicop], args.overload_rate, 1, args.overload_seconds, warm=20))
+        return {"offered_rps": args.overload_rate, "at_offered": offered["aicop"]}
     rates, rate = [], args.rate
     while rate <= args.max_rate:
         rates.append(round(rate))
@@ -390,6 +393,9 @@ def main() -> int:
         default=[25, 50, 75, 100, 150, 200],
     )
     parser.add_argument("--overload-seconds", type=float, default=10)
+    parser.add_argument(
+        "--overload-rate", type=float, default=0, help="offer this rate instead of 2x the sustainable one"
+    )
     parser.add_argument("--burst-seconds", type=float, default=60)
     parser.add_argument("--soak", type=float, default=60, help="seconds (600 for the 10-minute soak)")
     parser.add_argument("--skip", default="", help="steps to leave out: overload,burst,soak")
@@ -507,7 +513,14 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
     )
     if "overload" in results:
         o = results["overload"]
-        if "error" in o:
+        if "at_offered" in o:
+            r = o["at_offered"]
+            print(
+                f"\noverload: {o['offered_rps']:.0f} rps offered for {args.overload_seconds:.0f} s: achieved "
+                f"{r['rps']} rps, statuses {r['statuses']}; admitted p50 {r['p50_ms']} ms, "
+                f"p99 {r['p99_ms']} ms, max {r['max_ms']} ms; refused (503) {r.get('refused', 'none')}"
+            )
+        elif "error" in o:
             print(f"\noverload: {o['error']}")
         else:
             at, double = o["at_sustainable"], o["at_double"]
