@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SARIF_SCHEMA := $(VENV)/share/sarif/sarif-schema-2.1.0.json
 EXAMPLE := examples/support-assistant
 
-.PHONY: install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard bench-guard-anchors train-guard bench-monitor bench-redteam bench-scan-corpus bench-store serve-screenshots catalog clean
+.PHONY: install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard bench-guard-anchors train-guard bench-monitor bench-redteam bench-scan-corpus bench-store serve-screenshots bench-gateway catalog clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -96,6 +96,20 @@ $(EVIDENTLY):
 
 bench-monitor: install $(EVIDENTLY)
 	$(BIN)/python benchmarks/monitor_bench.py
+
+# aicop gateway's figures in one table: the upstream client candidates' CPU per request, then latency added
+# and CPU per request (median of 5 runs), overload, LiteLLM side by side (in a venv of its own), a burst
+# against a key's limit, a soak. On a machine busier than its cores gateway_bench.py refuses; to take
+# the figures anyway: make bench-gateway GATEWAY_BENCH_ARGS=--busy-ok
+LITELLM := benchmarks/.venv-litellm/.installed
+$(LITELLM):
+	$(PYTHON) -m venv benchmarks/.venv-litellm
+	benchmarks/.venv-litellm/bin/pip install --quiet 'litellm[proxy]==1.108.7'
+	touch $@
+
+bench-gateway: install $(LITELLM)
+	nice -n 10 $(BIN)/python benchmarks/gateway_clients.py
+	nice -n 10 $(BIN)/python benchmarks/gateway_bench.py --litellm benchmarks/.venv-litellm/bin/python $(GATEWAY_BENCH_ARGS)
 
 # aicop redteam against garak 0.17.1 (in a venv of its own, with the CPU build of torch it needs) on the same
 # mock, and the judges on PyRIT's labelled refusal data (read as data; --no-deps, nothing of it runs).

@@ -1,20 +1,32 @@
-"""aicop gateway under load on loopback: latency it adds, limits under a burst, memory over a soak.
+"""aicop gateway under load on loopback: the latency and CPU it adds, overload, limits, memory, LiteLLM.
 
-Starts the mock upstream and the gateway as processes of their own (``aicop gateway mock-upstream``
-and ``aicop gateway serve``, the latter with auth, limits, the heuristic input guard, output guards
-and the audit log all on), then drives them from this process with an open-loop load: requests are
-sent on a fixed schedule whatever the answers do, and each latency counts from its scheduled time,
-so a stall is not hidden (no coordinated omission). Traffic is bounded in count and time and goes to
-127.0.0.1 only.
+Starts the mock upstream and the gateway as processes of their own (``aicop gateway mock-upstream`` and
+``aicop gateway serve``, the gateway with everything on: auth, limits, the heuristic input guards,
+output redaction and leak detection, the audit log), then drives them from this process with an
+open-loop load: request i is sent at start + i/rate whatever the answers do, and its latency counts
+from that scheduled time, so a stall is never hidden (no coordinated omission). The load uses aiohttp's
+client (a sixth of httpx's CPU a request), so that the load generator takes less of the shared cores.
+Traffic is bounded in count and time and goes to 127.0.0.1 only.
 
-1. the mock upstream directly, at --rate requests a second for --seconds;
-2. the same through the gateway: the difference of the percentiles is the latency the gateway adds;
-3. a burst at 10x a key's requests-per-minute for --burst-seconds: admitted / allowed;
-4. a soak at --rate for --soak seconds: the gateway's resident memory at the start and the end.
-With --litellm PYTHON (a venv with litellm[proxy]) its proxy is measured in step 2 as well.
+1. latency: ``--runs`` runs; each run alternates slices of ``--slice-seconds`` straight to the mock and
+   through the gateway (``--slices`` of each), so that both see the same machine; the gateway's p50
+   and p99 minus the mock's is what it adds. The figures printed are the median over the runs.
+2. CPU per request: the gateway's own CPU time (user + system, from /proc) over its slices, divided
+   by the requests it served. Unlike latency this hardly depends on what else the machine runs.
+3. overload: the gateway's sustainable rate (rates rising by 25% for 5 s each until it no longer keeps
+   up), then 2x that rate for ``--overload-seconds``: admitted requests' latency against the
+   sustainable rate's, and how fast the rest were refused (503).
+4. a burst at 10x a key's requests-per-minute for ``--burst-seconds``: admitted / allowed.
+5. a soak for ``--soak`` seconds: the gateway's resident memory at the start and the end.
+6. with ``--litellm PYTHON`` (a venv with litellm[proxy]; ``make bench-gateway`` makes one): LiteLLM's
+   proxy (master key only) in front of the same mock, at rising rates to the highest it sustains,
+   then at that rate interleaved with the mock and aicop, with its CPU per request.
 
-Usage: python benchmarks/gateway_bench.py [--rate 200] [--seconds 20] [--burst-seconds 60] [--soak 60]
-                                          [--litellm PYTHON] [--json]
+The machine's load average is read before and after. On a machine busier than its cores the
+benchmark refuses to run (exit 3) unless ``--busy-ok``, and then every table says how busy it was:
+wall-clock latencies taken so are not meaningful, CPU per request still is.
+
+Usage: python benchmarks/gateway_bench.py [--rate 200] [--runs 5] [--litellm PYTHON] [--busy-ok] [--json]
 """
 
 from __future__ import annotations
@@ -23,14 +35,16 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 
 from aicop.gateway.loopback import create_key, free_port, wait_up
 
@@ -43,6 +57,31 @@ BODY = {
     ],
     "max_tokens": 64,
 }
+TICK = os.sysconf("SC_CLK_TCK")
+CORES = os.cpu_count() or 1
+
+
+# ---------------------------------------------------------------------------------------- the machine
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and every process under it, from /proc."""
+    children: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        child = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(child)
+        times[child] = (int(fields[11]) + int(fields[12])) / TICK
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += times.get(current, 0.0)
+        todo += children.get(current, [])
+    return total
 
 
 def rss_mb(pid: int) -> float:
@@ -52,201 +91,255 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def load(url: str, key: str | None, rate: float, seconds: float, warm: int = 20) -> dict[str, Any]:
-    """Open loop: request i is due at start + i / rate; its latency counts from then."""
-    headers = {"authorization": f"Bearer {key}"} if key else {}
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    latencies: list[float] = []
+def load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+# ---------------------------------------------------------------------------------------- the load
+class Target:
+    def __init__(self, name: str, url: str, key: str | None, pid: int | None) -> None:
+        self.name, self.url, self.pid = name, url, pid
+        self.headers = {"content-type": "application/json"}
+        if key:
+            self.headers["authorization"] = f"Bearer {key}"
+
+
+async def open_loop(
+    session: aiohttp.ClientSession, target: Target, rate: float, seconds: float
+) -> dict[str, Any]:
+    """Request i is due at start + i / rate; its latency counts from then. Tasks are made when they
+    fall due, so only those in flight exist."""
+    body = json.dumps(BODY).encode()
+    done: list[tuple[int, float]] = []  # (status, latency)
+
+    async def one(due: float) -> None:
+        status = 0
+        try:
+            async with session.post(target.url, data=body, headers=target.headers) as response:
+                await response.read()
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError):
+            pass
+        done.append((status, time.perf_counter() - due))
+
+    total = max(1, int(rate * seconds))
+    running: set[asyncio.Task[None]] = set()
+    start = time.perf_counter() + 0.02
+    for i in range(total):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = asyncio.create_task(one(due))
+        running.add(task)
+        task.add_done_callback(running.discard)
+    while running:
+        await asyncio.gather(*list(running))
+    return {"elapsed": time.perf_counter() - start, "done": done}
+
+
+def summary(slices: list[dict[str, Any]], offered: float) -> dict[str, Any]:
+    """Latency percentiles over slices, by status; the rate achieved."""
+    done = [d for s in slices for d in s["done"]]
+    elapsed = sum(s["elapsed"] for s in slices)
     statuses: dict[int, int] = {}
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        # warm the connections and the servers (not for a burst: they would spend the key's budget)
-        for _ in range(warm):
-            await client.post(url, json=BODY, headers=headers)
-        total = int(rate * seconds)
-        start = time.perf_counter() + 0.05
+    for status, _ in done:
+        statuses[status] = statuses.get(status, 0) + 1
+    ok = sorted(t for status, t in done if status == 200)
+    refused = sorted(t for status, t in done if status == 503)
+    out: dict[str, Any] = {
+        "offered_rps": offered,
+        "requests": len(done),
+        "rps": round(len(done) / elapsed, 1) if elapsed else 0.0,
+        "statuses": statuses,
+        **percentiles(ok),
+    }
+    if refused:
+        out["refused"] = {k: v for k, v in percentiles(refused).items()}
+    return out
 
-        async def one(due: float) -> None:
-            try:
-                response = await client.post(url, json=BODY, headers=headers)
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-            except httpx.HTTPError:
-                statuses[0] = statuses.get(0, 0) + 1
-            latencies.append(time.perf_counter() - due)
 
-        # tasks are made when they fall due, so only those in flight exist (120,000 made at once
-        # would cost the load more than the servers)
-        running: set[asyncio.Task[None]] = set()
-        for i in range(total):
-            due = start + i / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            task = asyncio.create_task(one(due))
-            running.add(task)
-            task.add_done_callback(running.discard)
-        while running:
-            await asyncio.gather(*list(running))
-        elapsed = time.perf_counter() - start
-    latencies.sort()
+def percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"p50_ms": float("nan"), "p99_ms": float("nan"), "max_ms": float("nan")}
 
     def pct(p: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 2)
+        return round(values[min(len(values) - 1, int(p * len(values)))] * 1000, 2)
 
-    return {
-        "requests": total,
-        "rps": round(total / elapsed, 1),
-        "p50_ms": pct(0.50),
-        "p99_ms": pct(0.99),
-        "statuses": statuses,
-    }
+    return {"p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": round(values[-1] * 1000, 2)}
 
 
+async def interleaved(
+    targets: list[Target], rate: float, slices: int, seconds: float, warm: int = 100
+) -> dict[str, Any]:
+    """One run: ``slices`` slices of each target in turn at ``rate``; per target its latency and the
+    CPU per request of its process (the mock's CPU is counted over every slice)."""
+    connector = aiohttp.TCPConnector(limit=0)
+    result: dict[str, Any] = {}
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
+        for target in targets:  # warm connections and servers
+            for _ in range(warm):
+                async with session.post(target.url, data=json.dumps(BODY), headers=target.headers) as r:
+                    await r.read()
+        taken: dict[str, list[dict[str, Any]]] = {t.name: [] for t in targets}
+        cpu: dict[str, float] = {t.name: 0.0 for t in targets}
+        for _ in range(slices):
+            for target in targets:
+                before = cpu_seconds(target.pid) if target.pid else 0.0
+                taken[target.name].append(await open_loop(session, target, rate, seconds))
+                if target.pid:
+                    cpu[target.name] += cpu_seconds(target.pid) - before
+        for target in targets:
+            row = summary(taken[target.name], rate)
+            if target.pid:
+                row["cpu_ms_per_request"] = round(cpu[target.name] / max(1, row["requests"]) * 1000, 3)
+            result[target.name] = row
+    return result
+
+
+def run_async(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+# ---------------------------------------------------------------------------------------- processes
 def start(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rate", type=float, default=200)
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--burst-seconds", type=float, default=60)
-    parser.add_argument("--soak", type=float, default=60, help="seconds (600 for the 10-minute soak)")
-    parser.add_argument(
-        "--litellm", default=None, metavar="PYTHON", help="a venv's python with litellm[proxy]"
-    )
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    results: dict[str, Any] = {"rate": args.rate}
-    with tempfile.TemporaryDirectory(prefix="aicop-gw-bench-") as tmp:
-        folder = Path(tmp)
-        mock_port, gw_port = free_port(), free_port()
-        mock = start([*AICOP, "gateway", "mock-upstream", "--port", str(mock_port)])
-        burst_rpm = 600
-        (folder / "gateway.yaml").write_text(
-            f"upstream:\n  url: http://127.0.0.1:{mock_port}/v1\n"
-            f"listen:\n  port: {gw_port}\n"
-            "limits:\n  requests_per_minute: 1000000\n  tokens_per_minute: 100000000\n  concurrent: 512\n"
-            "guards:\n  input:\n    injection: block\n    personal_data: flag\n"
-            "  output:\n    redact: true\n    leak: block\n    canaries: [CANARY-51f2]\n"
-            "audit:\n  path: audit/gateway.jsonl\n"
-        )
-        (folder / "burst.yaml").write_text(
-            (folder / "gateway.yaml")
-            .read_text()
-            .replace("requests_per_minute: 1000000", f"requests_per_minute: {burst_rpm}")
-            .replace(f"port: {gw_port}", "port: BURST")
-            .replace("audit/gateway", "audit/burst")
-        )
-        key = create_key(folder / "gateway.yaml", "bench")
-        gateway = start([*AICOP, "gateway", "serve", "--config", str(folder / "gateway.yaml")])
-        try:
-            wait_up(f"http://127.0.0.1:{mock_port}/v1/models")
-            wait_up(f"http://127.0.0.1:{gw_port}/healthz")
-            direct = asyncio.run(
-                load(f"http://127.0.0.1:{mock_port}/v1/chat/completions", None, args.rate, args.seconds)
-            )
-            through = asyncio.run(
-                load(f"http://127.0.0.1:{gw_port}/v1/chat/completions", key, args.rate, args.seconds)
-            )
-            results["direct"], results["aicop"] = direct, through
-            results["aicop_added_ms"] = {
-                "p50": round(through["p50_ms"] - direct["p50_ms"], 2),
-                "p99": round(through["p99_ms"] - direct["p99_ms"], 2),
-            }
-            if args.litellm:
-                results["litellm"] = litellm_run(args, folder, mock_port, direct)
-            # the soak: memory of the gateway process at the start and the end
-            before = rss_mb(gateway.pid)
-            soak = asyncio.run(
-                load(f"http://127.0.0.1:{gw_port}/v1/chat/completions", key, args.rate, args.soak)
-            )
-            results["soak"] = {
-                "seconds": args.soak,
-                "rss_start_mb": round(before, 1),
-                "rss_end_mb": round(rss_mb(gateway.pid), 1),
-                "p99_ms": soak["p99_ms"],
-                "statuses": soak["statuses"],
-            }
-        finally:
-            gateway.terminate()
-            gateway.wait(timeout=15)
-        # the burst, on a gateway of its own whose key may make burst_rpm requests a minute
-        burst_port = free_port()
-        (folder / "burst.yaml").write_text(
-            (folder / "burst.yaml").read_text().replace("BURST", str(burst_port))
-        )
-        burst = start([*AICOP, "gateway", "serve", "--config", str(folder / "burst.yaml")])
-        try:
-            wait_up(f"http://127.0.0.1:{burst_port}/healthz")
-            rate = burst_rpm / 60 * 10
-            # no warm-up: its requests would spend the key's budget before the measured minute
-            flood = asyncio.run(
-                load(
-                    f"http://127.0.0.1:{burst_port}/v1/chat/completions",
-                    key,
-                    rate,
-                    args.burst_seconds,
-                    warm=0,
-                )
-            )
-            admitted = flood["statuses"].get(200, 0)
-            allowed = min(int(rate * args.burst_seconds), burst_rpm * max(1.0, args.burst_seconds / 60))
-            results["burst"] = {
-                "configured_rpm": burst_rpm,
-                "offered_rps": rate,
-                "seconds": args.burst_seconds,
-                "admitted": admitted,
-                "allowed": allowed,
-                "error_pct": round((admitted - allowed) / allowed * 100, 2),
-                "statuses": flood["statuses"],
-            }
-        finally:
-            burst.terminate()
-            burst.wait(timeout=15)
-            mock.terminate()
-            mock.wait(timeout=15)
-        verify = subprocess.run(
-            [*AICOP, "audit", "verify", str(folder / "audit" / "gateway.jsonl")],
-            capture_output=True,
-            text=True,
-        )
-        results["audit_verify"] = verify.stdout.strip().splitlines()[-1]
-    if args.json:
-        print(json.dumps(results, indent=2))
-        return 0
-    print(
-        f"open-loop load at {args.rate:.0f} rps for {args.seconds:.0f} s; "
-        "the load, the gateway and the upstream share the machine's cores"
-    )
-    print(f"{'path':28} {'rps':>7} {'p50 ms':>8} {'p99 ms':>8}  statuses")
-    rows = [("mock upstream direct", results["direct"]), ("through aicop gateway", results["aicop"])]
-    if "litellm" in results and "run" in results["litellm"]:
-        rows.append(("through LiteLLM proxy", results["litellm"]["run"]))
-    for name, row in rows:
-        print(f"{name:28} {row['rps']:7.1f} {row['p50_ms']:8.2f} {row['p99_ms']:8.2f}  {row['statuses']}")
-    added = results["aicop_added_ms"]
-    print(f"aicop adds p50 {added['p50']:.2f} ms, p99 {added['p99']:.2f} ms")
-    if "litellm" in results:
-        print(f"LiteLLM: {results['litellm'].get('added_ms', results['litellm'].get('error'))}")
-    b = results["burst"]
-    print(
-        f"burst: {b['offered_rps']:.0f} rps offered for {b['seconds']:.0f} s "
-        f"to a key of {b['configured_rpm']} rpm: "
-        f"{b['admitted']} admitted of {b['allowed']:.0f} allowed ({b['error_pct']:+.2f}%)"
-    )
-    s = results["soak"]
-    print(
-        f"soak {s['seconds']:.0f} s: gateway RSS {s['rss_start_mb']} -> {s['rss_end_mb']} MB, "
-        f"p99 {s['p99_ms']} ms"
-    )
-    print(f"audit log: {results['audit_verify']}")
-    return 0
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
-def litellm_run(
-    args: argparse.Namespace, folder: Path, mock_port: int, direct: dict[str, Any]
+def gateway_yaml(mock_port: int, port: int, audit: str, rpm: int = 1_000_000) -> str:
+    return (
+        f"upstream:\n  url: http://127.0.0.1:{mock_port}/v1\n"
+        f"listen:\n  port: {port}\n"
+        f"limits:\n  requests_per_minute: {rpm}\n  tokens_per_minute: 100000000\n  concurrent: 100000\n"
+        "guards:\n  input:\n    injection: block\n    personal_data: flag\n"
+        "  output:\n    redact: true\n    leak: block\n    canaries: [CANARY-51f2]\n"
+        f"audit:\n  path: {audit}\n"
+    )
+
+
+def serve(folder: Path, name: str, text: str) -> tuple[subprocess.Popen[bytes], int]:
+    port = int(text.split("listen:\n  port: ")[1].split("\n")[0])
+    (folder / f"{name}.yaml").write_text(text)
+    process = start([*AICOP, "gateway", "serve", "--config", str(folder / f"{name}.yaml")])
+    wait_up(f"http://127.0.0.1:{port}/healthz")
+    return process, port
+
+
+def median_of(runs: list[dict[str, Any]], get: Callable[[dict[str, Any]], float]) -> float:
+    return round(statistics.median(get(r) for r in runs), 3)
+
+
+# ---------------------------------------------------------------------------------------- steps
+def latency_runs(args: argparse.Namespace, direct: Target, aicop: Target) -> dict[str, Any]:
+    runs = []
+    for number in range(args.runs):
+        run = run_async(interleaved([direct, aicop], args.rate, args.slices, args.slice_seconds))
+        run["load"] = load()
+        run["added_p50_ms"] = round(run["aicop"]["p50_ms"] - run["direct"]["p50_ms"], 2)
+        run["added_p99_ms"] = round(run["aicop"]["p99_ms"] - run["direct"]["p99_ms"], 2)
+        runs.append(run)
+        print(
+            f"  run {number + 1}: added p50 {run['added_p50_ms']} ms, p99 {run['added_p99_ms']} ms; "
+            f"gateway CPU {run['aicop']['cpu_ms_per_request']} ms/request; load {run['load']}",
+            file=sys.stderr,
+        )
+    return {
+        "runs": runs,
+        "median": {
+            "direct_p50_ms": median_of(runs, lambda r: r["direct"]["p50_ms"]),
+            "direct_p99_ms": median_of(runs, lambda r: r["direct"]["p99_ms"]),
+            "aicop_p50_ms": median_of(runs, lambda r: r["aicop"]["p50_ms"]),
+            "aicop_p99_ms": median_of(runs, lambda r: r["aicop"]["p99_ms"]),
+            "added_p50_ms": median_of(runs, lambda r: r["added_p50_ms"]),
+            "added_p99_ms": median_of(runs, lambda r: r["added_p99_ms"]),
+            "aicop_rps": median_of(runs, lambda r: r["aicop"]["rps"]),
+            "direct_rps": median_of(runs, lambda r: r["direct"]["rps"]),
+            "cpu_ms_per_request": median_of(runs, lambda r: r["aicop"]["cpu_ms_per_request"]),
+            "mock_cpu_ms_per_request": median_of(runs, lambda r: r["direct"]["cpu_ms_per_request"]),
+        },
+        "runs_within_5ms_p99": sum(1 for r in runs if r["added_p99_ms"] <= 5),
+        "aicop_statuses": {
+            status: sum(r["aicop"]["statuses"].get(status, 0) for r in runs)
+            for status in sorted({s for r in runs for s in r["aicop"]["statuses"]})
+        },
+        "cpu_ms_per_request_runs": [r["aicop"]["cpu_ms_per_request"] for r in runs],
+    }
+
+
+def keeps_up(row: dict[str, Any], p99_ms: float) -> bool:
+    ok = row["statuses"].get(200, 0) == row["requests"]
+    return bool(ok and row["rps"] >= 0.97 * row["offered_rps"] and row["p99_ms"] <= p99_ms)
+
+
+def highest_sustained(target: Target, rates: list[float], seconds: float, p99_ms: float) -> dict[str, Any]:
+    """Rising rates until the target no longer keeps up: the last rate it did, and every step."""
+    steps, best = [], None
+    for rate in rates:
+        row = run_async(interleaved([target], rate, 1, seconds, warm=20))[target.name]
+        steps.append(row)
+        print(f"  {target.name} at {rate:.0f} rps: {row['rps']} rps, p99 {row['p99_ms']} ms", file=sys.stderr)
+        if not keeps_up(row, p99_ms):
+            break
+        best = rate
+    return {"sustained_rps": best, "steps": steps}
+
+
+def overload(args: argparse.Namespace, aicop: Target) -> dict[str, Any]:
+    if args.overload_rate:  # one offered rate, no search: to compare versions on the same machine
+        offered = run_async(interleaved([aicop], args.overload_rate, 1, args.overload_seconds, warm=20))
+        return {"offered_rps": args.overload_rate, "at_offered": offered["aicop"]}
+    rates, rate = [], args.rate
+    while rate <= args.max_rate:
+        rates.append(round(rate))
+        rate *= 1.25
+    found = highest_sustained(aicop, rates, 5, args.sustained_p99_ms)
+    sustainable = found["sustained_rps"]
+    if sustainable is None:
+        return {"error": f"the gateway did not keep up even at {args.rate:.0f} rps", **found}
+    at_rate = run_async(interleaved([aicop], sustainable, 1, args.overload_seconds, warm=20))["aicop"]
+    double = run_async(interleaved([aicop], 2 * sustainable, 1, args.overload_seconds, warm=20))["aicop"]
+    return {"sustainable_rps": sustainable, "at_sustainable": at_rate, "at_double": double, **found}
+
+
+def burst(args: argparse.Namespace, folder: Path, mock_port: int, key: str) -> dict[str, Any]:
+    """A gateway of its own whose key may make burst_rpm requests a minute, flooded at 10x that."""
+    burst_rpm = 600
+    process, port = serve(
+        folder, "burst", gateway_yaml(mock_port, free_port(), "audit/burst.jsonl", burst_rpm)
+    )
+    try:
+        rate = burst_rpm / 60 * 10
+        target = Target("burst", f"http://127.0.0.1:{port}/v1/chat/completions", key, None)
+        # no warm-up: its requests would spend the key's budget before the measured minute
+        flood = run_async(interleaved([target], rate, 1, args.burst_seconds, warm=0))["burst"]
+    finally:
+        stop(process)
+    admitted = flood["statuses"].get(200, 0)
+    allowed = min(int(rate * args.burst_seconds), burst_rpm * max(1.0, args.burst_seconds / 60))
+    return {
+        "configured_rpm": burst_rpm,
+        "offered_rps": rate,
+        "seconds": args.burst_seconds,
+        "admitted": admitted,
+        "allowed": allowed,
+        "error_pct": round((admitted - allowed) / allowed * 100, 2),
+        "statuses": flood["statuses"],
+    }
+
+
+def litellm(
+    args: argparse.Namespace, folder: Path, mock_port: int, direct: Target, aicop: Target
 ) -> dict[str, Any]:
-    """LiteLLM's proxy in front of the same mock, with a master key (its auth) and no other callbacks."""
+    """LiteLLM's proxy in front of the same mock, with a master key (its auth) and no callbacks."""
     port = free_port()
     config = folder / "litellm.yaml"
     config.write_text(
@@ -255,27 +348,226 @@ def litellm_run(
         "general_settings:\n  master_key: sk-bench-1234\n"
     )
     binary = Path(args.litellm).parent / "litellm"
+    version = subprocess.run(
+        [args.litellm, "-c", "import importlib.metadata as m; print(m.version('litellm'))"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     proxy = start(
         [str(binary), "--config", str(config), "--port", str(port), "--host", "127.0.0.1"],
         env={**os.environ, "LITELLM_LOG": "ERROR"},
     )
     try:
-        wait_up(f"http://127.0.0.1:{port}/health/liveliness", seconds=90)
-        run = asyncio.run(
-            load(f"http://127.0.0.1:{port}/v1/chat/completions", "sk-bench-1234", args.rate, args.seconds)
-        )
+        wait_up(f"http://127.0.0.1:{port}/health/liveliness", seconds=120)
+        target = Target("litellm", f"http://127.0.0.1:{port}/v1/chat/completions", "sk-bench-1234", proxy.pid)
+        found = highest_sustained(target, args.litellm_rates, 10, args.sustained_p99_ms_litellm)
+        rate = found["sustained_rps"]
+        if rate is None:
+            return {"version": version, "error": f"did not keep up at {args.litellm_rates[0]} rps", **found}
+        side = run_async(interleaved([direct, target, aicop], rate, args.slices, args.slice_seconds))
     except TimeoutError as err:
-        return {"error": str(err)}
+        return {"version": version, "error": str(err)}
     finally:
-        proxy.terminate()
-        proxy.wait(timeout=15)
-    return {
-        "run": run,
-        "added_ms": {
-            "p50": round(run["p50_ms"] - direct["p50_ms"], 2),
-            "p99": round(run["p99_ms"] - direct["p99_ms"], 2),
-        },
+        stop(proxy)
+    for name in ("litellm", "aicop"):
+        side[name]["added_p50_ms"] = round(side[name]["p50_ms"] - side["direct"]["p50_ms"], 2)
+        side[name]["added_p99_ms"] = round(side[name]["p99_ms"] - side["direct"]["p99_ms"], 2)
+    return {"version": version, "sustained_rps": rate, "side_by_side": side, "steps": found["steps"]}
+
+
+# ---------------------------------------------------------------------------------------- main
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rate", type=float, default=200, help="requests a second for the latency runs")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--slices", type=int, default=3, help="slices of each target in a run")
+    parser.add_argument("--slice-seconds", type=float, default=5)
+    parser.add_argument(
+        "--max-rate", type=float, default=2000, help="where the search for the sustainable rate stops"
+    )
+    parser.add_argument("--sustained-p99-ms", type=float, default=50, help="p99 a sustained rate keeps under")
+    parser.add_argument("--sustained-p99-ms-litellm", type=float, default=1000)
+    parser.add_argument(
+        "--litellm-rates",
+        type=lambda s: [float(x) for x in s.split(",")],
+        default=[25, 50, 75, 100, 150, 200],
+    )
+    parser.add_argument("--overload-seconds", type=float, default=10)
+    parser.add_argument(
+        "--overload-rate", type=float, default=0, help="offer this rate instead of 2x the sustainable one"
+    )
+    parser.add_argument("--burst-seconds", type=float, default=60)
+    parser.add_argument("--soak", type=float, default=60, help="seconds (600 for the 10-minute soak)")
+    parser.add_argument("--skip", default="", help="steps to leave out: overload,burst,soak")
+    parser.add_argument(
+        "--litellm", default=None, metavar="PYTHON", help="a venv's python with litellm[proxy]"
+    )
+    parser.add_argument("--busy-ok", action="store_true", help="run on a busy machine, and say so")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    before = os.getloadavg()
+    busy = before[0] > CORES
+    if busy and not args.busy_ok:
+        print(
+            f"refused: the load average is {before[0]:.1f} on {CORES} cores; latency figures taken now would "
+            "say more about the other programs than about the gateway. Run on a quiet machine, or with "
+            "--busy-ok to take the figures anyway (CPU per request stays meaningful; latency does not).",
+            file=sys.stderr,
+        )
+        return 3
+    results: dict[str, Any] = {
+        "rate": args.rate,
+        "cores": CORES,
+        "load_before": [round(x, 2) for x in before],
     }
+    with tempfile.TemporaryDirectory(prefix="aicop-gw-bench-") as tmp:
+        folder = Path(tmp)
+        mock_port = free_port()
+        mock = start([*AICOP, "gateway", "mock-upstream", "--port", str(mock_port)])
+        key = create_key_file(folder, mock_port)
+        gateway = None
+        try:
+            wait_up(f"http://127.0.0.1:{mock_port}/v1/models")
+            gateway, port = serve(
+                folder, "gateway", gateway_yaml(mock_port, free_port(), "audit/gateway.jsonl")
+            )
+            direct = Target("direct", f"http://127.0.0.1:{mock_port}/v1/chat/completions", None, mock.pid)
+            aicop = Target("aicop", f"http://127.0.0.1:{port}/v1/chat/completions", key, gateway.pid)
+            print(f"latency at {args.rate:.0f} rps, {args.runs} runs", file=sys.stderr)
+            results["latency"] = latency_runs(args, direct, aicop)
+            if "overload" not in skip:
+                print("overload", file=sys.stderr)
+                results["overload"] = overload(args, aicop)
+            if args.litellm:
+                print("LiteLLM", file=sys.stderr)
+                results["litellm"] = litellm(args, folder, mock_port, direct, aicop)
+            if "soak" not in skip:
+                rss_before = rss_mb(gateway.pid)
+                soak = run_async(interleaved([aicop], args.rate, 1, args.soak, warm=0))["aicop"]
+                results["soak"] = {
+                    "seconds": args.soak,
+                    "rss_start_mb": round(rss_before, 1),
+                    "rss_end_mb": round(rss_mb(gateway.pid), 1),
+                    "statuses": soak["statuses"],
+                }
+            stop(gateway)
+            gateway = None
+            if "burst" not in skip:
+                results["burst"] = burst(args, folder, mock_port, key)
+        finally:
+            if gateway is not None:
+                stop(gateway)
+            stop(mock)
+        verify = subprocess.run(
+            [*AICOP, "audit", "verify", str(folder / "audit" / "gateway.jsonl")],
+            capture_output=True,
+            text=True,
+        )
+        results["audit_verify"] = (verify.stdout.strip().splitlines() or ["(nothing printed)"])[-1]
+    results["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    results["busy"] = busy
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        report(results, args)
+    return 0
+
+
+def create_key_file(folder: Path, mock_port: int) -> str:
+    """A key in the key file every gateway of this run reads (auth.keys is relative to the yaml)."""
+    (folder / "keys.yaml").write_text(gateway_yaml(mock_port, 1, "audit/unused.jsonl"))
+    return create_key(folder / "keys.yaml", "bench")
+
+
+def row(label: str, r: dict[str, Any], *extra: object) -> str:
+    cells = [label, r["rps"], f"{r['p50_ms']} ms", f"{r['p99_ms']} ms", *extra]
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def report(results: dict[str, Any], args: argparse.Namespace) -> None:
+    before, after, cores = results["load_before"], results["load_after"], results["cores"]
+    print(f"machine: {cores} cores; load average {before[0]} before, {after[0]} after (1 min)")
+    if results["busy"]:
+        print("!" * 100)
+        print(f"!! BUSY MACHINE: load {before[0]} on {cores} cores.")
+        print("!! The latencies below are NOT meaningful; CPU per request is.")
+        print("!" * 100)
+    lat = results["latency"]
+    m = lat["median"]
+    print(
+        "\nthe gateway with auth, limits, heuristic input guards, output guards and the audit log on;\n"
+        f"open loop at {args.rate:.0f} rps, latency from each request's scheduled time; median of "
+        f"{args.runs} runs, each {args.slices} x {args.slice_seconds:.0f} s slices of each path, "
+        "interleaved\n"
+    )
+    print("| path | rps | p50 | p99 | CPU per request |\n|---|---|---|---|---|")
+    direct = {"rps": m["direct_rps"], "p50_ms": m["direct_p50_ms"], "p99_ms": m["direct_p99_ms"]}
+    aicop = {"rps": m["aicop_rps"], "p50_ms": m["aicop_p50_ms"], "p99_ms": m["aicop_p99_ms"]}
+    print(row("mock upstream directly", direct, f"{m['mock_cpu_ms_per_request']} ms (the mock)"))
+    print(row("through aicop gateway", aicop, f"{m['cpu_ms_per_request']} ms (the gateway)"))
+    print(
+        f"\naicop adds p50 {m['added_p50_ms']} ms, p99 {m['added_p99_ms']} ms (median); p99 added <= 5 ms "
+        f"in {lat['runs_within_5ms_p99']} of {len(lat['runs'])} runs; the gateway's CPU per request by run: "
+        f"{lat['cpu_ms_per_request_runs']} ms; the gateway's answers over all runs: {lat['aicop_statuses']}"
+    )
+    if "overload" in results:
+        o = results["overload"]
+        if "at_offered" in o:
+            r = o["at_offered"]
+            print(
+                f"\noverload: {o['offered_rps']:.0f} rps offered for {args.overload_seconds:.0f} s: achieved "
+                f"{r['rps']} rps, statuses {r['statuses']}; admitted p50 {r['p50_ms']} ms, "
+                f"p99 {r['p99_ms']} ms, max {r['max_ms']} ms; refused (503) {r.get('refused', 'none')}"
+            )
+        elif "error" in o:
+            print(f"\noverload: {o['error']}")
+        else:
+            at, double = o["at_sustainable"], o["at_double"]
+            refused = double.get("refused")
+            print(
+                f"\noverload: sustainable {o['sustainable_rps']} rps "
+                f"(p99 under {args.sustained_p99_ms:.0f} ms);"
+                f" there p99 {at['p99_ms']} ms, max {at['max_ms']} ms.\n"
+                f"at 2x ({2 * o['sustainable_rps']} rps offered, {args.overload_seconds:.0f} s): "
+                f"statuses {double['statuses']}; admitted p50 {double['p50_ms']} ms, "
+                f"p99 {double['p99_ms']} ms, "
+                f"max {double['max_ms']} ms"
+            )
+            if refused:
+                print(f"refused (503) answered in p50 {refused['p50_ms']} ms, p99 {refused['p99_ms']} ms")
+    if "litellm" in results:
+        lt = results["litellm"]
+        if "error" in lt:
+            print(f"\nLiteLLM {lt.get('version', '')}: {lt['error']}")
+        else:
+            side = lt["side_by_side"]
+            print(f"\nLiteLLM {lt['version']}: highest sustained rate {lt['sustained_rps']:.0f} rps; there:")
+            print("| path | rps | p50 | p99 | added p50 | added p99 | CPU per request |")
+            print("|---|---|---|---|---|---|---|")
+            print(row("mock upstream directly", side["direct"], "—", "—", "—"))
+            for name, label in (("litellm", "through LiteLLM proxy"), ("aicop", "through aicop gateway")):
+                r = side[name]
+                print(
+                    row(
+                        label,
+                        r,
+                        f"{r['added_p50_ms']} ms",
+                        f"{r['added_p99_ms']} ms",
+                        f"{r['cpu_ms_per_request']} ms",
+                    )
+                )
+    if "burst" in results:
+        b = results["burst"]
+        print(
+            f"\nburst: {b['offered_rps']:.0f} rps for {b['seconds']:.0f} s to a key of {b['configured_rpm']} "
+            f"rpm: {b['admitted']} admitted of {b['allowed']:.0f} allowed ({b['error_pct']:+.2f}%)"
+        )
+    if "soak" in results:
+        s = results["soak"]
+        rss = f"{s['rss_start_mb']} -> {s['rss_end_mb']} MB"
+        print(f"soak {s['seconds']:.0f} s: the gateway's RSS {rss}, statuses {s['statuses']}")
+    print(f"audit log: {results['audit_verify']}")
 
 
 if __name__ == "__main__":

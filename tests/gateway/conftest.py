@@ -1,9 +1,12 @@
-"""A gateway in front of the mock upstream, both in-process (the gateway's httpx client talks to the
-mock through an ASGI transport), with one live key of each kind."""
+"""A gateway in front of the mock upstream, both in-process (the mock served by uvicorn on an ephemeral
+loopback port in a thread, the gateway's client talking to it over TCP), with one live key of each kind."""
 
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from starlette.testclient import TestClient
 
 from aicop.gateway.app import Gateway
@@ -18,8 +22,44 @@ from aicop.gateway.config import GatewayConfig
 from aicop.gateway.keys import KeyStore
 from aicop.gateway.limiter import Limiter
 from aicop.gateway.mock import make_app
-from aicop.gateway.serve import audit_log
+from aicop.gateway.serve import audit_log, corked_protocol
 from tests.conftest import IN_CI
+
+
+class Served:
+    """An ASGI app served by uvicorn on 127.0.0.1, on a port the kernel chose, in a thread."""
+
+    def __init__(self, app: Any) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = int(self.socket.getsockname()[1])
+        # the gateway's own protocol (one send an answer), as `aicop gateway serve` runs it
+        config = uvicorn.Config(app, log_level="error", server_header=False, http=corked_protocol())
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("server did not start")
+            time.sleep(0.01)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.socket.close()
+
+
+@pytest.fixture(scope="session")
+def mock_upstream() -> Iterator[Served]:
+    """The mock upstream (echo behaviour, no state), one per test worker."""
+    served = Served(make_app())
+    yield served
+    served.stop()
 
 
 @dataclass
@@ -45,7 +85,7 @@ Start = Callable[..., Running]
 
 def settings(tmp_path: Path, number: int = 0, **sections: Any) -> GatewayConfig:
     base: dict[str, Any] = {
-        "upstream": {"url": "http://upstream/v1", "timeout": 2},
+        "upstream": {"url": "http://127.0.0.1:9/v1", "timeout": 2},  # nothing listens on port 9
         "auth": {"keys": str(tmp_path / "keys.json")},
         "audit": {"path": str(tmp_path / f"audit{number}" / "gateway.jsonl")},
     }
@@ -55,21 +95,19 @@ def settings(tmp_path: Path, number: int = 0, **sections: Any) -> GatewayConfig:
 
 
 @pytest.fixture
-def start(tmp_path: Path) -> Iterator[Start]:
+def start(tmp_path: Path, mock_upstream: Served) -> Iterator[Start]:
     opened: list[TestClient] = []
 
     def make(**sections: Any) -> Running:
-        config = settings(tmp_path, len(opened), **sections)
+        upstream_settings = {"url": f"{mock_upstream.url}/v1", **sections.pop("upstream", {})}
+        config = settings(tmp_path, len(opened), upstream=upstream_settings, **sections)
         keys = KeyStore(Path(config.auth.keys))
         secrets = {}
         for name in ("all", "small", "rich"):
             scopes = ["mock-small"] if name == "small" else ["*"]
             secrets[name], _ = keys.create(f"{name}-{len(opened)}", scopes, logprobs=name == "rich")
-        upstream = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=make_app()), base_url="http://upstream"
-        )
         limiter = Limiter(config.limits, prefix=f"test-{os.getpid()}-{os.urandom(4).hex()}")
-        gateway = Gateway(config, keys, audit_log(config, tmp_path), limiter, client=upstream)
+        gateway = Gateway(config, keys, audit_log(config, tmp_path), limiter)
         client = TestClient(gateway.app, raise_server_exceptions=True)
         client.__enter__()
         opened.append(client)

@@ -187,7 +187,7 @@ def test_a_stream_the_client_left_before_it_began_is_settled(start: Start) -> No
     class Upstream:
         closed = False
 
-        async def aclose(self) -> None:
+        def close(self) -> None:
             Upstream.closed = True
 
     async def scenario() -> bool:

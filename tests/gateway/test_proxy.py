@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
-import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from aicop.audit import verify_log
@@ -14,7 +18,7 @@ from aicop.gateway.app import Gateway
 from aicop.gateway.limiter import Limiter
 from aicop.gateway.mock import make_app
 from aicop.gateway.serve import audit_log
-from tests.gateway.conftest import Start, records, settings
+from tests.gateway.conftest import Served, Start, records, settings
 
 
 def test_chat_passes_and_is_logged_with_genai_names(start: Start) -> None:
@@ -177,16 +181,12 @@ def test_upstream_failures(start: Start) -> None:
     assert [r["data"]["aicop.decision"] for r in records(gw.log)] == [c for _, _, c in cases]
 
 
-def test_unreachable_upstream(tmp_path: object, start: Start) -> None:
-    import httpx
-
-    gw = start()
-    gw.gateway.client = httpx.AsyncClient(base_url="http://127.0.0.1:9")  # nothing listens on port 9
-    gw.gateway.config = gw.gateway.config.model_copy(
-        update={"upstream": gw.gateway.config.upstream.model_copy(update={"url": "http://127.0.0.1:9/v1"})}
-    )
+def test_unreachable_upstream(start: Start) -> None:
+    gw = start(upstream={"url": "http://127.0.0.1:9/v1"})  # nothing listens on port 9
     response = gw.chat("hi")
     assert response.status_code == 502 and response.json()["error"]["code"] == "upstream_unavailable"
+    assert "ClientConnectorError" in response.json()["error"]["message"]
+    assert records(gw.log)[-1]["data"]["aicop.decision"] == "upstream_unavailable"
 
 
 def test_health_and_metrics(start: Start) -> None:
@@ -221,14 +221,19 @@ def test_default_upstream_is_the_default_mock(tmp_path: Path) -> None:
     parser = argparse.ArgumentParser()
     configure_mock(parser)
     mock = parser.parse_args([])
-    url = httpx.URL(GatewayConfig().upstream.url)
-    assert (url.host, url.port) == (mock.host, mock.port)
-    config = settings(tmp_path, upstream={"url": GatewayConfig().upstream.url}, auth={"enabled": False})
-    upstream = httpx.AsyncClient(transport=httpx.ASGITransport(app=make_app()))
-    gateway = Gateway(config, None, audit_log(config, tmp_path), Limiter(config.limits), client=upstream)
-    with TestClient(gateway.app) as client:
-        body = {"model": "mock-small", "messages": [{"role": "user", "content": "hello"}]}
-        response = client.post("/v1/chat/completions", json=body)
+    default = urlsplit(GatewayConfig().upstream.url)
+    assert (default.hostname, default.port) == (mock.host, mock.port)
+    # the same path on the mock, served where a test may listen (its default port may be taken here)
+    served = Served(make_app())
+    try:
+        url = f"{served.url}{default.path}"
+        config = settings(tmp_path, upstream={"url": url}, auth={"enabled": False})
+        gateway = Gateway(config, None, audit_log(config, tmp_path), Limiter(config.limits))
+        with TestClient(gateway.app) as client:
+            body = {"model": "mock-small", "messages": [{"role": "user", "content": "hello"}]}
+            response = client.post("/v1/chat/completions", json=body)
+    finally:
+        served.stop()
     assert response.status_code == 200, response.text
 
 
@@ -243,15 +248,18 @@ def test_default_upstream_is_the_default_mock(tmp_path: Path) -> None:
 def test_upstream_answers_that_are_not_json_name_their_status(
     tmp_path: Path, status: int, body: str, code: str, words: str
 ) -> None:
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, text=body, headers={"content-type": "text/html; charset=utf-8"})
+    async def answer(request: Request) -> Response:
+        return Response(body, status_code=status, headers={"content-type": "text/html; charset=utf-8"})
 
-    config = settings(tmp_path, auth={"enabled": False})
-    upstream = httpx.AsyncClient(transport=httpx.MockTransport(answer))
-    gateway = Gateway(config, None, audit_log(config, tmp_path), Limiter(config.limits), client=upstream)
-    with TestClient(gateway.app) as client:
-        chat = {"model": "m", "messages": [{"role": "user", "content": "hello"}]}
-        response = client.post("/v1/chat/completions", json=chat)
+    served = Served(Starlette(routes=[Route("/v1/chat/completions", answer, methods=["POST"])]))
+    try:
+        config = settings(tmp_path, upstream={"url": f"{served.url}/v1"}, auth={"enabled": False})
+        gateway = Gateway(config, None, audit_log(config, tmp_path), Limiter(config.limits))
+        with TestClient(gateway.app) as client:
+            chat = {"model": "m", "messages": [{"role": "user", "content": "hello"}]}
+            response = client.post("/v1/chat/completions", json=chat)
+    finally:
+        served.stop()
     error = response.json()["error"]
     assert (response.status_code, error["code"]) == (502, code)
     assert words in error["message"] and "not valid JSON" not in error["message"]
@@ -275,8 +283,22 @@ def test_log_level_keeps_library_chatter_off_unless_debug(
         assert logging.getLogger("aicop.gateway").isEnabledFor(logging.INFO) is structured
         assert logging.getLogger("httpx").isEnabledFor(logging.INFO) is chatter
         assert logging.getLogger("httpcore").isEnabledFor(logging.DEBUG) is chatter
+        assert logging.getLogger("aiohttp.client").isEnabledFor(logging.DEBUG) is chatter
     finally:
-        for name in ("httpx", "httpcore"):
+        for name in ("httpx", "httpcore", "aiohttp"):
             logging.getLogger(name).setLevel(logging.NOTSET)
         root.handlers[:] = saved[1]
         root.setLevel(saved[0])
+
+
+def test_upstream_proxy_from_the_environment_is_looked_up_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aicop.gateway.upstream import Upstream
+
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,.corp.example")
+    assert Upstream("https://api.example.com/v1", 5, {}).proxy == "http://proxy.internal:3128"
+    assert Upstream("https://llm.corp.example/v1", 5, {}).proxy is None  # NO_PROXY by domain
+    assert Upstream("http://127.0.0.1:8089/v1", 5, {}).proxy is None  # and by address
+    assert Upstream("http://api.example.com/v1", 5, {}).proxy is None  # no HTTP_PROXY set

@@ -5,38 +5,17 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from aicop.gateway.loopback import create_key, free_port, wait_up
 from aicop.gateway.mock import make_app
 from aicop.gateway.serve import build
-from tests.gateway.conftest import records, settings
-
-
-class Served:
-    def __init__(self, app: Any) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error", server_header=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+from tests.gateway.conftest import Served, records, settings
 
 
 @pytest.fixture
@@ -151,3 +130,43 @@ def test_acknowledged_requests_survive_a_kill(tmp_path: Path) -> None:
         upstream.stop()
     count, problems = verify_log(tmp_path / "audit.jsonl")
     assert answered == 30 and count >= 30 and problems == []
+
+
+def test_corked_transport_sends_what_one_step_wrote_at_once() -> None:
+    """An answer's head and body leave in one send; close sends what is pending first."""
+    import asyncio
+
+    from aicop.gateway.serve import Corked
+
+    class Recorder(asyncio.Transport):
+        def __init__(self) -> None:
+            super().__init__()
+            self.sent: list[bytes] = []
+            self.closed = False
+
+        def write(self, data: Any) -> None:
+            self.sent.append(bytes(data))
+
+        def is_closing(self) -> bool:
+            return self.closed
+
+        def get_write_buffer_size(self) -> int:
+            return 0
+
+        def close(self) -> None:
+            self.closed = True
+
+    async def scenario() -> tuple[list[bytes], list[bytes], bool]:
+        real = Recorder()
+        corked = Corked(real, asyncio.get_running_loop())
+        corked.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        corked.write(b"body")
+        assert real.sent == [] and corked.get_write_buffer_size() == 23
+        await asyncio.sleep(0)  # the end of the step
+        first = list(real.sent)
+        corked.writelines([b"a", b"b"])
+        corked.close()  # flushes before closing
+        return first, real.sent[1:], real.closed
+
+    first, then, closed = asyncio.run(scenario())
+    assert first == [b"HTTP/1.1 200 OK\r\n\r\nbody"] and then == [b"ab"] and closed

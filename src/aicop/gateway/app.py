@@ -1,6 +1,7 @@
-"""The gateway: an async reverse proxy in front of an OpenAI-compatible API (Starlette, httpx).
+"""The gateway: an async reverse proxy in front of an OpenAI-compatible API (Starlette, aiohttp).
 
-Each request goes through, in order: content type, authentication (6.1), body size and read time,
+Each request goes through, in order: content type, authentication (6.1), admission (a place among the
+requests in flight, or 503 at once when the gateway is overloaded), body size and read time,
 JSON, the key's scope for the model, message count and the ``max_tokens`` cap, the key's concurrent,
 request and token limits (4.3), the input guards (4.1), the upstream, and the output guards (4.1,
 8.2) — redaction of secrets and personal data, leaks of canaries or the system prompt, and removal of
@@ -17,12 +18,13 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+import aiohttp
+import orjson
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
@@ -31,11 +33,13 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from aicop.datacheck.detectors import replace, scan_text
+from aicop.gateway.admission import Admission
 from aicop.gateway.auditlog import GatewayLog
 from aicop.gateway.config import GatewayConfig
 from aicop.gateway.guards import REDACTED_CATEGORIES, ClassifierTier, LeakGuard, check_prompts, redact_text
 from aicop.gateway.keys import Key, KeyStore
 from aicop.gateway.limiter import Limiter
+from aicop.gateway.upstream import Answer, Upstream, UpstreamFailed, answer_of, lines, reaching
 
 log = logging.getLogger("aicop.gateway")
 HOLD = 256  # characters of a streamed answer held back so that a secret split across chunks is redacted
@@ -50,6 +54,12 @@ TYPES = {
     413: "invalid_request_error",
     415: "invalid_request_error",
     429: "rate_limit_error",
+    503: "overloaded_error",
+}
+OVERLOADED = {
+    "busy": "the gateway is overloaded (its event loop is behind); retry later",
+    "queue_full": "the gateway is overloaded (its queue is full); retry later",
+    "queue_timeout": "the gateway is overloaded (no place came free in time); retry later",
 }
 
 
@@ -59,28 +69,14 @@ class Refused(Exception):
         self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
 
 
-@contextlib.contextmanager
-def _reaching_upstream() -> Iterator[None]:
-    """The upstream's transport errors as the gateway's answers: 504 on a timeout, 502 otherwise."""
-    try:
-        yield
-    except httpx.TimeoutException as err:
-        raise Refused(504, "upstream_timeout", "the upstream did not answer in time") from err
-    except (httpx.HTTPError, OSError) as err:
-        raise Refused(
-            502, "upstream_unavailable", f"the upstream could not be reached ({type(err).__name__})"
-        ) from err
-
-
-def _not_json(upstream: httpx.Response) -> tuple[str, str]:
+def _not_json(upstream: Answer) -> tuple[str, str]:
     """(code, message) for an upstream answer that is not JSON, with its status: a 404 here is nearly
     always an upstream URL without its API prefix, so the message says where to look."""
-    status = upstream.status_code
-    media = upstream.headers.get("content-type", "no content type").split(";")[0]
+    status, media = upstream.status, upstream.media
     if status == 404:
         return (
             "upstream_not_found",
-            f"the upstream has no {upstream.request.url.path} (HTTP 404, {media}): does the upstream URL "
+            f"the upstream has no {upstream.path} (HTTP 404, {media}): does the upstream URL "
             "end with its API prefix, such as /v1?",
         )
     if status >= 400:
@@ -100,6 +96,13 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+class FastJSONResponse(JSONResponse):
+    """A JSON answer serialised by orjson (a few times faster than the json module; same JSON)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
 @dataclass
 class Attempt:
     """What one request did, for the audit record, the metrics and the structured log."""
@@ -114,6 +117,7 @@ class Attempt:
     guards: list[dict[str, Any]] = field(default_factory=list)
     upstream_seconds: float = 0.0
     released: bool = False  # its slot of the key's concurrent requests given back
+    admitted: bool = False  # holds a place among the gateway's requests in flight
     recorded: bool = False  # its audit record written
 
     @property
@@ -150,17 +154,13 @@ class Gateway:
         keys: KeyStore | None,
         audit: GatewayLog,
         limiter: Limiter,
-        client: httpx.AsyncClient | None = None,
     ) -> None:
         self.config = config
         self.tier = ClassifierTier() if config.guards.input.classifier else None
         self.keys = keys
         self.audit = audit
         self.limiter = limiter
-        self.client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(config.upstream.timeout, connect=min(10.0, config.upstream.timeout)),
-            limits=httpx.Limits(max_connections=512, max_keepalive_connections=128),
-        )
+        self.admission = Admission(config.admission)
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "aicop_gateway_requests",
@@ -177,6 +177,18 @@ class Gateway:
         self.duration = Histogram(
             "aicop_gateway_request_seconds", "Whole request time", ["route"], registry=self.registry
         )
+        self.overloads = Counter(
+            "aicop_gateway_overload_refusals",
+            "Requests answered 503 because the gateway was overloaded, by reason",
+            ["reason"],
+            registry=self.registry,
+        )
+        Gauge(
+            "aicop_gateway_in_flight", "Requests admitted and not finished", registry=self.registry
+        ).set_function(lambda: self.admission.active)
+        Gauge("aicop_gateway_queued", "Requests waiting for a place", registry=self.registry).set_function(
+            lambda: len(self.admission.waiting)
+        )
         self.overhead = Histogram(
             "aicop_gateway_overhead_seconds",
             "Time spent in the gateway, upstream excluded",
@@ -191,6 +203,7 @@ class Gateway:
         self.upstream_headers = {"content-type": "application/json"}
         if upstream_key:
             self.upstream_headers["authorization"] = f"Bearer {upstream_key}"
+        self.upstream = Upstream(config.upstream.url, config.upstream.timeout, self.upstream_headers)
         routes = [
             Route("/v1/chat/completions", self.chat, methods=["POST"]),
             Route("/v1/completions", self.completions, methods=["POST"]),
@@ -210,7 +223,8 @@ class Gateway:
         self.app = Starlette(routes=routes, lifespan=lifespan)
 
     async def close(self) -> None:
-        await self.client.aclose()
+        await self.upstream.close()
+        await self.admission.close()
         await self.limiter.close()
         self.audit.close()
 
@@ -242,14 +256,11 @@ class Gateway:
             key = self.authenticate(request)
             attempt.key = key
             try:
-                upstream = await self.client.get(
-                    self.config.upstream.url + "/models", headers=self.upstream_headers
-                )
-                listing = upstream.json()
+                listing = json.loads((await self.upstream.request("GET", "/models")).body)
                 models = [
                     m for m in listing.get("data", []) if isinstance(m, dict) and key.allows(str(m.get("id")))
                 ]
-            except (httpx.HTTPError, ValueError, AttributeError) as err:
+            except (UpstreamFailed, ValueError, AttributeError) as err:
                 raise Refused(
                     502, "upstream_unavailable", f"the upstream did not list its models ({err})"
                 ) from err
@@ -303,7 +314,8 @@ class Gateway:
                 chunks.append(chunk)
 
         try:
-            await asyncio.wait_for(read(), timeout=self.config.limits.body_seconds)
+            async with asyncio.timeout(self.config.limits.body_seconds):  # no task of its own, as wait_for
+                await read()
         except TimeoutError as err:
             raise Refused(408, "body_timeout", "the body took too long to arrive") from err
         except ClientDisconnect as err:
@@ -316,7 +328,7 @@ class Gateway:
         except UnicodeDecodeError as err:
             raise Refused(400, "invalid_utf8", f"the body is not valid UTF-8 (byte {err.start})") from err
         try:
-            payload = json.loads(text)
+            payload = orjson.loads(text)
         except ValueError as err:
             raise Refused(400, "invalid_json", f"the body is not valid JSON: {err}") from err
         if not isinstance(payload, dict):
@@ -440,6 +452,7 @@ class Gateway:
     async def handle(self, request: Request, operation: str, path: str) -> Response:
         attempt = Attempt("gw-" + secrets.token_hex(8), operation)
         entered = False
+        streaming: Response | None = None
         try:
             media = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if media != "application/json":
@@ -448,6 +461,7 @@ class Gateway:
                 )
             key = self.authenticate(request)
             attempt.key = key
+            await self.admit(attempt)
             payload = self.parse(await self.read_body(request))
             attempt.data["gen_ai.request.model"] = payload.get("model")
             self.shape(payload, operation, key)
@@ -458,7 +472,8 @@ class Gateway:
                 )
             entered = True
             estimate = (
-                len(json.dumps(payload.get("messages") or payload.get("prompt") or payload.get("input"))) // 4
+                len(orjson.dumps(payload.get("messages") or payload.get("prompt") or payload.get("input")))
+                // 4
             )
             refusal = await self.limiter.admit(attempt.key_id, estimate)
             if refusal is not None:
@@ -478,15 +493,35 @@ class Gateway:
                 if self.config.guards.fail_closed:
                     raise Refused(503, "guard_error", "a guard failed and the gateway fails closed") from err
             if payload.get("stream") and operation != "embeddings":
-                response = await self.stream(payload, operation, path, attempt)
-                entered = False  # the stream releases the slot when it ends
-                return response
+                streaming = await self.stream(payload, operation, path, attempt)
+                entered = False  # the stream gives its slot and its place back when it ends
+                return streaming
             return await self.forward(payload, operation, path, attempt)
         except Refused as refused:
             return self.refuse(attempt, refused)
+        except UpstreamFailed as failed:
+            return self.refuse(attempt, Refused(failed.status, failed.code, failed.message))
         finally:
             if entered:
                 await self.limiter.leave(attempt.key_id)
+                entered = False
+            if streaming is None:  # not handed to a stream, which gives the place back when it ends
+                self._leave(attempt)
+
+    async def admit(self, attempt: Attempt) -> None:
+        """A place among the requests in flight, or a 503 at once (with the reason in the record)."""
+        reason = await self.admission.enter()
+        if reason is None:
+            attempt.admitted = True
+            return
+        self.overloads.labels(reason).inc()
+        attempt.data["aicop.overload"] = reason
+        raise Refused(503, "overloaded", OVERLOADED[reason], self.config.admission.retry_after)
+
+    def _leave(self, attempt: Attempt) -> None:
+        if attempt.admitted:
+            attempt.admitted = False
+            self.admission.leave()
 
     def _request_fields(self, payload: dict[str, Any], operation: str, attempt: Attempt) -> None:
         data = attempt.data
@@ -510,12 +545,7 @@ class Gateway:
     async def forward(self, payload: dict[str, Any], operation: str, path: str, attempt: Attempt) -> Response:
         upstream_started = time.perf_counter()
         try:
-            with _reaching_upstream():
-                upstream = await self.client.post(
-                    self.config.upstream.url + path,
-                    content=json.dumps(payload),
-                    headers=self.upstream_headers,
-                )
+            upstream = await self.upstream.request("POST", path, orjson.dumps(payload))
         finally:
             attempt.upstream_seconds = time.perf_counter() - upstream_started
         body = self._upstream_json(upstream)
@@ -532,14 +562,14 @@ class Gateway:
                 c.get("finish_reason") for c in body.get("choices", []) if isinstance(c, dict)
             ]
         attempt.data["gen_ai.response.model"] = body.get("model")
-        return self.finish(attempt, JSONResponse(body, headers=self._ids(attempt)))
+        return self.finish(attempt, FastJSONResponse(body, headers=self._ids(attempt)))
 
-    def _upstream_json(self, upstream: httpx.Response) -> dict[str, Any]:
-        status = upstream.status_code
+    def _upstream_json(self, upstream: Answer) -> dict[str, Any]:
+        status = upstream.status
         if status >= 500:
             raise Refused(502, "upstream_error", f"the upstream failed (HTTP {status})")
         try:
-            body = upstream.json()
+            body = orjson.loads(upstream.body)
         except ValueError as err:
             raise Refused(502, *_not_json(upstream)) from err
         if not isinstance(body, dict):
@@ -589,21 +619,15 @@ class Gateway:
         return outputs
 
     async def stream(self, payload: dict[str, Any], operation: str, path: str, attempt: Attempt) -> Response:
-        request = self.client.build_request(
-            "POST",
-            self.config.upstream.url + path,
-            content=json.dumps(payload),
-            headers=self.upstream_headers,
-        )
         upstream_started = time.perf_counter()
-        with _reaching_upstream():
-            upstream = await self.client.send(request, stream=True)
-        if upstream.status_code != 200:
+        upstream = await self.upstream.open(path, orjson.dumps(payload))
+        if upstream.status != 200:
             try:
-                await upstream.aread()
+                with reaching():
+                    body = await upstream.read()
             finally:
-                await upstream.aclose()
-            self._upstream_json(upstream)
+                upstream.release()
+            self._upstream_json(answer_of(upstream, body))
             raise Refused(502, "upstream_bad_response", "the upstream did not stream")
         attempt.upstream_seconds = time.perf_counter() - upstream_started
         return StreamingResponse(
@@ -614,20 +638,21 @@ class Gateway:
             background=BackgroundTask(self._settle, upstream, attempt),
         )
 
-    async def _settle(self, upstream: httpx.Response, attempt: Attempt) -> None:
+    async def _settle(self, upstream: aiohttp.ClientResponse, attempt: Attempt) -> None:
         if not attempt.recorded:
-            await upstream.aclose()
+            upstream.close()
             attempt.decision, attempt.status = "client_disconnected", 499
             await self._release(attempt)
             self.record(attempt)
 
     async def _release(self, attempt: Attempt) -> None:
+        self._leave(attempt)
         if not attempt.released:
             attempt.released = True
             await self.limiter.leave(attempt.key_id)
 
     async def _relay(
-        self, upstream: httpx.Response, payload: dict[str, Any], operation: str, attempt: Attempt
+        self, upstream: aiohttp.ClientResponse, payload: dict[str, Any], operation: str, attempt: Attempt
     ) -> AsyncIterator[bytes]:
         settings = self.config.guards.output
         guard = self.leak_guard(payload, operation)
@@ -668,17 +693,17 @@ class Gateway:
             else:
                 choice["text"] = text
             base["choices"] = [choice]
-            return f"data: {json.dumps(base)}\n\n".encode()
+            return b"data: " + orjson.dumps(base) + b"\n\n"
 
         try:
-            async for line in upstream.aiter_lines():
+            async for line in lines(upstream):
                 if not line.startswith("data:"):
                     continue
                 data = line[5:].strip()
                 if data == "[DONE]":
                     break
                 try:
-                    chunk = json.loads(data)
+                    chunk = orjson.loads(data)
                 except ValueError:
                     continue
                 if not isinstance(chunk, dict):
@@ -718,14 +743,14 @@ class Gateway:
                     emitted.append(tail)
                     yield chunk_with(last_chunk, tail)
             yield chunk_with(last_chunk, "", (finish or ["stop"])[-1])
-        except (httpx.HTTPError, ConnectionError) as err:
+        except (aiohttp.ClientError, ConnectionError, TimeoutError) as err:
             attempt.decision, attempt.status = "upstream_cut", 502
             error = {"error": {"message": "the upstream closed the stream early", "type": "api_error",
                                "param": None, "code": "upstream_cut"}}  # fmt: skip
             log.warning("upstream cut the stream: %s", type(err).__name__)
             yield f"data: {json.dumps(error)}\n\n".encode()
         finally:
-            await upstream.aclose()
+            upstream.release()  # a stream read to its end goes back to the pool; one cut short is closed
             if redacted:
                 self.flags.labels("redaction").inc()
                 attempt.guards.append({"guard": "redaction", "kinds": sorted(redacted)})

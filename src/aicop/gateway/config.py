@@ -70,6 +70,18 @@ class Limits(_Strict):
         return value
 
 
+class Admission(_Strict):
+    """How much the gateway takes on at once, all keys together; beyond it, 503 with Retry-After."""
+
+    concurrent: int = Field(default=256, ge=1, description="requests in flight at once (streams included)")
+    queue: int = Field(default=256, ge=0, description="requests waiting for a place; beyond it, 503 at once")
+    queue_seconds: float = Field(default=1.0, gt=0, description="longest wait for a place; then 503")
+    busy_ms: float = Field(
+        default=250.0, ge=0, description="event loop delay that refuses new requests; 0: off"
+    )
+    retry_after: int = Field(default=1, ge=1, description="seconds, in the 503's Retry-After")
+
+
 class InputGuards(_Strict):
     """The injection guard acts at two points of each tier: ``block`` (with ``injection: block``) at the
     strict one, flag (recorded in the audit log, the request goes on) at the looser one. The defaults
@@ -127,6 +139,7 @@ class GatewayConfig(_Strict):
     upstream: Upstream = Upstream()
     auth: Auth = Auth()
     limits: Limits = Limits()
+    admission: Admission = Admission()
     guards: Guards = Guards()
     audit: Audit = Audit()
     admin: bool = False  # the /admin endpoints (key listing); off unless asked for
