@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aicop.datacheck.detectors import CATEGORY, Match, redact, scan_text
+from aicop.datacheck.detectors import CATEGORY, Match, redact, role_marker, scan_text
 from aicop.datacheck.neardup import MAX_INDEXED, NEAR_BUDGET, SIMILARITY, Budget, NearIndex, Place
 from aicop.datacheck.readers import OPENERS, ReadStats, Unit, read_units
 
@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 SHOWN = 100  # findings of one kind in one file kept in memory for summaries; the spool keeps all
 TEMPLATED_SHARE = 0.5  # a file whose records are this much near-duplicates is templated
 TEMPLATED_MIN = 50  # records a file needs before it is called templated
+# Records a near-duplicate cluster holds on average in a templated file; smaller clusters covering most
+# of a file are one file nearly repeating another (model outputs for the same prompts), not templates.
+TEMPLATE_CLUSTER = 3
 # The category of every kind of finding the check reports (reports group by it; assess judges by it).
 CATEGORIES = {
     **CATEGORY,
@@ -261,20 +264,23 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
     templated = records >= TEMPLATED_MIN and covered >= TEMPLATED_SHARE * records
     if templated:
         (_, largest), members = max(near_clusters.items(), key=lambda item: len(item[1]))
-        report.add(
-            DataFinding(
-                kind="templated",
-                category=CATEGORIES["templated"],
-                path=path,
-                example=(
-                    f"{covered:,} of {records:,} records ({covered / records:.0%}) are near-duplicates in "
-                    f"{len(near_clusters):,} clusters: the file is filled from templates (the largest "
-                    f"cluster: {len(members) + 1:,} records like {_where(largest)}); its near-duplicates "
-                    "are not listed cluster by cluster"
-                ),
-                share=round(covered / records, 4),
+        if covered < TEMPLATE_CLUSTER * len(near_clusters):
+            _overlap(path, near_clusters, covered, records, report)
+        else:
+            report.add(
+                DataFinding(
+                    kind="templated",
+                    category=CATEGORIES["templated"],
+                    path=path,
+                    example=(
+                        f"{covered:,} of {records:,} records ({covered / records:.0%}) are near-duplicates "
+                        f"in {len(near_clusters):,} clusters: the file is filled from templates (the largest "
+                        f"cluster: {len(members) + 1:,} records like {_where(largest)}); its near-duplicates "
+                        "are not listed cluster by cluster"
+                    ),
+                    share=round(covered / records, 4),
+                )
             )
-        )
     for (kind, first), members in clusters.items():
         if templated and kind == "near-duplicate":
             continue
@@ -301,6 +307,43 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
                 share=round(size / records, 4),
             )
         )
+
+
+def _overlap(
+    path: str,
+    clusters: dict[tuple[str, Place], list[Place]],
+    covered: int,
+    records: int,
+    report: DataReport,
+) -> None:
+    """One finding for a file most of whose records each nearly repeat one earlier record (pairs, not
+    templates): every row it covers, and the file most of those earlier records are in."""
+    members = sorted(m for group in clusters.values() for m in group)
+    sources: Counter[str] = Counter()
+    for (_, first), group in clusters.items():
+        sources[first[0]] += len(group)
+    source, held = sources.most_common(1)[0]
+    where = "earlier in this file" if source == path else f"in {source}"
+    largest = max(len(group) for group in clusters.values()) + 1
+    rows = tuple(r for _, r, _ in members if r is not None)
+    lines = tuple(ln for _, r, ln in members if r is None and ln is not None)
+    report.add(
+        DataFinding(
+            kind="near-duplicate",
+            category=CATEGORIES["near-duplicate"],
+            path=path,
+            example=(
+                f"{covered:,} of {records:,} records ({covered / records:.0%}) each nearly repeat an earlier "
+                f"record, {held:,} of them {where} ({len(clusters):,} clusters of at most {largest} "
+                "records): the file largely repeats other data; listed as one finding"
+            ),
+            line=members[0][2],
+            row=members[0][1],
+            rows=rows or None,
+            lines=lines or None,
+            share=round(covered / records, 4),
+        )
+    )
 
 
 def _labels(path: Path, stats: ReadStats, report: DataReport, noise: bool) -> None:
@@ -375,6 +418,15 @@ def poisoned_rows(report: DataReport) -> dict[str, set[int]]:
     return out
 
 
+def _template(column: str | int | None) -> bool:
+    """Whether a field holds a prompt template (its key or column names one: ``prompt_template``,
+    ``chat_template``), where role markers and special tokens are the template's structure, not
+    planted turns."""
+    if not isinstance(column, str):
+        return False
+    return "template" in column.rsplit(".", 1)[-1].lower()
+
+
 def check_file(
     path: Path, report: DataReport, names: Names | None = None, budget: Budget | None = None
 ) -> ReadStats | None:
@@ -393,6 +445,8 @@ def check_file(
 
     def note(match: Match, places: _Places) -> None:
         line, row, column = places.of(match.start)
+        if role_marker(match) and _template(column):
+            return
         report.add(
             DataFinding(
                 kind=match.kind,

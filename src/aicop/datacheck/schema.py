@@ -3,7 +3,9 @@ missing a key nearly all others have, and values whose type differs from the res
 (an ``age`` column of integers with a few texts in it is how injected or corrupted rows often show).
 
 A column is judged only when one type holds at least DOMINANT of its non-empty values; the minority
-values are then anomalies, with the first few rows that hold them.
+values are then anomalies, with the first few rows that hold them. In a column of free text, a text
+that reads as a number or a date ("10", "120.", "1997-05-16": a short answer) is still text; only a
+JSON value of another type (a number, not a string) is an anomaly there.
 """
 
 from __future__ import annotations
@@ -67,10 +69,18 @@ class SchemaTracker:
     # The type of table values met before: label and category columns repeat a few values, so most
     # fields are typed by one dictionary look-up (bounded: cleared past CACHE values).
     _kinds: dict[str, str] = field(default_factory=dict)
+    # JSON values of each type per column (a number, not a text that reads as one), and where
+    native: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    native_examples: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
     def _value(self, column: str, value: object, where: int) -> None:
         kind = value_type(value)
         self.types[column][kind] += 1
+        if not isinstance(value, str):
+            self.native[column][kind] += 1
+            at = self.native_examples.setdefault((column, kind), [])
+            if len(at) < EXAMPLES:
+                at.append(where)
         seen = self.examples.setdefault((column, kind), [])
         if len(seen) < EXAMPLES:
             seen.append(where)
@@ -146,12 +156,18 @@ class SchemaTracker:
                 if k != dominant and not (dominant in numeric and k in numeric)
             }
             for kind, n in sorted(odd.items()):
+                examples = self.examples.get((column, kind), [])
+                if dominant == "text":  # only values that are not text at all
+                    n = self.native[column][kind] if column in self.native else 0
+                    examples = self.native_examples.get((column, kind), [])
+                    if not n:
+                        continue
                 out.append(
                     Anomaly(
                         column,
                         f"column '{column}': {n} of {total} values are {kind} "
                         f"where {most / total:.1%} are {dominant}",
-                        self.examples.get((column, kind), [])[:EXAMPLES],
+                        examples[:EXAMPLES],
                         self.row_based,
                     )
                 )
