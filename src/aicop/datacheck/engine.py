@@ -23,7 +23,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aicop.datacheck.detectors import CATEGORY, Match, redact, role_marker, scan_text
-from aicop.datacheck.neardup import MAX_INDEXED, NEAR_BUDGET, SIMILARITY, Budget, NearIndex, Place
+from aicop.datacheck.neardup import (
+    MAX_INDEXED,
+    NEAR_BUDGET,
+    NEAR_RATE,
+    SIMILARITY,
+    Budget,
+    NearIndex,
+    Place,
+)
 from aicop.datacheck.readers import OPENERS, ReadStats, Unit, read_units
 
 if TYPE_CHECKING:
@@ -227,18 +235,8 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
     scores: dict[Place, float] = {}  # the least similarity of a cluster's members found by MinHash
     near = seen.near
     budget = seen.budget
-    started = time.perf_counter()
-    live = budget is None or budget.left()
-    for number, ((exact, normalised, row, line), signature) in enumerate(
-        zip(stats.records, signatures, strict=True)
-    ):
-        if budget is not None and number and number % 1024 == 0 and live:
-            now = time.perf_counter()
-            budget.spent += now - started
-            started, live = now, budget.left()
-        if not live and signature is not None and budget is not None:
-            budget.skipped += 1
-            signature = None  # the budget is spent: exact and normalised duplicates only
+    started = time.process_time()
+    for (exact, normalised, row, line), signature in zip(stats.records, signatures, strict=True):
         place = (path, row, line)
         kind = "duplicate"
         first = seen.exact.get(exact)
@@ -254,8 +252,10 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
             first = found[0]
             scores[first] = min(found[1], scores.get(first, 1.0))
         clusters.setdefault((kind, first), []).append(place)
-    if budget is not None and live:
-        budget.spent += time.perf_counter() - started
+    if budget is not None:  # the look-ups set aside while reading are done: charge what they took
+        budget.compared += sum(s is not None for s in signatures)
+        budget.spent += time.process_time() - started
+        budget.reserved = 0.0
     if not clusters:
         return
     records = len(stats.records)
@@ -428,10 +428,14 @@ def _template(column: str | int | None) -> bool:
 
 
 def check_file(
-    path: Path, report: DataReport, names: Names | None = None, budget: Budget | None = None
+    path: Path,
+    report: DataReport,
+    names: Names | None = None,
+    budget: Budget | None = None,
+    near: bool = True,
 ) -> ReadStats | None:
     display = str(path)
-    stats = ReadStats(budget=budget)
+    stats = ReadStats(budget=budget, near=near)
     try:
         if path.stat().st_size == 0:
             report.problems.append(f"{display}: empty file")
@@ -496,20 +500,25 @@ def check_paths(
     label_noise: bool = False,
     names: Names | None = None,
     near_budget: float | None = NEAR_BUDGET,
+    near_rate: float | None = NEAR_RATE,
 ) -> DataReport:
     """Check every data file under ``paths``; ``similarity`` is the near-duplicate threshold (estimated
     Jaccard similarity of word pairs), None to look for exact and normalised duplicates only;
     ``label_noise`` looks for flipped labels where cleanlab is installed (noise.py); ``names`` finds
-    people and places with a local NER model (names.py)."""
+    people and places with a local NER model (names.py). The near-duplicate search may take
+    ``near_budget`` CPU seconds in all if given, else ``near_rate`` CPU seconds per MB read (both None:
+    no limit); the report states what it covered."""
     started = time.perf_counter()
     report = DataReport()
-    budget = Budget(near_budget)
+    budget = Budget(near_budget, near_rate)
     seen = Seen(near=NearIndex(threshold=similarity) if similarity is not None else None, budget=budget)
     report.analyses["label-noise"] = "checked" if label_noise else "not checked (--label-noise to look)"
     for path in data_files(paths):
-        stats = check_file(path, report, names, budget if similarity is not None else None)
+        looking = similarity is not None
+        stats = check_file(path, report, names, budget if looking else None, looking)
         if stats is not None:
             _duplicates(str(path), stats, seen, report)
+            budget.done += stats.bytes
             _labels(path, stats, report, label_noise)
         if progress is not None:
             progress(path)

@@ -10,18 +10,20 @@ on.
 
 from __future__ import annotations
 
+import bisect
 import bz2
 import csv
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import lzma
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from aicop.datacheck import neardup
 from aicop.datacheck.schema import SchemaTracker
@@ -33,6 +35,10 @@ BLOCK = 1 << 20  # characters of plain text scanned in one call
 MAX_JSON = 256 << 20  # bytes of a .json document (JSON Lines has no limit)
 TEXT_SUFFIXES = {".txt", ".md", ".rst", ".html", ".htm", ".xml", ".log"}
 OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+class Places(Protocol):
+    def __getitem__(self, index: int) -> tuple[int, int | None, str]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +54,7 @@ class Unit:
     block: bool = False  # ``text`` is whole lines from ``line`` on
     # Many table fields joined by newlines and scanned at once: each field's start in ``text`` and its
     # (row, line, column), so a match is placed by bisection.
-    fields: tuple[list[int], list[tuple[int, int | None, str]]] | None = None
+    fields: tuple[list[int], Places] | None = None
 
 
 @dataclass
@@ -71,11 +77,18 @@ class ReadStats:
 
     # Limits the time spent on near-duplicate signatures across a run (shared with the engine).
     budget: neardup.Budget | None = None
+    near: bool = True  # whether near-duplicates are looked for at all (signatures are worked out)
 
     def record(self, text: str, row: int | None, line: int | None, exact: int | None = None) -> None:
         """Note a record for the duplicate check; ``exact`` when its key was computed as it streamed.
         The work is done a batch at a time (``sketch``)."""
         self._pending.append((text, row, line, exact))
+        if len(self._pending) >= 4096:
+            self.sketch()
+
+    def record_many(self, texts: list[str], rows: list[int], lines: list[int | None]) -> None:
+        """``record`` for a batch of table rows (each row's fields joined)."""
+        self._pending.extend(zip(texts, rows, lines, itertools.repeat(None)))
         if len(self._pending) >= 4096:
             self.sketch()
 
@@ -85,23 +98,31 @@ class ReadStats:
         if not self._pending:
             return self.signatures
         joined = "\n".join(text.replace("\n", " ") if "\n" in text else text for text, *_ in self._pending)
-        kept: list[str] = []
-        for (text, row, line, exact), normalised in zip(self._pending, normalise(joined), strict=True):
-            if len(normalised) < MIN_RECORD:
-                continue  # short values ("yes", "n/a") repeat by nature
-            self.records.append((hash(text) if exact is None else exact, hash(normalised), row, line))
-            kept.append(normalised)
-        self._pending.clear()
+        pending = self._pending
+        # short values ("yes", "n/a") repeat by nature: not checked
+        kept = [(i, n) for i, n in enumerate(normalise(joined)) if len(n) >= MIN_RECORD]
+        self.records += [_key(pending[i], n) for i, n in kept]
+        kept_texts = [n for _, n in kept]
+        self._pending = []
         budget = self.budget
-        if budget is None:
-            self.signatures += neardup.signatures(kept)
-        elif budget.left():
-            with budget.timing():
-                self.signatures += neardup.signatures(kept)
-        else:
-            budget.skipped += len(kept)
-            self.signatures += [None] * len(kept)
+        if not self.near:
+            self.signatures += [None] * len(kept_texts)
+        elif budget is None:
+            self.signatures += neardup.signatures(kept_texts)
+        elif budget.left(self.bytes):
+            with budget.timing(reserve=neardup.MATCH_COST):
+                self.signatures += neardup.signatures(kept_texts)
+        else:  # not worked out: the budget is spent for now
+            budget.skipped += len(kept_texts)
+            self.signatures += [None] * len(kept_texts)
         return self.signatures
+
+
+def _key(
+    pending: tuple[str, int | None, int | None, int | None], normalised: str
+) -> tuple[int, int, int | None, int | None]:
+    text, row, line, exact = pending
+    return (hash(text) if exact is None else exact, hash(normalised), row, line)
 
 
 MIN_RECORD = 20  # characters of normalised text below which a record is not checked for duplicates
@@ -306,57 +327,77 @@ def _parquet(path: Path, stats: ReadStats) -> Iterator[Unit]:
         stats.problems.append(f"{path}: cannot read further as Parquet: {err}")
 
 
+TABLE_BATCH = 4096  # table rows read before they are worked on together
+
+
 def _table(
     header: list[str], source: Iterator[tuple[list[str], int | None]], stats: ReadStats
 ) -> Iterator[Unit]:
-    """Rows of a table: records for duplicates, the schema tracker, and the fields in scanned blocks."""
-    rows = 0
-    texts: list[str] = []
-    starts: list[int] = []
-    places: list[tuple[int, int | None, str]] = []
-    size = 0
-    labelled: list[tuple[int, str, str]] | None = None
-    ti = li = 0
+    """Rows of a table, a batch at a time: records for duplicates, the schema tracker column by column,
+    and the batch's fields joined into one scanned unit."""
+    done = 0
+    labelled: tuple[int, int, list[tuple[int, str, str]]] | None = None
+    batch: list[list[str]] = []
+    lines: list[int | None] = []
     for row, first_line in source:
-        if rows == 0 and (found := label_columns(header)) is not None:
-            ti, li = header.index(found[0]), header.index(found[1])
-            labelled = []
-            stats.labelled = (found[0], found[1], labelled)
-        rows += 1
-        if labelled is not None and len(row) > max(ti, li):
-            labelled.append((rows, row[ti], row[li]))
-        stats.record("\x1f".join(row), rows, first_line)
-        stats.schema.add_row(header, row, rows)
-        for index, value in enumerate(row):
-            if not value:
-                continue
-            column = header[index] if index < len(header) else f"#{index + 1}"
-            if len(value) > MAX_LINE:  # a gigantic field goes alone, in pieces
+        if done == 0 and not batch and (found := label_columns(header)) is not None:
+            labelled = (header.index(found[0]), header.index(found[1]), [])
+            stats.labelled = (found[0], found[1], labelled[2])
+        batch.append(row)
+        lines.append(first_line)
+        if len(batch) >= TABLE_BATCH:
+            yield from _table_batch(header, batch, lines, done, labelled, stats)
+            done += len(batch)
+            batch, lines = [], []
+    if batch:
+        yield from _table_batch(header, batch, lines, done, labelled, stats)
+
+
+def _table_batch(
+    header: list[str],
+    batch: list[list[str]],
+    lines: list[int | None],
+    done: int,
+    labelled: tuple[int, int, list[tuple[int, str, str]]] | None,
+    stats: ReadStats,
+) -> Iterator[Unit]:
+    numbers = list(range(done + 1, done + len(batch) + 1))
+    if labelled is not None:
+        ti, li, gathered = labelled
+        need = max(ti, li)
+        gathered += [(n, r[ti], r[li]) for n, r in zip(numbers, batch, strict=True) if len(r) > need]
+    stats.record_many(["\x1f".join(r) for r in batch], numbers, lines)
+    stats.schema.add_rows(header, batch, done + 1)
+    flat = list(itertools.chain.from_iterable(batch))
+    if flat and max(map(len, flat)) > MAX_LINE:  # a gigantic field goes alone, in pieces
+        for index, value in enumerate(flat):
+            if len(value) > MAX_LINE:
+                row, line, column = _FieldPlaces(header, batch, lines, done)[index]
                 stats.replaced += value.count("\ufffd")
                 for offset, piece in _pieces(value):
                     stats.units += 1
-                    yield Unit(piece, row=rows, line=first_line, column=column, offset=offset)
-                continue
-            starts.append(size)
-            places.append((rows, first_line, column))
-            texts.append(value)
-            size += len(value) + 1
-        if size >= BLOCK:
-            yield _fields(texts, starts, places, stats)
-            texts, starts, places, size = [], [], [], 0
-    if texts:
-        yield _fields(texts, starts, places, stats)
-
-
-def _fields(
-    texts: list[str], starts: list[int], places: list[tuple[int, int | None, str]], stats: ReadStats
-) -> Unit:
-    """Table fields joined by newlines (no pattern spans a newline) and scanned in one call: a call per
-    field cost ten times the scan."""
-    text = "\n".join(texts)
+                    yield Unit(piece, row=row, line=line, column=column, offset=offset)
+                flat[index] = ""
+    text = "\n".join(flat)
     stats.replaced += text.count("\ufffd")
     stats.units += 1
-    return Unit(text, fields=(starts, places))
+    starts = [0, *itertools.accumulate(len(v) + 1 for v in flat)][:-1]
+    yield Unit(text, fields=(starts, _FieldPlaces(header, batch, lines, done)))
+
+
+class _FieldPlaces:
+    """(row, line, column) of each field of a batch of rows, by the field's index among them all;
+    worked out only for the fields a match is in (a tuple per field cost more than the scan)."""
+
+    def __init__(self, header: list[str], batch: list[list[str]], lines: list[int | None], done: int) -> None:
+        self.header, self.batch, self.lines, self.done = header, batch, lines, done
+        self.firsts = [0, *itertools.accumulate(len(r) for r in batch)]
+
+    def __getitem__(self, index: int) -> tuple[int, int | None, str]:
+        position = bisect.bisect_right(self.firsts, index) - 1
+        column = index - self.firsts[position]
+        name = self.header[column] if column < len(self.header) else f"#{column + 1}"
+        return self.done + position + 1, self.lines[position], name
 
 
 def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
