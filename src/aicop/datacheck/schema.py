@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 DOMINANT = 0.95
@@ -60,15 +61,16 @@ _ZEROS = str.maketrans("123456789", "000000000")
 _SHAPES = 256  # distinct shapes a batch of a column may have to be typed by shape
 
 
-def _count_types(values: list[str], joined: str) -> tuple[Counter[str], dict[str, str]] | None:
+def _count_types(values: Sequence[str], joined: str) -> tuple[Counter[str], dict[str, str]] | None:
     """The types of ``values`` (``joined`` one a line) by C-speed passes rather than a call per value,
     and the type of each shape met; None where none applies. A column of words is known by its first
     characters, one of digits by one ``isdigit``; otherwise each value's shape (its digits made 0:
     "2026-01-05" and "1999-12-31" are one shape, of the same type) is typed once, when the column has
     few shapes (ids, dates, numbers, codes)."""
+    counts: Counter[str] = Counter()
     firsts = {value[:1] for value in values}
     if all(first.isalpha() for first in firsts):  # words: text, or a boolean spelt out
-        counts = Counter({"text": len(values)})
+        counts["text"] = len(values)
         if firsts & _BOOL_FIRSTS:
             for spelling in set(values) & _BOOLS:
                 n = values.count(spelling)
@@ -81,7 +83,6 @@ def _count_types(values: list[str], joined: str) -> tuple[Counter[str], dict[str
     if len(shapes) > _SHAPES:
         return None
     kinds = {shape: value_type(shape) for shape in shapes}
-    counts: Counter[str] = Counter()
     for shape, n in shapes.items():
         counts[kinds[shape]] += n
     return counts, kinds
@@ -153,10 +154,10 @@ class SchemaTracker:
             return
         self.records += len(rows)
         self.expected_width = width
-        for index, column in enumerate(header):
-            self._column(column, [row[index] for row in rows], first)
+        for column, values in zip(header, zip(*rows, strict=True), strict=True):
+            self._column(column, values, first)
 
-    def _column(self, column: str, values: list[str], first: int) -> None:
+    def _column(self, column: str, values: Sequence[str], first: int) -> None:
         joined = "\n".join(values)
         typed = _count_types(values, joined) if joined.count("\n") == len(values) - 1 else None
         if typed is None:  # each distinct value once (labels and categories repeat a few)
