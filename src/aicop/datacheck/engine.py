@@ -236,22 +236,27 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
     near = seen.near
     budget = seen.budget
     started = time.process_time()
+    exact_seen, words_seen = seen.exact, seen.words
     for (exact, normalised, row, line), signature in zip(stats.records, signatures, strict=True):
         place = (path, row, line)
-        kind = "duplicate"
-        first = seen.exact.get(exact)
+        # one look-up that also holds a new record (most are new)
+        held = exact_seen.setdefault(exact, place)
+        if held is not place:
+            clusters.setdefault(("duplicate", held), []).append(place)
+            continue
+        first = words_seen.get(normalised)
+        if first is None and near is not None and signature is not None:
+            found = near.match(signature, place)
+            if found is not None:
+                # a record joins the cluster of what it resembles: its own copies are that cluster's too
+                first = exact_seen[exact] = words_seen[normalised] = found[0]
+                scores[first] = min(found[1], scores.get(first, 1.0))
+        elif first is not None:
+            del exact_seen[exact]  # an exact copy of it later is a near-copy of ``first``
         if first is None:
-            kind = "near-duplicate"
-            first = seen.words.get(normalised)
-        if first is None:
-            found = None if near is None or signature is None else near.match(signature, place)
-            # a record joins the cluster of what it resembles: its own copies are that cluster's too
-            seen.exact[exact] = seen.words[normalised] = place if found is None else found[0]
-            if found is None:
-                continue
-            first = found[0]
-            scores[first] = min(found[1], scores.get(first, 1.0))
-        clusters.setdefault((kind, first), []).append(place)
+            words_seen[normalised] = place
+            continue
+        clusters.setdefault(("near-duplicate", first), []).append(place)
     if budget is not None:  # the look-ups set aside while reading are done: charge what they took
         budget.compared += sum(s is not None for s in signatures)
         budget.spent += time.process_time() - started

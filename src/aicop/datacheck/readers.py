@@ -22,6 +22,7 @@ import lzma
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -350,20 +351,15 @@ def _table(
     and the batch's fields joined into one scanned unit."""
     done = 0
     labelled: tuple[int, int, list[tuple[int, str, str]]] | None = None
-    batch: list[list[str]] = []
-    lines: list[int | None] = []
-    for row, first_line in source:
-        if done == 0 and not batch and (found := label_columns(header)) is not None:
+    while chunk := list(itertools.islice(source, TABLE_BATCH)):
+        # the header is known once the first row is read
+        if done == 0 and (found := label_columns(header)) is not None:
             labelled = (header.index(found[0]), header.index(found[1]), [])
             stats.labelled = (found[0], found[1], labelled[2])
-        batch.append(row)
-        lines.append(first_line)
-        if len(batch) >= TABLE_BATCH:
-            yield from _table_batch(header, batch, lines, done, labelled, stats)
-            done += len(batch)
-            batch, lines = [], []
-    if batch:
+        batch = [row for row, _ in chunk]
+        lines = [line for _, line in chunk]
         yield from _table_batch(header, batch, lines, done, labelled, stats)
+        done += len(batch)
 
 
 def _table_batch(
@@ -378,8 +374,11 @@ def _table_batch(
     if labelled is not None:
         ti, li, gathered = labelled
         need = max(ti, li)
-        gathered += [(n, r[ti], r[li]) for n, r in zip(numbers, batch, strict=True) if len(r) > need]
-    stats.record_many(["\x1f".join(r) for r in batch], numbers, lines)
+        if all(len(r) > need for r in batch):
+            gathered += zip(numbers, map(itemgetter(ti), batch), map(itemgetter(li), batch), strict=True)
+        else:
+            gathered += [(n, r[ti], r[li]) for n, r in zip(numbers, batch, strict=True) if len(r) > need]
+    stats.record_many(list(map("\x1f".join, batch)), numbers, lines)
     stats.schema.add_rows(header, batch, done + 1)
     flat = list(itertools.chain.from_iterable(batch))
     if flat and max(map(len, flat)) > MAX_LINE:  # a gigantic field goes alone, in pieces
