@@ -336,3 +336,35 @@ def test_role_markers_in_a_prompt_template_field_are_its_structure(tmp_path: Pat
     found = [(f.line, f.column) for f in report.findings if f.kind == "injection"]
     # the marker in the template is not reported; an override phrase in it is, and a marker elsewhere is
     assert found == [(2, "prompt_template"), (2, "note")]
+
+
+def test_a_sanitised_parquet_copy_is_parquet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--redact on a Parquet file writes Parquet with the same schema, text columns sanitised and the
+    dropped rows left out; without pyarrow it refuses with the file named, and writes nothing."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from aicop.datacheck.redact import redact_file
+    from aicop.errors import InputError
+
+    source = tmp_path / "train.parquet"
+    table = pa.table({"id": [1, 2, 3], "text": ["fine", "mail bob@mail.com", None], "label": ["a", "b", "a"]})
+    pq.write_table(table, source)
+    target = tmp_path / "out" / "train.parquet"
+    redact_file(source, target, drop={3})
+    copy = pq.read_table(target)
+    assert copy.schema == table.schema
+    assert copy.to_pydict() == {"id": [1, 2], "text": ["fine", "mail [EMAIL]"], "label": ["a", "b"]}
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pyarrow(name: str, *args: object, **kwargs: object) -> object:
+        if name.startswith("pyarrow"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_pyarrow)
+    with pytest.raises(InputError, match="needs pyarrow") as raised:
+        redact_file(source, tmp_path / "again" / "train.parquet")
+    assert "train.parquet" in str(raised.value) and not (tmp_path / "again" / "train.parquet").exists()
