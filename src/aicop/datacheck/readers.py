@@ -39,7 +39,9 @@ OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 
 class Places(Protocol):
-    def __getitem__(self, index: int) -> tuple[int, int | None, str]: ...
+    """(row, line, column) of the field at an index: row None outside tables."""
+
+    def __getitem__(self, index: int) -> tuple[int | None, int | None, str]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,6 +427,10 @@ def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
 
 
 def _jsonl(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
+    texts: list[str] = []
+    starts: list[int] = []
+    places: list[tuple[int | None, int | None, str]] = []
+    size = 0
     for number, line in enumerate(handle, start=1):
         if not line.strip():
             continue
@@ -440,9 +446,30 @@ def _jsonl(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
         strings = list(_strings(record, ""))
         stats.record("\x1f".join(text for _, text in strings), None, number)
         for column, text in strings:
-            for offset, piece in _pieces(text):
-                stats.units += 1
-                yield Unit(piece, line=number, column=column, offset=offset)
+            if len(text) > MAX_LINE:  # a gigantic value goes alone, in pieces
+                for offset, piece in _pieces(text):
+                    stats.units += 1
+                    yield Unit(piece, line=number, column=column, offset=offset)
+                continue
+            starts.append(size)
+            places.append((None, number, column))
+            texts.append(text)
+            size += len(text) + 1
+        if size >= BLOCK:
+            yield _joined(texts, starts, places, stats)
+            texts, starts, places, size = [], [], [], 0
+    if texts:
+        yield _joined(texts, starts, places, stats)
+
+
+def _joined(
+    texts: list[str], starts: list[int], places: list[tuple[int | None, int | None, str]], stats: ReadStats
+) -> Unit:
+    """Many lines' string values joined by newlines and scanned in one call (a call per value cost
+    more than the scan), each placed by its start."""
+    text = "\n".join(texts)
+    stats.units += 1
+    return Unit(text, fields=(starts, places))
 
 
 def _labelled_record(record: dict[str, Any], number: int, stats: ReadStats) -> None:
