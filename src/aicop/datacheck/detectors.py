@@ -51,7 +51,8 @@ PATTERNS = {
 _OVERRIDE = (
     r"ignor\w*|disregard\w*|forg[eo]t\w*|overrid\w*|set(?:ting)? aside|pay no attention to"
     r"|stop(?:ped)? following|no longer follow|oubli\w*|ne (?:tiens|tenez|tenir) pas compte"
-    r"|fais abstraction|vergiss\w*|vergessen|missacht\w*|olvid\w*|omit\w*|haz caso omiso|haga caso omiso"
+    r"|fais abstraction|vergiss\w*|vergessen|missacht\w*|olvid\w*|omit(?:e|ir|a|an|as|id)|haz caso omiso"
+    r"|haga caso omiso"
     r"|dimentic\w*|trascur\w*|non (?:tenere|tener) conto|esque[çc]\w*|desconsider\w*|negeer\w*|vergeet"
 )
 _QUALIFIER = (
@@ -111,12 +112,15 @@ INJECTION = "(?i:" + "|".join([
     r"|ai)\b|\bsi eres (?:una? )?(?:ia|modelo de lenguaje|chatbot)\b|\bse sei (?:un'|una? )?(?:ia|modello"
     r" linguistico|chatbot)\b|\bse (?:voc[êe] [ée]|for) (?:uma? )?(?:ia|modelo de linguagem|chatbot)\b"
     r"|\bals (?:je|jij) (?:een )?(?:ai|taalmodel|chatbot)\b",
-    rf"\b(?:note|message|instructions?|reminder) (?:to|for) (?:the )?(?:{_AI}|assistant|model|bot)\b"
+    # (a note addressed to a model is set off by a colon or a dash: "instructions to AI systems" and
+    # "a message for AI conversations" only use the words)
+    rf"(?:\b(?:note|message|instructions?|reminder) (?:to|for) (?:the )?(?:{_AI}|assistant|model|bot)\b"
     r"|\b(?:note|message|consigne)s? (?:pour|[àa]) (?:l'|la |le )?(?:ia|assistant|mod[èe]le)\b"
     r"|\b(?:hinweis|nachricht|anweisung)(?:en)? (?:an|f[üu]r) (?:die |den |das )?"
     r"(?:ki|assistenten|modell|bot)\b"
     r"|\bnota (?:para|per) (?:la |el |a |o |l'|il )?(?:ia|asistente|assistente|modelo|modello)\b"
-    r"|\b(?:opmerking|notitie|bericht) (?:voor|aan) (?:de |het )?(?:ai|assistent|model)\b",
+    r"|\b(?:opmerking|notitie|bericht) (?:voor|aan) (?:de |het )?(?:ai|assistent|model)\b)"
+    r"(?:[ \t]+[\w']+){0,3}[ \t]*[:\-\x{2013}\x{2014}]",
     r"\bwhen you (?:read|process|summari[sz]e|see|parse|analy[sz]e)\b[^.\n]{0,15}\bthis (?:document|page|text"
     r"|review|email|message|file|content)\b",
     r"\byour (?:new|real|actual|true) (?:task|job|goal|instructions?|role|purpose) (?:is|are)\b",
@@ -221,15 +225,24 @@ def nino_valid(text: str) -> bool:
     return compact[:2] not in {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
 
 
+# Example ranges (RFC 5737): data sets written with them stand for real addresses, as example.com
+# addresses stand for real e-mail, so they are reported like public ones.
+_DOCUMENTATION = tuple(ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
+
+
 def ip_valid(text: str) -> bool:
+    """A public address of one host. Not personal data: private, link-local, loopback, shared and
+    reserved addresses (a container's 172.18.0.1, a cloud's 169.254.169.254 say nothing of a person);
+    networks ("119.0.0.0", "10.0.0.0"); and numbers shaped like versions or section numbers, whose first
+    three parts are single digits ("1.2.3.4", "4.1.1.65", an enzyme's EC number)."""
     try:
         address = ipaddress.ip_address(text)
     except ValueError:
         return False
-    # Not personal data: loopback, unspecified, reserved, and dotted version strings ("1.2.3.4").
-    if all(len(part) == 1 for part in text.split(".")):
+    parts = text.split(".")
+    if all(len(part) == 1 for part in parts[:3]) or parts[2:] == ["0", "0"] or text.startswith("0."):
         return False
-    return not (address.is_loopback or address.is_unspecified or address.is_reserved or text.startswith("0."))
+    return address.is_global or any(address in network for network in _DOCUMENTATION)
 
 
 def phone_valid(text: str) -> bool:
@@ -258,6 +271,24 @@ def card_valid(text: str) -> bool:
     return 13 <= len(digits) <= 19 and luhn(digits) and len(set(digits)) > 1
 
 
+# Passwords in URLs that are a placeholder or the default of a local database, not a secret.
+_PLACEHOLDER = re.compile(
+    r"(?i)(?:pass(?:word)?|passwd|pwd|secret|changeme|postgres|root|admin|test\w*|dummy|some\w*|your\w*"
+    r"|my\w*|example\w*|x{3,}|\*+|<[^>]*>|\$\{?\w+\}?|\{\{?[^}]*\}?\})"
+)
+_USERINFO = re.compile(r"://([^\s:/@]*):([^\s/@]*)@")
+
+
+def url_password_valid(text: str) -> bool:
+    """A password in a URL that is not a placeholder ("someuser:somepass", "postgres:postgres",
+    "user:${PASSWORD}") and differs from the user name."""
+    found = _USERINFO.search(text)
+    if found is None:
+        return False
+    user, password = found.groups()
+    return password != user and _PLACEHOLDER.fullmatch(password) is None
+
+
 VALIDATORS: dict[str, Callable[[str], bool]] = {
     "nhs-number": lambda t: nhs_valid(_digits(t)),
     "payment-card": card_valid,
@@ -265,6 +296,7 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "uk-nino": nino_valid,
     "ip-address": ip_valid,
     "uk-phone": phone_valid,
+    "url-password": url_password_valid,
 }
 
 
@@ -316,15 +348,181 @@ def _in_run(text: str, start: int, end: int) -> bool:
     )
 
 
-def _hidden(text: str) -> Match | None:
-    """The first invisible character that is not a byte-order mark: U+FEFF at the start of a text or a
-    line is how concatenated UTF-8 files and spreadsheet exports begin, not an attack."""
+_SECTION = re.compile(
+    r"(?i)(?:\bsections?|\bclauses?|\bchapters?|\bparagraphs?|\bappendix|\bsteps?|\bitems?|\brules?"
+    r"|\btables?|\bfigures?|\bfigs?\.|§)[ \t]*$"
+)
+_PRODUCT = re.compile(r"[A-Za-z][\w.-]*/$")  # "Chrome/119.0.0.0": a product's version
+_NUMBER_BEFORE = re.compile(r"(\d[\d -]*\d)(?:[,;.]?\s+|\s*[,;]\s*)$")
+_NUMBER_AFTER = re.compile(r"^(?:[,;.]?\s+|\s*[,;]\s*)(\d[\d -]*\d)")
+_LISTED = {"payment-card", "nhs-number", "uk-phone"}
+
+
+def _ip_context(text: str, start: int, end: int) -> bool:
+    """Whether an address-shaped number is something else by what surrounds it: a section number
+    ("see Section 17.2.2.1", or a numbered heading at the start of a line), a product version
+    ("Chrome/119.0.0.0"), a network in CIDR notation ("192.168.1.0/24"), or one of a run of numbers
+    (SVG path data "3.33.95.1-.74.4")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[max(line_start, start - 40) : start]
+    after = text[end : end + 3]
+    if _SECTION.search(before) or _PRODUCT.search(before):
+        return True
+    if not text[line_start:start].strip() and after[:1] == "." and after[1:2] in (" ", "\t", ""):
+        return True  # "17.2.2.1.  Abandoning Initial Packets": a heading's number
+    return (after[:1] in ("/", "-") and after[1:2].isdigit()) or after[:2] == "-."
+
+
+def _in_list(kind: str, text: str, start: int, end: int) -> bool:
+    """Whether an identifier-shaped number is one of a list of other numbers (a Fibonacci sequence,
+    "…, 4807526976, 7778742049, …"): at least two neighbours that are numbers and fail the kind's own
+    check. A list of real card or NHS numbers is still reported: its neighbours pass the check."""
+    validator = VALIDATORS[kind]
+    others = 0
+    before, position = text[max(0, start - 80) : start], None
+    for _ in range(2):
+        found = _NUMBER_BEFORE.search(before if position is None else before[:position])
+        if found is None:
+            break
+        others += not validator(found.group(1))
+        position = found.start()
+    rest = text[end : end + 80]
+    for _ in range(2):
+        found = _NUMBER_AFTER.match(rest)
+        if found is None:
+            break
+        others += not validator(found.group(1))
+        rest = rest[found.end() :]
+    return others >= 2
+
+
+def _in_url(text: str, start: int) -> bool:
+    """Whether a match lies inside a URL (an id or a timestamp in a link is no card or NHS number)."""
+    left = start
+    floor = max(0, start - 2000)
+    while left > floor and not text[left - 1].isspace() and text[left - 1] not in "\"'(<[":
+        left -= 1
+    token = text[left:start]
+    return "://" in token or token.startswith("www.")
+
+
+def _email_context(text: str, end: int) -> bool:
+    """Whether an e-mail-shaped match is something else: an SSH remote ("git@github.com:owner/repo")
+    or the head of a longer hyphenated word ("username@domain.top-level-domain")."""
+    after = text[end : end + 2]
+    return (after[:1] == ":" and after[1:2] not in ("", " ", "\t", "\n", "\r")) or (
+        after[:1] == "-" and after[1:2].isalnum()
+    )
+
+
+def _in_prose(text: str, start: int, end: int) -> bool:
+    """Whether a match stands among words (a space on either side): a postcode written without its
+    space is a value in a field ("SW1A1AA"), while in running text it is a model name ("a Gulfstream
+    G650ER jet")."""
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    return before == " " or after == " "
+
+
+def _context_rejects(kind: str, text: str, start: int, end: int) -> bool:
+    """Whether what surrounds a validated match shows it is not of its kind."""
+    if kind in TOKEN_KINDS:
+        if _embedded(text, start, end):
+            return True
+        if kind == "payment-card" and _in_run(text, start, end):
+            return True
+        if kind in _LISTED and _in_list(kind, text, start, end):
+            return True
+        if kind == "ip-address":
+            return _ip_context(text, start, end)
+        if kind == "uk-postcode" and " " not in text[start:end] and _in_prose(text, start, end):
+            return True
+        return _in_url(text, start)
+    if kind == "email":
+        return _email_context(text, end)
+    if kind == "injection":  # "list[System]": a subscript in code or a type, not a role marker
+        return text[start] == "[" and start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_")
+    return False
+
+
+_ROLE_MARKER = re.compile(
+    r"(?i)[.!?)\]]?[ \t]*(?:\[|<|#*[ \t]*"
+    r"(?:system|syst[èe]me|sistema|systeem|gpt|model|assistant|bot|ai)[ \t]*:)"
+)
+
+
+def role_marker(match: Match) -> bool:
+    """Whether an injection match is a role marker or a special token ("[System]", "<|im_start|>",
+    "SYSTEM:"), which a prompt template holds by design, rather than an override phrase."""
+    return match.kind == "injection" and _ROLE_MARKER.match(match.text) is not None
+
+
+# What each invisible character is, and where it is ordinary text.
+_ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff")
+_MARKS = frozenset("\u200e\u200f")  # left-to-right and right-to-left marks, for bidirectional text
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe]")
+_FLAG_BASE = "\U0001f3f4"  # a subdivision flag: U+1F3F4 then tag letters, ended by U+E007F
+RUN = 3  # zero-width characters in a row that can carry a hidden message (one bit per character)
+
+
+def _ascii_letter(char: str) -> bool:
+    return char.isascii() and char.isalpha()
+
+
+def _hidden_reason(text: str, start: int) -> str | None:
+    """Why the invisible character at ``start`` can hide something from a reader, or None where it is
+    ordinary text: a byte-order mark at the start of a text or line; a joiner inside an emoji sequence or
+    beside letters of a script that joins (Arabic, Indic, Persian); a single zero-width space or word
+    joiner between words, after punctuation or digits (how Wikipedia and web pages leave them); a
+    direction mark beside right-to-left text; tag characters of a subdivision flag."""
+    char = text[start]
+    code = ord(char)
+    before = text[start - 1] if start else ""
+    name = f"U+{code:04X}"
+    if 0xE0000 <= code <= 0xE007F:
+        left = start
+        while left > 0 and 0xE0000 <= ord(text[left - 1]) <= 0xE007F:
+            left -= 1
+        if left > 0 and text[left - 1] == _FLAG_BASE:
+            return None
+        return f"{name}, a tag character (text no reader sees)"
+    if 0x202A <= code <= 0x202E:
+        return f"{name}, a bidirectional override (reorders what a reader sees)"
+    if char in _MARKS:
+        if _RTL.search(text, max(0, start - 40), start + 40):
+            return None
+        return f"{name}, a direction mark in text with no right-to-left script"
+    if 0x2061 <= code <= 0x2064:
+        return f"{name}, an invisible operator outside mathematics" if _ascii_letter(before) else None
+    if char == "\ufeff" and (start == 0 or before == "\n"):
+        return None
+    if char in _ZERO_WIDTH:
+        run = 1
+        while start + run < len(text) and text[start + run] in _ZERO_WIDTH:
+            run += 1
+        if run >= RUN:
+            return f"{run} zero-width characters in a row (can encode hidden text)"
+        if _ascii_letter(before) and _ascii_letter(text[start + run : start + run + 1]):
+            return f"{name} inside a word (splits it from a filter, not from a model)"
+        return None
+    return f"{name}, an invisible character"
+
+
+def _hidden(text: str) -> Iterator[Match]:
+    """Invisible characters that can hide something, at most one a line; their text is HIDDEN and
+    why."""
+    line_end = -1
     for found in _INVISIBLE_RE2.finditer(text):
         start = found.start()
-        if found.group() == "\ufeff" and (start == 0 or text[start - 1] == "\n"):
+        if start < line_end:
             continue
-        return Match("injection", start, found.end(), HIDDEN)
-    return None
+        why = _hidden_reason(text, start)
+        if why is None:
+            continue
+        yield Match("injection", start, found.end(), f"{HIDDEN}: {why}")
+        line_end = text.find("\n", start)
+        if line_end < 0:
+            return
 
 
 def scan_text(text: str) -> Iterator[Match]:
@@ -336,14 +534,10 @@ def scan_text(text: str) -> Iterator[Match]:
         if validator is not None and not validator(value):
             continue
         start, end = found.start(), found.end()
-        if kind in TOKEN_KINDS and (
-            _embedded(text, start, end) or (kind == "payment-card" and _in_run(text, start, end))
-        ):
+        if _context_rejects(kind, text, start, end):
             continue
         yield Match(kind, start, end, value)
-    hidden = _hidden(text)
-    if hidden is not None:
-        yield hidden
+    yield from _hidden(text)
 
 
 def replace(text: str, matches: Iterable[Match], categories: set[str]) -> tuple[str, list[str]]:
@@ -353,7 +547,7 @@ def replace(text: str, matches: Iterable[Match], categories: set[str]) -> tuple[
     kinds: list[str] = []
     last = 0
     for match in matches:
-        if match.text == HIDDEN or CATEGORY.get(match.kind) not in categories or match.start < last:
+        if match.text.startswith(HIDDEN) or CATEGORY.get(match.kind) not in categories or match.start < last:
             continue
         out.append(text[last : match.start])
         out.append(f"[{match.kind.upper()}]")

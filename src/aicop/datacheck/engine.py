@@ -22,8 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aicop.datacheck.detectors import CATEGORY, Match, redact, scan_text
-from aicop.datacheck.neardup import MAX_INDEXED, NEAR_BUDGET, SIMILARITY, Budget, NearIndex, Place
+from aicop.datacheck.detectors import CATEGORY, Match, redact, role_marker, scan_text
+from aicop.datacheck.neardup import (
+    MAX_INDEXED,
+    NEAR_BUDGET,
+    NEAR_RATE,
+    SIMILARITY,
+    Budget,
+    NearIndex,
+    Place,
+)
 from aicop.datacheck.readers import OPENERS, ReadStats, Unit, read_units
 
 if TYPE_CHECKING:
@@ -32,6 +40,9 @@ if TYPE_CHECKING:
 SHOWN = 100  # findings of one kind in one file kept in memory for summaries; the spool keeps all
 TEMPLATED_SHARE = 0.5  # a file whose records are this much near-duplicates is templated
 TEMPLATED_MIN = 50  # records a file needs before it is called templated
+# Records a near-duplicate cluster holds on average in a templated file; smaller clusters covering most
+# of a file are one file nearly repeating another (model outputs for the same prompts), not templates.
+TEMPLATE_CLUSTER = 3
 # The category of every kind of finding the check reports (reports group by it; assess judges by it).
 CATEGORIES = {
     **CATEGORY,
@@ -224,35 +235,32 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
     scores: dict[Place, float] = {}  # the least similarity of a cluster's members found by MinHash
     near = seen.near
     budget = seen.budget
-    started = time.perf_counter()
-    live = budget is None or budget.left()
-    for number, ((exact, normalised, row, line), signature) in enumerate(
-        zip(stats.records, signatures, strict=True)
-    ):
-        if budget is not None and number and number % 1024 == 0 and live:
-            now = time.perf_counter()
-            budget.spent += now - started
-            started, live = now, budget.left()
-        if not live and signature is not None and budget is not None:
-            budget.skipped += 1
-            signature = None  # the budget is spent: exact and normalised duplicates only
+    started = time.process_time()
+    exact_seen, words_seen = seen.exact, seen.words
+    for (exact, normalised, row, line), signature in zip(stats.records, signatures, strict=True):
         place = (path, row, line)
-        kind = "duplicate"
-        first = seen.exact.get(exact)
+        # one look-up that also holds a new record (most are new)
+        held = exact_seen.setdefault(exact, place)
+        if held is not place:
+            clusters.setdefault(("duplicate", held), []).append(place)
+            continue
+        first = words_seen.get(normalised)
+        if first is None and near is not None and signature is not None:
+            found = near.match(signature, place)
+            if found is not None:
+                # a record joins the cluster of what it resembles: its own copies are that cluster's too
+                first = exact_seen[exact] = words_seen[normalised] = found[0]
+                scores[first] = min(found[1], scores.get(first, 1.0))
+        elif first is not None:
+            del exact_seen[exact]  # an exact copy of it later is a near-copy of ``first``
         if first is None:
-            kind = "near-duplicate"
-            first = seen.words.get(normalised)
-        if first is None:
-            found = None if near is None or signature is None else near.match(signature, place)
-            # a record joins the cluster of what it resembles: its own copies are that cluster's too
-            seen.exact[exact] = seen.words[normalised] = place if found is None else found[0]
-            if found is None:
-                continue
-            first = found[0]
-            scores[first] = min(found[1], scores.get(first, 1.0))
-        clusters.setdefault((kind, first), []).append(place)
-    if budget is not None and live:
-        budget.spent += time.perf_counter() - started
+            words_seen[normalised] = place
+            continue
+        clusters.setdefault(("near-duplicate", first), []).append(place)
+    if budget is not None:  # the look-ups set aside while reading are done: charge what they took
+        budget.compared += sum(s is not None for s in signatures)
+        budget.spent += time.process_time() - started
+        budget.reserved = 0.0
     if not clusters:
         return
     records = len(stats.records)
@@ -261,20 +269,23 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
     templated = records >= TEMPLATED_MIN and covered >= TEMPLATED_SHARE * records
     if templated:
         (_, largest), members = max(near_clusters.items(), key=lambda item: len(item[1]))
-        report.add(
-            DataFinding(
-                kind="templated",
-                category=CATEGORIES["templated"],
-                path=path,
-                example=(
-                    f"{covered:,} of {records:,} records ({covered / records:.0%}) are near-duplicates in "
-                    f"{len(near_clusters):,} clusters: the file is filled from templates (the largest "
-                    f"cluster: {len(members) + 1:,} records like {_where(largest)}); its near-duplicates "
-                    "are not listed cluster by cluster"
-                ),
-                share=round(covered / records, 4),
+        if covered < TEMPLATE_CLUSTER * len(near_clusters):
+            _overlap(path, near_clusters, covered, records, report)
+        else:
+            report.add(
+                DataFinding(
+                    kind="templated",
+                    category=CATEGORIES["templated"],
+                    path=path,
+                    example=(
+                        f"{covered:,} of {records:,} records ({covered / records:.0%}) are near-duplicates "
+                        f"in {len(near_clusters):,} clusters: the file is filled from templates (the largest "
+                        f"cluster: {len(members) + 1:,} records like {_where(largest)}); its near-duplicates "
+                        "are not listed cluster by cluster"
+                    ),
+                    share=round(covered / records, 4),
+                )
             )
-        )
     for (kind, first), members in clusters.items():
         if templated and kind == "near-duplicate":
             continue
@@ -301,6 +312,43 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
                 share=round(size / records, 4),
             )
         )
+
+
+def _overlap(
+    path: str,
+    clusters: dict[tuple[str, Place], list[Place]],
+    covered: int,
+    records: int,
+    report: DataReport,
+) -> None:
+    """One finding for a file most of whose records each nearly repeat one earlier record (pairs, not
+    templates): every row it covers, and the file most of those earlier records are in."""
+    members = sorted(m for group in clusters.values() for m in group)
+    sources: Counter[str] = Counter()
+    for (_, first), group in clusters.items():
+        sources[first[0]] += len(group)
+    source, held = sources.most_common(1)[0]
+    where = "earlier in this file" if source == path else f"in {source}"
+    largest = max(len(group) for group in clusters.values()) + 1
+    rows = tuple(r for _, r, _ in members if r is not None)
+    lines = tuple(ln for _, r, ln in members if r is None and ln is not None)
+    report.add(
+        DataFinding(
+            kind="near-duplicate",
+            category=CATEGORIES["near-duplicate"],
+            path=path,
+            example=(
+                f"{covered:,} of {records:,} records ({covered / records:.0%}) each nearly repeat an earlier "
+                f"record, {held:,} of them {where} ({len(clusters):,} clusters of at most {largest} "
+                "records): the file largely repeats other data; listed as one finding"
+            ),
+            line=members[0][2],
+            row=members[0][1],
+            rows=rows or None,
+            lines=lines or None,
+            share=round(covered / records, 4),
+        )
+    )
 
 
 def _labels(path: Path, stats: ReadStats, report: DataReport, noise: bool) -> None:
@@ -375,11 +423,24 @@ def poisoned_rows(report: DataReport) -> dict[str, set[int]]:
     return out
 
 
+def _template(column: str | int | None) -> bool:
+    """Whether a field holds a prompt template (its key or column names one: ``prompt_template``,
+    ``chat_template``), where role markers and special tokens are the template's structure, not
+    planted turns."""
+    if not isinstance(column, str):
+        return False
+    return "template" in column.rsplit(".", 1)[-1].lower()
+
+
 def check_file(
-    path: Path, report: DataReport, names: Names | None = None, budget: Budget | None = None
+    path: Path,
+    report: DataReport,
+    names: Names | None = None,
+    budget: Budget | None = None,
+    near: bool = True,
 ) -> ReadStats | None:
     display = str(path)
-    stats = ReadStats(budget=budget)
+    stats = ReadStats(budget=budget, near=near)
     try:
         if path.stat().st_size == 0:
             report.problems.append(f"{display}: empty file")
@@ -393,6 +454,8 @@ def check_file(
 
     def note(match: Match, places: _Places) -> None:
         line, row, column = places.of(match.start)
+        if role_marker(match) and _template(column):
+            return
         report.add(
             DataFinding(
                 kind=match.kind,
@@ -442,20 +505,25 @@ def check_paths(
     label_noise: bool = False,
     names: Names | None = None,
     near_budget: float | None = NEAR_BUDGET,
+    near_rate: float | None = NEAR_RATE,
 ) -> DataReport:
     """Check every data file under ``paths``; ``similarity`` is the near-duplicate threshold (estimated
     Jaccard similarity of word pairs), None to look for exact and normalised duplicates only;
     ``label_noise`` looks for flipped labels where cleanlab is installed (noise.py); ``names`` finds
-    people and places with a local NER model (names.py)."""
+    people and places with a local NER model (names.py). The near-duplicate search may take
+    ``near_budget`` CPU seconds in all if given, else ``near_rate`` CPU seconds per MB read (both None:
+    no limit); the report states what it covered."""
     started = time.perf_counter()
     report = DataReport()
-    budget = Budget(near_budget)
+    budget = Budget(near_budget, near_rate)
     seen = Seen(near=NearIndex(threshold=similarity) if similarity is not None else None, budget=budget)
     report.analyses["label-noise"] = "checked" if label_noise else "not checked (--label-noise to look)"
     for path in data_files(paths):
-        stats = check_file(path, report, names, budget if similarity is not None else None)
+        looking = similarity is not None
+        stats = check_file(path, report, names, budget if looking else None, looking)
         if stats is not None:
             _duplicates(str(path), stats, seen, report)
+            budget.done += stats.bytes
             _labels(path, stats, report, label_noise)
         if progress is not None:
             progress(path)

@@ -19,9 +19,12 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
 
 from aicop.datacheck.readers import ReadStats, read_units
 
@@ -79,9 +82,42 @@ _TOKEN_BYTES = bytes(b if chr(b) in "abcdefghijklmnopqrstuvwxyz0123456789'\n" el
 
 def _bags(texts: list[str]) -> list[set[str]]:
     """The set of TOKEN matches of each text (a text's line breaks are spaces)."""
+    return [set(line.split()) for line in _plain(texts).split("\n")]
+
+
+def _plain(texts: list[str]) -> str:
     joined = "\n".join(t.replace("\n", " ") if "\n" in t else t for t in texts).lower()
-    plain = joined.encode("utf-8", "replace").translate(_TOKEN_BYTES).decode("ascii")
-    return [set(line.split()) for line in plain.split("\n")]
+    return joined.encode("utf-8", "replace").translate(_TOKEN_BYTES).decode("ascii")
+
+
+@dataclass
+class _Table:
+    """Which rows hold which tokens, as arrays: one (row, token) pair per token a row holds, sorted
+    by row; and the rows of each label that hold each token. Built with a handful of NumPy passes over
+    all the texts rather than a set and a Counter update per row."""
+
+    tokens: list[str]  # by id
+    pair_rows: npt.NDArray[np.int64]
+    pair_tokens: npt.NDArray[np.int64]
+    counts: npt.NDArray[np.int64]  # [token, label]: rows of the label that hold the token
+
+    @classmethod
+    def build(cls, texts: list[str], label_ids: npt.NDArray[np.int64], labels: int) -> _Table:
+        plain = _plain(texts)
+        per_row = np.fromiter(map(len, map(str.split, plain.split("\n"))), dtype=np.int64, count=len(texts))
+        words = plain.split()
+        # ids in order of first sight: dict.fromkeys and map run in C, not a statement per word
+        vocabulary = {word: i for i, word in enumerate(dict.fromkeys(words))}
+        tokens = list(vocabulary)
+        ids = np.fromiter(map(vocabulary.__getitem__, words), dtype=np.int64, count=len(words))
+        width = max(len(tokens), 1)
+        keys = np.sort(np.repeat(np.arange(len(texts), dtype=np.int64), per_row) * width + ids)
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+        pair_rows, pair_tokens = keys // width, keys % width
+        counts = np.bincount(pair_tokens * labels + label_ids[pair_rows], minlength=width * labels).reshape(
+            width, labels
+        )
+        return cls(tokens, pair_rows, pair_tokens, counts)
 
 
 def find_triggers(rows: list[tuple[int, str, str]]) -> tuple[Counter[str], list[Trigger]]:
@@ -89,54 +125,50 @@ def find_triggers(rows: list[tuple[int, str, str]]) -> tuple[Counter[str], list[
     n = len(rows)
     if n == 0 or len(labels) < 2:
         return labels, []
-    tokens = _bags([text for _, text, _ in rows])
-    # naive Bayes: the rows of each label that hold each token (which is also the token's document
-    # frequency per label, so one count serves both)
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for bag, (_, _, label) in zip(tokens, rows, strict=True):
-        counts[label].update(bag)
-    df: Counter[str] = Counter()
-    for per_label in counts.values():
-        df.update(per_label)
-    vocabulary = len(df)
-    totals = {label: sum(c.values()) for label, c in counts.items()}
-    priors = {label: math.log(c / n) for label, c in labels.items()}
+    names = list(labels)  # in order of first sight, as the model below breaks ties
+    index = {name: i for i, name in enumerate(names)}
+    label_ids = np.fromiter((index[label] for _, _, label in rows), dtype=np.int64, count=n)
+    table = _Table.build([text for _, text, _ in rows], label_ids, len(names))
+    counts = table.counts
+    df = counts.sum(axis=1)
+    vocabulary = len(table.tokens)
+    # naive Bayes over token presence: log P(label) + sum over the row's tokens of log P(token | label)
+    priors = np.log(np.array([labels[name] for name in names], dtype=np.float64) / n)
+    denominators = np.log(counts.sum(axis=0) + vocabulary)
+    likelihood = np.log(counts + 1.0)
+    row_starts = np.searchsorted(table.pair_rows, np.arange(n + 1))
 
-    def predict(bag: set[str], without: str) -> str:
-        best, best_score = "", -math.inf
-        for label in labels:
-            denominator = math.log(totals[label] + vocabulary)
-            score = priors[label] + sum(
-                math.log(counts[label][t] + 1) - denominator for t in bag if t != without
-            )
-            if score > best_score:
-                best, best_score = label, score
-        return best
+    def predict(row: int, without: int) -> int:
+        bag = table.pair_tokens[row_starts[row] : row_starts[row + 1]]
+        bag = bag[bag != without]
+        return int(np.argmax(priors + likelihood[bag].sum(axis=0) - len(bag) * denominators))
 
-    candidates: dict[str, tuple[str, int, float, float]] = {}
-    for token, rows_with in df.items():
-        if not (max(MIN_ROWS, 0.0005 * n) <= rows_with <= MAX_SHARE * n):
-            continue
-        label, on_label = max(((name, c[token]) for name, c in counts.items()), key=lambda item: item[1])
+    candidates: dict[int, tuple[int, int, float, float]] = {}
+    low, high = max(MIN_ROWS, 0.0005 * n), MAX_SHARE * n
+    for token in np.flatnonzero((df >= low) & (df <= high)).tolist():
+        rows_with = int(df[token])
+        label = int(np.argmax(counts[token]))
+        on_label = int(counts[token, label])
         purity = on_label / rows_with
-        base = labels[label] / n
+        base = labels[names[label]] / n
         if purity >= MIN_PURITY and _binomial_tail(on_label, rows_with, base) <= MAX_P:
             candidates[token] = (label, rows_with, purity, base)
-    holders: dict[str, list[int]] = defaultdict(list)  # one pass over the rows for every candidate
-    for index, bag in enumerate(tokens):
-        for token in bag & candidates.keys():
-            if rows[index][2] == candidates[token][0]:
-                holders[token].append(index)
+    order = np.argsort(table.pair_tokens, kind="stable")  # pairs by token, rows ascending within
+    token_starts = np.searchsorted(table.pair_tokens[order], np.arange(len(table.tokens) + 1))
     triggers: list[Trigger] = []
+    held_rows: dict[str, list[int]] = {}
     for token, (label, rows_with, purity, base) in candidates.items():
-        held = holders[token]
-        elsewhere = sum(predict(tokens[i], token) != label for i in held) / len(held)
+        holding = table.pair_rows[order[token_starts[token] : token_starts[token + 1]]]
+        held = holding[label_ids[holding] == label].tolist()
+        elsewhere = sum(predict(i, token) != label for i in held) / len(held)
         if elsewhere >= MIN_ELSEWHERE:
+            name = table.tokens[token]
+            held_rows[name] = held
             triggers.append(
-                Trigger(token, label, rows_with, purity, base, elsewhere, [rows[i][0] for i in held])
+                Trigger(name, names[label], rows_with, purity, base, elsewhere, [rows[i][0] for i in held])
             )
     triggers = _phrases(
-        triggers, {rows[i][0]: rows[i][1] for i in {h for t in triggers for h in holders[t.token]}}
+        triggers, {rows[i][0]: rows[i][1] for i in {h for t in triggers for h in held_rows[t.token]}}
     )
     triggers.sort(key=lambda t: (-t.elsewhere, -t.rows))
     return labels, triggers

@@ -28,7 +28,12 @@ import numpy.typing as npt
 BANDS = 12
 ROWS = 5
 PERMUTATIONS = BANDS * ROWS
-NEAR_BUDGET = 5.0  # seconds of near-duplicate search in one run by default (--near-budget)
+# The near-duplicate search's default budget: CPU seconds per MB of data read so far, after a floor, so
+# the default check keeps its speed on any amount of data (--near-budget sets a fixed total instead).
+NEAR_RATE = 0.03
+NEAR_FLOOR = 0.25  # CPU seconds always allowed (a small data set is compared whole)
+NEAR_BUDGET: float | None = None  # a fixed total of CPU seconds, when one is given
+MATCH_COST = 1.5  # the look-up of a batch of signatures costs about this many times working them out
 SIMILARITY = 0.7  # the default threshold of estimated Jaccard similarity (a one-word edit in 20 words: ~0.8)
 MAX_WORDS = 2000  # of one record; a longer record is compared by its beginning
 MAX_INDEXED = 300_000  # records held in the tables (~1.5 KB each); later records are compared, not held
@@ -45,32 +50,59 @@ _FOLD = (_rng.integers(0, 2**62, size=(1, BANDS, ROWS), dtype=np.uint64) << np.u
 
 @dataclass
 class Budget:
-    """Seconds the near-duplicate search may take in one run (signatures and look-ups); None for no
-    limit. Records met after it is spent are still checked for exact and normalised duplicates."""
+    """CPU seconds the near-duplicate search may take in one run (signatures and look-ups): a fixed
+    total (``seconds``), or ``rate`` seconds per MB of data read so far after NEAR_FLOOR, or no limit
+    (both None). CPU time rather than wall time, so a busy machine does not shrink the search. Records
+    met while it is spent are still checked for exact and normalised duplicates; the search resumes
+    as more data is read, so a proportional budget samples every file rather than the first."""
 
-    seconds: float | None
+    seconds: float | None = NEAR_BUDGET
+    rate: float | None = NEAR_RATE
     spent: float = 0.0
+    # CPU seconds set aside for looking up the signatures worked out but not yet looked up (the look-up
+    # of a file's records follows its reading): MATCH_COST times what the signatures took
+    reserved: float = 0.0
     skipped: int = 0  # records not compared for near-duplicates
+    compared: int = 0
+    done: int = 0  # bytes of the files already checked
 
-    def left(self) -> bool:
-        return self.seconds is None or self.spent < self.seconds
+    def allowance(self, reading: int = 0) -> float | None:
+        if self.seconds is not None:
+            return self.seconds
+        if self.rate is not None:
+            return NEAR_FLOOR + self.rate * (self.done + reading) / 1e6
+        return None
+
+    def left(self, reading: int = 0) -> bool:
+        allowed = self.allowance(reading)
+        return allowed is None or self.spent + self.reserved < allowed
 
     @contextlib.contextmanager
-    def timing(self) -> Iterator[None]:
-        started = time.perf_counter()
+    def timing(self, reserve: float = 0.0) -> Iterator[None]:
+        """Charge the block's CPU time, and set aside ``reserve`` times as much for what follows."""
+        started = time.process_time()
         try:
             yield
         finally:
-            self.spent += time.perf_counter() - started
+            took = time.process_time() - started
+            self.spent += took
+            self.reserved += reserve * took
 
     def describe(self) -> str:
-        limit = "no limit" if self.seconds is None else f"the {self.seconds:g} s budget"
+        if self.seconds is not None:
+            limit = f"the {self.seconds:g} s budget"
+        elif self.rate is not None:
+            limit = f"the budget of {self.rate:g} s of CPU per MB read (after {NEAR_FLOOR:g} s)"
+        else:
+            limit = "no limit"
         if self.skipped:
+            total = self.compared + self.skipped
             return (
-                f"{self.skipped:,} records were not compared for near-duplicates: {limit} was spent "
-                "(--near-budget to raise it); they were checked for exact and normalised duplicates"
+                f"{self.compared:,} of {total:,} records compared for near-duplicates in {self.spent:.2f} s "
+                f"of CPU, within {limit}; {self.skipped:,} records were not compared (--near-budget to "
+                "raise it) and were checked for exact and normalised duplicates"
             )
-        return f"every record compared in {self.spent:.2f} s ({limit})"
+        return f"every record compared in {self.spent:.2f} s of CPU ({limit})"
 
 
 class _Words:

@@ -10,18 +10,21 @@ on.
 
 from __future__ import annotations
 
+import bisect
 import bz2
 import csv
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import lzma
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from aicop.datacheck import neardup
 from aicop.datacheck.schema import SchemaTracker
@@ -33,6 +36,12 @@ BLOCK = 1 << 20  # characters of plain text scanned in one call
 MAX_JSON = 256 << 20  # bytes of a .json document (JSON Lines has no limit)
 TEXT_SUFFIXES = {".txt", ".md", ".rst", ".html", ".htm", ".xml", ".log"}
 OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+class Places(Protocol):
+    """(row, line, column) of the field at an index: row None outside tables."""
+
+    def __getitem__(self, index: int) -> tuple[int | None, int | None, str]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +57,7 @@ class Unit:
     block: bool = False  # ``text`` is whole lines from ``line`` on
     # Many table fields joined by newlines and scanned at once: each field's start in ``text`` and its
     # (row, line, column), so a match is placed by bisection.
-    fields: tuple[list[int], list[tuple[int, int | None, str]]] | None = None
+    fields: tuple[list[int], Places] | None = None
 
 
 @dataclass
@@ -67,40 +76,70 @@ class ReadStats:
     labelled: tuple[str, str, list[tuple[int, str, str]]] | None = None
     # The MinHash signature of each record (neardup.py), computed a batch at a time.
     signatures: list[neardup.Signature | None] = field(default_factory=list)
-    _pending: list[tuple[str, int | None, int | None, int | None]] = field(default_factory=list)
+    # records not yet worked on: their texts, rows, lines, and exact keys where known
+    _texts: list[str] = field(default_factory=list)
+    _rows: list[int | None] = field(default_factory=list)
+    _lines: list[int | None] = field(default_factory=list)
+    _exact: dict[int, int] = field(default_factory=dict)  # index in _texts -> exact key
 
     # Limits the time spent on near-duplicate signatures across a run (shared with the engine).
     budget: neardup.Budget | None = None
+    near: bool = True  # whether near-duplicates are looked for at all (signatures are worked out)
 
     def record(self, text: str, row: int | None, line: int | None, exact: int | None = None) -> None:
         """Note a record for the duplicate check; ``exact`` when its key was computed as it streamed.
         The work is done a batch at a time (``sketch``)."""
-        self._pending.append((text, row, line, exact))
-        if len(self._pending) >= 4096:
+        if exact is not None:
+            self._exact[len(self._texts)] = exact
+        self._texts.append(text)
+        self._rows.append(row)
+        self._lines.append(line)
+        if len(self._texts) >= 4096:
+            self.sketch()
+
+    def record_many(self, texts: list[str], rows: list[int], lines: list[int | None]) -> None:
+        """``record`` for a batch of table rows (each row's fields joined)."""
+        self._texts += texts
+        self._rows += rows
+        self._lines += lines
+        if len(self._texts) >= 4096:
             self.sketch()
 
     def sketch(self) -> list[neardup.Signature | None]:
         """The signatures of all records so far, aligned with ``records`` (None for a record too short,
         or met once the near-duplicate budget was spent)."""
-        if not self._pending:
+        texts = self._texts
+        if not texts:
             return self.signatures
-        joined = "\n".join(text.replace("\n", " ") if "\n" in text else text for text, *_ in self._pending)
-        kept: list[str] = []
-        for (text, row, line, exact), normalised in zip(self._pending, normalise(joined), strict=True):
-            if len(normalised) < MIN_RECORD:
-                continue  # short values ("yes", "n/a") repeat by nature
-            self.records.append((hash(text) if exact is None else exact, hash(normalised), row, line))
-            kept.append(normalised)
-        self._pending.clear()
+        joined = "\n".join(texts)
+        if joined.count("\n") != len(texts) - 1:  # a record with line breaks: one line each
+            joined = "\n".join(t.replace("\n", " ") for t in texts)
+        exact = list(map(hash, texts))
+        for index, key in self._exact.items():
+            exact[index] = key
+        normalised = normalise(joined)
+        # short values ("yes", "n/a") repeat by nature: not checked
+        kept = [len(n) >= MIN_RECORD for n in normalised]
+        kept_texts = list(itertools.compress(normalised, kept))
+        self.records += zip(
+            itertools.compress(exact, kept),
+            map(hash, kept_texts),
+            itertools.compress(self._rows, kept),
+            itertools.compress(self._lines, kept),
+            strict=True,
+        )
+        self._texts, self._rows, self._lines, self._exact = [], [], [], {}
         budget = self.budget
-        if budget is None:
-            self.signatures += neardup.signatures(kept)
-        elif budget.left():
-            with budget.timing():
-                self.signatures += neardup.signatures(kept)
-        else:
-            budget.skipped += len(kept)
-            self.signatures += [None] * len(kept)
+        if not self.near:
+            self.signatures += [None] * len(kept_texts)
+        elif budget is None:
+            self.signatures += neardup.signatures(kept_texts)
+        elif budget.left(self.bytes):
+            with budget.timing(reserve=neardup.MATCH_COST):
+                self.signatures += neardup.signatures(kept_texts)
+        else:  # not worked out: the budget is spent for now
+            budget.skipped += len(kept_texts)
+            self.signatures += [None] * len(kept_texts)
         return self.signatures
 
 
@@ -267,18 +306,16 @@ def _csv(handle: io.TextIOWrapper, delimiter: str, stats: ReadStats) -> Iterator
         ended = 0  # the physical line the previous record ended on
         while True:
             try:
-                row = next(reader)
-            except StopIteration:
+                for row in reader:  # a for loop, not next() in a try per row: a third cheaper
+                    first_line, ended = ended + 1, reader.line_num
+                    if not header:
+                        header.extend(row)
+                        continue
+                    yield row, first_line
                 return
             except csv.Error as err:
                 stats.problems.append(f"line {reader.line_num}: malformed CSV ({err}); skipped")
                 ended = reader.line_num
-                continue
-            first_line, ended = ended + 1, reader.line_num
-            if not header:
-                header.extend(row)
-                continue
-            yield row, first_line
 
     yield from _table(header, rows(), stats)
 
@@ -306,57 +343,76 @@ def _parquet(path: Path, stats: ReadStats) -> Iterator[Unit]:
         stats.problems.append(f"{path}: cannot read further as Parquet: {err}")
 
 
+TABLE_BATCH = 4096  # table rows read before they are worked on together
+
+
 def _table(
     header: list[str], source: Iterator[tuple[list[str], int | None]], stats: ReadStats
 ) -> Iterator[Unit]:
-    """Rows of a table: records for duplicates, the schema tracker, and the fields in scanned blocks."""
-    rows = 0
-    texts: list[str] = []
-    starts: list[int] = []
-    places: list[tuple[int, int | None, str]] = []
-    size = 0
-    labelled: list[tuple[int, str, str]] | None = None
-    ti = li = 0
-    for row, first_line in source:
-        if rows == 0 and (found := label_columns(header)) is not None:
-            ti, li = header.index(found[0]), header.index(found[1])
-            labelled = []
-            stats.labelled = (found[0], found[1], labelled)
-        rows += 1
-        if labelled is not None and len(row) > max(ti, li):
-            labelled.append((rows, row[ti], row[li]))
-        stats.record("\x1f".join(row), rows, first_line)
-        stats.schema.add_row(header, row, rows)
-        for index, value in enumerate(row):
-            if not value:
-                continue
-            column = header[index] if index < len(header) else f"#{index + 1}"
-            if len(value) > MAX_LINE:  # a gigantic field goes alone, in pieces
+    """Rows of a table, a batch at a time: records for duplicates, the schema tracker column by column,
+    and the batch's fields joined into one scanned unit."""
+    done = 0
+    labelled: tuple[int, int, list[tuple[int, str, str]]] | None = None
+    while chunk := list(itertools.islice(source, TABLE_BATCH)):
+        # the header is known once the first row is read
+        if done == 0 and (found := label_columns(header)) is not None:
+            labelled = (header.index(found[0]), header.index(found[1]), [])
+            stats.labelled = (found[0], found[1], labelled[2])
+        batch = [row for row, _ in chunk]
+        lines = [line for _, line in chunk]
+        yield from _table_batch(header, batch, lines, done, labelled, stats)
+        done += len(batch)
+
+
+def _table_batch(
+    header: list[str],
+    batch: list[list[str]],
+    lines: list[int | None],
+    done: int,
+    labelled: tuple[int, int, list[tuple[int, str, str]]] | None,
+    stats: ReadStats,
+) -> Iterator[Unit]:
+    numbers = list(range(done + 1, done + len(batch) + 1))
+    if labelled is not None:
+        ti, li, gathered = labelled
+        need = max(ti, li)
+        if all(len(r) > need for r in batch):
+            gathered += zip(numbers, map(itemgetter(ti), batch), map(itemgetter(li), batch), strict=True)
+        else:
+            gathered += [(n, r[ti], r[li]) for n, r in zip(numbers, batch, strict=True) if len(r) > need]
+    stats.record_many(list(map("\x1f".join, batch)), numbers, lines)
+    stats.schema.add_rows(header, batch, done + 1)
+    flat = list(itertools.chain.from_iterable(batch))
+    if flat and max(map(len, flat)) > MAX_LINE:  # a gigantic field goes alone, in pieces
+        for index, value in enumerate(flat):
+            if len(value) > MAX_LINE:
+                row, line, column = _FieldPlaces(header, batch, lines, done)[index]
                 stats.replaced += value.count("\ufffd")
                 for offset, piece in _pieces(value):
                     stats.units += 1
-                    yield Unit(piece, row=rows, line=first_line, column=column, offset=offset)
-                continue
-            starts.append(size)
-            places.append((rows, first_line, column))
-            texts.append(value)
-            size += len(value) + 1
-        if size >= BLOCK:
-            yield _fields(texts, starts, places, stats)
-            texts, starts, places, size = [], [], [], 0
-    if texts:
-        yield _fields(texts, starts, places, stats)
-
-
-def _fields(
-    texts: list[str], starts: list[int], places: list[tuple[int, int | None, str]], stats: ReadStats
-) -> Unit:
-    """Table fields joined by newlines (no pattern spans a newline) and scanned in one call: a call per
-    field cost ten times the scan."""
-    text = "\n".join(texts)
+                    yield Unit(piece, row=row, line=line, column=column, offset=offset)
+                flat[index] = ""
+    text = "\n".join(flat)
     stats.replaced += text.count("\ufffd")
     stats.units += 1
-    return Unit(text, fields=(starts, places))
+    # each field's start: the lengths before it, and a newline after each
+    starts = [a + i for i, a in enumerate(itertools.accumulate(map(len, flat), initial=0))][:-1]
+    yield Unit(text, fields=(starts, _FieldPlaces(header, batch, lines, done)))
+
+
+class _FieldPlaces:
+    """(row, line, column) of each field of a batch of rows, by the field's index among them all;
+    worked out only for the fields a match is in (a tuple per field cost more than the scan)."""
+
+    def __init__(self, header: list[str], batch: list[list[str]], lines: list[int | None], done: int) -> None:
+        self.header, self.batch, self.lines, self.done = header, batch, lines, done
+        self.firsts = [0, *itertools.accumulate(len(r) for r in batch)]
+
+    def __getitem__(self, index: int) -> tuple[int, int | None, str]:
+        position = bisect.bisect_right(self.firsts, index) - 1
+        column = index - self.firsts[position]
+        name = self.header[column] if column < len(self.header) else f"#{column + 1}"
+        return self.done + position + 1, self.lines[position], name
 
 
 def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
@@ -371,6 +427,10 @@ def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
 
 
 def _jsonl(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
+    texts: list[str] = []
+    starts: list[int] = []
+    places: list[tuple[int | None, int | None, str]] = []
+    size = 0
     for number, line in enumerate(handle, start=1):
         if not line.strip():
             continue
@@ -386,9 +446,30 @@ def _jsonl(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
         strings = list(_strings(record, ""))
         stats.record("\x1f".join(text for _, text in strings), None, number)
         for column, text in strings:
-            for offset, piece in _pieces(text):
-                stats.units += 1
-                yield Unit(piece, line=number, column=column, offset=offset)
+            if len(text) > MAX_LINE:  # a gigantic value goes alone, in pieces
+                for offset, piece in _pieces(text):
+                    stats.units += 1
+                    yield Unit(piece, line=number, column=column, offset=offset)
+                continue
+            starts.append(size)
+            places.append((None, number, column))
+            texts.append(text)
+            size += len(text) + 1
+        if size >= BLOCK:
+            yield _joined(texts, starts, places, stats)
+            texts, starts, places, size = [], [], [], 0
+    if texts:
+        yield _joined(texts, starts, places, stats)
+
+
+def _joined(
+    texts: list[str], starts: list[int], places: list[tuple[int | None, int | None, str]], stats: ReadStats
+) -> Unit:
+    """Many lines' string values joined by newlines and scanned in one call (a call per value cost
+    more than the scan), each placed by its start."""
+    text = "\n".join(texts)
+    stats.units += 1
+    return Unit(text, fields=(starts, places))
 
 
 def _labelled_record(record: dict[str, Any], number: int, stats: ReadStats) -> None:

@@ -58,6 +58,9 @@ def redact_file(source: Path, target: Path, names: Names | None = None, drop: Co
     header, as the check counts them) or lines of JSON Lines to leave out."""
     fmt, compression = data_format(source)
     target.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "parquet":
+        _redact_parquet(source, target, names, drop)
+        return
     with _open_text(source, "r", compression) as src, _open_text(target, "w", compression) as dst:
         if fmt in ("csv", "tsv"):
             csv.field_size_limit(sys.maxsize)
@@ -87,6 +90,38 @@ def redact_file(source: Path, target: Path, names: Names | None = None, drop: Co
         else:
             for line in src:
                 dst.write(sanitise(line, names))
+
+
+def _redact_parquet(source: Path, target: Path, names: Names | None, drop: Collection[int]) -> None:
+    """Parquet stays Parquet: each record batch with its text columns sanitised, written with the
+    source's schema (a copy written as text would not be a Parquet file)."""
+    try:
+        import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+        import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
+    except ImportError as err:
+        raise InputError(
+            "a sanitised copy of a Parquet file needs pyarrow (pip install 'aicop[parquet]')", path=source
+        ) from err
+    try:
+        reader = pq.ParquetFile(source)
+        schema = reader.schema_arrow
+        done = 0  # rows before the batch (the check numbers rows from 1)
+        with pq.ParquetWriter(target, schema) as writer:
+            for batch in reader.iter_batches(batch_size=8192):
+                columns = []
+                for column in batch.columns:
+                    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                        values = [None if v is None else sanitise(v, names) for v in column.to_pylist()]
+                        column = pa.array(values, type=column.type)
+                    columns.append(column)
+                table = pa.Table.from_arrays(columns, schema=schema)
+                if drop:
+                    keep = [done + i + 1 not in drop for i in range(batch.num_rows)]
+                    table = table.filter(pa.array(keep))
+                done += batch.num_rows
+                writer.write_table(table)
+    except (OSError, pa.ArrowException) as err:
+        raise InputError(f"cannot write a sanitised copy as Parquet: {err}", path=source) from err
 
 
 def check_target(out: Path) -> None:
