@@ -76,6 +76,9 @@ class Question(_Model):
     def option_ids(self) -> tuple[str, ...]:
         return tuple(o.id for o in self.options)
 
+    def by_option(self, option_id: str) -> Option:
+        return next(o for o in self.options if o.id == option_id)
+
     def label(self, option_id: str) -> str:
         return next(o.label for o in self.options if o.id == option_id)
 
@@ -104,6 +107,15 @@ class Group(_Model):
     questions: list[Question] = Field(min_length=1)
 
 
+class Segment(_Model):
+    """A way to break answers down (respondent type, sector, size, region): its values are the answers
+    to ``questions``."""
+
+    id: str = Field(pattern=ID)
+    title: str
+    questions: list[str] = Field(min_length=1)
+
+
 class Questionnaire(_Model):
     id: str = Field(pattern=ID)
     title: str
@@ -112,6 +124,7 @@ class Questionnaire(_Model):
     opens: date
     closes: date
     groups: list[Group] = Field(min_length=1)
+    segments: list[Segment] = []
 
     @cached_property
     def questions(self) -> tuple[Question, ...]:
@@ -155,6 +168,10 @@ class Questionnaire(_Model):
                         f"{question.id}: shown_if names no option of {earlier.id}: {unknown[0]!r}"
                     )
             seen[question.id] = question
+        for segment in self.segments:
+            unknown = [q for q in segment.questions if q not in seen]
+            if unknown:
+                raise ValueError(f"segment {segment.id}: no question {unknown[0]!r}")
         return self
 
     def shown(self, question: Question, answers: dict[str, Answer]) -> bool:
