@@ -39,7 +39,7 @@ from aicop.assess.results import (
 from aicop.catalog import load_catalog
 from aicop.catalog.model import Catalog, Modality, Principle, Provision, Role
 from aicop.errors import InputError
-from aicop.system.manifest import MANIFEST_NAME, Manifest
+from aicop.system.manifest import MANIFEST_NAME, Attestation, Manifest
 from aicop.system.yamlsource import load_manifest, manifest_catalog
 
 Progress = Callable[[str], None]
@@ -55,15 +55,20 @@ def assess(
     checks: Sequence[CheckSpec] | None = None,
     progress: Progress | None = None,
     mapping: Mapping | None = None,
+    attestations: Callable[[str], dict[str, Attestation]] | None = None,
 ) -> Assessment:
     """Assess the repository at ``root`` against ``catalog``: the one given, else the one the manifest
     names (``catalog:``), else the default. ``mapping`` joins the catalog's provisions to the checks'
-    controls (default: the catalog's packaged mapping)."""
+    controls (default: the catalog's packaged mapping). ``attestations``, given the system's name,
+    returns attestations reviewed elsewhere (``aicop assess --store``); they take the place of the
+    manifest's for the same provisions."""
     if not root.is_dir():
         raise InputError("not a directory", path=root)
     today = today or dt.date.today()
     warnings: list[str] = []
     manifest, manifest_path, catalog = _manifest(root, manifest_path, catalog)
+    if attestations is not None:
+        manifest = _with_attestations(manifest, attestations, catalog, root, warnings)
     scope = _roles(manifest, roles, warnings, catalog)
     ctx = Context.build(root, catalog, manifest, manifest_path, scope, today)
     specs = list(checks) if checks is not None else registered_checks()
@@ -132,6 +137,32 @@ def _manifest(
     if catalog is None:
         catalog = manifest_catalog(path, root)
     return load_manifest(path, root, catalog, declared_must_exist=True), path, catalog
+
+
+def _with_attestations(
+    manifest: Manifest | None,
+    source: Callable[[str], dict[str, Attestation]],
+    catalog: Catalog,
+    root: Path,
+    warnings: list[str],
+) -> Manifest | None:
+    name = manifest.system.name if manifest else root.resolve().name
+    found = source(name)
+    known = {v.id for v in catalog.provisions()}
+    for pid in sorted(set(found) - known):
+        warnings.append(f"the store's attestation of {pid} is not a provision of {catalog.id}; ignored")
+    found = {pid: a for pid, a in found.items() if pid in known}
+    if not found:
+        return manifest
+    if manifest is None:
+        warnings.append(
+            f"{len(found)} attestations in the store, but no {MANIFEST_NAME} to name the system's roles"
+        )
+        return None
+    replaced = sorted(set(found) & set(manifest.attestations))
+    if replaced:
+        warnings.append(f"the store's approved attestations replace the manifest's for {', '.join(replaced)}")
+    return manifest.model_copy(update={"attestations": {**manifest.attestations, **found}})
 
 
 def _roles(

@@ -23,9 +23,13 @@ from aicop.errors import AicopError, ExitCode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
     from aicop.assess.results import Assessment
     from aicop.catalog import Catalog
     from aicop.cli.common import Command, Group
+    from aicop.system.manifest import Attestation
 
 
 def run_manifest_schema(a: argparse.Namespace) -> int:
@@ -157,6 +161,20 @@ def configure_assess(p: argparse.ArgumentParser) -> None:
         help="print the table of every provision, principle by principle, before the gaps",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors (for CI)")
+    p.add_argument(
+        "--push",
+        metavar="URL",
+        help="record the run on an 'aicop serve' at URL (token in AICOP_PUSH_TOKEN; the commit from the CI's "
+        "variables or the repository's .git)",
+    )
+    p.add_argument(
+        "--store",
+        action="store_true",
+        help="take the approved, unexpired attestations of this system from the store (--db or AICOP_DB_URL)",
+    )
+    p.add_argument(
+        "--db", type=as_path, metavar="PATH", help="the SQLite store for --store (see 'aicop serve')"
+    )
     add_catalog_option(p)
 
 
@@ -173,6 +191,8 @@ def run_assess(a: argparse.Namespace) -> int:
         raise UsageError("without --output, give at most one --format (it is printed to stdout)")
     if not path.exists():
         raise AicopError("no such directory", path=path)
+    push_token = _push_token(a.push)
+    store_attestations = _store_attestations(a.db) if a.store else None
     from aicop.assess.controls import mapping_for
 
     catalog = catalog_from(a.catalog_source) if a.catalog_source else None
@@ -185,6 +205,7 @@ def run_assess(a: argparse.Namespace) -> int:
             catalog=catalog,
             progress=progress,
             mapping=mapping,
+            attestations=store_attestations,
         )
     if a.output is None and a.formats:
         sys.stdout.write(render(result, a.formats[0]))
@@ -199,7 +220,60 @@ def run_assess(a: argparse.Namespace) -> int:
         write_files(rendered)
         for written in rendered:
             print(f"wrote {written}", file=sys.stderr)
+    if a.push:
+        from aicop.store.push import origin, push
+
+        assert push_token is not None
+        answer = push(a.push, push_token, render(result, "json"), origin(path))
+        state = "recorded as" if answer.get("created") else "already stored as"
+        print(
+            f"pushed: {answer.get('system')} {state} run {answer.get('run')} ({answer.get('url')})",
+            file=sys.stderr,
+        )
     return int(ExitCode.GAPS if result.gaps(FailOn(a.fail_on)) else ExitCode.OK)
+
+
+def _push_token(url: str | None) -> str | None:
+    """Checked before the assessment runs: a missing token must not cost a whole run."""
+    if not url:
+        return None
+    import os
+
+    from aicop.store.push import TOKEN_ENV, endpoint
+
+    endpoint(url)
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise UsageError(f"--push needs a push token in {TOKEN_ENV} (an admin creates one in aicop serve)")
+    return token
+
+
+def _store_attestations(db: Path | None) -> Callable[[str], dict[str, Attestation]]:
+    """The approved, unexpired attestations of a system in the store, as the manifest would hold them."""
+    import datetime as dt
+
+    from aicop.store import open_database
+    from aicop.store.attestations import approved_for
+    from aicop.system.manifest import Attestation
+
+    database = open_database(db)
+
+    def source(system: str) -> dict[str, Attestation]:
+        with database.session() as session:
+            found = approved_for(session, system, dt.date.today())
+        return {
+            pid: Attestation(
+                status=a.status,
+                owner=a.owner,
+                evidence=a.evidence,
+                date=a.date,
+                expires=a.expires,
+                note=a.note,
+            )
+            for pid, a in found.items()
+        }
+
+    return source
 
 
 def _print_table(result: Assessment, *, full: bool) -> None:

@@ -33,6 +33,7 @@ from aicop.cli import (
     redteam_cmds,
     risks_cmds,
     scan_cmds,
+    serve_cmds,
 )
 from aicop.errors import AicopError, ExitCode
 
@@ -103,6 +104,7 @@ _MODULES = (
     redteam_cmds,
     risks_cmds,
     scan_cmds,
+    serve_cmds,
 )
 # name → (help, description or None, configure, run) for commands; name → (help, {subcommands}) for groups
 COMMANDS: dict[str, Command] = {name: c for m in _MODULES for name, c in m.COMMANDS.items()}
