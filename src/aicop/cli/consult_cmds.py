@@ -176,6 +176,61 @@ def run_export(a: argparse.Namespace) -> int:
     return 0
 
 
+def _date(text: str) -> object:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def configure_serve(p: argparse.ArgumentParser) -> None:
+    from aicop.cli.serve_cmds import _add_db, _port
+
+    _questionnaire_option(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=_port, default=8000, help="port (default 8000; 0: any free)")
+    _add_db(p)
+    p.add_argument(
+        "--opens", type=_date, default=None, help="first day of answers (default: the questionnaire's)"
+    )
+    p.add_argument(
+        "--closes", type=_date, default=None, help="last day of answers (default: the questionnaire's)"
+    )
+    p.add_argument("--insecure-cookies", action="store_true", help="cookies without the Secure flag")
+
+
+def run_serve(a: argparse.Namespace) -> int:
+    """The survey at /consult (GOV.UK Design System; no account needed to answer), with aicop serve's
+    dashboard and accounts beside it, over the same store."""
+    import sys
+
+    import uvicorn
+
+    from aicop.cli.serve_cmds import _announce_when_started
+    from aicop.consult import web
+    from aicop.store import open_database, shown
+    from aicop.web import Settings, create_app
+
+    web.SETTINGS.questionnaire = a.questionnaire
+    web.SETTINGS.opens, web.SETTINGS.closes = a.opens, a.closes
+    opens, closes = web.SETTINGS.window()
+    if closes < opens:
+        from aicop.cli.common import UsageError
+
+        raise UsageError(f"--closes {closes} is before the survey opens ({opens})")
+    db = open_database(a.db)
+    app = create_app(db, settings=Settings(secure_cookies=not a.insecure_cookies))
+    print(f"aicop consult serve: store {shown(db.url)}; open {opens} to {closes}", file=sys.stderr)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=a.host, port=a.port, log_level="warning", server_header=False)
+    )
+    _announce_when_started(server, a.host)
+    server.run()
+    return 0
+
+
 COMMANDS: dict[str, Command] = {}
 GROUPS: dict[str, Group] = {
     "consult": (
@@ -200,6 +255,7 @@ GROUPS: dict[str, Group] = {
                 run_import,
             ),
             "export": ("responses as CSV, JSON or Parquet", None, configure_export, run_export),
+            "serve": ("the survey in the browser (GOV.UK Design System)", None, configure_serve, run_serve),
         },
     ),
 }
