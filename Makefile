@@ -8,7 +8,15 @@ STAMP := $(VENV)/.installed
 SARIF_SCHEMA := $(VENV)/share/sarif/sarif-schema-2.1.0.json
 EXAMPLE := examples/support-assistant
 
-.PHONY: install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard bench-monitor bench-redteam bench-scan-corpus catalog clean
+# axe-core for the survey's accessibility tests, from the npm registry into a git-ignored folder
+# (the tests install it themselves when npm is there; without npm they skip those checks, and fail in CI)
+AXE := tests/.npm/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix tests/.npm axe-core@4.14.1
+
+axe-core: $(AXE)
+
+.PHONY: axe-core install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard bench-monitor bench-redteam bench-scan-corpus catalog clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -303,22 +303,36 @@ def question_page(ctx: Ctx, group: str) -> Response:
         )
     given = _posted(chosen, ctx.form)
     merged = {k: v for k, v in answers.items() if k not in _keys_of(chosen)} | given
-    errors: dict[str, str] = {}
-    try:
-        checked = check_answers(q, merged)
-    except AnswerProblem as err:
-        errors[err.question] = _message(q, err)
-        checked = None
-    if checked is None:
+    errors = _problems(q, merged)
+    if errors:
         return _render(ctx, "consult/page.html", status_code=422, group=chosen, answers=merged, errors=errors,
                        **_page_values(q, chosen, merged))  # fmt: skip
-    draft.answers = _prune(q, checked)
+    draft.answers = _prune(q, check_answers(q, merged))
     draft.updated_at = _now()
     if ctx.form.get("action") == "save":
         token = _set_draft_cookie(ctx, draft)
         link = str(ctx.request.base_url).rstrip("/") + "/consult/resume?t=" + token
         return _render(ctx, "consult/saved.html", link=link, days=SETTINGS.link_days)
     return RedirectResponse(_next_page(q, draft.answers, group), status_code=303)
+
+
+def _problems(q: Questionnaire, answers: dict[str, Any]) -> dict[str, str]:
+    """Every problem of a page's answers (check_answers stops at the first): the error summary lists
+    them all, each naming its question."""
+    errors: dict[str, str] = {}
+    remaining = dict(answers)
+    while True:
+        try:
+            check_answers(q, remaining)
+            order = [
+                k for question in q.questions for k in (question.id, *(f.id for f in question.follow_ups))
+            ]
+            return dict(
+                sorted(errors.items(), key=lambda e: order.index(e[0]) if e[0] in order else len(order))
+            )
+        except AnswerProblem as err:
+            errors[err.question] = _message(q, err)
+            remaining.pop(err.question, None)
 
 
 def _keys_of(group: Group) -> set[str]:
