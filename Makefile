@@ -36,6 +36,9 @@ demo: install
 	$(BIN)/aicop assess $(EXAMPLE) --output reports --fail-on never
 	$(BIN)/aicop bom $(EXAMPLE) --output reports/bom.cdx.json
 	$(BIN)/python tools/demo_redteam.py  # a short red-team run against the mock on loopback, and the gate
+	# the Call for Views: 2,000 simulated responses analysed into reports/consult/report.html
+	$(BIN)/aicop consult simulate --n 2000 --seed 1 -o reports/consult/responses
+	$(BIN)/aicop consult analyse reports/consult/responses/responses.jsonl -o reports/consult
 
 demo-gateway: install  # the gateway on loopback: requests, guards, limits, the audit log, its checks
 	$(BIN)/python tools/demo_gateway.py
