@@ -166,3 +166,12 @@ def test_analyse_refuses_bad_responses_and_writes_nothing(
     result = run_cli("consult", "analyse", responses, "-o", tmp_path / "report")
     assert result.code == 2 and problem in result.err and str(responses) in result.err
     assert not (tmp_path / "report").exists()
+
+
+def test_serve_refuses_a_survey_that_closes_before_it_opens(run_cli: Run, tmp_path: Path) -> None:
+    result = run_cli("consult", "serve", "--opens", "2027-01-02", "--closes", "2027-01-01", "--db",
+                     tmp_path / "store.sqlite3")  # fmt: skip
+    assert result.code == 2 and "--closes 2027-01-01 is before the survey opens (2027-01-02)" in result.err
+    assert not (tmp_path / "store.sqlite3").exists()
+    result = run_cli("consult", "serve", "--closes", "2027-13-01")
+    assert result.code == 2 and "is not a date" in result.err
