@@ -150,3 +150,33 @@ def test_after_closing_the_survey_says_so(client: TestClient) -> None:
     page = client.get("/consult")
     assert page.status_code == 403 and "This survey has closed" in page.text
     assert "Start now" not in page.text
+
+
+def test_answers_for_signed_in_roles_identities_for_admin_only(client: TestClient, store: Database) -> None:
+    from aicop.store.accounts import create_user
+    from tests.web.conftest import PASSWORD
+
+    with store.session() as s:
+        create_user(s, "analyst", survey.Role.VIEWER, PASSWORD, actor="test")
+        create_user(s, "boss", survey.Role.ADMIN, PASSWORD, actor="test")
+    start(client)
+    post(client, "/consult/page/respondent", {"Q1": "individual", "action": "continue"})
+    post(client, "/consult/identity", {"identified": "yes", "name": "Ann Smith"})
+    client.post("/consult/submit", data={"csrf": csrf_of(client.get("/consult/check").text)})
+    assert client.get("/consult/responses").status_code == 303  # not signed in: to the login page
+
+    def signed_in(user: str) -> TestClient:
+        other = TestClient(client.app, follow_redirects=False)
+        token = csrf_of(other.get("/login").text)
+        assert (
+            other.post("/login", data={"username": user, "password": PASSWORD, "csrf": token}).status_code
+            == 303
+        )
+        return other
+
+    analyst = signed_in("analyst")
+    answers = analyst.get("/consult/responses")
+    assert answers.status_code == 200 and "individual" in answers.text and "Ann" not in answers.text
+    assert analyst.get("/consult/responses?identities=1").status_code == 403
+    admin = signed_in("boss").get("/consult/responses?identities=1&format=json")
+    assert admin.status_code == 200 and admin.json()[0]["name"] == "Ann Smith"

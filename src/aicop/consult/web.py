@@ -50,7 +50,7 @@ from aicop.consult.questionnaire import (
     check_answers,
     load_questionnaire,
 )
-from aicop.store.models import Setting
+from aicop.store.models import Role, Setting
 from aicop.web import Ctx, Extension, NavLink, WebError, page, route
 
 DRAFT_COOKIE = "aicop_consult_draft"
@@ -498,6 +498,39 @@ def resume(ctx: Ctx) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
+@page(role=Role.VIEWER)
+def export_responses(ctx: Ctx) -> Response:
+    """The responses sent so far as CSV or JSON (``?format=json``): answers for any signed-in role;
+    with ``?identities=1``, who sent them too, for the admin role only."""
+    from aicop.consult.responses import Response as Answers
+    from aicop.consult.transfer import export
+
+    form = ctx.request.query_params.get("format", "csv")
+    if form not in ("csv", "json"):
+        raise WebError(400, "format is csv or json")
+    with_identities = ctx.request.query_params.get("identities") == "1"
+    if with_identities:
+        ctx.require(Role.ADMIN)
+    q = SETTINGS.load()
+    rows = ctx.db.scalars(
+        select(SurveyResponse).where(SurveyResponse.questionnaire == q.id).order_by(SurveyResponse.id)
+    )
+    sent = list(rows)
+    people = None
+    if with_identities:
+        by_id = {i.response_id: i for i in ctx.db.scalars(select(Identity))}
+        people = [
+            {"response": r.reference, **{k: getattr(by_id[r.id], k) for k in IDENTITY_FIELDS}}
+            for r in sent
+            if r.id in by_id
+        ]
+    body = export([Answers(r.reference, dict(r.answers)) for r in sent], q, form, people)
+    ctx.record("consult.export", "consult", q.id, identities=with_identities, responses=len(sent))
+    media = "text/csv; charset=utf-8" if form == "csv" else "application/json"
+    disposition = f'attachment; filename="{q.id}-responses.{form}"'
+    return Response(body, media_type=media, headers={"content-disposition": disposition})
+
+
 extension = Extension(
     name="consult",
     routes=[
@@ -508,6 +541,7 @@ extension = Extension(
         route("/consult/submit", submit, ("POST",)),
         route("/consult/confirmation", confirmation),
         route("/consult/resume", resume),
+        route("/consult/responses", export_responses),
         Mount(
             "/consult/assets", app=StaticFiles(packages=[("aicop.consult", "static")]), name="consult-assets"
         ),
