@@ -8,7 +8,15 @@ STAMP := $(VENV)/.installed
 SARIF_SCHEMA := $(VENV)/share/sarif/sarif-schema-2.1.0.json
 EXAMPLE := examples/support-assistant
 
-.PHONY: install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard bench-guard-anchors train-guard bench-monitor bench-redteam bench-scan-corpus bench-store serve-screenshots bench-gateway catalog clean
+# axe-core for the survey's accessibility tests, from the npm registry into a git-ignored folder
+# (the tests install it themselves when npm is there; without npm they skip those checks, and fail in CI)
+AXE := tests/.npm/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix tests/.npm axe-core@4.14.1
+
+axe-core: $(AXE)
+
+.PHONY: axe-core install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard bench-guard-anchors train-guard bench-monitor bench-redteam bench-scan-corpus bench-store serve-screenshots bench-gateway catalog clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +36,9 @@ demo: install
 	$(BIN)/aicop assess $(EXAMPLE) --output reports --fail-on never
 	$(BIN)/aicop bom $(EXAMPLE) --output reports/bom.cdx.json
 	$(BIN)/python tools/demo_redteam.py  # a short red-team run against the mock on loopback, and the gate
+	# the Call for Views: 2,000 simulated responses analysed into reports/consult/report.html
+	$(BIN)/aicop consult simulate --n 2000 --seed 1 -o reports/consult/responses
+	$(BIN)/aicop consult analyse reports/consult/responses/responses.jsonl -o reports/consult
 
 demo-gateway: install  # the gateway on loopback: requests, guards, limits, the audit log, its checks
 	$(BIN)/python tools/demo_gateway.py

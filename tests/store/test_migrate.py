@@ -7,13 +7,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from aicop.store import Database, StoreError, open_database
-from aicop.store.migrate import current, heads, migrate
+from aicop.store.migrate import current, migrate, up_to_date
 from tests.store.conftest import pg_schema_url
 
 
 def test_a_new_sqlite_file_is_migrated_on_first_use(tmp_path: Path) -> None:
     db = open_database(tmp_path / "new" / "store.sqlite3")
-    assert current(db) == heads()
+    assert up_to_date(current(db))  # every head reached (an app branch depends_on 0001_store)
     assert (tmp_path / "new" / "store.sqlite3").is_file()
 
 
@@ -29,7 +29,7 @@ def test_an_unmigrated_postgresql_database_is_refused(pg_database: str) -> None:
     with pytest.raises(StoreError, match=r"holds no aicop store .* run 'aicop store migrate'"):
         open_database(url=url)
     migrate(Database(url))
-    assert current(open_database(url=url)) == heads()
+    assert up_to_date(current(open_database(url=url)))
 
 
 def test_a_database_that_is_down_is_named_with_its_password_hidden() -> None:
@@ -117,6 +117,6 @@ def test_another_app_brings_its_own_branch_of_migrations(
     db = open_database(tmp_path / "store.sqlite3")
     with db.engine.connect() as conn:
         conn.execute(text("SELECT id, user_id FROM otherapp_answers")).all()
-    assert m.heads() == {"0001_store", "0001_otherapp"}
+    assert {"0001_store", "0001_otherapp"} <= m.heads()  # beside the apps aicop ships
     assert m.up_to_date(current(db))
     open_database(tmp_path / "store.sqlite3")  # opened again: nothing to do, nothing refused

@@ -22,6 +22,7 @@ from aicop import __version__
 from aicop.cli import (
     assess_cmds,
     catalog_cmds,
+    consult_cmds,
     data_cmds,
     deps_cmds,
     docs_cmds,
@@ -93,6 +94,7 @@ GATEWAY: dict[str, Group] = {
 _MODULES = (
     assess_cmds,
     catalog_cmds,
+    consult_cmds,
     data_cmds,
     deps_cmds,
     docs_cmds,

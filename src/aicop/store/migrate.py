@@ -37,7 +37,10 @@ class App:
 
 
 # Add one line here for a new app with tables (and a first revision with branch_labels=("<name>",)).
-APPS: tuple[App, ...] = (App("store", "aicop.store.models", "aicop.store.migrations.versions"),)
+APPS: tuple[App, ...] = (
+    App("store", "aicop.store.models", "aicop.store.migrations.versions"),
+    App("consult", "aicop.consult.models", "aicop.consult.migrations"),
+)
 
 
 def target_metadata() -> MetaData:

@@ -369,6 +369,7 @@ EXTENSIONS: tuple[str, ...] = (
     "aicop.web.dashboard:extension",
     "aicop.web.api:extension",
     "aicop.web.accounts:extension",
+    "aicop.consult.web:extension",
 )
 
 

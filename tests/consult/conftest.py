@@ -1,0 +1,43 @@
+"""One simulated consultation, analysed once per test session: its embeddings cost seconds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from aicop.consult.analysis import Analysis, analyse
+from aicop.consult.questionnaire import Questionnaire, load_questionnaire
+from aicop.consult.responses import Response
+from aicop.consult.simulate import Simulated, simulate
+from aicop.gateway import classifier
+from tests.conftest import IN_CI
+
+
+@dataclass
+class Consultation:
+    questionnaire: Questionnaire
+    simulated: Simulated
+    responses: list[Response]
+    analysis: Analysis
+    cache: Path
+
+
+def need_model() -> None:
+    reason = classifier.missing()
+    if reason is not None:
+        if IN_CI:
+            pytest.fail(reason + " (make install puts it there)")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def consultation(tmp_path_factory: pytest.TempPathFactory) -> Consultation:
+    need_model()
+    questionnaire = load_questionnaire()
+    simulated = simulate(questionnaire, 800, seed=11)
+    responses = [Response(str(r["id"]), r["answers"]) for r in simulated.responses]  # type: ignore[arg-type]
+    cache = tmp_path_factory.mktemp("consult") / "embeddings.npz"
+    analysis = analyse(questionnaire, responses, cache=cache)
+    return Consultation(questionnaire, simulated, responses, analysis, cache)
