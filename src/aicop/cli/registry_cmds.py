@@ -103,14 +103,13 @@ class _Progress:
 
     def __enter__(self) -> _Progress:
         if sys.stderr.isatty():
-            from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             self.bar = Progress(
                 TextColumn(self.what),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TextColumn("objects"),
-                DownloadColumn(),
+                TextColumn("objects, {task.fields[gb]} GB"),
             )
             self.bar.__enter__()
         return self
@@ -119,8 +118,9 @@ class _Progress:
         if self.bar is None:
             return
         if self.task is None:
-            self.task = self.bar.add_task("", total=counters.objects)
-        self.bar.update(self.task, completed=counters.objects_done, total=counters.objects)
+            self.task = self.bar.add_task("", total=counters.objects, gb="")
+        done = f"{counters.bytes_done / 1e9:.2f} of {counters.bytes_total / 1e9:.2f}"
+        self.bar.update(self.task, completed=counters.objects_done, total=counters.objects, gb=done)
 
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:

@@ -173,7 +173,7 @@ def scan_store(
                 counters.bytes_read += read
                 counters.requests += requests
         _report(progress, counters, len(batch), sum(o.size for o in batch))
-    for key_, why in _changed_meanwhile(store, todo).items():
+    for key_, why in (_changed_meanwhile(store, todo) if todo else {}).items():
         results[key_] = FileResult(by_key[key_].url, None, by_key[key_].size, error=why)
     if state is not None:
         for obj in todo:

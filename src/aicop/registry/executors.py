@@ -76,6 +76,7 @@ class RayExecutor:
             raise InputError("--executor ray needs Ray: pip install 'aicop[ray]'") from None
         self.ray = ray
         self.max_retries = max_retries
+        self.parallel: int | None = None  # tasks in flight at once; by default four per CPU of the cluster
         self.address = address
         self._started = not ray.is_initialized()
         if self._started:
@@ -92,7 +93,7 @@ class RayExecutor:
         pending: dict[Any, int] = {}
         try:
             while True:
-                while len(pending) < 4 * cpus:  # bounded: the driver holds few results at a time
+                while len(pending) < (self.parallel or 4 * cpus):  # the driver holds few results at once
                     item = next(queue, None)
                     if item is None:
                         break
