@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SARIF_SCHEMA := $(VENV)/share/sarif/sarif-schema-2.1.0.json
 EXAMPLE := examples/support-assistant
 
-.PHONY: install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard bench-monitor bench-redteam bench-scan-corpus catalog clean
+.PHONY: install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard bench-monitor bench-redteam bench-scan-corpus bench-registry catalog clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -101,6 +101,11 @@ bench-scan-corpus: install $(CORPUS_VENV)
 	test -f benchmarks/.benign-corpus/labels.json || \
 		benchmarks/.venv-corpus/bin/python benchmarks/benign_corpus.py write benchmarks/.benign-corpus
 	$(BIN)/python benchmarks/benign_corpus.py check benchmarks/.benign-corpus
+
+# aicop scan / inventory over 10,000 objects in moto's S3 server on loopback, and Ray 1/2/4 workers
+# under an injected per-request latency (a local cluster on 127.0.0.2, started and stopped by the script).
+bench-registry: install
+	nice -n 10 $(BIN)/python benchmarks/registry_bench.py
 
 # Re-derive the catalog from the seed text (../shared/seed); the test suite checks it is unchanged.
 catalog: install

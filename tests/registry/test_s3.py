@@ -268,3 +268,22 @@ def test_a_hugging_face_cache_mirror(tmp_path: Path, run_cli: Any) -> None:
     doc = json.loads(result.out)
     assert [Path(f["path"]).name for f in doc["files"]] == ["pytorch_model.bin"]
     assert doc["findings"][0]["rule"] == "pickle.dangerous-import"
+
+
+@pytest.mark.parametrize(("url", "extra"), [("gs://bucket/models", "gcs"), ("az://container/models", "azure")])
+def test_a_store_whose_package_is_missing(url: str, extra: str, run_cli: Any) -> None:
+    pytest.importorskip("fsspec")
+    package = {"gcs": "gcsfs", "azure": "adlfs"}[extra]
+    try:
+        __import__(package)
+        pytest.skip(f"{package} is installed here")
+    except ImportError:
+        pass
+    result = run_cli("scan", url)
+    assert result.code == 2 and result.out == ""
+    assert f"aicop[{extra}]" in result.err and url.split("://")[0] in result.err
+
+
+def test_an_endpoint_option_for_another_store_is_refused(run_cli: Any) -> None:
+    result = run_cli("scan", "gs://bucket/models", "--endpoint-url", "http://127.0.0.1:1")
+    assert result.code == 2 and "S3-compatible" in result.err
