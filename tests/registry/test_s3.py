@@ -270,7 +270,9 @@ def test_a_hugging_face_cache_mirror(tmp_path: Path, run_cli: Any) -> None:
     assert doc["findings"][0]["rule"] == "pickle.dangerous-import"
 
 
-@pytest.mark.parametrize(("url", "extra"), [("gs://bucket/models", "gcs"), ("az://container/models", "azure")])
+@pytest.mark.parametrize(
+    ("url", "extra"), [("gs://bucket/models", "gcs"), ("az://container/models", "azure")]
+)
 def test_a_store_whose_package_is_missing(url: str, extra: str, run_cli: Any) -> None:
     pytest.importorskip("fsspec")
     package = {"gcs": "gcsfs", "azure": "adlfs"}[extra]

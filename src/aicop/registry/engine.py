@@ -357,9 +357,10 @@ def verify_store(
         "hash_type": hash_type,
         "modified": [],
         "missing": sorted(signed_names - set(objects)),
+        # as for a directory: any object the signature does not name, but an empty one has no shards
         "unsigned": []
         if ignore_unsigned
-        else sorted(k for k in set(objects) - signed_names if objects[k].size),
+        else sorted(k for k in set(objects) - signed_names if method == "files" or objects[k].size),
         "not_checked": [],
     }
     tasks: list[Any] = []
