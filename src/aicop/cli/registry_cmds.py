@@ -21,7 +21,7 @@ def as_target(text: str) -> str | Path:
     """A URL stays text (``Path`` would fold ``s3://b`` into ``s3:/b``); anything else is a path."""
     from pathlib import Path
 
-    from aicop.registry.store import is_url
+    from aicop.registry.urls import is_url
 
     return text if is_url(text) else Path(text)
 

@@ -20,14 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from aicop.errors import InputError
+from aicop.registry.urls import REMOTE, is_url
 from aicop.scan.ranged import RangeReader
 
-REMOTE = {"s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs"}
 EXTRA = {"s3fs": "s3", "gcsfs": "gcs", "adlfs": "azure"}
-
-
-def is_url(text: str) -> bool:
-    return "://" in text and text.split("://", 1)[0].lower() in REMOTE
 
 
 @dataclass(frozen=True)
