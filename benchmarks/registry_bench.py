@@ -76,6 +76,14 @@ def populate(s3: S3Server, bucket: str, count: int, medium: int, big: list[int],
             builders[i % 3](path, size)
         s3.client.upload_file(str(path), bucket, f"hub/medium/m{i}.{kind}")
         path.unlink()
+    import boto3
+    from botocore.config import Config
+
+    # moto joins the parts of a multipart upload when it completes: minutes for gigabytes, so no
+    # client-side time-out and no retry (a retried completion finds its upload gone and fails).
+    patient = boto3.client(
+        "s3", endpoint_url=s3.endpoint, config=Config(read_timeout=1800, retries={"total_max_attempts": 1})
+    )
     for i, size in enumerate(big):
         path = work / f"big{i}"
         kind = ["safetensors", "gguf", "pt"][i % 3]
@@ -83,7 +91,7 @@ def populate(s3: S3Server, bucket: str, count: int, medium: int, big: list[int],
             corpus.big_torch_zip(path, size)
         else:
             builders[i % 3](path, size)
-        s3.client.upload_file(str(path), bucket, f"hub/big/b{i}.{kind}")
+        patient.upload_file(str(path), bucket, f"hub/big/b{i}.{kind}")
         path.unlink()
     return len(jobs) + medium + len(big)
 
