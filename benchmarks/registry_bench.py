@@ -15,7 +15,8 @@ multi-GB ones written from sparse files. Then, on this machine:
 
 Every wall-clock figure is printed with the load average; CPU time of this process is printed where
 it matters. Run with ``nice -n 10 .venv/bin/python benchmarks/registry_bench.py`` (``--small`` for a
-quick look). Nothing is kept: the server's data go with its process.
+quick look). Nothing is kept: the server's data go with its process. Watch the disk: moto keeps
+copies of objects in temporary files, and a 10,000-object run held 53 GB of them before it was stopped.
 """
 
 from __future__ import annotations
