@@ -16,7 +16,7 @@ $(AXE):
 
 axe-core: $(AXE)
 
-.PHONY: axe-core install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard bench-guard-anchors train-guard bench-monitor bench-redteam bench-scan-corpus bench-store serve-screenshots bench-gateway catalog clean
+.PHONY: axe-core install demo demo-gateway test lint typecheck pytest bench bench-hash bench-guard bench-guard-anchors train-guard bench-monitor bench-redteam bench-scan-corpus bench-store serve-screenshots bench-gateway bench-registry catalog clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -160,6 +160,11 @@ bench-store: install
 # The README's screenshots of aicop serve, from a demo store, in Debian's Chromium (apt-get install chromium).
 serve-screenshots: install
 	$(BIN)/python tools/serve_screenshots.py docs/screenshots
+
+# aicop scan / inventory over 10,000 objects in moto's S3 server on loopback, and Ray 1/2/4 workers
+# under an injected per-request latency (a local cluster on 127.0.0.2, started and stopped by the script).
+bench-registry: install
+	nice -n 10 $(BIN)/python benchmarks/registry_bench.py
 
 # Re-derive the catalog from the seed text (../shared/seed); the test suite checks it is unchanged.
 catalog: install

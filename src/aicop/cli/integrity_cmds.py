@@ -25,7 +25,15 @@ if TYPE_CHECKING:
 
 
 def configure_inventory(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", nargs="?", type=as_path, default=None, help="the repository (default: .)")
+    from aicop.cli.registry_cmds import add_options, as_target
+
+    p.add_argument(
+        "path",
+        nargs="?",
+        type=as_target,
+        default=None,
+        help="the repository (default: .), or a URL of objects in a store (s3://, gs://, az://)",
+    )
     p.add_argument(
         "--check",
         action="store_true",
@@ -40,6 +48,14 @@ def configure_inventory(p: argparse.ArgumentParser) -> None:
         "--algorithm", choices=("sha256", "blake3"), default="sha256", help="hash (default: sha256)"
     )
     p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+    add_options(p)
+    p.add_argument(
+        "--into",
+        type=as_path,
+        default=None,
+        metavar="DIR",
+        help="for a URL: the directory whose .aicop/ keeps its inventory and audit trail (default: .)",
+    )
 
 
 def run_inventory(a: argparse.Namespace) -> int:
@@ -49,6 +65,10 @@ def run_inventory(a: argparse.Namespace) -> int:
 
     from aicop.integrity import inventory
 
+    if isinstance(a.path, str):  # a URL
+        from aicop.cli import registry_cmds
+
+        return registry_cmds.inventory(a, a.path)
     root, manifest = project(a.path)
     if a.check:
         with spinner("hashing the assets…"):
@@ -241,11 +261,13 @@ def run_restore(a: argparse.Namespace) -> int:
     return int(ExitCode.OK)
 
 
-def _add_signing_target(p: argparse.ArgumentParser, key_help: str, *, key_required: bool) -> None:
+def _add_signing_target(
+    p: argparse.ArgumentParser, key_help: str, *, key_required: bool, path_type: Any = as_path
+) -> None:
     p.add_argument(
         "path",
         nargs="?",
-        type=as_path,
+        type=path_type,
         default=None,
         help="a model directory or file, or with --inventory the repository (default: .)",
     )
@@ -380,7 +402,12 @@ def run_sign(a: argparse.Namespace) -> int:
 
 
 def configure_verify(p: argparse.ArgumentParser) -> None:
-    _add_signing_target(p, "the signer's PEM public key (for a key signature)", key_required=False)
+    from aicop.cli.registry_cmds import add_options, as_target
+
+    _add_signing_target(
+        p, "the signer's PEM public key (for a key signature)", key_required=False, path_type=as_target
+    )
+    add_options(p, state=False)
     p.add_argument(
         "--ca",
         type=as_path,
@@ -406,6 +433,10 @@ def run_verify(a: argparse.Namespace) -> int:
 
     from aicop.integrity import signing
 
+    if isinstance(a.path, str):  # a URL
+        from aicop.cli import registry_cmds
+
+        return registry_cmds.verify(a, a.path)
     root = a.path or Path()
     if not root.exists():
         raise AicopError("no such file or directory", path=root)

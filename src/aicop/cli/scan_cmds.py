@@ -25,7 +25,15 @@ if TYPE_CHECKING:
 
 
 def configure_scan(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="*", type=as_path, metavar="PATH", help="files or directories to scan")
+    from aicop.cli.registry_cmds import add_options, as_target
+
+    p.add_argument(
+        "paths",
+        nargs="*",
+        type=as_target,
+        metavar="PATH",
+        help="files or directories to scan, or URLs of objects in a store (s3://, gs://, az://)",
+    )
     p.add_argument(
         "--manifest",
         dest="manifest_path",
@@ -53,6 +61,7 @@ def configure_scan(p: argparse.ArgumentParser) -> None:
         help="worker processes for directories of 64 files or more (default: one per core)",
     )
     p.add_argument("--verbose", "-v", action="store_true", help="also list informational findings")
+    add_options(p)
 
 
 SCAN_DESCRIPTION = """\
@@ -86,10 +95,16 @@ def run_scan(a: argparse.Namespace) -> int:
     targets = list(a.paths) + models
     if not targets:
         raise UsageError("give at least one PATH, or --manifest with an aicop.yaml that names local models")
-    policy = Policy.load(a.policy_path) if a.policy_path else DEFAULT_POLICY
-    total = sum(1 for _ in iter_files(targets)) if sys.stderr.isatty() else 0
-    with _scan_progress(total) as advance:
-        report = scan_paths(targets, policy, Limits(seconds=a.timeout), advance, workers=a.jobs)
+    from aicop.cli import registry_cmds
+
+    if registry_cmds.wants_registry(targets, a.executor):
+        report, code = registry_cmds.scan(a, targets)
+    else:
+        policy = Policy.load(a.policy_path) if a.policy_path else DEFAULT_POLICY
+        total = sum(1 for _ in iter_files(targets)) if sys.stderr.isatty() else 0
+        with _scan_progress(total) as advance:
+            report = scan_paths(targets, policy, Limits(seconds=a.timeout), advance, workers=a.jobs)
+        code = int(ExitCode.GAPS if report.unsafe else (ExitCode.BAD_INPUT if report.errors else ExitCode.OK))
     if a.fmt == "json":
         text = render_json(report)
     elif a.fmt == "sarif":
@@ -97,7 +112,7 @@ def run_scan(a: argparse.Namespace) -> int:
     else:
         text = render_text(report, verbose=a.verbose)
     emit(text, a.output)
-    return int(ExitCode.GAPS if report.unsafe else (ExitCode.BAD_INPUT if report.errors else ExitCode.OK))
+    return code
 
 
 def _manifest_models(path: Path) -> list[Path]:

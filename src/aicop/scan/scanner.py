@@ -23,6 +23,7 @@ from aicop.scan.errors import LimitExceeded, ScanError, Unsupported, Unverifiabl
 from aicop.scan.model import FileResult, Issue, ScanFinding, ScanReport, Severity
 from aicop.scan.pickle import looks_like_pickle, walk_stream
 from aicop.scan.policy import ALIASES, DEFAULT_POLICY, RECONSTRUCT_ONLY, Decision, Policy, Verdict
+from aicop.scan.ranged import LazyBuffer
 from aicop.scan.source import BufferSource, StreamSource
 
 TYPE_CHECKING = False  # typing itself is not imported at run time: start-up is measured
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
     from aicop.scan.pickle import StreamResult
+    from aicop.scan.ranged import RangeReader
     from aicop.scan.source import Source
 
 # Readers of the rarer formats (tar, 7z, GGUF, Keras, NumPy, bz2/xz) are imported when a file needs
@@ -618,8 +620,9 @@ class _MemoryFile(io.RawIOBase):
         return True
 
     def readinto(self, target: bytearray | memoryview) -> int:  # type: ignore[override]
-        n = min(len(target), len(self.buf) - self.pos)
-        target[:n] = self.buf[self.pos : self.pos + n]
+        n = max(0, min(len(target), len(self.buf) - self.pos))
+        piece = self.buf[self.pos : self.pos + n]
+        target[:n] = piece if isinstance(piece, memoryview) else bytes(piece)
         self.pos += n
         return n
 
@@ -674,6 +677,58 @@ def scan_file(path: Path | str, policy: Policy = DEFAULT_POLICY, limits: Limits 
     # A view still referenced somewhere keeps the map open until it is collected; that is harmless.
     with contextlib.suppress(BufferError):
         mapped.close()
+    return _finish(result, job, fmt, unverifiable, policy, head, start)
+
+
+def scan_reader(
+    reader: RangeReader, policy: Policy = DEFAULT_POLICY, limits: Limits | None = None
+) -> FileResult:
+    """Scan an object read by byte range (``aicop.scan.ranged``): the same readers as ``scan_file``, over
+    a ``LazyBuffer``, so only the ranges a format needs are fetched. An object that cannot be read, or
+    that changes while it is read, is an error of the scan (not checked), never clean."""
+    limits = limits or Limits()
+    start = time.monotonic()
+    name, size = reader.name, reader.size
+    suffix = os.path.splitext(name)[1].lower()  # noqa: PTH122
+    claimed = CLAIMS.get(suffix, ())
+    try:
+        head = reader.read(0, HEAD) if size else b""
+        if not head:
+            return FileResult(name, None, 0, error="empty file" if claimed else None)
+        fmt = sniff(head, size)
+        tail = (
+            reader.read(max(0, size - 22 - zipfmt.MAX_COMMENT), size) if fmt is None and size >= 22 else b""
+        )
+    except OSError as err:
+        return FileResult(name, None, size, error=f"cannot read: {err}")
+    result = FileResult(name, None, size)
+    if fmt is None and zipfmt.EOCD not in tail:
+        if claimed:
+            _unverifiable(result, policy, suffix, claimed, _why_not(claimed, head, size))
+        elif suffix in MODEL_SUFFIXES:
+            result.findings.append(_unrecognised(name, suffix))
+        return result
+    job = _Job(name, policy, limits, start + limits.seconds)
+    fmt, result.error, unverifiable = _scan_mapped(
+        job, LazyBuffer(reader), None, fmt, suffix, suffix in MODEL_SUFFIXES
+    )
+    return _finish(result, job, fmt, unverifiable, policy, head, start)
+
+
+def _finish(
+    result: FileResult,
+    job: _Job,
+    fmt: str | None,
+    unverifiable: str | None,
+    policy: Policy,
+    head: bytes,
+    start: float,
+) -> FileResult:
+    """The file's result once its content was scanned: what it is, and what its name claimed."""
+    name, size = result.path, result.size
+    suffix = os.path.splitext(name)[1].lower()  # noqa: PTH122
+    claimed = CLAIMS.get(suffix, ())
+    named_like_model = suffix in MODEL_SUFFIXES
     result.findings = job.findings
     result.format = "+".join(job.formats) or None
     if unverifiable is not None:
@@ -763,12 +818,17 @@ def _ends_like_zip(fd: int, size: int, head: bytes) -> bool:
 
 
 def _scan_mapped(
-    job: _Job, mapped: mmap.mmap, path: Path, fmt: str | None, suffix: str, named_like_model: bool
+    job: _Job,
+    mapped: mmap.mmap | LazyBuffer,
+    path: Path | None,
+    fmt: str | None,
+    suffix: str,
+    named_like_model: bool,
 ) -> tuple[str | None, str | None, str | None]:
-    """Scan the mapped file: (the format its content was taken for, why it could not be scanned, why it
-    cannot be verified). Exceptions end here, so no traceback keeps a view of the map alive once this
-    returns."""
-    buf = memoryview(mapped)
+    """Scan the mapped file (or an object read by range): (the format its content was taken for, why it
+    could not be scanned, why it cannot be verified). Exceptions end here, so no traceback keeps a view
+    of the map alive once this returns."""
+    buf: memoryview = mapped if isinstance(mapped, LazyBuffer) else memoryview(mapped)  # type: ignore[assignment]
     claimed = CLAIMS.get(suffix, ())
     try:
         try:

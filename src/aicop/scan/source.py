@@ -17,9 +17,20 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+MATERIALISE = 64 << 20  # a ranged object's pickle up to this size is fetched whole: it is walked byte by byte
+
+
 class BufferSource:
     def __init__(self, buffer: bytes | memoryview, start: int = 0, end: int | None = None) -> None:
-        self.buffer = memoryview(buffer) if not isinstance(buffer, memoryview) else buffer
+        if isinstance(buffer, memoryview):
+            self.buffer = buffer
+        elif isinstance(buffer, bytes | bytearray):
+            self.buffer = memoryview(buffer)
+        else:  # a LazyBuffer (aicop.scan.ranged): slices and byte indexing, as a memoryview
+            stop = len(buffer) if end is None else min(end, len(buffer))
+            if start == 0 and stop <= MATERIALISE:  # offsets stay those of the buffer
+                buffer = memoryview(bytes(buffer[:stop]))
+            self.buffer = buffer
         self.pos = start
         self.end = len(self.buffer) if end is None else min(end, len(self.buffer))
 

@@ -19,6 +19,7 @@ import struct
 import zlib
 
 from aicop.scan.errors import LimitExceeded, ScanError
+from aicop.scan.ranged import prefetch
 
 EOCD = b"PK\x05\x06"
 ZIP64_LOCATOR = b"PK\x06\x07"
@@ -26,6 +27,7 @@ ZIP64_EOCD = b"PK\x06\x06"
 CENTRAL = b"PK\x01\x02"
 LOCAL = b"PK\x03\x04"
 MAX_COMMENT = 0xFFFF
+LOCAL_HEAD = 30 + 128 + 512  # a local header, an extra field of usual size, and the scanner's HEAD
 METHODS = {0: "stored", 8: "deflate", 12: "bzip2", 14: "lzma"}
 
 
@@ -111,7 +113,11 @@ def read_archive(buf: memoryview, max_members: int) -> ZipArchive:
         raise ScanError("central directory offset points past its own position")
     if entries > max_members:
         raise LimitExceeded(f"archive lists {entries} members, more than the bound {max_members}")
+    prefetch(buf, [(cd_start, cd_end)])
     members = _central_directory(buf, cd_start, cd_size, entries, prefix)
+    # A ranged object: every local header and the first bytes of its member (to recognise its format)
+    # in one batch of requests, rather than one round trip per member.
+    prefetch(buf, [(m.local_offset, m.local_offset + LOCAL_HEAD + len(m.name) * 4) for m in members])
     archive = ZipArchive(members, prefix, end, anomalies)
     _check_members(buf, archive)
     return archive

@@ -1,0 +1,275 @@
+"""aicop scan / inventory over an S3-compatible store at registry scale (issue 21).
+
+Puts 10,000 objects into moto's S3 server on loopback (its own process, an ephemeral port): the scan
+tests' corpus (pickles, PyTorch zips, safetensors, GGUF, NumPy, Keras, zip, JSON, text, broken files),
+a few hundred medium header-only objects (4-16 MB safetensors and GGUF, PyTorch zips), and a few
+multi-GB ones written from sparse files. Then, on this machine:
+
+1. a full scan and an unchanged re-run (local executor): objects/s, and bytes read from the store per
+   object compared with the objects' sizes, per format;
+2. a full inventory (hash of every byte) and an unchanged re-run: GB/s;
+3. Ray with 1, 2 and 4 tasks in flight (so as many busy worker processes) on a local one-node
+   cluster with 4 CPUs on 127.0.0.2, scanning ``--ray-objects`` objects while the server sleeps
+   ``--latency`` ms before answering each request (the S3 server's own wrapper, see
+   tests/registry/s3server.py): throughput per worker.
+
+Every wall-clock figure is printed with the load average; CPU time of this process is printed where
+it matters. Run with ``nice -n 10 .venv/bin/python benchmarks/registry_bench.py`` (``--small`` for a
+quick look). Nothing is kept: the server's data go with its process. Watch the disk: moto keeps
+copies of objects in temporary files, and a 10,000-object run held 53 GB of them before it was stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.registry import corpus  # noqa: E402
+from tests.registry.s3server import S3Server  # noqa: E402
+
+from aicop.registry import engine  # noqa: E402
+from aicop.registry.executors import LocalExecutor, RayExecutor  # noqa: E402
+from aicop.registry.state import State  # noqa: E402
+from aicop.registry.store import StoreSpec  # noqa: E402
+
+HEADER_ONLY = ("safetensors", "gguf", "pytorch-zip+pickle")
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.1f} {five:.1f} {fifteen:.1f}"
+
+
+def cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def populate(s3: S3Server, bucket: str, count: int, medium: int, big: list[int], work: Path) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
+    small = sorted(corpus.corpus().items())
+    jobs: list[tuple[str, bytes]] = []
+    for i in range(count - medium - len(big)):
+        name, data = small[i % len(small)]
+        jobs.append((f"hub/org{i % 97}/model{i}/{name.replace('/', '-')}", data))
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda job: s3.client.put_object(Bucket=bucket, Key=job[0], Body=job[1]), jobs))
+    builders = [corpus.big_safetensors, corpus.big_gguf]
+    for i in range(medium):
+        path = work / f"medium{i}"
+        size = (4 + (i % 4) * 4) << 20
+        kind = ["safetensors", "gguf", "pt"][i % 3]
+        if kind == "pt":
+            corpus.big_torch_zip(path, size)
+        else:
+            builders[i % 3](path, size)
+        s3.client.upload_file(str(path), bucket, f"hub/medium/m{i}.{kind}")
+        path.unlink()
+    import boto3
+    from botocore.config import Config
+
+    # moto joins the parts of a multipart upload when it completes: minutes for gigabytes, so no
+    # client-side time-out and no retry (a retried completion finds its upload gone and fails).
+    patient = boto3.client(
+        "s3", endpoint_url=s3.endpoint, config=Config(read_timeout=1800, retries={"total_max_attempts": 1})
+    )
+    for i, size in enumerate(big):
+        path = work / f"big{i}"
+        kind = ["safetensors", "gguf", "pt"][i % 3]
+        if kind == "pt":
+            corpus.big_torch_zip(path, size)
+        else:
+            builders[i % 3](path, size)
+        patient.upload_file(str(path), bucket, f"hub/big/b{i}.{kind}")
+        path.unlink()
+    return len(jobs) + medium + len(big)
+
+
+def timed(label: str, function: Any) -> tuple[Any, dict[str, Any]]:
+    before_cpu, start = cpu(), time.monotonic()
+    value = function()
+    figures = {"seconds": time.monotonic() - start, "cpu_seconds": cpu() - before_cpu, "load": load()}
+    print(
+        f"  {label}: {figures['seconds']:.1f} s wall, {figures['cpu_seconds']:.1f} s CPU ({figures['load']})"
+    )
+    return value, figures
+
+
+def bytes_read_by_format(report: Any, sizes: dict[str, int], read: dict[str, int]) -> dict[str, Any]:
+    by: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for f in report.files:
+        if f.error is not None:
+            continue
+        big_enough = sizes[f.path] >= 1 << 20
+        key = f"{f.format or 'other'}{' (>= 1 MiB)' if big_enough else ''}"
+        by[key][0] += 1
+        by[key][1] += sizes[f.path]
+        by[key][2] += read.get(f.path, 0)
+    return {
+        k: {"objects": n, "bytes": s, "read": r, "ratio": r / s if s else 0}
+        for k, (n, s, r) in sorted(by.items())
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--objects", type=int, default=10_000)
+    parser.add_argument("--medium", type=int, default=150)
+    parser.add_argument("--big", default="2048,2048,1024", help="sizes in MiB of the multi-GB objects")
+    parser.add_argument("--latency", type=float, default=20.0, help="ms the server waits per request (Ray)")
+    parser.add_argument("--ray-objects", type=int, default=1000)
+    parser.add_argument("--small", action="store_true", help="500 objects, no big ones: a quick look")
+    parser.add_argument("--no-ray", action="store_true")
+    a = parser.parse_args()
+    if a.small:
+        a.objects, a.medium, a.big, a.ray_objects = 500, 12, "64", 200
+    big = [int(x) << 20 for x in a.big.split(",") if x]
+    results: dict[str, Any] = {"machine": {"cores": os.cpu_count(), "start": load()}}
+    work = Path(tempfile.mkdtemp(prefix="aicop-bench-"))
+    s3 = S3Server()
+    os.environ["AWS_ENDPOINT_URL_S3"] = s3.endpoint
+    os.environ["XDG_CACHE_HOME"] = str(work / "cache")
+    try:
+        bucket = s3.bucket("registry-bench")
+        print(f"populating s3://{bucket}/hub with {a.objects} objects ({load()})")
+        _, figures = timed("upload", lambda: populate(s3, bucket, a.objects, a.medium, big, work))
+        spec = StoreSpec(f"s3://{bucket}/hub", s3.endpoint)
+        listing = spec.open().list()
+        sizes = {o.url: o.size for o in listing}
+        total = sum(sizes.values())
+        results["store"] = {"objects": len(listing), "bytes": total, "upload": figures}
+        print(f"  {len(listing)} objects, {total / 1e9:.2f} GB")
+
+        # 1. scan: full, then unchanged
+        read: dict[str, int] = {}
+        real_task = engine.scan_task
+
+        def counting_task(*args: Any) -> Any:
+            out = real_task(*args)
+            for key, _, nbytes, _ in out:
+                read[f"{spec.url}/{key}"] = nbytes
+            return out
+
+        engine.scan_task = counting_task  # type: ignore[assignment]
+        state = work / "scan-state.json"
+        print("scan")
+        (report, counters), full = timed(
+            "full scan", lambda: engine.scan_store(spec, LocalExecutor(8), state=State(state, spec.url))
+        )
+        (_, again), rerun = timed(
+            "unchanged re-run",
+            lambda: engine.scan_store(spec, LocalExecutor(8), state=State(state, spec.url)),
+        )
+        engine.scan_task = real_task  # type: ignore[assignment]
+        results["scan"] = {
+            "full": {
+                **full,
+                "objects_per_s": len(listing) / full["seconds"],
+                "bytes_read": counters.bytes_read,
+                "requests": counters.requests,
+                "errors": len(report.errors),
+                "unsafe": sum(f.unsafe for f in report.files),
+            },
+            "unchanged": {
+                **rerun,
+                "objects_per_s": len(listing) / rerun["seconds"],
+                "bytes_read": again.bytes_read,
+            },
+            "speedup": full["seconds"] / rerun["seconds"],
+            "read_by_format": bytes_read_by_format(report, sizes, read),
+        }
+        print(
+            f"  bytes read {counters.bytes_read:,} of {total:,} ({counters.bytes_read / total:.5%}); "
+            f"re-run {results['scan']['speedup']:.1f}x faster, {again.bytes_read} bytes read"
+        )
+        for fmt, row in results["scan"]["read_by_format"].items():
+            print(f"    {fmt:32} {row['objects']:6} objects {row['bytes']:>15,} B  read {row['ratio']:.4%}")
+
+        # 2. inventory: full hash, then unchanged
+        print("inventory")
+        hstate = work / "hash-state.json"
+        (assets, _), hfull = timed(
+            "full hash", lambda: engine.hash_store(spec, LocalExecutor(8), state=State(hstate, spec.url))
+        )
+        (_, hc2), hrerun = timed(
+            "unchanged re-run",
+            lambda: engine.hash_store(spec, LocalExecutor(8), state=State(hstate, spec.url)),
+        )
+        results["inventory"] = {
+            "full": {
+                **hfull,
+                "gb_per_s": total / 1e9 / hfull["seconds"],
+                "objects_per_s": len(assets) / hfull["seconds"],
+            },
+            "unchanged": {
+                **hrerun,
+                "objects_per_s": len(assets) / hrerun["seconds"],
+                "bytes_read": hc2.bytes_read,
+            },
+            "speedup": hfull["seconds"] / hrerun["seconds"],
+        }
+        rate, speedup = results["inventory"]["full"]["gb_per_s"], results["inventory"]["speedup"]
+        print(f"  {rate:.2f} GB/s full; re-run {speedup:.1f}x faster")
+
+        # 3. Ray: 1, 2, 4 concurrent tasks under an injected per-request latency
+        if not a.no_ray:
+            results["ray"] = ray_runs(s3, spec, listing[: a.ray_objects], a.latency)
+    finally:
+        s3.stop()
+    print(json.dumps(results, indent=2, default=str))
+
+
+def ray_runs(s3: S3Server, spec: StoreSpec, objects: list[Any], latency: float) -> dict[str, Any]:
+    from tests.registry.raycluster import RayCluster
+    from tests.registry.s3server import ENV
+
+    print(f"ray: {len(objects)} objects, {latency:g} ms per request ({load()})")
+    cluster = RayCluster(workers=0, head_cpus=4, env={**ENV, "AWS_ENDPOINT_URL_S3": s3.endpoint})
+    out: dict[str, Any] = {"latency_ms": latency, "objects": len(objects)}
+    subset = {o.key for o in objects}
+    real_list = engine.Store.list
+
+    def only_subset(self: Any) -> list[Any]:
+        return [o for o in real_list(self) if o.key in subset]
+
+    engine.Store.list = only_subset  # type: ignore[method-assign]
+    s3.latency(latency)
+    try:
+        executor = RayExecutor(cluster.address)
+        for parallel in (1, 2, 4):
+            executor.parallel = parallel
+            (_, counters), figures = timed(f"{parallel} worker(s)", lambda: engine.scan_store(spec, executor))
+            rate = len(objects) / figures["seconds"]
+            out[str(parallel)] = {
+                **figures,
+                "objects_per_s": rate,
+                "per_worker": rate / parallel,
+                "requests": counters.requests,
+            }
+            print(f"    {rate:.1f} objects/s, {rate / parallel:.1f} per worker, {counters.requests} requests")
+        (_, counters), figures = timed(
+            "local executor, 4 threads", lambda: engine.scan_store(spec, LocalExecutor(4))
+        )
+        out["local-4-threads"] = {**figures, "objects_per_s": len(objects) / figures["seconds"]}
+        executor.close()
+    finally:
+        s3.latency(0)
+        engine.Store.list = real_list  # type: ignore[method-assign]
+        cluster.stop()
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""A real S3-compatible server on loopback for the tests and the benchmark: moto's server mode in a
+process of its own, on an ephemeral port, with an injectable per-request latency.
+
+Run as a script it prints ``PORT`` on its first line and serves until killed. The latency is set at
+run time by ``PUT /_latency/<milliseconds>`` (answered by the wrapper, never seen by moto): every
+other request then sleeps that long before moto answers it, which is how a distant store's round
+trip is simulated. Credentials are moto's: any key is accepted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",  # never ask an instance-metadata address for credentials
+}
+
+
+class Latency:
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app, self.seconds = app, 0.0
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_latency/"):
+            self.seconds = float(path.rsplit("/", 1)[1]) / 1000
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        if self.seconds:
+            time.sleep(self.seconds)
+        ranged = _ranged_get(environ)
+        if ranged is not None:
+            status, headers, body = ranged
+            start_response(status, headers)
+            return [body]
+        return self.app(environ, start_response)
+
+
+_RANGE = re.compile(r"bytes=(\d+)-(\d+)$")
+
+
+def _ranged_get(environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    """A ranged GET of an object answered from moto's own storage, reading only the range: moto reads
+    the whole object for every range request (a 2 GiB object hashed in 8 MiB ranges would cost 512
+    GiB of copying in the server, which measures moto, not aicop). Anything unusual (no version
+    match, an odd range, extra parameters) goes to moto as before."""
+    match = _RANGE.match(environ.get("HTTP_RANGE", ""))
+    if environ.get("REQUEST_METHOD") != "GET" or match is None:
+        return None
+    from urllib.parse import parse_qs, unquote
+
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    if set(query) - {"versionId"}:
+        return None
+    bucket_name, _, key_name = unquote(environ.get("PATH_INFO", "")).lstrip("/").partition("/")
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.s3.models import s3_backends
+
+    try:
+        backend = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+        key = backend.get_object(bucket_name, key_name, version_id=query.get("versionId", [None])[0])
+    except Exception:  # any lookup moto would answer differently: let it
+        return None
+    if key is None or not hasattr(key, "_value_buffer"):
+        return None
+    begin, end = int(match.group(1)), int(match.group(2))
+    size = key.size
+    if begin >= size:
+        return None
+    end = min(end, size - 1)
+    with key.lock:
+        key._value_buffer.seek(begin)
+        body = key._value_buffer.read(end - begin + 1)
+    headers = [
+        ("Content-Type", "binary/octet-stream"),
+        ("Content-Length", str(len(body))),
+        ("Content-Range", f"bytes {begin}-{end}/{size}"),
+        ("ETag", key.etag),
+        ("Last-Modified", key.last_modified_RFC1123),
+        ("Accept-Ranges", "bytes"),
+        ("x-amz-version-id", str(key.version_id)),
+    ]
+    return "206 Partial Content", headers, body
+
+
+def serve() -> None:
+    import logging
+
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = Latency(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+class S3Server:
+    """The server process, its endpoint, and a boto3 client on it."""
+
+    def __init__(self) -> None:
+        env = {**os.environ, **ENV}
+        self.process = subprocess.Popen(
+            [sys.executable, __file__], stdout=subprocess.PIPE, env=env, text=True
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().strip()
+        if not line.isdigit():
+            self.process.kill()
+            raise RuntimeError(f"the S3 server did not start: {line!r}")
+        self.port = int(line)
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        os.environ.update(ENV)
+        import boto3
+
+        self.client = boto3.client("s3", endpoint_url=self.endpoint)
+
+    def latency(self, milliseconds: float) -> None:
+        import urllib.request
+
+        request = urllib.request.Request(f"{self.endpoint}/_latency/{milliseconds}", method="PUT")
+        urllib.request.urlopen(request, timeout=10).read()
+
+    def bucket(self, name: str, *, versioned: bool = True) -> str:
+        self.client.create_bucket(Bucket=name)
+        if versioned:
+            self.client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        return name
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    serve()
