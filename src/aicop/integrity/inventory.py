@@ -108,6 +108,25 @@ def digest_of(assets: list[dict[str, Any]]) -> str:
     return hashlib.sha256(json.dumps(assets, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+def next_recording(
+    previous: dict[str, Any] | None, assets: list[dict[str, Any]]
+) -> tuple[dict[str, list[str]], str, list[dict[str, Any]]]:
+    """(what changed since ``previous``, the time of this recording, the history with it appended): one
+    rule for a directory's inventory and an object store's (aicop.registry.records)."""
+    diff = changes(previous["assets"] if previous else [], assets)
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    history = list(previous.get("history", []))[-MAX_HISTORY:] if previous else []
+    history.append(
+        {
+            "recorded": now,
+            "digest": digest_of(assets),
+            "assets": len(assets),
+            **{k: len(v) for k, v in diff.items()},
+        }
+    )
+    return diff, now, history
+
+
 def load(root: Path) -> dict[str, Any] | None:
     """The recorded inventory, validated; None if there is none. A path in it that leaves the
     repository is refused: the file may have been written by someone else."""
@@ -137,17 +156,7 @@ def record(
 
     previous = load(root)
     assets = build(root, manifest, algorithm=algorithm, paranoid=paranoid)
-    diff = changes(previous["assets"] if previous else [], assets)
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    history = list(previous.get("history", []))[-MAX_HISTORY:] if previous else []
-    history.append(
-        {
-            "recorded": now,
-            "digest": digest_of(assets),
-            "assets": len(assets),
-            **{k: len(v) for k, v in diff.items()},
-        }
-    )
+    diff, now, history = next_recording(previous, assets)
     inventory = {
         "schema_version": 1,
         "recorded": now,

@@ -8,7 +8,6 @@ inventory writes. The file is written only when every object was hashed: never a
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aicop.errors import AicopError, InputError
-from aicop.integrity.inventory import MAX_HISTORY, changes, digest_of
+from aicop.integrity.inventory import changes, digest_of, next_recording
 
 
 def inventory_path(directory: Path, url: str) -> Path:
@@ -44,17 +43,7 @@ def record(
     from aicop.fsutil import write_atomic
 
     previous = load(directory, url)
-    diff = changes(previous["assets"] if previous else [], assets)
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    history = list(previous.get("history", []))[-MAX_HISTORY:] if previous else []
-    history.append(
-        {
-            "recorded": now,
-            "digest": digest_of(assets),
-            "assets": len(assets),
-            **{k: len(v) for k, v in diff.items()},
-        }
-    )
+    diff, now, history = next_recording(previous, assets)
     inventory = {
         "schema_version": 1,
         "source": url,
