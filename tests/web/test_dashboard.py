@@ -44,6 +44,10 @@ def test_every_page_renders_for_a_viewer(web: Web, base_report: Report) -> None:
     ):
         response = client.get(path)
         assert response.status_code == 200, (path, response.text[:300])
+        if path.endswith(".json"):
+            continue
+        title = response.text.split("<title>")[1].split("</title>")[0]
+        assert "<" not in title and title.count("\n") == 0, (path, title[:200])  # plain text, one line
     assert client.get("/import").status_code == 403  # importing needs an assessor
     assert client.get("/admin/events").status_code == 403
 
