@@ -13,6 +13,7 @@ from aicop.consult.responses import Response
 from aicop.consult.simulate import Simulated, simulate
 from aicop.gateway import classifier
 from tests.conftest import IN_CI
+from tests.web.test_browser import browser  # noqa: F401 - the one Chromium launcher of the page tests
 
 
 @dataclass

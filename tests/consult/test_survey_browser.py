@@ -15,7 +15,6 @@ import json
 import shutil
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -23,7 +22,6 @@ from aicop.consult import web as survey
 from aicop.consult.models import Identity, SurveyResponse
 from tests.conftest import IN_CI, ROOT
 from tests.web.conftest import Live, live, web  # noqa: F401 - fixtures
-from tests.web.test_browser import ARGS, CHROMIUM
 
 AXE_VERSION = "4.14.1"
 NPM_DIR = ROOT / "tests" / ".npm"
@@ -42,21 +40,6 @@ def axe_source() -> str | None:
         subprocess.run([npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(NPM_DIR),
                         f"axe-core@{AXE_VERSION}"], check=True, timeout=300)  # fmt: skip
     return AXE.read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is not installed (apt-get install chromium)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
