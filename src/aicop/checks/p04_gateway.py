@@ -74,8 +74,8 @@ def gateway_configs(ctx: Context) -> Iterator[tuple[str, GatewayConfig]]:
 
 def _keys(ctx: Context, path: str, config: GatewayConfig) -> list[Key]:
     """The keys in the key file gateway.yaml names (none when it is absent or unreadable here)."""
+    from aicop.gateway.config import resolve
     from aicop.gateway.keys import KeyStore
-    from aicop.gateway.serve import resolve
 
     try:
         return KeyStore(resolve((ctx.root / path).parent, config.auth.keys)).load()
@@ -232,7 +232,7 @@ def metadata(ctx: Context) -> Iterator[Finding]:
 def audit_log(ctx: Context) -> Iterator[Finding]:
     from aicop.audit import verify_log
     from aicop.gateway.auditlog import last_record
-    from aicop.gateway.serve import resolve
+    from aicop.gateway.config import resolve
 
     for path, config in gateway_configs(ctx):
         log = resolve((ctx.root / path).parent, config.audit.path)

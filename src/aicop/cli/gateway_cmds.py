@@ -102,8 +102,8 @@ def run_keys(a: argparse.Namespace) -> int:
     gateway.yaml names)."""
     from dataclasses import asdict
 
+    from aicop.gateway.config import resolve
     from aicop.gateway.keys import KeyStore
-    from aicop.gateway.serve import resolve
 
     config, base = _load(a.config)
     store = KeyStore(resolve(base, config.auth.keys))

@@ -149,3 +149,9 @@ def load_config(path: Path | None) -> GatewayConfig:
     if path is None:
         return GatewayConfig()
     return load_model(path, GatewayConfig, "gateway.yaml")
+
+
+def resolve(base: Path, value: str) -> Path:
+    """A path of gateway.yaml, relative to the directory the file is in."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else base / path

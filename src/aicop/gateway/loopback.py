@@ -31,9 +31,8 @@ def wait_up(url: str, seconds: float = 20.0) -> None:
 
 def create_key(config: Path, name: str) -> str:
     """A new all-models key in the key file that gateway.yaml ``config`` names; the key itself."""
-    from aicop.gateway.config import load_config
+    from aicop.gateway.config import load_config, resolve
     from aicop.gateway.keys import KeyStore
-    from aicop.gateway.serve import resolve
 
     store = KeyStore(resolve(config.parent, load_config(config).auth.keys))
     return store.create(name, ["*"])[0]

@@ -17,15 +17,9 @@ from typing import Any
 
 from aicop.gateway.app import Gateway
 from aicop.gateway.auditlog import GatewayLog
-from aicop.gateway.config import GatewayConfig
+from aicop.gateway.config import GatewayConfig, resolve
 from aicop.gateway.keys import KeyStore
 from aicop.gateway.limiter import Limiter
-
-
-def resolve(base: Path, value: str) -> Path:
-    """A path of gateway.yaml, relative to the directory the file is in."""
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else base / path
 
 
 def audit_log(config: GatewayConfig, base: Path) -> GatewayLog:
