@@ -73,19 +73,7 @@ def run_inventory(a: argparse.Namespace) -> int:
     if a.check:
         with spinner("hashing the assets…"):
             diff = inventory.check(root, manifest, paranoid=a.paranoid)
-        changed = any(diff.values())
-        if a.fmt == "json":
-            print(json.dumps({"changed": changed, **diff}, indent=2))
-        else:
-            for kind, paths in diff.items():
-                for rel in paths:
-                    print(f"{kind:9} {rel}")
-            print(
-                "changed since the recorded inventory"
-                if changed
-                else "unchanged since the recorded inventory"
-            )
-        return int(ExitCode.GAPS if changed else ExitCode.OK)
+        return print_check(diff, a.fmt)
     with spinner("hashing the assets…"):
         recorded, diff = inventory.record(root, manifest, algorithm=a.algorithm, paranoid=a.paranoid)
     if a.fmt == "json":
@@ -576,3 +564,18 @@ GROUPS: dict[str, Group] = {
         {"verify": ("verify a hash-chained audit log", None, configure_audit_verify, run_audit_verify)},
     ),
 }
+
+
+def print_check(diff: dict[str, list[str]], fmt: str) -> int:
+    """Print what changed since the recorded inventory (a directory's or an object store's); its exit code."""
+    import json
+
+    changed = any(diff.values())
+    if fmt == "json":
+        print(json.dumps({"changed": changed, **diff}, indent=2))
+    else:
+        for kind, names in diff.items():
+            for name in names:
+                print(f"{kind:9} {name}")
+        print("changed since the recorded inventory" if changed else "unchanged since the recorded inventory")
+    return int(ExitCode.GAPS if changed else ExitCode.OK)

@@ -194,20 +194,9 @@ def inventory(a: argparse.Namespace, url: str) -> int:
         executor.close()
     print(summary("hashed", counters, executor.name, time.monotonic() - start), file=sys.stderr)
     if a.check:
-        diff = records.check(directory, spec.url, assets)
-        changed = any(diff.values())
-        if a.fmt == "json":
-            print(json.dumps({"changed": changed, **diff}, indent=2))
-        else:
-            for kind, keys in diff.items():
-                for key in keys:
-                    print(f"{kind:9} {key}")
-            print(
-                "changed since the recorded inventory"
-                if changed
-                else "unchanged since the recorded inventory"
-            )
-        return int(ExitCode.GAPS if changed else ExitCode.OK)
+        from aicop.cli.integrity_cmds import print_check
+
+        return print_check(records.check(directory, spec.url, assets), a.fmt)
     recorded, diff = records.record(directory, spec.url, assets)
     where = records.inventory_path(directory, spec.url)
     if a.fmt == "json":
