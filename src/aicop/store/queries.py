@@ -15,13 +15,16 @@ import orjson
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from aicop.assess.results import Status
+from aicop.report.common import STATUS_ORDER
 from aicop.store.models import Assessment, FindingRow, ProvisionResult, System
 
 PAGE_SIZE = 50
 TREND_RUNS = 12
-# Worse is higher: a move up this scale between two runs is a regression.
-STATUS_RANK = {"not_applicable": -1, "met": 0, "partial": 1, "needs_attestation": 2, "error": 3, "not_met": 4}
-STATUSES = ("met", "partial", "not_met", "needs_attestation", "not_applicable", "error")
+# Worse is higher: a move up this scale between two runs is a regression. The reports' own order, so the
+# dashboard never calls a change a regression that the reports rank as an improvement.
+STATUS_RANK = {s.value: len(STATUS_ORDER) - i for i, s in enumerate(STATUS_ORDER)}
+STATUSES = tuple(s.value for s in Status)
 
 
 @dataclass(frozen=True)
