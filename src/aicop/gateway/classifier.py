@@ -360,9 +360,12 @@ class Model:
         out[:, 2] = windows.signals.astype(np.float64) @ self.signals
         return out
 
-    def logits(self, windows: Windows, count: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
-        """Each text's logit (its most suspicious window's) and that window's index."""
-        per_window = self.parts(windows).sum(1) + self.bias
+    def logits(
+        self, windows: Windows, count: int, parts: npt.NDArray[np.float64] | None = None
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
+        """Each text's logit (its most suspicious window's) and that window's index; ``parts`` is
+        ``self.parts(windows)`` when the caller has it already."""
+        per_window = (self.parts(windows) if parts is None else parts).sum(1) + self.bias
         best = np.full(count, -np.inf)
         np.maximum.at(best, windows.owners, per_window)
         worst = np.zeros(count, dtype=np.intp)

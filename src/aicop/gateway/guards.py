@@ -280,8 +280,8 @@ class ClassifierTier:
         if not texts:
             return []
         windows = featurize(self.embed, texts)
-        logits, worst = self.model.logits(windows, len(texts))
-        parts = self.model.parts(windows)
+        parts = self.model.parts(windows)  # the explanation's split, and summed, the logits
+        logits, worst = self.model.logits(windows, len(texts), parts)
         out = []
         for text, probability, row in zip(texts, self.model.probability(logits), worst, strict=True):
             start, end = windows.spans[row]

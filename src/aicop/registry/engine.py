@@ -278,7 +278,8 @@ def hash_store(
                 counters.objects_done += 1
             if progress is not None:
                 progress(counters)
-        read_now = [o for o in objects if o.key in parts or o in small]
+        small_keys = {o.key for o in small}
+        read_now = [o for o in objects if o.key in parts or o.key in small_keys]
         if read_now:
             errors.update(_changed_meanwhile(store, read_now))
     finally:
