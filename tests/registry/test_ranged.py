@@ -103,3 +103,17 @@ def test_lazy_buffer_behaves_like_a_memoryview() -> None:
         lazy[len(data)]
     with pytest.raises(ShortRead):
         LazyBuffer(RangeReader("y", 10, lambda s, e: b"")).tobytes()
+
+
+def test_an_index_bin_that_looks_compressed_is_no_unrecognised_model_anywhere(tmp_path: Path) -> None:
+    """A vector index's data_level0.bin starting like zlib and not parsing: the name does not claim a model,
+    whether the file is scanned on disk or as an object read by range (the rule was once applied only on
+    the first of the file scan's two paths)."""
+    path = tmp_path / "data_level0.bin"
+    path.write_bytes(b"\x78\x9c" + bytes(range(256)) * 4)
+    for result in (scan_file(path), scan_reader(reader_of(path))):
+        assert [f.rule for f in result.findings] == [], result.findings
+    named = tmp_path / "pytorch_model.bin"
+    named.write_bytes(path.read_bytes())
+    for result in (scan_file(named), scan_reader(reader_of(named))):
+        assert [f.rule for f in result.findings] == ["file.unverifiable"]  # a name that claims PyTorch

@@ -646,7 +646,7 @@ def scan_file(path: Path | str, policy: Policy = DEFAULT_POLICY, limits: Limits 
     start = time.monotonic()
     name = os.fspath(path)
     suffix = os.path.splitext(name)[1].lower()  # noqa: PTH122 - str paths: no Path per file in big trees
-    named_like_model = suffix in MODEL_SUFFIXES and (suffix != ".bin" or _model_like_bin(name))
+    named_like_model = _named_like_model(name, suffix)
     claimed = CLAIMS.get(suffix, ())
     try:
         fd = os.open(name, os.O_RDONLY)
@@ -677,7 +677,12 @@ def scan_file(path: Path | str, policy: Policy = DEFAULT_POLICY, limits: Limits 
     # A view still referenced somewhere keeps the map open until it is collected; that is harmless.
     with contextlib.suppress(BufferError):
         mapped.close()
-    return _finish(result, job, fmt, unverifiable, policy, head, start)
+    return _finish(result, job, fmt, unverifiable, policy, head, start, named_like_model)
+
+
+def _named_like_model(name: str, suffix: str) -> bool:
+    """Whether a file's name says it is a model (a bare ``.bin`` only where the rest of its name does)."""
+    return suffix in MODEL_SUFFIXES and (suffix != ".bin" or _model_like_bin(name))
 
 
 def scan_reader(
@@ -691,6 +696,7 @@ def scan_reader(
     name, size = reader.name, reader.size
     suffix = os.path.splitext(name)[1].lower()  # noqa: PTH122
     claimed = CLAIMS.get(suffix, ())
+    named_like_model = _named_like_model(name, suffix)
     try:
         head = reader.read(0, HEAD) if size else b""
         if not head:
@@ -705,14 +711,14 @@ def scan_reader(
     if fmt is None and zipfmt.EOCD not in tail:
         if claimed:
             _unverifiable(result, policy, suffix, claimed, _why_not(claimed, head, size))
-        elif suffix in MODEL_SUFFIXES:
+        elif named_like_model:
             result.findings.append(_unrecognised(name, suffix))
         return result
     job = _Job(name, policy, limits, start + limits.seconds)
     fmt, result.error, unverifiable = _scan_mapped(
-        job, LazyBuffer(reader), None, fmt, suffix, suffix in MODEL_SUFFIXES
+        job, LazyBuffer(reader), None, fmt, suffix, named_like_model
     )
-    return _finish(result, job, fmt, unverifiable, policy, head, start)
+    return _finish(result, job, fmt, unverifiable, policy, head, start, named_like_model)
 
 
 def _finish(
@@ -723,12 +729,12 @@ def _finish(
     policy: Policy,
     head: bytes,
     start: float,
+    named_like_model: bool,
 ) -> FileResult:
     """The file's result once its content was scanned: what it is, and what its name claimed."""
     name, size = result.path, result.size
     suffix = os.path.splitext(name)[1].lower()  # noqa: PTH122
     claimed = CLAIMS.get(suffix, ())
-    named_like_model = suffix in MODEL_SUFFIXES
     result.findings = job.findings
     result.format = "+".join(job.formats) or None
     if unverifiable is not None:
