@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 from aicop.consult import web as survey
 from aicop.consult.models import Draft, Identity, SurveyResponse
 from aicop.store import Database, open_database
+from aicop.store.models import Setting
 from aicop.web import Settings, create_app
 from tests.web.conftest import csrf_of
 
@@ -110,7 +111,7 @@ def test_save_and_resume_with_a_signed_link(client: TestClient, store: Database)
     tampered = other.get(f"/consult/resume?t={key}.{int(expires) + 999}.{mac}")
     assert tampered.status_code == 400 and "This link is not valid" in tampered.text
     with store.session() as s:
-        row = s.get(survey.Setting, "consult_link_key")
+        row = s.get(Setting, "consult_link_key")
         assert row is not None
         past = survey.sign(bytes.fromhex(row.value), key, dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
     expired = other.get(f"/consult/resume?t={past}")

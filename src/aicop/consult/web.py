@@ -50,7 +50,7 @@ from aicop.consult.questionnaire import (
     check_answers,
     load_questionnaire,
 )
-from aicop.store.models import Role, Setting
+from aicop.store.models import Role
 from aicop.web import Ctx, Extension, NavLink, WebError, page, route
 
 DRAFT_COOKIE = "aicop_consult_draft"
@@ -158,17 +158,7 @@ def _render(ctx: Ctx, template: str, status_code: int = 200, **values: Any) -> H
 
 
 def _link_key(ctx: Ctx) -> bytes:
-    row = ctx.db.get(Setting, "consult_link_key")
-    if row is None:
-        row = Setting(key="consult_link_key", value=secrets.token_hex(32))
-        ctx.db.add(row)
-        try:
-            ctx.db.flush()
-        except IntegrityError:  # another request made it first
-            ctx.db.rollback()
-            row = ctx.db.get(Setting, "consult_link_key")
-            assert row is not None
-    return bytes.fromhex(row.value)
+    return ctx.app.secret("consult_link_key", ctx.db)
 
 
 def sign(key: bytes, draft_key: str, expires: dt.datetime) -> str:

@@ -225,20 +225,21 @@ class WebApp:
             lstrip_blocks=True,
         )
         self.templates.filters["when"] = _when
-        self.csrf_key = self._csrf_key()
+        self._secrets: dict[str, bytes] = {}
+        self.csrf_key = self.secret("csrf_key")
 
-    def _csrf_key(self) -> bytes:
-        with self.db.session() as s:
-            row = s.get(Setting, "csrf_key")
-            if row is None:
-                s.add(Setting(key="csrf_key", value=secrets.token_hex(32)))
-                try:
-                    s.flush()
-                except IntegrityError:  # another process made it first
-                    s.rollback()
-                row = s.get(Setting, "csrf_key")
-            assert row is not None
-            return bytes.fromhex(row.value)
+    def secret(self, name: str, session: Session | None = None) -> bytes:
+        """The store's random key ``name`` (made on first use, shared by every process on the store), read
+        once per process. Given a request's ``session``, it is made inside a savepoint of it (a second
+        session would wait on SQLite's lock that the request holds), so losing a race to make it undoes
+        only the savepoint, not the request's work."""
+        if name not in self._secrets:
+            if session is None:
+                with self.db.session() as own:
+                    self._secrets[name] = _secret_in(own, name)
+            else:
+                self._secrets[name] = _secret_in(session, name)
+        return self._secrets[name]
 
     def handle(
         self,
@@ -433,3 +434,16 @@ __all__ = [
     "page",
     "route",
 ]
+
+
+def _secret_in(session: Session, name: str) -> bytes:
+    row = session.get(Setting, name)
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(Setting(key=name, value=secrets.token_hex(32)))
+        except IntegrityError:  # another process made it first
+            pass
+        row = session.get(Setting, name)
+    assert row is not None
+    return bytes.fromhex(row.value)
