@@ -24,6 +24,8 @@ import functools
 import math
 from dataclasses import dataclass
 
+from aicop.redteam.stats import wilson as wilson  # the one Wilson interval (redteam's)
+
 _TINY = 1e-300
 _EPSILON = 3e-15
 
@@ -98,16 +100,6 @@ def rate_test(window_events: int, window_size: int, base_events: int, base_size:
     up = binomial_upper(window_events, total, share) if window_events > expected else 1.0
     down = binomial_lower(window_events, total, share) if window_events < expected else 1.0
     return up, down
-
-
-def wilson(events: int, size: int, z: float = 1.959964) -> tuple[float, float]:
-    """The Wilson score interval of a rate (95% by default)."""
-    if size == 0:
-        return 0.0, 1.0
-    p = events / size
-    centre = (p + z * z / (2 * size)) / (1 + z * z / size)
-    half = z * math.sqrt(p * (1 - p) / size + z * z / (4 * size * size)) / (1 + z * z / size)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 @dataclass(frozen=True)

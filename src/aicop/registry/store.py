@@ -116,18 +116,6 @@ class Store:
             ),
         )
 
-    def current(self, obj: ObjectInfo) -> ObjectInfo | None:
-        """What the store says of the object now; None if it is gone."""
-        if self.fs is None:
-            try:
-                return _local_info(Path(self.root), Path(obj.path))
-            except FileNotFoundError:
-                return None
-        try:
-            return self._info(obj.path, self.fs.info(obj.path))
-        except FileNotFoundError:
-            return None
-
     # ------------------------------------------------------------------ reading
     def reader(self, obj: ObjectInfo) -> RangeReader:
         """The object's bytes by range, pinned to the listed version where the store has versions."""

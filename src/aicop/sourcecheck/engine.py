@@ -78,9 +78,9 @@ def check_tree(
     project = Project()
     store = Cache(cache)
     for rel in files:
-        source = rel.endswith(SOURCE_SUFFIXES)
-        if not (source or rel.endswith(SECRET_SUFFIXES) or os.path.basename(rel).startswith(".env")):
+        if not reads(rel):
             continue
+        source = rel.endswith(SOURCE_SUFFIXES)
         record, text = _file(os.path.join(root, rel), rel, source, store)
         _apply(record, text, rel, project, report, today)
     store.save()
