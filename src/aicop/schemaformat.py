@@ -4,9 +4,10 @@ jsonschema checks the ``iri`` and ``iri-reference`` formats (which CycloneDX 1.6
 a BOM) with rfc3987-syntax, when it is installed, and aicop's dependency on cyclonedx-python-lib's
 JSON validation installs it. That package compiles three Earley parsers of RFC 3987's grammar when it
 is imported: about a second of CPU time in every ``aicop bom`` (1.05 s measured with
-``time.process_time``), before anything is validated, and an Earley parse of each URL after. RFC 3987's grammar has no recursion, so it is a regular language:
-here it is one regular expression, written rule by rule from the grammar rfc3987-syntax ships (its
-quirks included: only the Basic Multilingual Plane's characters, and the nine IPv6 forms it lists).
+``time.process_time``), before anything is validated, and an Earley parse of each URL after. RFC
+3987's grammar has no recursion, so it is a regular language: here it is one regular expression,
+written rule by rule from the grammar rfc3987-syntax ships (its quirks included: only the Basic
+Multilingual Plane's characters, and the nine IPv6 forms it lists).
 ``tests/test_schemaformat.py`` checks that both agree on generated IRIs and near-misses.
 
 ``jsonschema_module()`` imports jsonschema with rfc3987-syntax out of sight, then registers these
