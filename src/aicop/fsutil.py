@@ -1,8 +1,9 @@
 """Writing files so that nothing is ever half-written: every output goes to a temporary file in the
-same directory and is renamed into place."""
+same directory and is renamed into place. And where aicop keeps what it caches about a repository."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -50,3 +51,21 @@ def read_json_state(path: Path, what: str, error: type[AicopError]) -> dict[str,
     if not isinstance(data, dict) or not isinstance(data.get("assets"), list):
         raise error(f"not an aicop {what} (no 'assets' list)", path=path)
     return data
+
+
+CACHE_OFF = ("", "off", "0", "no", "false")
+
+
+def user_cache(root: Path, name: str) -> Path | None:
+    """Where a cache about the repository at ``root`` lives: with the user, never in the repository
+    (assessing never writes into it, and a cache keyed by inodes never travels with a clone).
+    ``name`` with ``{key}`` replaced by a digest of ``root``'s resolved path, under ``AICOP_CACHE_DIR``,
+    else ``$XDG_CACHE_HOME/aicop`` or ``~/.cache/aicop``; None when ``AICOP_CACHE_DIR=off``."""
+    base = os.environ.get("AICOP_CACHE_DIR")
+    if base is not None and base.strip().lower() in CACHE_OFF:
+        return None
+    if base is None:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        base = str(Path(xdg) / "aicop") if xdg else str(Path.home() / ".cache" / "aicop")
+    key = hashlib.sha256(str(root.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    return Path(base) / name.format(key=key)

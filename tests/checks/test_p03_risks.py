@@ -1,14 +1,20 @@
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 import pytest
 
-from aicop.assess import assess
+from aicop.assess import assess, registry
+from aicop.assess.context import Context
 from aicop.assess.registry import registered_checks
-from aicop.assess.results import ProvisionResult, Status
+from aicop.assess.results import Finding, ProvisionResult, Status
+from aicop.checks import p03_risks
+from aicop.risks.register import LoadedRegister, load_register
+from aicop.system.manifest import Manifest
 from tests.conftest import TODAY, MakeRepo
 from tests.risks.helpers import REGISTER
 
@@ -107,6 +113,39 @@ def test_a_failing_linked_check_raises_its_risk(make_repo: MakeRepo) -> None:
     result = provision(root, "3.5")
     assert result.status is Status.NOT_MET
     assert "injection rises to high: control guard fails gateway.safeguards" in result.findings[0].message
+
+
+@pytest.mark.parametrize("text", [REGISTER, REGISTER.replace("AML.T0056", "AML.T0999")])
+def test_the_register_is_loaded_once_and_a_linked_check_runs_once_per_assessment(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """Seven checks read the register and risks.controls judges gateway.safeguards, which the engine
+    also runs: one load and one run each, with the same verdicts (a broken register: seven errors)."""
+    root = make_repo({"risks.yaml": text}, manifest=MANIFEST)
+    loads: list[Path] = []
+    real_load = load_register
+
+    def load(path: Path, *, manifest: Manifest | None, check_ids: Collection[str]) -> LoadedRegister:
+        loads.append(path)
+        return real_load(path, manifest=manifest, check_ids=check_ids)
+
+    runs: list[str] = []
+    linked = next(s for s in registered_checks() if s.id == "gateway.safeguards")
+
+    def safeguards(ctx: Context) -> Iterable[Finding]:
+        runs.append(linked.id)
+        return linked.function(ctx)
+
+    monkeypatch.setattr(p03_risks, "load_register", load)
+    monkeypatch.setitem(registry._REGISTRY, linked.id, dataclasses.replace(linked, function=safeguards))
+    specs = [s for s in registered_checks() if s.id.startswith("risks.") or s.id == linked.id]
+    found = {v.id: v for v in assess(root, today=TODAY, checks=specs).provisions()}
+    assert len(loads) == 1 and runs == [linked.id]
+    if text == REGISTER:
+        assert "control guard fails gateway.safeguards" in found["3.5"].findings[0].message
+    else:
+        for pid in RISK_PROVISIONS:
+            assert found[pid].status is Status.ERROR and "AML.T0999" in found[pid].findings[0].message
 
 
 @pytest.mark.parametrize(

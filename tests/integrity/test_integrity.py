@@ -13,6 +13,7 @@ from aicop.audit import AuditLog, verify_log
 from aicop.errors import AicopError, InputError
 from aicop.integrity import inventory
 from aicop.integrity.hashing import HashCache, HashError, hash_file, hash_files
+from aicop.sourcecheck.facts import location_for
 from tests.conftest import MANIFEST, CliResult, MakeRepo
 
 Run = Callable[..., CliResult]
@@ -20,7 +21,7 @@ Run = Callable[..., CliResult]
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("AICOP_CACHE_DIR", str(tmp_path / "cache"))
 
 
 FILES = {
@@ -100,9 +101,26 @@ def test_cache_is_used_and_never_written_into_the_repository(make_repo: MakeRepo
     root = make_repo(FILES)
     inventory.record(root, None)
     assert not (root / ".aicop" / "hash-cache.json").exists()
-    assert inventory.cache_path(root).is_file() and str(tmp_path / "cache") in str(inventory.cache_path(root))
-    digests = hash_files(root, ["data/train.csv"], cache=HashCache(inventory.cache_path(root)))
+    location = inventory.cache_path(root)
+    assert location is not None and location.is_file() and location.parent == tmp_path / "cache"
+    digests = hash_files(root, ["data/train.csv"], cache=HashCache(location))
     assert digests["data/train.csv"][1] == len(FILES["data/train.csv"])
+
+
+def test_the_hash_cache_follows_aicop_cache_dir_like_the_code_cache(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One place decides where caches live: AICOP_CACHE_DIR moves the hash cache too, and 'off' turns
+    it off (the hash cache used to follow only XDG_CACHE_HOME, so tests wrote it into the home)."""
+    root = make_repo(FILES)
+    location = inventory.cache_path(root)
+    code = location_for(root)
+    assert location is not None and code is not None and location.parent == code.parent.parent
+    monkeypatch.setenv("AICOP_CACHE_DIR", "off")
+    assert inventory.cache_path(root) is None
+    inventory.record(root, None)
+    assert not list((tmp_path / "cache").rglob("*"))
+    assert inventory.check(root, None)["modified"] == []
 
 
 @pytest.mark.parametrize(

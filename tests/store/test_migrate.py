@@ -3,6 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -15,6 +17,25 @@ def test_a_new_sqlite_file_is_migrated_on_first_use(tmp_path: Path) -> None:
     db = open_database(tmp_path / "new" / "store.sqlite3")
     assert up_to_date(current(db))  # every head reached (an app branch depends_on 0001_store)
     assert (tmp_path / "new" / "store.sqlite3").is_file()
+
+
+def test_the_revisions_are_read_once_per_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store is opened by every command and web worker: Alembic's ScriptDirectory (which executes
+    every revision file) is built once for the up-to-date checks, and once more by the migration."""
+    import aicop.store.migrate as m
+
+    built: list[Config] = []
+    real = ScriptDirectory.from_config
+
+    def from_config(config: Config) -> ScriptDirectory:
+        built.append(config)
+        return real(config)
+
+    m._scripts.cache_clear()
+    monkeypatch.setattr(ScriptDirectory, "from_config", from_config)
+    for _ in range(3):  # migrated on first use, then found up to date twice
+        db = open_database(tmp_path / "store.sqlite3")
+    assert up_to_date(current(db)) and len(built) == 2
 
 
 def test_a_sqlite_file_of_something_else_is_refused(tmp_path: Path) -> None:

@@ -16,7 +16,9 @@ def test_discovers_models_data_prompts_documents_and_sdks(make_repo: MakeRepo, c
         {
             "models/clf.safetensors": b"\0" * 8,
             "data/train.csv": "text,label\n",
+            "data/README.md": "# Training data\nWhere it came from.\n",  # documentation, not a dataset
             "prompts/system.md": "You are…",
+            "prompts/README.md": "# Prompts\n",
             "docs/Threat_Model.md": "# Threats",
             "SECURITY.md": "Report to security@example.com",
             "src/llm.py": "from anthropic import Anthropic\nimport openai\nc = Anthropic()\n",

@@ -47,6 +47,12 @@ def test_symlinked_directories_are_not_followed(make_repo: MakeRepo) -> None:
         ("ckpt/model.pt", FileKind.MODEL),
         ("data/train.csv", FileKind.DATASET),
         ("data/kb/returns.md", FileKind.DATASET),
+        ("data/README.md", FileKind.DOCUMENT),  # documents the data; it is not a record of it
+        ("datasets/tickets/readme.md", FileKind.DOCUMENT),
+        ("corpus/LICENSE.txt", FileKind.DOCUMENT),
+        ("data/readme.json", FileKind.DATASET),  # a JSON file in a data folder is data, whatever its name
+        ("prompts/README.md", FileKind.DOCUMENT),
+        ("prompts/readme-prompt.md", FileKind.PROMPT),
         ("corpus/docs.jsonl", FileKind.DATASET),
         ("prompts/system.md", FileKind.PROMPT),
         ("templates/answer.j2", FileKind.PROMPT),

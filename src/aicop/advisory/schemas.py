@@ -8,7 +8,8 @@ OSV records are validated with jsonschema-rs, a compiled validator of draft 2020
 draft): it checks a typical PyPI record in about 0.02 ms, where the pure-Python jsonschema took 4.3 ms
 (about three minutes for a 40,000-record export) and fastjsonschema, which knows only drafts 4 to 7,
 0.8 ms. The bulletins aicop writes (a handful, with external references to the CVSS schemas, and every
-error wanted) go through jsonschema with a local registry.
+error wanted) go through jsonschema with a local registry (imported through ``aicop.schemaformat``,
+without the second it would spend compiling a grammar these schemas never use).
 """
 
 from __future__ import annotations
@@ -74,20 +75,21 @@ def osv_errors(record: Any) -> list[str]:
 
 @cache
 def _csaf_validator() -> Any:
-    from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
+
+    from aicop.schemaformat import jsonschema_module
 
     registry: Registry[Any] = Registry().with_resources(
         (url, Resource.from_contents(load(name))) for url, name in CVSS_URLS.items()
     )
-    return Draft202012Validator(load("csaf-2.0.json"), registry=registry)
+    return jsonschema_module().Draft202012Validator(load("csaf-2.0.json"), registry=registry)
 
 
 @cache
 def _osv_full_validator() -> Any:
-    from jsonschema import Draft202012Validator
+    from aicop.schemaformat import jsonschema_module
 
-    return Draft202012Validator(load("osv-schema.json"))
+    return jsonschema_module().Draft202012Validator(load("osv-schema.json"))
 
 
 def csaf_errors(document: Any) -> list[str]:

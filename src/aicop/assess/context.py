@@ -1,7 +1,9 @@
 """The Context: everything checks may read, built once per run.
 
 It holds the manifest, one classified walk of the repository and caches of file text and git dates.
-Checks read the Context and never walk the tree themselves, so adding a check does not add a walk.
+Checks read the Context and never walk the tree themselves, so adding a check does not add a walk;
+what several checks derive from the same input (a parsed register, another check's findings) is
+computed once per run through ``Context.once``.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ import datetime as dt
 import re
 import subprocess
 from collections import defaultdict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar, cast
 
 from aicop.catalog.model import Catalog, Role
 from aicop.system.documents import DOCUMENT_STEMS
@@ -22,6 +26,8 @@ MAX_TEXT_BYTES = 2 * 1024 * 1024  # documents and manifests larger than this are
 # What assess reads of the declared datasets in one run (the data check, which reads every byte, is
 # 'aicop data check'): at the data check's speed here, ~1.5 s. None reads everything.
 DATA_BUDGET = 4 * 1024 * 1024
+
+T = TypeVar("T")
 
 
 def normalise_stem(name: str) -> str:
@@ -45,6 +51,7 @@ class Context:
     _by_path: dict[str, FileEntry] = field(default_factory=dict, repr=False)
     _text: dict[str, str | None] = field(default_factory=dict, repr=False)
     _git_dates: dict[str, dt.date | None] = field(default_factory=dict, repr=False)
+    _once: dict[Hashable, tuple[object, Exception | None]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -134,6 +141,20 @@ class Context:
             )
         except ValueError:
             return None
+
+    def once(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` the first time ``key`` is asked for in this run, its result after; an
+        exception it raised is raised again to every later caller (a broken input is reported by each
+        check that reads it, but parsed once)."""
+        if key not in self._once:
+            try:
+                self._once[key] = (compute(), None)
+            except Exception as err:  # kept for the next caller; raised below
+                self._once[key] = (None, err)
+        value, failed = self._once[key]
+        if failed is not None:
+            raise failed
+        return cast(T, value)
 
     def plays(self, *roles: Role) -> bool:
         return any(role in self.roles for role in roles)

@@ -26,7 +26,9 @@ class CheckSpec:
     function: CheckFunction
 
     def run(self, ctx: Context) -> list[Finding]:
-        return list(self.function(ctx))
+        """The check's findings on ``ctx``, computed once per run: a check that judges other checks
+        (risks.controls) reads the findings the engine has or will have, rather than running them again."""
+        return list(ctx.once(("check", self.id), lambda: list(self.function(ctx))))
 
 
 _REGISTRY: dict[str, CheckSpec] = {}

@@ -365,6 +365,10 @@ def build(root: Path, manifest: Manifest) -> dict[str, Any]:
 def validate(document: dict[str, Any]) -> None:
     """Raise BomError unless the document is valid CycloneDX 1.6 and every reference resolves."""
     from cyclonedx.schema import SchemaVersion
+
+    from aicop.schemaformat import jsonschema_module
+
+    jsonschema_module()  # before the library imports jsonschema: its IRI check without a second's start-up
     from cyclonedx.validation.json import JsonStrictValidator
 
     error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(document))

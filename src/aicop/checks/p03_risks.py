@@ -26,7 +26,12 @@ MAX_NAMED = 5
 
 
 def register(ctx: Context) -> LoadedRegister | None:
-    """The repository's register, validated against its manifest and the registered checks."""
+    """The repository's register, validated against its manifest and the registered checks; loaded
+    once per run for the seven checks (a register with errors raises the same error in each)."""
+    return ctx.once("risks.register", lambda: _load(ctx))
+
+
+def _load(ctx: Context) -> LoadedRegister | None:
     if not (ctx.root / REGISTER_NAME).is_file():
         return None
     return load_register(
@@ -370,7 +375,8 @@ def third_party_assurance(ctx: Context) -> Iterator[Finding]:
 
 
 def _failing_checks(ctx: Context, wanted: set[str]) -> dict[str, str]:
-    """The linked aicop checks that do not pass, with their first problem: their controls do not work."""
+    """The linked aicop checks that do not pass, with their first problem: their controls do not work.
+    Their findings are the run's own (``CheckSpec.run`` computes each check once per Context)."""
     failing: dict[str, str] = {}
     for spec in registered_checks():
         if spec.id not in wanted:

@@ -108,11 +108,10 @@ def configure_migrate(p: argparse.ArgumentParser) -> None:
 
 def run_migrate(a: argparse.Namespace) -> int:
     """Create or upgrade the store's tables (every app's) to this version of aicop."""
-    from aicop.store import Database, database_url, shown
+    from aicop.store import open_database, shown
     from aicop.store.migrate import migrate
 
-    db = Database(database_url(a.db))
-    db.check_reachable()
+    db = open_database(a.db, migrate=False)
     before, after = migrate(db)
     state = "already up to date" if before == after else f"{', '.join(sorted(before)) or 'empty'} → now"
     print(f"{shown(db.url)}: {state} at {', '.join(sorted(after))}")

@@ -243,13 +243,13 @@ def export(
             + "\n"
         ).encode()
     if form == "csv":
-        from aicop.consult.report.csv import _safe
+        from aicop.spreadsheet import safe_cell
 
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _safe(v) for k, v in row.items()})
+            writer.writerow({k: safe_cell(v) for k, v in row.items()})
         return out.getvalue().encode()
     if form == "parquet":
         try:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from aicop.errors import AicopError, InputError
+from aicop.fsutil import user_cache
 from aicop.integrity.hashing import HashCache, hash_files
 from aicop.system.manifest import Manifest
 from aicop.system.walk import FileEntry, FileKind, walk
@@ -58,14 +59,10 @@ def collect(
     return assets
 
 
-def cache_path(root: Path) -> Path:
-    """The hash cache lives with the user, not in the repository: assessing a repository never writes
-    into it, and the cache never travels with a clone to a machine where inodes differ."""
-    import os
-
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "aicop"
-    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:24]
-    return base / f"hash-cache-{key}.json"
+def cache_path(root: Path) -> Path | None:
+    """The hash cache of the repository at ``root`` (``aicop.fsutil.user_cache``); None when caching is
+    off."""
+    return user_cache(root, "hash-cache-{key}.json")
 
 
 def build(
@@ -78,7 +75,8 @@ def build(
     files: Sequence[FileEntry] | None = None,
 ) -> list[dict[str, Any]]:
     assets = collect(root, manifest, files)
-    cache = HashCache(cache_path(root)) if use_cache else None
+    location = cache_path(root) if use_cache else None
+    cache = HashCache(location) if location is not None else None
     digests = hash_files(root, sorted(assets), algorithm, cache=cache, paranoid=paranoid)
     if cache is not None:
         cache.save()

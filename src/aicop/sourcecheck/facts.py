@@ -19,11 +19,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aicop.fsutil import user_cache
 from aicop.severity import Severity
 from aicop.sourcecheck import services
 from aicop.sourcecheck.model import CodeFinding
@@ -116,14 +116,7 @@ class Cache:
 
 def location_for(root: Path) -> Path | None:
     """Where the cache of the repository at ``root`` lives; None when caching is off."""
-    base = os.environ.get("AICOP_CACHE_DIR")
-    if base is not None and base.strip().lower() in ("", "off", "0", "no", "false"):
-        return None
-    if base is None:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = str(Path(xdg) / "aicop") if xdg else str(Path.home() / ".cache" / "aicop")
-    key = hashlib.sha256(str(root.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:24]
-    return Path(base) / "code" / f"{key}.json"
+    return user_cache(root, "code/{key}.json")
 
 
 @functools.cache

@@ -119,5 +119,13 @@ class Database:
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("SELECT 1")
         except SQLAlchemyError as err:
-            reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
-            raise StoreError(f"{shown(self.url)}: the database cannot be reached ({reason})") from None
+            raise unreachable(self.url, err) from None
+
+
+def error_reason(err: SQLAlchemyError) -> str:
+    """The driver's own first line (e.g. 'connection refused'), without SQLAlchemy's wrapping."""
+    return str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+
+
+def unreachable(url: str, err: SQLAlchemyError) -> StoreError:
+    return StoreError(f"{shown(url)}: the database cannot be reached ({error_reason(err)})")

@@ -20,6 +20,7 @@ from typing import Any
 
 from aicop.assess.results import Assessment as Report
 from aicop.assess.results import ProvisionResult, Status
+from aicop.spreadsheet import safe_cell
 from aicop.store.models import Assessment, System
 
 # A gap's severity by the force of the provision and how far from met it is.
@@ -45,12 +46,6 @@ CSV_COLUMNS = (
 )
 
 
-def _cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run: text starting with = + - @ or a tab/CR is prefixed with '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def portfolio_csv(rows: Iterable[tuple[System, Assessment | None]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -58,16 +53,16 @@ def portfolio_csv(rows: Iterable[tuple[System, Assessment | None]]) -> str:
     for system, run in rows:
         writer.writerow(
             [
-                _cell(system.name),
+                safe_cell(system.name),
                 system.runs,
                 run.generated_at.isoformat() if run else "",
                 run.status if run else "",
                 f"{run.met_ratio:.4f}" if run else "",
                 run.gaps_shall if run else "",
                 run.gaps_should if run else "",
-                _cell(run.catalog_id) if run else "",
-                _cell(run.commit) if run else "",
-                _cell(run.ref) if run else "",
+                safe_cell(run.catalog_id) if run else "",
+                safe_cell(run.commit) if run else "",
+                safe_cell(run.ref) if run else "",
             ]
         )
     return out.getvalue()

@@ -14,6 +14,7 @@ command happens to start.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from aicop.store.db import Database, StoreError, shown
+from aicop.store.db import Database, StoreError, error_reason, shown, unreachable
 
 
 @dataclass(frozen=True)
@@ -59,24 +60,46 @@ def _package_dir(package: str) -> str:
     return str(Path(next(iter(spec.submodule_search_locations))))
 
 
+def _locations() -> tuple[str, tuple[str, ...]]:
+    """(the folder of env.py, the folders of every app's revisions)."""
+    return _package_dir("aicop.store.migrations"), tuple(_package_dir(a.versions) for a in APPS)
+
+
 def alembic_config() -> Config:
+    return _config(*_locations())
+
+
+def _config(script_location: str, version_locations: tuple[str, ...]) -> Config:
     config = Config()
-    config.set_main_option("script_location", _package_dir("aicop.store.migrations"))
-    config.set_main_option("version_locations", " ".join(_package_dir(a.versions) for a in APPS))
+    config.set_main_option("script_location", script_location)
+    config.set_main_option("version_locations", " ".join(version_locations))
     config.set_main_option("path_separator", "space")
     return config
 
 
+def scripts() -> ScriptDirectory:
+    """The revisions of every app in ``APPS``, read once per process for the same folders (Alembic
+    executes each revision file to build this; they do not change while aicop runs)."""
+    return _scripts(*_locations())
+
+
+@functools.lru_cache(maxsize=4)
+def _scripts(script_location: str, version_locations: tuple[str, ...]) -> ScriptDirectory:
+    return ScriptDirectory.from_config(_config(script_location, version_locations))
+
+
 def heads() -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return set(scripts().get_heads())
 
 
 def up_to_date(at: set[str]) -> bool:
     """Whether revisions ``at`` include every head: a head another app's revision depends on is not
     in the version table itself, only reached through that dependency."""
-    script = ScriptDirectory.from_config(alembic_config())
+    if not at:
+        return False
+    script = scripts()
     applied = {r.revision for r in script.revision_map.iterate_revisions(tuple(at), "base") if r is not None}
-    return heads() <= applied if at else False
+    return set(script.get_heads()) <= applied
 
 
 def current(db: Database) -> set[str]:
@@ -85,8 +108,7 @@ def current(db: Database) -> set[str]:
         with db.engine.connect() as conn:
             return set(MigrationContext.configure(conn).get_current_heads())
     except SQLAlchemyError as err:
-        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
-        raise StoreError(f"{shown(db.url)}: the database cannot be reached ({reason})") from None
+        raise unreachable(db.url, err) from None
 
 
 def migrate(db: Database) -> tuple[set[str], set[str]]:
@@ -98,8 +120,9 @@ def migrate(db: Database) -> tuple[set[str], set[str]]:
             config.attributes["connection"] = conn
             upgrade(config, "heads")
     except SQLAlchemyError as err:
-        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
-        raise StoreError(f"{shown(db.url)}: migration failed, nothing was changed ({reason})") from None
+        raise StoreError(
+            f"{shown(db.url)}: migration failed, nothing was changed ({error_reason(err)})"
+        ) from None
     return before, current(db)
 
 
@@ -111,21 +134,17 @@ def ensure_migrated(db: Database) -> None:
     if db.engine.dialect.name == "sqlite" and not at and not _has_tables(db):
         migrate(db)
         return
+    known = {r.revision for r in scripts().walk_revisions()}
     if not at:
         problem = "holds no aicop store (it was never migrated)"
-    elif not at <= _known():
-        newer = ", ".join(sorted(at - _known()))
+    elif not at <= known:
+        newer = ", ".join(sorted(at - known))
         raise StoreError(f"{shown(db.url)}: was migrated by a newer aicop (revision {newer}); upgrade aicop")
     else:
         problem = "is at an older schema"
     raise StoreError(
         f"{shown(db.url)}: {problem}; run 'aicop store migrate' (with the same --db or AICOP_DB_URL)"
     )
-
-
-def _known() -> set[str]:
-    script = ScriptDirectory.from_config(alembic_config())
-    return {r.revision for r in script.walk_revisions()}
 
 
 def _has_tables(db: Database) -> bool:

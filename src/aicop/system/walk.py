@@ -136,6 +136,9 @@ DEPENDENCY_NAMES = frozenset(
         "constraints.txt",
     }
 )
+# What documents the files beside it, in whatever folder it stands: the README of a data folder
+# describes the data and is not a record of it; the README of a prompts folder is not a prompt.
+FOLDER_DOCUMENT_STEMS = frozenset({"readme", "license", "licence", "notice", "changelog"})
 _REQUIREMENTS = re.compile(r"^requirements([-_.][\w.-]*)?\.(txt|in)$")
 _DATA_DIR = re.compile(r"(^|/)(data|datasets?|corpus|corpora)(/|$)")
 _MODEL_DIR = re.compile(r"(^|/)(models?|checkpoints?|weights)(/|$)")
@@ -172,6 +175,8 @@ def classify(path: str) -> FileKind:
         return FileKind.MODEL
     if suffix == ".bin" and (name.startswith(("pytorch_model", "model")) or _MODEL_DIR.search(directory)):
         return FileKind.MODEL
+    if suffix in DOCUMENT_SUFFIXES and name[: len(name) - len(suffix)] in FOLDER_DOCUMENT_STEMS:
+        return FileKind.DOCUMENT
     if suffix in PROMPT_SUFFIXES or (
         suffix in TEXTUAL_PROMPT_SUFFIXES and ("prompt" in name or _PROMPT_DIR.search(directory))
     ):

@@ -7,6 +7,7 @@ import csv
 import io
 
 from aicop.consult.analysis import Analysis
+from aicop.spreadsheet import safe_cell
 
 
 def _table(header: list[str], rows: list[list[object]]) -> str:
@@ -14,15 +15,8 @@ def _table(header: list[str], rows: list[list[object]]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_safe(v) for v in row])
+        writer.writerow([safe_cell(v) for v in row])
     return out.getvalue()
-
-
-def _safe(value: object) -> object:
-    """Text that a spreadsheet would run as a formula (=, +, -, @ first) is prefixed with a quote."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def render(analysis: Analysis) -> dict[str, str]:
