@@ -29,7 +29,7 @@ import sys
 from collections import deque
 from typing import IO, Any, NamedTuple
 
-from aicop.sourcecheck.engine import analyse_file
+from aicop.sourcecheck.engine import analyse_file, fewer_collections
 from aicop.sourcecheck.facts import FileRecord, _plain, _record
 
 PARALLEL_FROM = 150  # files to analyse per helper: fewer, and its start-up (~0.15 s) is not repaid
@@ -150,8 +150,14 @@ class _Helper:
             line, self.pending = self.pending.split(b"\n", 1)
             batch = self.batches.popleft()
             for job, plain in zip(batch, _answer(line, len(batch)), strict=True):
-                if plain is not None:
+                if plain is None:
+                    continue
+                try:
                     done[job.position] = _record(plain)
+                except (KeyError, TypeError, ValueError) as err:
+                    raise RuntimeError(
+                        f"a helper process of the source checks sent a broken record: {err!r}"
+                    ) from err
 
     def close(self) -> None:
         """Stop the helper now (it holds nothing worth waiting for) and reap it."""
@@ -163,17 +169,15 @@ class _Helper:
             self.process.stdout.close()
 
 
-def _answer(line: bytes, expected: int) -> list[dict[str, Any] | None]:
+def _answer(line: bytes, expected: int) -> list[Any]:
+    """The records of one answer (a record, or None for a file the helper left), checked for shape."""
     try:
         answer = json.loads(line)
-        error = answer.get("error")
-        records = answer["records"]
-    except (ValueError, KeyError, TypeError, AttributeError) as err:
-        raise RuntimeError(
-            f"a helper process of the source checks answered what it should not: {err}"
-        ) from err
-    if error is not None:
-        raise RuntimeError(f"a helper process of the source checks failed:\n{error}")
+    except ValueError as err:
+        raise RuntimeError(f"a helper process of the source checks sent what is not JSON: {err}") from err
+    if isinstance(answer, dict) and answer.get("error") is not None:
+        raise RuntimeError(f"a helper process of the source checks failed:\n{answer['error']}")
+    records = answer.get("records") if isinstance(answer, dict) else None
     if not isinstance(records, list) or len(records) != expected:
         raise RuntimeError("a helper process of the source checks answered for other files than it was sent")
     return records
@@ -199,9 +203,9 @@ def serve(root: str) -> None:
     out = sys.stdout.buffer
     for line in sys.stdin.buffer:
         try:
-            answer: dict[str, Any] = {
-                "records": [_analysed(root, rel, digest) for rel, digest in json.loads(line)]
-            }
+            with fewer_collections():
+                records = [_analysed(root, rel, digest) for rel, digest in json.loads(line)]
+            answer: dict[str, Any] = {"records": records}
         except Exception:  # a bug in a rule: the parent raises it
             answer = {"error": traceback.format_exc()}
         try:
