@@ -2,9 +2,9 @@
 
 Analysing a file (parsing it, walking its tree, the secrets patterns) needs nothing but the file, and
 on a big repository it is most of a cold ``aicop assess`` (private-gpt, 884 files: about 2.2 of 3 s).
-So when there are enough files to repay a helper's start-up, helpers take batches of them from the
-front of the list while this process works from the back; the report is built from the records in
-the files' order, exactly as if one process had made them all.
+So when there are enough files to repay a helper's start-up, helpers take batches of them, largest
+first, while this process takes them one at a time from the same queue between the helpers' answers;
+the report is built from the records in the files' order, exactly as if one process had made them all.
 
 How the helpers are made, and why not otherwise:
 - Each is a fresh ``python -I`` (isolated: the current directory, which may be the repository being
@@ -35,6 +35,7 @@ from aicop.sourcecheck.facts import FileRecord, _plain, _record
 PARALLEL_FROM = 150  # files to analyse per helper: fewer, and its start-up (~0.15 s) is not repaid
 MAX_HELPERS = 8
 BATCH = 16  # files per request; each helper has at most two requests outstanding
+BUDGET = 128 * 1024  # characters per request, and before a helper is sent a second one
 # The helper's program: the parent's import path (without the current directory), then serve.
 _PROGRAM = (
     "import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
@@ -72,7 +73,9 @@ def analyse(root: str, jobs: list[Job], workers: int | None = None) -> dict[int,
     if count == 0 or not sys.executable:
         return {}
     done: dict[int, FileRecord] = {}
-    queue = deque(jobs)
+    # Largest first, so that no big file is left for the end: gpt-researcher's two 724 KB one-line
+    # JSON files take 1 s each, and went to one helper while this process waited.
+    queue = deque(sorted(jobs, key=lambda job: len(job.text), reverse=True))
     helpers: list[_Helper] = []
     try:
         for _ in range(count):
@@ -88,8 +91,8 @@ def analyse(root: str, jobs: list[Job], workers: int | None = None) -> dict[int,
                 break
             for helper in _ready(busy, wait=not queue):
                 helper.collect(done, queue)
-            if queue:  # this process takes files from the back, one at a time, between answers
-                job = queue.pop()
+            if queue:  # this process takes files too, one at a time, between answers
+                job = queue.popleft()
                 done[job.position] = analyse_file(os.path.join(root, job.rel), job.rel, job.text)
     finally:
         for helper in helpers:
@@ -119,13 +122,19 @@ class _Helper:
         self.fd = self.process.stdout.fileno()
         self.batches: deque[list[Job]] = deque()
         self.pending = b""  # an answer read in part
+        self.load = 0  # characters of the batches in hand
         self.alive = True
 
     def feed(self, queue: deque[Job], helpers: int) -> None:
-        """Keep two batches in hand, smaller as the queue runs out so that all finish together."""
-        while self.alive and len(self.batches) < 2 and queue:
+        """Keep two batches in hand (one, if it is big), smaller as the queue runs out so that all
+        finish together."""
+        while self.alive and len(self.batches) < 2 and queue and self.load < BUDGET:
             size = max(1, min(BATCH, len(queue) // (4 * (helpers + 1))))
-            batch = [queue.popleft() for _ in range(min(size, len(queue)))]
+            batch: list[Job] = []
+            chars = 0
+            while queue and len(batch) < size and (not batch or chars + len(queue[0].text) <= BUDGET):
+                batch.append(queue.popleft())
+                chars += len(batch[-1].text)
             request = json.dumps([[job.rel, job.digest] for job in batch], separators=(",", ":"))
             try:
                 self.stdin.write(request.encode() + b"\n")
@@ -135,6 +144,7 @@ class _Helper:
                 self.alive = False
                 return
             self.batches.append(batch)
+            self.load += chars
 
     def collect(self, done: dict[int, FileRecord], queue: deque[Job]) -> None:
         """Read what the helper has sent; take each whole answer; give back its work if it ended."""
@@ -143,12 +153,14 @@ class _Helper:
             for batch in reversed(self.batches):
                 queue.extendleft(reversed(batch))
             self.batches.clear()
+            self.load = 0
             self.alive = False
             return
         self.pending += data
         while b"\n" in self.pending:
             line, self.pending = self.pending.split(b"\n", 1)
             batch = self.batches.popleft()
+            self.load -= sum(len(job.text) for job in batch)
             for job, plain in zip(batch, _answer(line, len(batch)), strict=True):
                 if plain is None:
                     continue
