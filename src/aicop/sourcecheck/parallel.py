@@ -81,7 +81,7 @@ def analyse(root: str, jobs: list[Job], workers: int | None = None) -> dict[int,
         for _ in range(count):
             try:
                 helpers.append(_Helper(root))
-            except OSError:  # cannot start a process (limits): fewer helpers, or none
+            except (OSError, ValueError):  # no process to start (limits, a platform without groups)
                 break
         while True:
             for helper in helpers:
@@ -196,12 +196,16 @@ def _answer(line: bytes, expected: int) -> list[Any]:
 
 
 def _ready(helpers: list[_Helper], wait: bool) -> list[_Helper]:
-    """The helpers that have sent something (or ended); without ``wait``, only those already have."""
+    """The helpers that have sent something (or ended); without ``wait``, only those already have.
+    ``poll``, not ``select``: no limit on the descriptors' numbers."""
     if not helpers:
         return []
     import select
 
-    readable, _, _ = select.select([h.fd for h in helpers], [], [], None if wait else 0)
+    poller = select.poll()
+    for helper in helpers:
+        poller.register(helper.fd, select.POLLIN)
+    readable = {fd for fd, _ in poller.poll(None if wait else 0)}
     return [h for h in helpers if h.fd in readable]
 
 
