@@ -243,3 +243,24 @@ def test_ctrl_c_stops_assess_and_its_helpers_within_a_second(slow_tree: Path) ->
         assert took < 2.0, (delay, took)
         for pid in helpers:  # stopped and reaped: nothing left running in its own group
             assert not Path(f"/proc/{pid}").exists(), (delay, pid)
+
+
+def test_ctrl_c_while_a_helper_starts_is_held_until_it_can_be_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C that arrives inside ``Popen`` is raised once the helper is in the list that the
+    clean-up stops; before, it left a helper running (the race the test above found)."""
+    started: list[parallel._Helper] = []
+    real = parallel._Helper
+
+    def interrupted(root: str) -> parallel._Helper:
+        helper = real(root)
+        started.append(helper)
+        signal.raise_signal(signal.SIGINT)  # as if Ctrl-C came now, before the helper is recorded
+        return helper
+
+    monkeypatch.setattr(parallel, "_Helper", interrupted)
+    jobs = [parallel.Job(0, "m.py", "0" * 64, "x = 1\n")]
+    with pytest.raises(KeyboardInterrupt):
+        parallel.analyse(str(tmp_path), jobs, workers=1)
+    assert started and started[0].process.returncode is not None  # killed and reaped

@@ -27,10 +27,13 @@ import json
 import os
 import sys
 from collections import deque
-from typing import IO, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from aicop.sourcecheck.engine import analyse_file, fewer_collections
 from aicop.sourcecheck.facts import FileRecord, _plain, _record
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 PARALLEL_FROM = 150  # files to analyse per helper: fewer, and its start-up (~0.15 s) is not repaid
 MAX_HELPERS = 8
@@ -80,7 +83,8 @@ def analyse(root: str, jobs: list[Job], workers: int | None = None) -> dict[int,
     try:
         for _ in range(count):
             try:
-                helpers.append(_Helper(root))
+                with _ctrl_c_held():
+                    helpers.append(_Helper(root))
             except (OSError, ValueError):  # no process to start (limits, a platform without groups)
                 break
         while True:
@@ -98,6 +102,27 @@ def analyse(root: str, jobs: list[Job], workers: int | None = None) -> dict[int,
         for helper in helpers:
             helper.close()
     return done
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Ctrl-C held back while a helper is started and recorded: raised inside ``Popen``, it would
+    leave a helper that nobody stops (1 try in 25 of the Ctrl-C test before this). It is raised
+    afterwards, by the handler that was there. Only the main thread is ever interrupted."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+        if caught:  # even when starting failed: the user's Ctrl-C is never lost
+            signal.raise_signal(signal.SIGINT)
 
 
 class _Helper:
