@@ -77,7 +77,7 @@ def test_helpers_give_the_same_report_as_one_process(tmp_path: Path, monkeypatch
         return real_record(plain)  # type: ignore[arg-type]
 
     def slow(full: str, rel: str, text: str) -> object:
-        time.sleep(0.02)  # this process alone is slow, so that the helpers surely take their share
+        time.sleep(0.1)  # this process alone is slow, so that the helpers surely take their share
         return analyse_file(full, rel, text)
 
     monkeypatch.setattr(parallel, "_record", counted)
