@@ -122,6 +122,10 @@ def _ctrl_c_held() -> Iterator[None]:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
         if caught:  # even when starting failed: the user's Ctrl-C is never lost
+            if previous is signal.default_int_handler:
+                # raised here, not by a signal whose handler runs at the next bytecode anywhere
+                # (inside a garbage-collector callback, it would be lost as 'unraisable')
+                raise KeyboardInterrupt
             signal.raise_signal(signal.SIGINT)
 
 
