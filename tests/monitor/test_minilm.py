@@ -201,3 +201,4 @@ def test_report_with_embeddings_on_two_processes(run_cli: Run, tmp_path: Path, f
     assert result.code in (0, 1), result.err
     report = json.loads(result.out)
     assert "input.embedding" in json.dumps(report)
+    assert "each prompt's first 64 tokens" in report["method"]["embeddings"]

@@ -114,7 +114,7 @@ def settings_from(a: argparse.Namespace) -> Any:
         ("--baseline-size", a.baseline_size, 1),
         ("--horizon", a.horizon, 100),
         ("--embed-every", a.embed_every, 1),
-        ("--embed-processes", a.embed_processes or 1, 1),
+        ("--embed-processes", 1 if a.embed_processes is None else a.embed_processes, 1),
         ("--embed-tokens", a.embed_tokens, 3),
     ):
         if value < low:
