@@ -72,6 +72,8 @@ def test_simulate_writes_a_new_log_only(run_cli: Run, tmp_path: Path) -> None:
         (["--stride", "0"], "--stride must be at least 1"),
         (["--alpha", "2"], "--alpha must be between"),
         (["--embeddings", "--embed-every", "0"], "--embed-every must be at least 1"),
+        (["--embeddings", "--embed-processes", "0"], "--embed-processes must be at least 1"),
+        (["--embeddings", "--embed-tokens", "2"], "--embed-tokens must be at least 3"),
     ],
 )
 def test_bad_input_exits_two(run_cli: Run, logs: dict[str, Path], args: list[str], words: str) -> None:

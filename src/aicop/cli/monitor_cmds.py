@@ -56,6 +56,21 @@ def _add_method(p: argparse.ArgumentParser) -> None:
         help="with --embeddings: embed one request in N (by position, so the test keeps its level; "
         "default 1, every request)",
     )
+    p.add_argument(
+        "--embed-processes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --embeddings: embed on N processes, this one and N-1 workers "
+        "(default: 2, or 1 on a one-core machine)",
+    )
+    p.add_argument(
+        "--embed-tokens",
+        type=int,
+        default=64,
+        metavar="N",
+        help="with --embeddings: embed a prompt's first N tokens (default 64; the guard's model reads 256)",
+    )
 
 
 def _point(text: str) -> Any:
@@ -99,6 +114,8 @@ def settings_from(a: argparse.Namespace) -> Any:
         ("--baseline-size", a.baseline_size, 1),
         ("--horizon", a.horizon, 100),
         ("--embed-every", a.embed_every, 1),
+        ("--embed-processes", 1 if a.embed_processes is None else a.embed_processes, 1),
+        ("--embed-tokens", a.embed_tokens, 3),
     ):
         if value < low:
             raise UsageError(f"{name} must be at least {low}")
@@ -117,16 +134,21 @@ def settings_from(a: argparse.Namespace) -> Any:
     )
 
 
-def _embedder() -> Any:
+def _embedder(a: argparse.Namespace) -> Any:
+    """The monitor's MiniLM on --embed-processes processes (close it: it may have workers)."""
+    import os
+
     from aicop.errors import InputError
     from aicop.gateway import classifier
+    from aicop.monitor.embedding import MiniLM
 
     problem = classifier.missing()
     if problem:
         raise InputError(f"--embeddings: {problem}")
     folder = classifier.model_dir()
     assert folder is not None
-    return classifier.Embedder(folder)
+    processes = a.embed_processes if a.embed_processes is not None else min(2, os.cpu_count() or 1)
+    return MiniLM(folder, processes=processes, tokens=a.embed_tokens)
 
 
 # --------------------------------------------------------------------------- report
@@ -162,10 +184,15 @@ def run_report(a: argparse.Namespace) -> int:
 
     settings = settings_from(a)
     reader = open_log(a.log)
-    monitor = Monitor(settings, _embedder() if settings.embeddings else None)
-    for request in reader:
-        monitor.feed(request)
-    monitor.finish()
+    embedder = _embedder(a) if settings.embeddings else None
+    try:
+        monitor = Monitor(settings, embedder)
+        for request in reader:
+            monitor.feed(request)
+        monitor.finish()
+    finally:
+        if embedder is not None:
+            embedder.close()  # its worker processes, on an error or Ctrl-C too
     if monitor.read == 0 and reader.integrity.records == 0 and not reader.integrity.problems:
         from aicop.errors import InputError
 

@@ -27,10 +27,11 @@ def _baseline(settings: Settings) -> str:
     return f"requests from {start} to {end}"
 
 
-def _embeddings(s: Settings) -> str:
+def _embeddings(s: Settings, tokens: int | None) -> str:
     sample = "every monitored request" if s.embed_every == 1 else f"one monitored request in {s.embed_every}"
+    part = f"each prompt's first {tokens} tokens" if tokens is not None else "each prompt"
     return (
-        "all-MiniLM-L6-v2 of each prompt with its digits as 0; the baseline's first 500 prompts of one "
+        f"all-MiniLM-L6-v2 of {part}, digits as 0; the baseline's first 500 prompts of one "
         "half as the reference, its other half's distances for the threshold (99th percentile) and the "
         f"baseline rate; embedded: {sample}, chosen by position, not content, in windows of their own"
     )
@@ -51,7 +52,9 @@ def build(monitor: Monitor, integrity: Integrity, log: str) -> MonitorReport:
             horizon=s.horizon,
             level=monitor.level,
             key_level=monitor.key_level,
-            embeddings=_embeddings(s) if monitor.embed is not None else None,
+            embeddings=_embeddings(s, getattr(monitor.embed.embed, "tokens", None))
+            if monitor.embed is not None
+            else None,
         )
         if fitted
         else None
