@@ -92,6 +92,31 @@ def _ranged_get(environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], by
     return "206 Partial Content", headers, body
 
 
+def share_buffers_when_listing() -> None:
+    """moto's ListObjectVersions deep-copies every version of every key in the bucket, for every page
+    it answers, only to set ``is_latest`` on the copies; a deep copy of a key writes the object's whole
+    content into a new temporary file. A listing of 10,000 objects (10 pages) thus copied the bucket's
+    bytes ten times, and those deleted temporary files stayed open until collected: 53 GB of them
+    filled the disk. Here a key's deep copy is a shallow one that shares the content buffer and never
+    closes it; the listing reads only the keys' metadata."""
+    from moto.s3.models import FakeKey
+
+    dispose = FakeKey.dispose
+
+    def dispose_own(self: FakeKey, garbage: bool = False) -> None:
+        if not self.__dict__.get("_listed_copy"):  # a listing's copy: the buffer is the original's
+            dispose(self, garbage)
+
+    def shallow(self: FakeKey, memo: dict[int, Any]) -> FakeKey:
+        clone = object.__new__(FakeKey)
+        clone.__dict__.update(self.__dict__)
+        clone.__dict__["_listed_copy"] = True
+        return clone
+
+    FakeKey.dispose = dispose_own  # type: ignore[method-assign]
+    FakeKey.__deepcopy__ = shallow  # type: ignore[attr-defined]
+
+
 def serve() -> None:
     import logging
 
@@ -103,6 +128,7 @@ def serve() -> None:
     from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    share_buffers_when_listing()
     app = Latency(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
     print(server.server_address[1], flush=True)
