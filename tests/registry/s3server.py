@@ -131,6 +131,8 @@ def _list_versions(environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]],
     from xml.sax.saxutils import escape
 
     query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()}
+    if query.get("delimiter") == "":  # what s3fs sends: no delimiter
+        del query["delimiter"]
     if environ.get("REQUEST_METHOD") != "GET" or "versions" not in query or set(query) - _LISTING:
         return None
     bucket_name = unquote(environ.get("PATH_INFO", "")).strip("/")

@@ -113,6 +113,7 @@ def test_the_servers_fast_listing_pages_like_moto(s3: S3Server, bucket: str) -> 
     assert owner_moto and not owner_ours  # moto's answer names an owner, the wrapper's does not
     assert ours == moto and len(ours) == 5
     assert pages(3) == pages(1000) == (ours, False)  # a page that ends between two versions of a key
+    assert pages(2, Delimiter="") == (ours, False)  # s3fs's request: an empty delimiter is none
     assert [(o[0], o[3]) for o in ours if o[2]] == [
         ("p/a b+c.bin", "Versions"),
         ("p/z.bin", "DeleteMarkers"),
