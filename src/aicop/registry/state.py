@@ -39,6 +39,7 @@ class State:
     def __init__(self, path: Path | None, url: str) -> None:
         self.path, self.url = path, url
         self.objects: dict[str, dict[str, Any]] = {}
+        self.changed = True  # whether save() has anything to write that the file does not hold
         if path is not None and path.is_file():
             try:
                 loaded = json.loads(path.read_text(encoding="utf-8"))
@@ -47,6 +48,7 @@ class State:
             if isinstance(loaded, dict) and loaded.get("schema") == SCHEMA and loaded.get("url") == url:
                 objects = loaded.get("objects")
                 self.objects = objects if isinstance(objects, dict) else {}
+                self.changed = not isinstance(objects, dict)
 
     def entry(self, obj: ObjectInfo) -> dict[str, Any] | None:
         """The recorded entry if the object is unchanged, else None."""
@@ -61,18 +63,23 @@ class State:
             entry = {"identity": obj.identity()}
             self.objects[obj.key] = entry
         entry.update(values)
+        self.changed = True
 
     def forget_missing(self, keys: set[str]) -> None:
         for key in set(self.objects) - keys:
             del self.objects[key]
+            self.changed = True
 
     def save(self) -> None:
-        if self.path is None:
+        """Write the state, unless it is what the file already holds (an unchanged re-run of 10,000
+        objects would rewrite 3 MB for nothing)."""
+        if self.path is None or not self.changed:
             return
         from aicop.fsutil import write_atomic
 
         doc = {"schema": SCHEMA, "url": self.url, "objects": self.objects}
         write_atomic(self.path, json.dumps(doc, separators=(",", ":")))
+        self.changed = False
 
 
 def same(recorded: object, now: dict[str, Any]) -> bool:
