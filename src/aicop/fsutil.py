@@ -56,16 +56,26 @@ def read_json_state(path: Path, what: str, error: type[AicopError]) -> dict[str,
 CACHE_OFF = ("", "off", "0", "no", "false")
 
 
-def user_cache(root: Path, name: str) -> Path | None:
-    """Where a cache about the repository at ``root`` lives: with the user, never in the repository
-    (assessing never writes into it, and a cache keyed by inodes never travels with a clone).
-    ``name`` with ``{key}`` replaced by a digest of ``root``'s resolved path, under ``AICOP_CACHE_DIR``,
-    else ``$XDG_CACHE_HOME/aicop`` or ``~/.cache/aicop``; None when ``AICOP_CACHE_DIR=off``."""
+def cache_home() -> Path | None:
+    """The folder where aicop keeps what it caches: ``AICOP_CACHE_DIR``, else ``$XDG_CACHE_HOME/aicop``
+    or ``~/.cache/aicop``; None when ``AICOP_CACHE_DIR=off``."""
     base = os.environ.get("AICOP_CACHE_DIR")
     if base is not None and base.strip().lower() in CACHE_OFF:
         return None
     if base is None:
         xdg = os.environ.get("XDG_CACHE_HOME")
-        base = str(Path(xdg) / "aicop") if xdg else str(Path.home() / ".cache" / "aicop")
-    key = hashlib.sha256(str(root.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:24]
-    return Path(base) / name.format(key=key)
+        return Path(xdg) / "aicop" if xdg else Path.home() / ".cache" / "aicop"
+    return Path(base)
+
+
+def cache_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+
+
+def user_cache(root: Path, name: str) -> Path | None:
+    """Where a cache about the repository at ``root`` lives: with the user, never in the repository
+    (assessing never writes into it, and a cache keyed by inodes never travels with a clone).
+    ``name`` with ``{key}`` replaced by a digest of ``root``'s resolved path, under ``cache_home()``;
+    None when caching is off."""
+    base = cache_home()
+    return None if base is None else base / name.format(key=cache_key(str(root.resolve())))

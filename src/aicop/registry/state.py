@@ -11,28 +11,30 @@ kept the size and the timestamp, per store:
 - local files: the inode and ctime (every write changes the ctime, and no user tool can set it back);
 - a Hugging Face cache mirror: the blob a snapshot file links to is named after its content's hash.
 
-The state is a cache, kept with the user (``$XDG_CACHE_HOME/aicop/registry``) or where ``--state``
-says: losing it costs a full run, nothing else. It records scan results and digests per object and the
-part digests of a big object hashed so far, which is what makes an interrupted inventory resumable.
+The state is a cache, kept with the user (``registry/`` in aicop's cache folder: ``AICOP_CACHE_DIR``,
+else ``$XDG_CACHE_HOME/aicop``; none when that is ``off``) or where ``--state`` says: losing it costs a
+full run, nothing else. It records scan results and digests per object and the part digests of a big
+object hashed so far, which is what makes an interrupted inventory resumable.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
+from aicop.fsutil import cache_home, cache_key
 from aicop.registry.store import ObjectInfo
 from aicop.scan.model import FileResult, ScanFinding, Severity
 
 SCHEMA = 1
 
 
-def default_path(url: str, kind: str) -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "aicop" / "registry"
-    return base / f"{kind}-{hashlib.sha256(url.encode()).hexdigest()[:24]}.json"
+def default_path(url: str, kind: str) -> Path | None:
+    """The state of ``kind`` for the store at ``url`` under aicop's cache folder (the same
+    ``AICOP_CACHE_DIR`` as the other caches); None when caching is off: every run is a full one."""
+    base = cache_home()
+    return None if base is None else base / "registry" / f"{kind}-{cache_key(url)}.json"
 
 
 class State:
