@@ -69,6 +69,73 @@ def test_a_late_event_loop_refuses_new_requests() -> None:
     assert asyncio.run(scenario()) == [None, None, "busy", None]
 
 
+def _computing() -> float:
+    """A thread's CPU clock that says it ran all the time: the loop is late from its own work (a
+    real computation would not show that on a loaded machine, where the thread waits for a core)."""
+    return time.monotonic()
+
+
+def _waiting() -> float:
+    """A thread's CPU clock that says it did not run: the loop is late for want of a processor."""
+    return 0.0
+
+
+def test_a_loop_late_from_its_own_work_refuses_at_the_low_threshold() -> None:
+    async def scenario() -> list[str | None]:
+        admission = Admission(Settings(concurrent=8, busy_ms=250, own_busy_ms=10), _computing)
+        first = await admission.enter()  # starts the probe
+        decisions = [first]
+        for _ in range(2):  # two probes each 30 ms late, the thread computing all the while
+            await asyncio.sleep(0.002)
+            time.sleep(0.04)
+            for _ in range(3):
+                await asyncio.sleep(0)
+            decisions.append(await admission.enter())
+        await asyncio.sleep(0.05)  # on time again
+        decisions.append(await admission.enter())
+        await admission.close()
+        return decisions
+
+    assert asyncio.run(scenario()) == [None, None, "busy", None]
+
+
+def test_a_loop_late_for_want_of_a_processor_is_not_refused_below_busy_ms() -> None:
+    """The same delays with the thread not running (a machine busy with other programs): only
+    ``busy_ms`` applies, so a loaded machine does not turn requests away."""
+
+    async def scenario() -> list[str | None]:
+        admission = Admission(Settings(concurrent=8, busy_ms=250, own_busy_ms=10), _waiting)
+        decisions = [await admission.enter()]
+        for _ in range(3):
+            await asyncio.sleep(0.002)
+            time.sleep(0.04)
+            for _ in range(3):
+                await asyncio.sleep(0)
+            decisions.append(await admission.enter())
+        lags = list(admission.lags)
+        await admission.close()
+        assert min(lags) > 0.01  # the loop was late indeed
+        return decisions
+
+    assert asyncio.run(scenario()) == [None, None, None, None]
+
+
+def test_own_busy_ms_zero_turns_the_low_threshold_off() -> None:
+    async def scenario() -> list[str | None]:
+        admission = Admission(Settings(concurrent=8, busy_ms=250, own_busy_ms=0), _computing)
+        decisions = [await admission.enter()]
+        for _ in range(3):
+            await asyncio.sleep(0.002)
+            time.sleep(0.04)
+            for _ in range(3):
+                await asyncio.sleep(0)
+            decisions.append(await admission.enter())
+        await admission.close()
+        return decisions
+
+    assert asyncio.run(scenario()) == [None, None, None, None]
+
+
 def test_overloaded_gateway_answers_503_with_retry_after_and_records_it(start: Start) -> None:
     gw = start(admission={"concurrent": 2, "queue": 0, "retry_after": 3})
     assert gw.chat("hi").status_code == 200
