@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -70,13 +71,13 @@ def test_a_late_event_loop_refuses_new_requests() -> None:
 
 
 def _computing() -> float:
-    """A thread's CPU clock that says it ran all the time: the loop is late from its own work (a
-    real computation would not show that on a loaded machine, where the thread waits for a core)."""
+    """A thread clock (running or waiting to run) that says the thread never slept: the loop is late
+    from its own work (``time.sleep`` below only makes it late, whatever the machine's load)."""
     return time.monotonic()
 
 
 def _waiting() -> float:
-    """A thread's CPU clock that says it did not run: the loop is late for want of a processor."""
+    """A thread clock that says it slept all the time: the loop is late, but not from its work."""
     return 0.0
 
 
@@ -228,3 +229,29 @@ def test_the_probe_stops_when_the_gateway_is_idle(monkeypatch: pytest.MonkeyPatc
         return running, stopped, again
 
     assert asyncio.run(scenario()) == (True, True, True)
+
+
+@pytest.mark.skipif(not Path("/proc/thread-self/schedstat").exists(), reason="Linux's schedstat")
+def test_the_default_clock_tells_computing_from_sleeping() -> None:
+    """With the real clock: a loop kept late by computing is refused, one kept late by sleeping is not
+    (a thread waiting for a processor on a loaded machine counts as computing, so this holds under load)."""
+
+    def spin(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            pass
+
+    async def scenario(block: Callable[[float], None]) -> list[str | None]:
+        admission = Admission(Settings(concurrent=8, busy_ms=250, own_busy_ms=10))
+        decisions = [await admission.enter()]
+        for _ in range(2):
+            await asyncio.sleep(0)  # the probe starts its wait
+            block(0.04)
+            for _ in range(3):
+                await asyncio.sleep(0)
+            decisions.append(await admission.enter())
+        await admission.close()
+        return decisions
+
+    assert asyncio.run(scenario(spin)) == [None, None, "busy"]
+    assert asyncio.run(scenario(time.sleep)) == [None, None, None]

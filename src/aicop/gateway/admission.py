@@ -7,16 +7,21 @@ otherwise answered 503 with ``Retry-After`` at once.
 
 Places count requests waiting on the upstream as much as those using the processor, so they bound
 memory, not CPU. A gateway short of CPU is seen by its event loop's delay, probed every 10 ms (as
-Fastify's under-pressure and Node's toobusy do), beside the share of that time the loop's thread was
-on a processor. Two signals, each over the last two probes:
+Fastify's under-pressure and Node's toobusy do), beside how long the loop's thread slept meanwhile
+(Linux's schedstat: the time it was neither on a processor nor waiting in the run queue for one).
+Two signals, each over the last two probes:
 
-- ``own_busy_ms`` (10 ms): the loop is late *and* its thread ran for more than half of the time: the
-  gateway's own work is the queue, and taking more only makes every admitted request wait longer. At
+- ``own_busy_ms`` (10 ms): the loop is late *and* its thread did not sleep (under 2 ms a probe): the
+  gateway's own work is the queue, and taking more only makes every admitted request wait longer.
+  This holds however little of a processor it gets (a container's CPU quota, a shared machine). At
   twice the rate it can serve, it refuses in bursts of a probe or two, so that the requests it took
   are served at close to the latency of a gateway that is not overloaded.
-- ``busy_ms`` (250 ms): the loop is that late for any reason, a machine short of CPU included. A
-  gateway starved by other programs is late with its thread mostly waiting for a processor; the
-  low threshold would refuse what it could still serve, so only this high one applies then.
+- ``busy_ms`` (250 ms): the loop is that late for any reason. A gateway with little to do on a
+  machine busy with other programs is late too, but sleeps between its requests; the low threshold
+  would refuse what it can still serve, so only this high one applies then.
+
+Where schedstat is missing, the thread's CPU time stands in: time waiting for a processor then
+counts as sleep, so on a contended machine only ``busy_ms`` applies.
 
 One late probe alone (a pause of the process, a collection) refuses nothing.
 
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections import deque
 from collections.abc import Callable
@@ -36,18 +42,21 @@ from collections.abc import Callable
 from aicop.gateway.config import Admission as Settings
 
 PROBE_SECONDS = 0.010
-OWN_SHARE = 0.5  # the loop's thread on a processor for more than this share of a probe: its own work
+OWN_SLEEP = 0.002  # a loop whose thread slept less than this in each of two probes is busy with its own work
 IDLE_SECONDS = 1.0  # the probe stops after this long without a request (an idle gateway stays idle)
 
 
 class Admission:
-    def __init__(self, settings: Settings, cpu_clock: Callable[[], float] = time.thread_time) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], float] | None = None) -> None:
         self.settings = settings
-        self.cpu_clock = cpu_clock  # CPU seconds of the thread that runs the event loop
+        # seconds the event loop's thread was running or ready to run; made on that thread, by the probe
+        self.clock = clock
+        self._stat = -1  # the descriptor of /proc/thread-self/schedstat behind the default clock
         self.active = 0  # requests admitted and not yet finished
         self.waiting: deque[asyncio.Future[None]] = deque()
         self.lags: deque[float] = deque([0.0, 0.0], maxlen=2)  # the event loop's last two delays, s
-        self.shares: deque[float] = deque([0.0, 0.0], maxlen=2)  # its thread's share of a processor
+        # how long its thread slept (waited for no processor) in each: ~0 when its own work keeps it busy
+        self.slept: deque[float] = deque([PROBE_SECONDS] * 2, maxlen=2)
         self._probe: asyncio.Task[None] | None = None
         self._last = 0.0  # the event loop's time of the last request
 
@@ -60,7 +69,7 @@ class Admission:
             late = min(self.lags) * 1000
             if settings.busy_ms and late > settings.busy_ms:
                 return "busy"
-            if settings.own_busy_ms and late > settings.own_busy_ms and min(self.shares) > OWN_SHARE:
+            if settings.own_busy_ms and late > settings.own_busy_ms and max(self.slept) < OWN_SLEEP:
                 return "busy"
         if self.active < settings.concurrent and not self.waiting:
             self.active += 1
@@ -103,17 +112,39 @@ class Admission:
 
     async def _measure(self) -> None:
         loop = asyncio.get_running_loop()
+        if self.clock is None:
+            self.clock = self._runnable_clock()  # this task runs on the loop's thread
+        clock = self.clock
         while loop.time() - self._last < IDLE_SECONDS:
-            before, ran = loop.time(), self.cpu_clock()  # this task runs on the loop's thread
+            before, ran = loop.time(), clock()
             await asyncio.sleep(PROBE_SECONDS)
             now = loop.time()
             self.lags.append(max(0.0, now - before - PROBE_SECONDS))
-            self.shares.append((self.cpu_clock() - ran) / max(now - before, 1e-6))
+            self.slept.append(max(0.0, (now - before) - (clock() - ran)))
         self.lags.extend((0.0, 0.0))  # an idle loop is on time; the next request starts a new probe
-        self.shares.extend((0.0, 0.0))
+        self.slept.extend((PROBE_SECONDS, PROBE_SECONDS))
+
+    def _runnable_clock(self) -> Callable[[], float]:
+        """The calling thread's seconds on a processor or waiting in the run queue for one (Linux's
+        schedstat: a loop that never sleeps is busy with its own work, however little of a processor
+        it gets, as in a container with a CPU quota); its CPU time alone where that file is missing."""
+        try:
+            self._stat = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        except OSError:
+            return time.thread_time
+        stat = self._stat
+
+        def runnable() -> float:
+            running, waiting = os.pread(stat, 64, 0).split()[:2]  # nanoseconds
+            return (int(running) + int(waiting)) / 1e9
+
+        return runnable
 
     async def close(self) -> None:
         if self._probe is not None:
             self._probe.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._probe
+        if self._stat >= 0:
+            os.close(self._stat)
+            self._stat = -1
