@@ -85,7 +85,7 @@ def test_a_loop_late_from_its_own_work_refuses_at_the_low_threshold() -> None:
     async def scenario() -> list[str | None]:
         admission = Admission(Settings(concurrent=8, busy_ms=250, own_busy_ms=10), _computing)
         first = await admission.enter()  # starts the probe
-        decisions = [first]
+        decisions = [first, await admission.enter()]  # two in flight
         for _ in range(2):  # two probes each 30 ms late, the thread computing all the while
             await asyncio.sleep(0.002)
             time.sleep(0.04)
@@ -97,7 +97,27 @@ def test_a_loop_late_from_its_own_work_refuses_at_the_low_threshold() -> None:
         await admission.close()
         return decisions
 
-    assert asyncio.run(scenario()) == [None, None, "busy", None]
+    assert asyncio.run(scenario()) == [None, None, None, "busy", None]
+
+
+def test_a_lone_long_request_does_not_refuse_the_next() -> None:
+    """A client sending one request at a time, each keeping the loop busy past the threshold: the
+    loop is late and never sleeps, but nothing queues behind it, so nothing is refused."""
+
+    async def scenario() -> list[str | None]:
+        admission = Admission(Settings(concurrent=8, busy_ms=250, own_busy_ms=10), _computing)
+        decisions = []
+        for _ in range(4):
+            decisions.append(await admission.enter())
+            await asyncio.sleep(0)
+            time.sleep(0.04)  # the request's own work
+            for _ in range(3):
+                await asyncio.sleep(0)
+            admission.leave()
+        await admission.close()
+        return decisions
+
+    assert asyncio.run(scenario()) == [None, None, None, None]
 
 
 def test_a_loop_late_for_want_of_a_processor_is_not_refused_below_busy_ms() -> None:
@@ -243,7 +263,7 @@ def test_the_default_clock_tells_computing_from_sleeping() -> None:
 
     async def scenario(block: Callable[[float], None]) -> list[str | None]:
         admission = Admission(Settings(concurrent=8, busy_ms=250, own_busy_ms=10))
-        decisions = [await admission.enter()]
+        decisions = [await admission.enter(), await admission.enter()]
         for _ in range(2):
             await asyncio.sleep(0)  # the probe starts its wait
             block(0.04)
@@ -253,5 +273,5 @@ def test_the_default_clock_tells_computing_from_sleeping() -> None:
         await admission.close()
         return decisions
 
-    assert asyncio.run(scenario(spin)) == [None, None, "busy"]
-    assert asyncio.run(scenario(time.sleep)) == [None, None, None]
+    assert asyncio.run(scenario(spin)) == [None, None, None, "busy"]
+    assert asyncio.run(scenario(time.sleep)) == [None, None, None, None]

@@ -11,8 +11,10 @@ Fastify's under-pressure and Node's toobusy do), beside how long the loop's thre
 (Linux's schedstat: the time it was neither on a processor nor waiting in the run queue for one).
 Two signals, each over the last two probes:
 
-- ``own_busy_ms`` (10 ms): the loop is late *and* its thread did not sleep (under 2 ms a probe): the
-  gateway's own work is the queue, and taking more only makes every admitted request wait longer.
+- ``own_busy_ms`` (10 ms): the loop is late *and* its thread did not sleep (under 2 ms a probe) *and*
+  two or more requests are in flight: the gateway's own work is the queue, and taking more only
+  makes every admitted request wait longer (one long request alone, a client sending one at a
+  time, is no queue: the next is taken).
   This holds however little of a processor it gets (a container's CPU quota, a shared machine). At
   twice the rate it can serve, it refuses in bursts of a probe or two, so that the requests it took
   are served at close to the latency of a gateway that is not overloaded.
@@ -42,6 +44,7 @@ from collections.abc import Callable
 from aicop.gateway.config import Admission as Settings
 
 PROBE_SECONDS = 0.010
+OWN_QUEUE = 2  # the low threshold needs requests in flight: one long request refuses not the next
 OWN_SLEEP = 0.002  # a loop whose thread slept less than this in each of two probes is busy with its own work
 IDLE_SECONDS = 1.0  # the probe stops after this long without a request (an idle gateway stays idle)
 
@@ -69,7 +72,12 @@ class Admission:
             late = min(self.lags) * 1000
             if settings.busy_ms and late > settings.busy_ms:
                 return "busy"
-            if settings.own_busy_ms and late > settings.own_busy_ms and max(self.slept) < OWN_SLEEP:
+            if (
+                settings.own_busy_ms
+                and late > settings.own_busy_ms
+                and max(self.slept) < OWN_SLEEP
+                and self.active >= OWN_QUEUE
+            ):
                 return "busy"
         if self.active < settings.concurrent and not self.waiting:
             self.active += 1
