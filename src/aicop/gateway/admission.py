@@ -120,9 +120,8 @@ class Admission:
 
     async def _measure(self) -> None:
         loop = asyncio.get_running_loop()
-        if self.clock is None:
-            self.clock = self._runnable_clock()  # this task runs on the loop's thread
-        clock = self.clock
+        # this task runs on the loop's thread; each run of the probe reads the thread it runs on
+        clock = self.clock or self._runnable_clock()
         while loop.time() - self._last < IDLE_SECONDS:
             before, ran = loop.time(), clock()
             await asyncio.sleep(PROBE_SECONDS)
@@ -136,6 +135,7 @@ class Admission:
         """The calling thread's seconds on a processor or waiting in the run queue for one (Linux's
         schedstat: a loop that never sleeps is busy with its own work, however little of a processor
         it gets, as in a container with a CPU quota); its CPU time alone where that file is missing."""
+        self._close_stat()
         try:
             self._stat = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
         except OSError:
@@ -153,6 +153,9 @@ class Admission:
             self._probe.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._probe
+        self._close_stat()
+
+    def _close_stat(self) -> None:
         if self._stat >= 0:
             os.close(self._stat)
             self._stat = -1
