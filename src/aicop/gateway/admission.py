@@ -143,8 +143,11 @@ class Admission:
         stat = self._stat
 
         def runnable() -> float:
-            running, waiting = os.pread(stat, 64, 0).split()[:2]  # nanoseconds
-            return (int(running) + int(waiting)) / 1e9
+            # the file's run time is only brought up to date at a tick or a switch (up to 10 ms behind
+            # for the thread reading it, which is running), the thread's CPU clock is exact; its wait
+            # time is exact for the reader, whose last wait ended when it was switched in
+            waiting = os.pread(stat, 64, 0).split()[1]  # nanoseconds
+            return time.thread_time() + int(waiting) / 1e9
 
         return runnable
 
