@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -67,6 +68,93 @@ def test_a_late_event_loop_refuses_new_requests() -> None:
         return [first, once, busy, again]
 
     assert asyncio.run(scenario()) == [None, None, "busy", None]
+
+
+def _computing() -> float:
+    """A thread clock (running or waiting to run) that says the thread never slept: the loop is late
+    from its own work (``time.sleep`` below only makes it late, whatever the machine's load)."""
+    return time.monotonic()
+
+
+def _waiting() -> float:
+    """A thread clock that says it slept all the time: the loop is late, but not from its work."""
+    return 0.0
+
+
+def test_a_loop_late_from_its_own_work_refuses_at_the_low_threshold() -> None:
+    async def scenario() -> list[str | None]:
+        admission = Admission(Settings(concurrent=8, busy_ms=250, own_busy_ms=10), _computing)
+        first = await admission.enter()  # starts the probe
+        decisions = [first, await admission.enter()]  # two in flight
+        for _ in range(2):  # two probes each 30 ms late, the thread computing all the while
+            await asyncio.sleep(0.002)
+            time.sleep(0.04)
+            for _ in range(3):
+                await asyncio.sleep(0)
+            decisions.append(await admission.enter())
+        await asyncio.sleep(0.05)  # on time again
+        decisions.append(await admission.enter())
+        await admission.close()
+        return decisions
+
+    assert asyncio.run(scenario()) == [None, None, None, "busy", None]
+
+
+def test_a_lone_long_request_does_not_refuse_the_next() -> None:
+    """A client sending one request at a time, each keeping the loop busy past the threshold: the
+    loop is late and never sleeps, but nothing queues behind it, so nothing is refused."""
+
+    async def scenario() -> list[str | None]:
+        admission = Admission(Settings(concurrent=8, busy_ms=250, own_busy_ms=10), _computing)
+        decisions = []
+        for _ in range(4):
+            decisions.append(await admission.enter())
+            await asyncio.sleep(0)
+            time.sleep(0.04)  # the request's own work
+            for _ in range(3):
+                await asyncio.sleep(0)
+            admission.leave()
+        await admission.close()
+        return decisions
+
+    assert asyncio.run(scenario()) == [None, None, None, None]
+
+
+def test_a_loop_late_for_want_of_a_processor_is_not_refused_below_busy_ms() -> None:
+    """The same delays with the thread not running (a machine busy with other programs): only
+    ``busy_ms`` applies, so a loaded machine does not turn requests away."""
+
+    async def scenario() -> list[str | None]:
+        admission = Admission(Settings(concurrent=8, busy_ms=250, own_busy_ms=10), _waiting)
+        decisions = [await admission.enter()]
+        for _ in range(3):
+            await asyncio.sleep(0.002)
+            time.sleep(0.04)
+            for _ in range(3):
+                await asyncio.sleep(0)
+            decisions.append(await admission.enter())
+        lags = list(admission.lags)
+        await admission.close()
+        assert min(lags) > 0.01  # the loop was late indeed
+        return decisions
+
+    assert asyncio.run(scenario()) == [None, None, None, None]
+
+
+def test_own_busy_ms_zero_turns_the_low_threshold_off() -> None:
+    async def scenario() -> list[str | None]:
+        admission = Admission(Settings(concurrent=8, busy_ms=250, own_busy_ms=0), _computing)
+        decisions = [await admission.enter()]
+        for _ in range(3):
+            await asyncio.sleep(0.002)
+            time.sleep(0.04)
+            for _ in range(3):
+                await asyncio.sleep(0)
+            decisions.append(await admission.enter())
+        await admission.close()
+        return decisions
+
+    assert asyncio.run(scenario()) == [None, None, None, None]
 
 
 def test_overloaded_gateway_answers_503_with_retry_after_and_records_it(start: Start) -> None:
@@ -161,3 +249,29 @@ def test_the_probe_stops_when_the_gateway_is_idle(monkeypatch: pytest.MonkeyPatc
         return running, stopped, again
 
     assert asyncio.run(scenario()) == (True, True, True)
+
+
+@pytest.mark.skipif(not Path("/proc/thread-self/schedstat").exists(), reason="Linux's schedstat")
+def test_the_default_clock_tells_computing_from_sleeping() -> None:
+    """With the real clock: a loop kept late by computing is refused, one kept late by sleeping is not
+    (a thread waiting for a processor on a loaded machine counts as computing, so this holds under load)."""
+
+    def spin(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            pass
+
+    async def scenario(block: Callable[[float], None]) -> list[str | None]:
+        admission = Admission(Settings(concurrent=8, busy_ms=250, own_busy_ms=10))
+        decisions = [await admission.enter(), await admission.enter()]
+        for _ in range(2):
+            await asyncio.sleep(0)  # the probe starts its wait
+            block(0.04)
+            for _ in range(3):
+                await asyncio.sleep(0)
+            decisions.append(await admission.enter())
+        await admission.close()
+        return decisions
+
+    assert asyncio.run(scenario(spin)) == [None, None, None, "busy"]
+    assert asyncio.run(scenario(time.sleep)) == [None, None, None, None]

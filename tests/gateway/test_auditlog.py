@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -124,3 +125,23 @@ def test_truncated_log_is_not_written_over(tmp_path: Path) -> None:
     path.write_text("\n".join(path.read_text().splitlines()[:3]) + "\n")
     with pytest.raises(InputError, match="it was truncated"):
         GatewayLog(path)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"gen_ai.input.messages": [{"role": "user", "content": 'héllo ✓ \u2028 "quoted" \\ back'}]},
+        {"z": 1.5, "a": [1e16, -0.0, 3, None, True], "m": {"b": 2, "a": {"d": [], "c": "x"}}},
+        {"aicop.guards": [{"guard": "leak", "kinds": ["canary"]}], "nan": float("nan")},
+    ],
+)
+def test_a_record_is_the_canonical_json_it_always_was(data: dict[str, Any]) -> None:
+    """Each field encoded once must give the same line and hash as encoding the whole record (what
+    'aicop audit verify' recomputes)."""
+    from aicop.audit.chain import new_record, record_hash
+
+    record, line = new_record(41, "ab" * 32, "gen_ai.request", data, "key:k1", "2026-11-29T05:00:00+00:00")
+    assert record["hash"] == record_hash(record)
+    assert line == (json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n").encode()
+    assert json.loads(line)["seq"] == 42

@@ -302,3 +302,28 @@ def test_upstream_proxy_from_the_environment_is_looked_up_once(monkeypatch: pyte
     assert Upstream("https://llm.corp.example/v1", 5, {}).proxy is None  # NO_PROXY by domain
     assert Upstream("http://127.0.0.1:8089/v1", 5, {}).proxy is None  # and by address
     assert Upstream("http://api.example.com/v1", 5, {}).proxy is None  # no HTTP_PROXY set
+
+
+def test_the_proxied_paths_bypass_the_router_and_the_rest_does_not(
+    start: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The three proxied paths go straight to the pipeline; a wrong method or path is still the
+    router's 405 / 404, and a bug in the pipeline is an OpenAI-style 500 without a stack trace."""
+    gw = start()
+    assert gw.client.get("/v1/chat/completions", headers=gw.auth()).status_code == 405
+    assert gw.client.post("/v1/chat/nothing", headers=gw.auth()).status_code == 404
+    assert gw.client.get("/healthz").status_code == 200
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug, with secrets in its message")
+
+    monkeypatch.setattr(gw.gateway, "shape", broken)
+    response = gw.chat("hello")
+    assert response.status_code == 500
+    error = response.json()["error"]
+    assert error["code"] == "internal_error" and error["type"] == "api_error"
+    assert "secrets" not in response.text and "Traceback" not in response.text
+    assert response.headers["x-request-id"].startswith("gw-")
+    [record] = records(gw.log)  # the attempt is in the audit log too
+    assert record["data"]["aicop.decision"] == "internal_error"
+    assert record["data"]["http.response.status_code"] == 500

@@ -83,8 +83,17 @@ def new_record(
         "data": data,
         "prev": previous,
     }
-    record["hash"] = record_hash(record)
-    return record, (json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n").encode()
+    # The canonical JSON of the record without its hash, and then with it, are the same fields in the
+    # same (sorted) order with "hash" between "event" and "prev": each field is encoded once (the data
+    # is most of the work; the gateway writes a record a request), the same text record_hash hashes.
+    fields = {name: _CANONICAL.encode(value) for name, value in record.items()}
+    head = f'{{"actor":{fields["actor"]},"data":{fields["data"]},"event":{fields["event"]},'
+    tail = f'"prev":{fields["prev"]},"seq":{fields["seq"]},"time":{fields["time"]}}}'
+    record["hash"] = hashlib.sha256((head + tail).encode()).hexdigest()
+    return record, f'{head}"hash":"{record["hash"]}",{tail}\n'.encode()
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))  # as json.dumps(..., sort_keys=True)
 
 
 def rotated(path: Path) -> list[Path]:

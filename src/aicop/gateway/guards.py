@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import functools
 import re
 import unicodedata
 import urllib.parse
@@ -444,15 +445,27 @@ _WORD = re.compile(r"[a-z0-9]+")
 LEAK_WORDS = 8  # a run of this many words of the system prompt in an answer is a leak
 
 
+@functools.lru_cache(maxsize=64)
+def _runs(system_prompt: str) -> frozenset[str]:
+    """The runs of LEAK_WORDS words of a system prompt. A gateway's clients send the same few system
+    prompts again and again, so each is read once, not once a request."""
+    words = _WORD.findall(fold(system_prompt))
+    return frozenset(" ".join(words[i : i + LEAK_WORDS]) for i in range(len(words) - LEAK_WORDS + 1))
+
+
+@functools.lru_cache(maxsize=16)
+def _folded(canaries: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(fold(c) for c in canaries if c)
+
+
 class LeakGuard:
     """Finds canaries and runs of the system prompt in an answer, also when the answer arrives in
     streamed pieces (a tail of the text so far is kept, so a canary split across chunks is still
     seen) or carries them base64-encoded."""
 
     def __init__(self, canaries: Iterable[str] = (), system_prompt: str | None = None) -> None:
-        self.canaries = [fold(c) for c in canaries if c]
-        words = _WORD.findall(fold(system_prompt or ""))
-        self.runs = {" ".join(words[i : i + LEAK_WORDS]) for i in range(len(words) - LEAK_WORDS + 1)}
+        self.canaries = _folded(tuple(canaries))
+        self.runs = _runs(system_prompt or "")
         # enough of the text so far to hold a canary (base64 makes it 4/3 longer) or a run of words
         self.keep = max([len(c) * 2 for c in self.canaries] + [400 if self.runs else 0])
         self.tail = ""

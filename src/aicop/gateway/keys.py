@@ -50,11 +50,16 @@ class KeyStore:
 
     def load(self) -> list[Key]:
         """Every key in the file (none when there is no file yet)."""
+        self._current()
+        return list(self._keys.values())
+
+    def _current(self) -> None:
+        """Read the file again if it changed (one ``stat`` a request: a key revoked is refused at once)."""
         try:
             stat = self.path.stat()
         except FileNotFoundError:
             self._keys, self._stamp = {}, None
-            return []
+            return
         stamp = (stat.st_mtime_ns, stat.st_size)
         if stamp != self._stamp:
             try:
@@ -63,11 +68,10 @@ class KeyStore:
             except (OSError, ValueError, KeyError, TypeError) as err:
                 raise InputError(f"the key file is damaged: {err}", path=self.path) from err
             self._keys, self._stamp = {k.sha256: k for k in keys}, stamp
-        return list(self._keys.values())
 
     def authenticate(self, presented: str) -> Key | None:
         """The live key whose digest matches, or None."""
-        self.load()
+        self._current()
         key = self._keys.get(digest(presented))  # a lookup by digest leaks nothing about the key
         return None if key is None or key.revoked else key
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import aiohttp
+from yarl import URL
 
 
 class UpstreamFailed(Exception):
@@ -63,6 +64,7 @@ class Upstream:
             total=None, connect=timeout, sock_connect=min(10.0, timeout), sock_read=timeout
         )
         self._session: aiohttp.ClientSession | None = None
+        self._targets: dict[str, URL] = {}
         self.proxy = environment_proxy(url)
 
     def session(self) -> aiohttp.ClientSession:
@@ -79,17 +81,24 @@ class Upstream:
             )
         return self._session
 
+    def target(self, path: str) -> URL:
+        """The upstream's URL for a path, parsed once (aiohttp parses a string URL on every request)."""
+        url = self._targets.get(path)
+        if url is None:
+            url = self._targets[path] = URL(self.url + path)
+        return url
+
     async def request(self, method: str, path: str, body: bytes | None = None) -> Answer:
         """The whole answer to one request; transport failures raise ``UpstreamFailed``."""
         with reaching():
-            async with self.session().request(method, self.url + path, data=body) as response:
+            async with self.session().request(method, self.target(path), data=body) as response:
                 content = await response.read()
                 return Answer(response.status, _media(response), response.url.path, content)
 
     async def open(self, path: str, body: bytes) -> aiohttp.ClientResponse:
         """A streamed answer, open: the caller reads it and closes it."""
         with reaching():
-            return await self.session().post(self.url + path, data=body)
+            return await self.session().post(self.target(path), data=body)
 
     async def close(self) -> None:
         if self._session is not None:
