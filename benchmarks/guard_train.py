@@ -11,11 +11,9 @@ back with NumPy alone. The steps:
    benchmarks/.cache-guard/ (gitignored), keyed by the window's token ids.
 3. Fit, multiple-instance: the first round takes all of an attack's windows as positives (sharing its
    weight), later rounds the window the model so far scores highest; each attack source weighs as the
-   square root of its size. From the second round on, each window also carries its most suspicious
-   segment by the model so far (classifier.segment_spans: its n-grams add to the window's, its
-   SEGMENT_NAMES features have weights of their own), so an instruction inside a document is scored
-   undiluted by the document. Hard-negative mining: after each round the benign windows the model
-   scores highest (the top 3%) weigh three times more in the next.
+   square root of
+   its size. Hard-negative mining: after each round the benign windows the model scores highest (the
+   top 3%) weigh three times more in the next.
 4. Calibrate: 20% of each attack source is kept out of fitting; Platt scaling is fitted on those
    attacks and the calibration benign prompts; the flag and block thresholds are set for a false-positive
    rate on the calibration benign prompts (flag: at most 2% of its hard negatives; block: none of them).
@@ -37,7 +35,7 @@ from guard_hardneg import hard_negatives
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
-from aicop.gateway.classifier import SEGMENT_NAMES, Embedder, Model, Windows, featurize, signal_names
+from aicop.gateway.classifier import Embedder, Model, Windows, featurize, signal_names
 from aicop.gateway.ngrams import DIMENSIONS
 
 CACHE = Path(__file__).parent / ".cache-guard"
@@ -46,10 +44,6 @@ SIGNAL_SCALE = 0.5
 FLAG_FPR = 0.005  # the rates the thresholds are set for on the calibration prompts (see issue 20)
 BLOCK_FPR = 0.002
 HARD_LIMIT = 0.02
-ROUNDS = 3  # of fitting and mining
-SEGMENTS = True  # rounds after the first add each window's most suspicious segment (classifier.py)
-SEGMENT_FEATURES = True  # False: a segment brings its n-grams only
-OWN_SEGMENT_NGRAMS = False  # True: segments' n-grams have weights of their own, not the windows'
 
 
 @dataclass
@@ -135,37 +129,18 @@ class Cache:
             np.savez(handle, keys=np.array(keys), vectors=np.stack([self.vectors[k] for k in keys]))
 
 
-def _sparse(pairs: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]]) -> sparse.csr_matrix:
-    return sparse.csr_matrix(
-        (
-            np.concatenate([v for _, v in pairs]) if pairs else np.zeros(0),
-            np.concatenate([i for i, _ in pairs]) if pairs else np.zeros(0, int),
-            np.concatenate([[0], np.cumsum([len(i) for i, _ in pairs])]),
-        ),
-        shape=(len(pairs), DIMENSIONS),
-    )
-
-
-def matrix(
-    w: Windows, rows: npt.NDArray[np.intp] | None = None, segments: npt.NDArray[np.intp] | None = None
-) -> sparse.csr_matrix:
-    """The windows' features as one sparse matrix: n-grams, then the embedding, the signals (scaled) and
-    the segment features. ``segments``: each window's chosen segment (-1 for none), whose n-grams add to
-    the window's (the same weights score both) and whose SEGMENT_NAMES features fill the last columns."""
+def matrix(w: Windows, rows: npt.NDArray[np.intp] | None = None) -> sparse.csr_matrix:
+    """The windows' features as one sparse matrix: n-grams, then the embedding and the signals, scaled."""
     chosen = np.arange(len(w.owners)) if rows is None else rows
-    grams = _sparse([w.ngrams[i] for i in chosen])
-    extra = np.zeros((len(chosen), len(SEGMENT_NAMES)), dtype=np.float32)
-    if segments is not None:
-        picked = segments[chosen]
-        has = picked >= 0
-        empty = (np.zeros(0, np.int64), np.zeros(0, np.float32))
-        segment_grams = _sparse([w.segments[j] if j >= 0 else empty for j in picked])
-        grams = sparse.hstack([grams, segment_grams]) if OWN_SEGMENT_NGRAMS else grams + segment_grams
-        if SEGMENT_FEATURES:
-            extra[has] = w.segment_features[picked[has]]
-    elif OWN_SEGMENT_NGRAMS:
-        grams = sparse.hstack([grams, sparse.csr_matrix((len(chosen), DIMENSIONS))])
-    dense = np.hstack([w.embeddings[chosen] * EMBEDDING_SCALE, w.signals[chosen] * SIGNAL_SCALE, extra])
+    grams = sparse.csr_matrix(
+        (
+            np.concatenate([w.ngrams[i][1] for i in chosen]) if len(chosen) else np.zeros(0),
+            np.concatenate([w.ngrams[i][0] for i in chosen]) if len(chosen) else np.zeros(0, int),
+            np.concatenate([[0], np.cumsum([len(w.ngrams[i][0]) for i in chosen])]),
+        ),
+        shape=(len(chosen), DIMENSIONS),
+    )
+    dense = np.hstack([w.embeddings[chosen] * EMBEDDING_SCALE, w.signals[chosen] * SIGNAL_SCALE])
     return sparse.hstack([grams, sparse.csr_matrix(dense)], format="csr")
 
 
@@ -175,58 +150,41 @@ def take(w: Windows, texts: list[int] | npt.NDArray[np.intp]) -> Windows:
     renumber = np.full(int(w.owners.max()) + 1 if len(w.owners) else 0, -1, dtype=np.intp)
     renumber[chosen] = np.arange(len(chosen))
     rows = np.flatnonzero(np.isin(w.owners, chosen))
-    window_number = np.full(len(w.owners), -1, dtype=np.intp)
-    window_number[rows] = np.arange(len(rows))
-    segs = np.flatnonzero(np.isin(w.segment_owners, rows))
     return Windows(
         [w.ngrams[i] for i in rows],
         w.embeddings[rows],
         w.signals[rows],
         renumber[w.owners[rows]],
         [w.spans[i] for i in rows],
-        [w.segments[i] for i in segs],
-        w.segment_features[segs],
-        window_number[w.segment_owners[segs]],
-        [w.segment_spans[i] for i in segs],
     )
 
 
 def _model(fitted: LogisticRegression) -> Model:
     coef = fitted.coef_[0]
-    grams = 2 * DIMENSIONS if OWN_SEGMENT_NGRAMS else DIMENSIONS
-    signals = grams + 384
-    segment = signals + len(signal_names())
     return Model(
         coef[:DIMENSIONS].astype(np.float32),
-        (coef[grams:signals] * EMBEDDING_SCALE).astype(np.float32),
-        (coef[signals:segment] * SIGNAL_SCALE).astype(np.float32),
+        (coef[DIMENSIONS : DIMENSIONS + 384] * EMBEDDING_SCALE).astype(np.float32),
+        (coef[DIMENSIONS + 384 :] * SIGNAL_SCALE).astype(np.float32),
         float(fitted.intercept_[0]),
-        coef[segment:].astype(np.float32),
-        coef[DIMENSIONS:grams].astype(np.float32),
     )
 
 
-def fit(sources: list[Windows], negatives: Windows, rounds: int = ROUNDS, c: float = 4.0) -> Model:
-    """The regression over windows (multiple-instance, with hard-negative mining). The first round
-    fits windows alone; each later round adds to every window its most suspicious segment by the
-    model so far."""
-    negative_w: npt.NDArray[np.float64] | None = None
+def fit(sources: list[Windows], negatives: Windows, rounds: int = 3, c: float = 4.0) -> Model:
+    """The regression over windows (multiple-instance, with hard-negative mining)."""
+    negative_x = matrix(negatives)
+    negative_w = np.ones(negative_x.shape[0])
+    whole = [matrix(w) for w in sources]
     model: Model | None = None
     for _ in range(rounds):
-        use = SEGMENTS and model is not None
-        negative_x = matrix(negatives, segments=model.best_segments(negatives)[1] if use else None)
-        if negative_w is None:
-            negative_w = np.ones(negative_x.shape[0])
         rows, weights = [], []
-        for w in sources:
+        for w, x in zip(sources, whole, strict=True):
             count = int(w.owners.max()) + 1 if len(w.owners) else 0
             if model is None:  # every window, an attack's windows sharing its weight
                 picked = np.arange(len(w.owners))
                 share = 1.0 / np.bincount(w.owners, minlength=count)[w.owners]
             else:
                 picked, share = model.logits(w, count)[1], np.ones(count)
-            segments = model.best_segments(w)[1] if use and model is not None else None
-            rows.append(matrix(w, picked, segments))
+            rows.append(x[picked])
             weights.append(share / math.sqrt(max(1, count)))
         positive_x = sparse.vstack(rows, format="csr")
         positive_w = np.concatenate(weights)
@@ -238,11 +196,7 @@ def fit(sources: list[Windows], negatives: Windows, rounds: int = ROUNDS, c: flo
         fitted = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=0)
         fitted.fit(x, y, sample_weight=sample)
         model = _model(fitted)
-        if OWN_SEGMENT_NGRAMS and not model.segment_ngrams.any():  # the first round chooses by the windows'
-            model.segment_ngrams = model.ngrams.copy()
-        if not SEGMENTS:
-            model.segment[:] = 0.0
-        scores = model.parts(negatives).sum(1) if SEGMENTS else model.parts(negatives)[:, :3].sum(1)
+        scores = model.parts(negatives).sum(1)
         hard = scores >= np.quantile(scores, 0.97)
         negative_w = np.where(hard, np.minimum(negative_w * 3.0, 27.0), negative_w)
     assert model is not None

@@ -40,7 +40,7 @@ from guard_train import (  # noqa: E402
     train,
 )
 
-from aicop.gateway.classifier import SEGMENT_NAMES, WEIGHTS, WINDOW, Embedder, missing, model_dir  # noqa: E402
+from aicop.gateway.classifier import WEIGHTS, WINDOW, Embedder, missing, model_dir  # noqa: E402
 from aicop.gateway.guards import check_prompt  # noqa: E402
 
 
@@ -85,9 +85,7 @@ def main() -> int:
     flag, block = heuristic_points(heuristic, seen_hard)
     model.about = {
         "model": "logistic regression over hashed character 3-5-grams and word 1-2-grams, "
-        "all-MiniLM-L6-v2 window embeddings and the heuristic tier's signals, plus each window's most "
-        "suspicious segment (its n-grams and segment features); max over windows; Platt",
-        "segment_features": SEGMENT_NAMES,
+        "all-MiniLM-L6-v2 window embeddings and the heuristic tier's signals; max over windows; Platt",
         "window": WINDOW,
         "trained": dt.date.today().isoformat(),
         "attacks": counts,

@@ -14,12 +14,9 @@ A prompt is read in windows of 128 tokens that overlap by half (at most MAX_WIND
 so the cap bounds the cost of any prompt; the heuristic tier reads the whole), and its score is its
 most suspicious window's. Each feature kind sees what the others miss: the n-grams the exact wording
 of attacks (what makes a TF-IDF model strong at a strict false-alarm budget), the embedding their
-meaning in other words, the signals the disguises the heuristic tier undoes. Each window is also read
-as its segments (lines and sentences), and its most suspicious segment adds its own score: the
-segment's n-grams, undiluted by the document around them, and a few facts about where it stands and
-how it is said (after a long text, second person in third-person text, quoted, inside code).
+meaning in other words, the signals the disguises the heuristic tier undoes.
 
-The model (``Model``) is a logistic regression over these, fitted by
+The model (``Model``) is a logistic regression over the three, fitted by
 ``tools/train_guard_classifier.py`` (scikit-learn, in development only) as a multiple-instance problem
 with rounds of hard-negative mining, then mapped to a probability by Platt scaling and given a flag and
 a block point, each set for a false-positive rate on benign prompts held out from fitting. Its weights
@@ -34,7 +31,6 @@ import importlib.util
 import json
 import math
 import os
-import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -280,219 +276,38 @@ def signal_vectors(texts: list[str]) -> Array:
     return out
 
 
-# --- segments: the sentences and lines of a window, each scored on its own ---------------------------
-# An instruction hidden in a document is one sentence of a window of 128 tokens: the window's n-grams,
-# scaled to unit length, dilute it with the document's words. Each window is therefore also read as its
-# segments (lines, and sentences within them), and its logit gains its most suspicious segment's score:
-# the segment's own n-grams (with the same weights as a window's) and a few facts about where it stands
-# and how it is said (SEGMENT_NAMES), which tell an instruction addressed to the model from the text
-# around it and from a quoted example.
-MAX_SEGMENTS = 24  # of a window; more are merged in runs, so a window's cost stays bounded
-MIN_SEGMENT = 24  # characters: a shorter piece joins the next
-_LINES = re.compile(r"[^\n]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")
-_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|u)\b")
-_ADDRESSED = re.compile(r"\b(?:assistant|ai|chatbot|bot|model|llm|gpt|chatgpt|agent|language model|system)\b")
-_IMPERATIVES = frozenset(
-    {
-        "ignore",
-        "forget",
-        "disregard",
-        "print",
-        "output",
-        "reveal",
-        "say",
-        "write",
-        "send",
-        "tell",
-        "repeat",
-        "respond",
-        "reply",
-        "stop",
-        "act",
-        "pretend",
-        "translate",
-        "summarize",
-        "summarise",
-        "show",
-        "list",
-        "give",
-        "include",
-        "add",
-        "run",
-        "execute",
-        "append",
-        "insert",
-        "display",
-        "return",
-        "make",
-        "use",
-        "visit",
-        "click",
-        "report",
-        "answer",
-        "do",
-        "don't",
-        "never",
-        "always",
-        "remember",
-        "override",
-        "delete",
-        "remove",
-        "email",
-        "forward",
-        "transfer",
-        "post",
-        "call",
-        "begin",
-        "start",
-        "from",
-        "now",
-        "please",
-        "instead",
-        "only",
-        "must",
-    }
-)
-_INTRODUCED = re.compile(
-    r"(?:for example|for instance|e\.g\.|such as|like this|says|said|wrote|reads|quote|quoted|"
-    r"phrases? like|messages? like|prompts? like|e\.g,)\W*$"
-)
-_QUOTES = "\"'`“”‘’«»„"
-_CODE = re.compile(r"^\s*(?:#|//|/\*|\*|-- |>>>|\$ |[\w.]+\(|def |class |import |from \w+ import)", re.M)
-SEGMENT_NAMES = [
-    "segment: after text",  # how much of the prompt comes before it (1 from 2,000 characters on)
-    "segment: late in the prompt",  # its start as a share of the prompt's length
-    "segment: second person",
-    "segment: addressed to the model",
-    "segment: opens with an imperative",
-    "segment: second person in third-person text",  # the register changes at this segment
-    "segment: quoted",  # it opens or closes with quotation marks
-    "segment: introduced as an example",  # "for example", "says", "such as" just before it
-    "segment: inside code",  # inside a code fence or written as code or a comment
-    "segment: capitals",  # the share of its letters in upper case
-    "segment: length",  # log of its characters, over 8
-]
-
-
-def segment_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """The spans of the segments of ``text[start:end]``: its lines, split into sentences, a piece of
-    fewer than MIN_SEGMENT characters joined to the next, at most MAX_SEGMENTS (merged in runs)."""
-    stop = len(text) if end is None else end
-    pieces: list[tuple[int, int]] = []
-    for line in _LINES.finditer(text, start, stop):
-        a = line.start()
-        for gap in _SENTENCE_END.finditer(text, line.start(), line.end()):
-            pieces.append((a, gap.start()))
-            a = gap.end()
-        pieces.append((a, line.end()))
-    joined: list[tuple[int, int]] = []
-    carry: int | None = None
-    for a, b in pieces:
-        if not text[a:b].strip():
-            continue
-        a = a if carry is None else carry
-        if b - a < MIN_SEGMENT:
-            carry = a
-            continue
-        joined.append((a, b))
-        carry = None
-    if carry is not None:
-        if joined:
-            joined[-1] = (joined[-1][0], pieces[-1][1])
-        else:
-            joined.append((carry, pieces[-1][1]))
-    if len(joined) > MAX_SEGMENTS:
-        run = math.ceil(len(joined) / MAX_SEGMENTS)
-        joined = [
-            (joined[i][0], joined[min(i + run, len(joined)) - 1][1]) for i in range(0, len(joined), run)
-        ]
-    return joined
-
-
-def segment_vectors(text: str, spans: list[tuple[int, int]], window: tuple[int, int]) -> Array:
-    """SEGMENT_NAMES for each segment (``spans``, in ``text``) of the window ``window``."""
-    out = np.zeros((len(spans), len(SEGMENT_NAMES)), dtype=np.float32)
-    lowered = [text[a:b].casefold() for a, b in spans]
-    second = [bool(_SECOND_PERSON.search(t)) for t in lowered]
-    others = max(1, len(spans) - 1)
-    for row, ((a, b), low) in enumerate(zip(spans, lowered, strict=True)):
-        piece = text[a:b].strip()
-        first = re.match(r"[^\W\d_]+(?:'t)?", low.lstrip(" \t*-#>•([{<\"'`“‘0123456789.)"))
-        letters = [c for c in piece if c.isalpha()]
-        preceding = text[max(window[0], a - 60) : a].casefold().rstrip()
-        out[row] = (
-            min(1.0, a / 2000.0),
-            a / max(1, len(text)),
-            second[row],
-            bool(_ADDRESSED.search(low)),
-            bool(first and first.group(0) in _IMPERATIVES),
-            second[row] and (sum(second) - 1) / others < 0.34,
-            bool(piece) and (piece[0] in _QUOTES or piece[-1] in _QUOTES),
-            bool(_INTRODUCED.search(preceding)) or preceding.endswith(":"),
-            text.count("```", window[0], text.rfind("\n", a, b) + 1 or a) % 2 == 1
-            or bool(_CODE.search(text[a:b])),
-            sum(c.isupper() for c in letters) / len(letters) if letters else 0.0,
-            math.log1p(b - a) / 8.0,
-        )
-    return out
-
-
 @dataclass
 class Windows:
     """The features of a batch of texts' windows: n-grams (sparse, one pair of arrays a window), the
-    embedding and the heuristic signals; ``owners`` and ``spans`` say whose text and which characters.
-    Each window's segments (``segment_spans``) have their n-grams and SEGMENT_NAMES features, and
-    ``segment_owners`` says whose window each is."""
+    embedding and the heuristic signals; ``owners`` and ``spans`` say whose text and which characters."""
 
     ngrams: list[tuple[npt.NDArray[np.int64], Array]]
     embeddings: Array
     signals: Array
     owners: Owners
     spans: list[tuple[int, int]]
-    segments: list[tuple[npt.NDArray[np.int64], Array]] = field(default_factory=list)
-    segment_features: Array = field(default_factory=lambda: np.zeros((0, len(SEGMENT_NAMES)), np.float32))
-    segment_owners: Owners = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
-    segment_spans: list[tuple[int, int]] = field(default_factory=list)
 
 
 def featurize(embed: Embedder, texts: list[str], embeddings: Array | None = None) -> Windows:
-    """Every window of every text, with its three kinds of features and its segments' (``embeddings``:
-    already computed, in the order ``embed.pieces`` gives the windows)."""
+    """Every window of every text, with its three kinds of features (``embeddings``: already computed,
+    in the order ``embed.pieces`` gives the windows)."""
     from aicop.gateway.ngrams import features
 
     pieces, owners, spans = embed.pieces(texts)
     words = [texts[o][a:b] for o, (a, b) in zip(owners, spans, strict=True)]
-    seg_ngrams: list[tuple[npt.NDArray[np.int64], Array]] = []
-    seg_features: list[Array] = []
-    seg_owners: list[int] = []
-    seg_spans: list[tuple[int, int]] = []
-    for row, (owner, span) in enumerate(zip(owners, spans, strict=True)):
-        text = texts[owner]
-        found = segment_spans(text, *span)
-        seg_ngrams += [features(text[a:b]) for a, b in found]
-        seg_features.append(segment_vectors(text, found, span))
-        seg_owners += [row] * len(found)
-        seg_spans += found
     return Windows(
         [features(w) for w in words],
         embed.embed(pieces) if embeddings is None else embeddings,
         signal_vectors(words),
         owners,
         spans,
-        seg_ngrams,
-        np.concatenate(seg_features) if seg_features else np.zeros((0, len(SEGMENT_NAMES)), np.float32),
-        np.array(seg_owners, dtype=np.intp),
-        seg_spans,
     )
 
 
 @dataclass
 class Model:
     """The combined model: one logistic regression over a window's hashed character and word n-grams,
-    its MiniLM embedding, the heuristic tier's signals and its most suspicious segment (that segment's
-    n-grams, scored with the same weights, and ``segment`` over its SEGMENT_NAMES features); a
-    prompt's logit is its most suspicious
+    its MiniLM embedding and the heuristic tier's signals; a prompt's logit is its most suspicious
     window's, mapped to a probability by Platt scaling fitted on held-out prompts. ``block`` and ``flag``
     are probability thresholds, each set for a false-positive rate (``block_fpr``, ``flag_fpr``) on
     benign prompts the model was not fitted on."""
@@ -501,8 +316,6 @@ class Model:
     embedding: Array
     signals: Array
     bias: float
-    segment: Array = field(default_factory=lambda: np.zeros(len(SEGMENT_NAMES), np.float32))
-    segment_ngrams: Array = field(default_factory=lambda: np.zeros(0, np.float32))  # empty: ``ngrams``
     scale: float = 1.0
     shift: float = 0.0
     block: float = 0.99
@@ -518,25 +331,11 @@ class Model:
                 ngrams, embedding, signals = (
                     arrays[name].astype(np.float32) for name in ("ngrams", "embedding", "signals")
                 )
-                segment = (
-                    arrays["segment"].astype(np.float32)
-                    if "segment" in arrays.files
-                    else np.zeros(len(SEGMENT_NAMES), np.float32)
-                )
-                own = (
-                    arrays["segment_ngrams"].astype(np.float32) if "segment_ngrams" in arrays.files else None
-                )
-            if (
-                len(signals) != len(signal_names())
-                or embedding.shape != (384,)
-                or segment.shape != (len(SEGMENT_NAMES),)
-                or (own is not None and own.shape != ngrams.shape)
-            ):
+            if len(signals) != len(signal_names()) or embedding.shape != (384,):
                 raise ValueError("its arrays do not have the shapes of this version's features")
             t = about["thresholds"]
             return cls(
-                ngrams, embedding, signals, float(about["bias"]), segment,
-                np.zeros(0, np.float32) if own is None else own, float(about["platt"]["scale"]),
+                ngrams, embedding, signals, float(about["bias"]), float(about["platt"]["scale"]),
                 float(about["platt"]["shift"]), float(t["block"]["probability"]),
                 float(t["flag"]["probability"]), about,
             )  # fmt: skip
@@ -546,49 +345,19 @@ class Model:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as handle:
-            arrays: dict[str, Array | npt.NDArray[np.float16]] = {
-                "ngrams": self.ngrams.astype(np.float16),
-                "embedding": self.embedding,
-                "signals": self.signals,
-                "segment": self.segment,
-            }
-            if len(self.segment_ngrams):
-                arrays["segment_ngrams"] = self.segment_ngrams.astype(np.float16)
-            np.savez_compressed(handle, allow_pickle=False, **arrays)
+            np.savez_compressed(
+                handle, ngrams=self.ngrams.astype(np.float16), embedding=self.embedding, signals=self.signals
+            )
         about = {**self.about, "bias": self.bias, "platt": {"scale": self.scale, "shift": self.shift}}
         path.with_suffix(".json").write_text(json.dumps(about, indent=1) + "\n")
 
-    def segment_scores(self, windows: Windows) -> npt.NDArray[np.float64]:
-        """Each segment's score: its n-grams (the windows' weights) and its SEGMENT_NAMES features."""
-        out = windows.segment_features.astype(np.float64) @ self.segment
-        weights = self.segment_ngrams if len(self.segment_ngrams) else self.ngrams
-        for row, (index, value) in enumerate(windows.segments):
-            out[row] += float(weights[index] @ value)
-        return out
-
-    def best_segments(
-        self, windows: Windows, scores: npt.NDArray[np.float64] | None = None
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
-        """Each window's most suspicious segment's score (0 for a window without segments) and its
-        index (-1 for none)."""
-        per = self.segment_scores(windows) if scores is None else scores
-        count = len(windows.owners)
-        best = np.full(count, -np.inf)
-        np.maximum.at(best, windows.segment_owners, per)
-        which = np.full(count, -1, dtype=np.intp)
-        for row in np.argsort(per, kind="stable"):
-            which[windows.segment_owners[row]] = row  # the last write for a window is its highest
-        return np.where(which >= 0, best, 0.0), which
-
     def parts(self, windows: Windows) -> npt.NDArray[np.float64]:
-        """Each window's logit split by feature kind: columns n-grams, embedding, signals, and its most
-        suspicious segment (add the bias)."""
-        out = np.zeros((len(windows.owners), 4))
+        """Each window's logit split by feature kind: columns n-grams, embedding, signals (add the bias)."""
+        out = np.zeros((len(windows.owners), 3))
         for row, (index, value) in enumerate(windows.ngrams):
             out[row, 0] = float(self.ngrams[index] @ value)
         out[:, 1] = windows.embeddings.astype(np.float64) @ self.embedding
         out[:, 2] = windows.signals.astype(np.float64) @ self.signals
-        out[:, 3] = self.best_segments(windows)[0]
         return out
 
     def logits(

@@ -299,7 +299,6 @@ class ClassifierTier:
                         "n-grams": float(parts[row, 0]),
                         "embedding": float(parts[row, 1]),
                         "signals": float(parts[row, 2]),
-                        "segment": float(parts[row, 3]),
                     },
                     [name for name, _ in drivers],
                 )
