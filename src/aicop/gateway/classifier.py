@@ -31,6 +31,7 @@ import importlib.util
 import json
 import math
 import os
+import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -415,12 +416,43 @@ def signal_names() -> list[str]:
     if not SIGNAL_NAMES:
         from aicop.gateway.guards import SIGNALS
 
-        SIGNAL_NAMES.extend([name for name, _, _ in SIGNALS] + ["obfuscation", "score"])
+        SIGNAL_NAMES.extend([name for name, _, _ in SIGNALS] + ["obfuscation", *QUOTING, "score"])
     return SIGNAL_NAMES
 
 
+# How a window quotes rather than instructs: the false positives at a strict point are write-ups and
+# documentation that quote an attack word for word, and what tells them apart is the framing around
+# the words, not the words.
+QUOTING = ["quoted: code or blockquote", "quoted: example framing", "quoted: in quotation marks"]
+_FRAMING = re.compile(
+    r"\b(?:for example|for instance|e\.g\.|such as|example|quote[sd]?|says|said|wrote|phrases? like|"
+    r"attackers?|payloads?|write-?up|report|documentation)\b"
+)
+_IN_QUOTES = re.compile(r"[\"“«][^\"”»\n]{8,}[\"”»]")
+
+
+def quoting(text: str) -> list[float]:
+    """QUOTING for a window: the share of its lines inside a code fence or a "> " quote, whether it
+    frames something as an example or a report, and the share of its characters inside quotation
+    marks."""
+    lines = [line.lstrip() for line in text.splitlines() if line.strip()]
+    inside, fence = 0, False
+    for line in lines:
+        if line.startswith("```"):
+            fence = not fence
+        elif fence or line.startswith(">"):
+            inside += 1
+    quoted = sum(len(m.group(0)) for m in _IN_QUOTES.finditer(text))
+    return [
+        inside / max(1, len(lines)),
+        float(bool(_FRAMING.search(text.casefold()))),
+        quoted / max(1, len(text)),
+    ]
+
+
 def signal_vectors(texts: list[str]) -> Array:
-    """For each text, the heuristic tier's reading of it: 1 for each signal found, and its score."""
+    """For each text, the heuristic tier's reading of it (1 for each signal found, and its score) and
+    how it quotes (QUOTING)."""
     from aicop.gateway.guards import check_prompt
 
     names = signal_names()
@@ -430,6 +462,8 @@ def signal_vectors(texts: list[str]) -> Array:
         verdict = check_prompt(text)
         for name in verdict.signals:
             out[row, column[name]] = 1.0
+        first = column[QUOTING[0]]
+        out[row, first : first + len(QUOTING)] = quoting(text)
         out[row, -1] = verdict.score
     return out
 
