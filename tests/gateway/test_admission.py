@@ -193,8 +193,10 @@ def test_every_ending_gives_the_place_back(start: Start) -> None:
 
 def test_a_burst_beyond_the_queue_is_refused_at_once(tmp_path: Path) -> None:
     """Served for real: 12 requests at once to a gateway with 2 places and a queue of 2, in front of an
-    upstream that takes 0.5 s: 4 are served, 8 refused quickly, none waits for seconds."""
-    upstream = Served(make_app(latency=0.5))
+    upstream that takes 1 s: 4 are served, 8 refused before any upstream answer, none waits for seconds.
+    (Compared with the served ones, not with a fixed time: under a loaded CI machine a quick refusal
+    took 0.9 s.)"""
+    upstream = Served(make_app(latency=1.0))
     config = settings(
         tmp_path,
         upstream={"url": f"{upstream.url}/v1"},
@@ -224,7 +226,7 @@ def test_a_burst_beyond_the_queue_is_refused_at_once(tmp_path: Path) -> None:
     served = [t for status, t in results if status == 200]
     refused = [t for status, t in results if status == 503]
     assert (len(served), len(refused)) == (4, 8), results
-    assert max(refused) < 0.45 < min(served)  # refused before the upstream answers, not after it
+    assert 1.0 <= min(served) and max(refused) < min(served)  # refused before the upstream answers
     decisions = [r["data"]["aicop.decision"] for r in records(Path(config.audit.path))]
     assert decisions.count("overloaded") == 8 and decisions.count("allowed") == 4
 
