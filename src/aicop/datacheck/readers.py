@@ -22,7 +22,7 @@ import lzma
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import add, itemgetter
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -119,7 +119,7 @@ class ReadStats:
             exact[index] = key
         normalised = normalise(joined)
         # short values ("yes", "n/a") repeat by nature: not checked
-        kept = [len(n) >= MIN_RECORD for n in normalised]
+        kept = list(map(MIN_RECORD.__le__, map(len, normalised)))
         kept_texts = list(itertools.compress(normalised, kept))
         self.records += zip(
             itertools.compress(exact, kept),
@@ -440,7 +440,7 @@ def _table_batch(
     stats.replaced += text.count("\ufffd")
     stats.units += 1
     # each field's start: the lengths before it, and a newline after each
-    starts = [a + i for i, a in enumerate(itertools.accumulate(map(len, flat), initial=0))][:-1]
+    starts = list(itertools.accumulate(map(add, map(len, flat), itertools.repeat(1)), initial=0))[:-1]
     yield Unit(text, fields=(starts, _FieldPlaces(header, batch, lines, done)))
 
 
