@@ -217,3 +217,24 @@ def test_console_script_runs(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["model.pkl"], ["a.pt", "dir", "s3://bucket/key", "hf://org/model", "weird name.bin", "@file", ""]],
+)
+def test_quick_scan_reads_as_the_parser_does(argv: list[str]) -> None:
+    from aicop.cli import main, scan_cmds
+
+    quick = scan_cmds.quick_scan(argv)
+    assert quick is not None
+    assert vars(quick) == vars(main.build_parser("scan").parse_args(["scan", *argv]))
+
+
+@pytest.mark.parametrize(
+    "argv", [[], ["-v", "a.pkl"], ["a.pkl", "--format", "json"], ["--", "a"], ["a", "-1"]]
+)
+def test_quick_scan_leaves_options_to_the_parser(argv: list[str]) -> None:
+    from aicop.cli import scan_cmds
+
+    assert scan_cmds.quick_scan(argv) is None
