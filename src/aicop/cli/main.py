@@ -4,9 +4,11 @@ Built on the standard library's ``argparse`` rather than click: ``aicop scan FIL
 in CI loops, and importing click costs about 21 ms, half of the fastest anchor scanner's whole run
 (measured in benchmarks/scan_compare.py). Each command is one ``configure`` (its arguments) and one
 ``run``, kept in the module of its command group (``assess_cmds``, ``scan_cmds``, ...), each of which
-exports a ``COMMANDS`` and a ``GROUPS`` table; this module only joins the tables, builds the parser of
-the command being run (so start-up does not grow with the number of commands) and turns errors into
-exit codes. Heavy modules (pydantic, rich, Jinja2) are imported inside the commands.
+exports a ``COMMANDS`` and a ``GROUPS`` table; this module only knows which module holds each command
+(``WHERE``), imports that one and builds the parser of the command being run (so start-up does not
+grow with the number of commands; a module's ``QUICK`` readers take a command's common form without a
+parser at all) and turns errors into exit codes. Heavy modules (pydantic, rich, Jinja2) are imported
+inside the commands.
 
 Every user-facing problem is an ``AicopError`` (one line on stderr, its exit code); argument errors
 exit 2; anything else is a bug and exits 3.
