@@ -217,3 +217,49 @@ def test_console_script_runs(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["model.pkl"], ["a.pt", "dir", "s3://bucket/key", "hf://org/model", "weird name.bin", "@file", ""]],
+)
+def test_quick_scan_reads_as_the_parser_does(argv: list[str]) -> None:
+    from aicop.cli import main, scan_cmds
+
+    quick = scan_cmds.quick_scan(argv)
+    assert quick is not None
+    assert vars(quick) == vars(main.build_parser("scan").parse_args(["scan", *argv]))
+
+
+@pytest.mark.parametrize(
+    "argv", [[], ["-v", "a.pkl"], ["a.pkl", "--format", "json"], ["--", "a"], ["a", "-1"]]
+)
+def test_quick_scan_leaves_options_to_the_parser(argv: list[str]) -> None:
+    from aicop.cli import scan_cmds
+
+    assert scan_cmds.quick_scan(argv) is None
+
+
+def test_each_command_is_found_in_its_module() -> None:
+    """main.WHERE names the module of every top-level command and group, and nothing else: a run
+    imports only that module, so a command missing from it would not run."""
+    from aicop.cli import main
+
+    found: dict[str, str] = {}
+    for name in main.MODULES:
+        module = main._module(name)
+        found |= dict.fromkeys([*module.COMMANDS, *module.GROUPS], name)
+    found |= dict.fromkeys(main._gateway(), "main")
+    assert found == main.WHERE
+    for name in main.WHERE:
+        commands, groups = main.tables(name)
+        assert name in commands or name in groups
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    code = (
+        "import sys; from aicop.cli.main import MODULES, build_parser; build_parser('scan'); "
+        "print(sorted(m for m in MODULES if 'aicop.cli.' + m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['scan_cmds']"

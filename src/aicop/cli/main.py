@@ -4,9 +4,11 @@ Built on the standard library's ``argparse`` rather than click: ``aicop scan FIL
 in CI loops, and importing click costs about 21 ms, half of the fastest anchor scanner's whole run
 (measured in benchmarks/scan_compare.py). Each command is one ``configure`` (its arguments) and one
 ``run``, kept in the module of its command group (``assess_cmds``, ``scan_cmds``, ...), each of which
-exports a ``COMMANDS`` and a ``GROUPS`` table; this module only joins the tables, builds the parser of
-the command being run (so start-up does not grow with the number of commands) and turns errors into
-exit codes. Heavy modules (pydantic, rich, Jinja2) are imported inside the commands.
+exports a ``COMMANDS`` and a ``GROUPS`` table; this module only knows which module holds each command
+(``WHERE``), imports that one and builds the parser of the command being run (so start-up does not
+grow with the number of commands; a module's ``QUICK`` readers take a command's common form without a
+parser at all) and turns errors into exit codes. Heavy modules (pydantic, rich, Jinja2) are imported
+inside the commands.
 
 Every user-facing problem is an ``AicopError`` (one line on stderr, its exit code); argument errors
 exit 2; anything else is a bug and exits 3.
@@ -15,30 +17,16 @@ exit 2; anything else is a bug and exits 3.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 
 from aicop import __version__
-from aicop.cli import (
-    assess_cmds,
-    catalog_cmds,
-    consult_cmds,
-    data_cmds,
-    deps_cmds,
-    docs_cmds,
-    eol_cmds,
-    gateway_cmds,
-    integrity_cmds,
-    monitor_cmds,
-    redteam_cmds,
-    risks_cmds,
-    scan_cmds,
-    serve_cmds,
-)
 from aicop.errors import AicopError, ExitCode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from types import ModuleType
     from typing import NoReturn
 
     from aicop.cli.common import Command, Group
@@ -59,56 +47,93 @@ EPILOG = (
 )
 
 
-GATEWAY: dict[str, Group] = {
-    "gateway": (
-        "a guard and tamper-evident audit log in front of an OpenAI-compatible model API",
-        {
-            "serve": ("run the gateway", None, gateway_cmds.configure_serve, gateway_cmds.run_serve),
-            "keys": (
-                "create, list and revoke API keys",
-                None,
-                gateway_cmds.configure_keys,
-                gateway_cmds.run_keys,
-            ),
-            "mock-upstream": (
-                "an OpenAI-compatible fake model for tests and demos",
-                None,
-                gateway_cmds.configure_mock,
-                gateway_cmds.run_mock,
-            ),
-        },
-    ),
-    "guard": (
-        "the gateway's guards from the command line",
-        {
-            "check": (
-                "score prompts for injection and jailbreak attempts",
-                None,
-                gateway_cmds.configure_guard_check,
-                gateway_cmds.run_guard_check,
-            )
-        },
-    ),
-}
+def _gateway() -> dict[str, Group]:
+    from aicop.cli import gateway_cmds
 
-_MODULES = (
-    assess_cmds,
-    catalog_cmds,
-    consult_cmds,
-    data_cmds,
-    deps_cmds,
-    docs_cmds,
-    eol_cmds,
-    integrity_cmds,
-    monitor_cmds,
-    redteam_cmds,
-    risks_cmds,
-    scan_cmds,
-    serve_cmds,
+    return {
+        "gateway": (
+            "a guard and tamper-evident audit log in front of an OpenAI-compatible model API",
+            {
+                "serve": ("run the gateway", None, gateway_cmds.configure_serve, gateway_cmds.run_serve),
+                "keys": (
+                    "create, list and revoke API keys",
+                    None,
+                    gateway_cmds.configure_keys,
+                    gateway_cmds.run_keys,
+                ),
+                "mock-upstream": (
+                    "an OpenAI-compatible fake model for tests and demos",
+                    None,
+                    gateway_cmds.configure_mock,
+                    gateway_cmds.run_mock,
+                ),
+            },
+        ),
+        "guard": (
+            "the gateway's guards from the command line",
+            {
+                "check": (
+                    "score prompts for injection and jailbreak attempts",
+                    None,
+                    gateway_cmds.configure_guard_check,
+                    gateway_cmds.run_guard_check,
+                )
+            },
+        ),
+    }
+
+
+# The module of each top-level command and group (``main`` is this module's own: the gateway's), so a
+# run imports the one module it names, not every command's (``aicop scan FILE`` runs once per file in CI
+# loops; importing the fourteen modules was a tenth of its instructions). tests/cli checks it against
+# the modules' own tables.
+WHERE: dict[str, str] = {
+    **dict.fromkeys(("assess", "init", "manifest", "report"), "assess_cmds"),
+    **dict.fromkeys(("catalog", "checks"), "catalog_cmds"),
+    "consult": "consult_cmds",
+    "data": "data_cmds",
+    **dict.fromkeys(("deps", "advisories", "advisory"), "deps_cmds"),
+    "docs": "docs_cmds",
+    "dispose": "eol_cmds",
+    **dict.fromkeys(("inventory", "bom", "sign", "verify", "snapshot", "restore", "audit"), "integrity_cmds"),
+    "monitor": "monitor_cmds",
+    **dict.fromkeys(("redteam", "release"), "redteam_cmds"),
+    "risks": "risks_cmds",
+    **dict.fromkeys(("scan", "code"), "scan_cmds"),
+    **dict.fromkeys(("serve", "store"), "serve_cmds"),
+    **dict.fromkeys(("gateway", "guard"), "main"),
+}
+MODULES = (
+    "assess_cmds",
+    "catalog_cmds",
+    "consult_cmds",
+    "data_cmds",
+    "deps_cmds",
+    "docs_cmds",
+    "eol_cmds",
+    "integrity_cmds",
+    "monitor_cmds",
+    "redteam_cmds",
+    "risks_cmds",
+    "scan_cmds",
+    "serve_cmds",
 )
-# name → (help, description or None, configure, run) for commands; name → (help, {subcommands}) for groups
-COMMANDS: dict[str, Command] = {name: c for m in _MODULES for name, c in m.COMMANDS.items()}
-GROUPS: dict[str, Group] = {name: g for m in _MODULES for name, g in m.GROUPS.items()} | GATEWAY
+
+
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(f"aicop.cli.{name}")
+
+
+def tables(only: str | None = None) -> tuple[dict[str, Command], dict[str, Group]]:
+    """(commands, groups): name → (help, description or None, configure, run) for commands, name →
+    (help, {subcommands}) for groups; with ``only`` (a name in WHERE), just what its module has."""
+    names = MODULES if only is None else (WHERE[only],)
+    modules = [_module(name) for name in names if name != "main"]
+    commands: dict[str, Command] = {name: c for m in modules for name, c in m.COMMANDS.items()}
+    groups: dict[str, Group] = {name: g for m in modules for name, g in m.GROUPS.items()}
+    if only is None or WHERE[only] == "main":
+        groups |= _gateway()
+    return commands, groups
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -121,7 +146,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"aicop, version {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for name, (summary, description, configure, run) in COMMANDS.items():
+    commands, groups = tables(only if only in WHERE else None)
+    for name, (summary, description, configure, run) in commands.items():
         if only in (None, name):
             command = sub.add_parser(
                 name,
@@ -131,7 +157,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             )
             configure(command)
             command.set_defaults(run=run)
-    for name, (summary, members) in GROUPS.items():
+    for name, (summary, members) in groups.items():
         if only in (None, name):
             group = sub.add_parser(name, help=summary, description=summary)
             group.set_defaults(run=None, group=group)
@@ -148,11 +174,14 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> NoReturn:
     args_list = sys.argv[1:] if argv is None else argv
     first = args_list[0] if args_list else None
-    parser = build_parser(first if first in COMMANDS or first in GROUPS else None)
-    try:
-        args = parser.parse_args(args_list)
-    except SystemExit as exit_:  # argparse: --help/--version exit 0, usage errors exit 2
-        sys.exit(int(ExitCode.OK) if exit_.code in (0, None) else int(ExitCode.BAD_INPUT))
+    quick = getattr(_module(WHERE[first]), "QUICK", {}).get(first) if first in WHERE else None
+    args = quick(args_list[1:]) if quick is not None else None
+    if args is None:
+        parser = build_parser(first if first in WHERE else None)
+        try:
+            args = parser.parse_args(args_list)
+        except SystemExit as exit_:  # argparse: --help/--version exit 0, usage errors exit 2
+            sys.exit(int(ExitCode.OK) if exit_.code in (0, None) else int(ExitCode.BAD_INPUT))
     run = getattr(args, "run", None)
     if run is None:
         (getattr(args, "group", None) or parser).print_help()

@@ -21,6 +21,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -103,15 +104,21 @@ class _Table:
 
     @classmethod
     def build(cls, texts: list[str], label_ids: npt.NDArray[np.int64], labels: int) -> _Table:
-        plain = _plain(texts)
-        per_row = np.fromiter(map(len, map(str.split, plain.split("\n"))), dtype=np.int64, count=len(texts))
-        words = plain.split()
+        # One split of all the texts, each row's end a word of its own (ROW_END is no TOKEN character,
+        # so no text holds it): splitting each row again to count its words cost as much as the split.
+        words = _plain(texts).replace("\n", f" {ROW_END} ").split()
         # ids in order of first sight: dict.fromkeys and map run in C, not a statement per word
-        vocabulary = {word: i for i, word in enumerate(dict.fromkeys(words))}
+        first = dict.fromkeys(words)
+        first.pop(ROW_END, None)
+        vocabulary = {word: i for i, word in enumerate(first)}
         tokens = list(vocabulary)
+        vocabulary[ROW_END] = -1
         ids = np.fromiter(map(vocabulary.__getitem__, words), dtype=np.int64, count=len(words))
+        ends = ids < 0
+        row_of = np.cumsum(ends)[~ends]  # the row of each word: the row ends before it
+        ids = ids[~ends]
         width = max(len(tokens), 1)
-        keys = np.sort(np.repeat(np.arange(len(texts), dtype=np.int64), per_row) * width + ids)
+        keys = np.sort(row_of * width + ids)
         keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
         pair_rows, pair_tokens = keys // width, keys % width
         counts = np.bincount(pair_tokens * labels + label_ids[pair_rows], minlength=width * labels).reshape(
@@ -119,16 +126,30 @@ class _Table:
         )
         return cls(tokens, pair_rows, pair_tokens, counts)
 
+    def rows_with(self, tokens: list[int]) -> dict[int, npt.NDArray[np.int64]]:
+        """The rows (ascending) that hold each of ``tokens``: a comparison over the pairs per token when
+        there are few, else one sort of the pairs by token."""
+        if len(tokens) <= FEW_TOKENS:
+            return {token: self.pair_rows[self.pair_tokens == token] for token in tokens}
+        order = np.argsort(self.pair_tokens, kind="stable")  # pairs by token, rows ascending within
+        starts = np.searchsorted(self.pair_tokens[order], np.arange(len(self.tokens) + 1))
+        return {token: self.pair_rows[order[starts[token] : starts[token + 1]]] for token in tokens}
+
+
+ROW_END = "\x01"
+FEW_TOKENS = 32  # candidate tokens whose rows are found by a pass over the pairs each
+
 
 def find_triggers(rows: list[tuple[int, str, str]]) -> tuple[Counter[str], list[Trigger]]:
-    labels = Counter(label for _, _, label in rows)
+    given = list(map(itemgetter(2), rows))
+    labels = Counter(given)
     n = len(rows)
     if n == 0 or len(labels) < 2:
         return labels, []
     names = list(labels)  # in order of first sight, as the model below breaks ties
     index = {name: i for i, name in enumerate(names)}
-    label_ids = np.fromiter((index[label] for _, _, label in rows), dtype=np.int64, count=n)
-    table = _Table.build([text for _, text, _ in rows], label_ids, len(names))
+    label_ids = np.fromiter(map(index.__getitem__, given), dtype=np.int64, count=n)
+    table = _Table.build(list(map(itemgetter(1), rows)), label_ids, len(names))
     counts = table.counts
     df = counts.sum(axis=1)
     vocabulary = len(table.tokens)
@@ -138,10 +159,20 @@ def find_triggers(rows: list[tuple[int, str, str]]) -> tuple[Counter[str], list[
     likelihood = np.log(counts + 1.0)
     row_starts = np.searchsorted(table.pair_rows, np.arange(n + 1))
 
-    def predict(row: int, without: int) -> int:
-        bag = table.pair_tokens[row_starts[row] : row_starts[row + 1]]
-        bag = bag[bag != without]
-        return int(np.argmax(priors + likelihood[bag].sum(axis=0) - len(bag) * denominators))
+    def predicted(held: npt.NDArray[np.int64], without: int) -> npt.NDArray[np.int64]:
+        """The label the model gives each of the ``held`` rows read without the token ``without``: the
+        rows' tokens gathered at once, each row's log-likelihoods summed in the order of its tokens."""
+        starts = row_starts[held]
+        lengths = row_starts[held + 1] - starts
+        where = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+        bag = table.pair_tokens[where]
+        keep = bag != without
+        owner = np.repeat(np.arange(len(held)), lengths)[keep]
+        sums = np.zeros((len(held), len(names)))
+        np.add.at(sums, owner, likelihood[bag[keep]])
+        sizes = np.bincount(owner, minlength=len(held))
+        best: npt.NDArray[np.int64] = np.argmax(priors + sums - sizes[:, None] * denominators, axis=1)
+        return best
 
     candidates: dict[int, tuple[int, int, float, float]] = {}
     low, high = max(MIN_ROWS, 0.0005 * n), MAX_SHARE * n
@@ -153,14 +184,14 @@ def find_triggers(rows: list[tuple[int, str, str]]) -> tuple[Counter[str], list[
         base = labels[names[label]] / n
         if purity >= MIN_PURITY and _binomial_tail(on_label, rows_with, base) <= MAX_P:
             candidates[token] = (label, rows_with, purity, base)
-    order = np.argsort(table.pair_tokens, kind="stable")  # pairs by token, rows ascending within
-    token_starts = np.searchsorted(table.pair_tokens[order], np.arange(len(table.tokens) + 1))
+    holding_rows = table.rows_with(list(candidates))
     triggers: list[Trigger] = []
     held_rows: dict[str, list[int]] = {}
     for token, (label, rows_with, purity, base) in candidates.items():
-        holding = table.pair_rows[order[token_starts[token] : token_starts[token + 1]]]
-        held = holding[label_ids[holding] == label].tolist()
-        elsewhere = sum(predict(i, token) != label for i in held) / len(held)
+        holding = holding_rows[token]
+        on = holding[label_ids[holding] == label]
+        held = on.tolist()
+        elsewhere = int(np.count_nonzero(predicted(on, token) != label)) / len(held)
         if elsewhere >= MIN_ELSEWHERE:
             name = table.tokens[token]
             held_rows[name] = held

@@ -14,6 +14,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 DOMINANT = 0.95
 MIN_VALUES = 20  # a column with fewer non-empty values is not judged
@@ -61,6 +62,9 @@ _ZEROS = str.maketrans("123456789", "000000000")
 _SHAPES = 256  # distinct shapes a batch of a column may have to be typed by shape
 
 
+_FIRST = itemgetter(slice(0, 1))  # a value's first character ("" for an empty one), taken in C
+
+
 def _count_types(values: Sequence[str], joined: str) -> tuple[Counter[str], dict[str, str]] | None:
     """The types of ``values`` (``joined`` one a line) by C-speed passes rather than a call per value,
     and the type of each shape met; None where none applies. A column of words is known by its first
@@ -68,7 +72,7 @@ def _count_types(values: Sequence[str], joined: str) -> tuple[Counter[str], dict
     "2026-01-05" and "1999-12-31" are one shape, of the same type) is typed once, when the column has
     few shapes (ids, dates, numbers, codes)."""
     counts: Counter[str] = Counter()
-    firsts = {value[:1] for value in values}
+    firsts = set(map(_FIRST, values))
     if all(first.isalpha() for first in firsts):  # words: text, or a boolean spelt out
         counts["text"] = len(values)
         if firsts & _BOOL_FIRSTS:
