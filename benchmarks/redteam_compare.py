@@ -298,7 +298,9 @@ def judge_figures() -> dict[str, object]:
         "n": len(achieved),
         **called,
     }
-    harmful = harmful_answers({a.strip() for q, a in achieved})
+    harmful = harmful_answers(
+        {a.strip() for path in OBJECTIVE_DIR.glob("*.csv") for _, a, _ in labelled(path)}
+    )
     called = {}
     for reason in (declined(answer, request) for request, answer in harmful):
         if reason:
