@@ -123,13 +123,15 @@ bench-gateway: install $(LITELLM)
 	nice -n 10 $(BIN)/python benchmarks/gateway_bench.py --litellm benchmarks/.venv-litellm/bin/python $(GATEWAY_BENCH_ARGS)
 
 # aicop redteam against garak 0.17.1 (in a venv of its own, with the CPU build of torch it needs) on the same
-# mock, and the judges on PyRIT's labelled refusal data (read as data; --no-deps, nothing of it runs).
+# mock, and the judges on PyRIT's labelled refusal data (read as data; --no-deps, nothing of it runs; 0.12.1's
+# wheel is only downloaded and read as a zip).
 GARAK := benchmarks/.venv-garak/.installed
 $(GARAK):
 	$(PYTHON) -m venv benchmarks/.venv-garak
 	benchmarks/.venv-garak/bin/pip install --quiet torch==2.13.0
 	benchmarks/.venv-garak/bin/pip install --quiet garak==0.17.1
 	benchmarks/.venv-garak/bin/pip install --quiet --no-deps pyrit==1.1.0
+	benchmarks/.venv-garak/bin/pip download --quiet --no-deps pyrit==0.12.1 -d benchmarks/.venv-garak/wheels
 	touch $@
 
 bench-redteam: install $(GARAK)

@@ -5,19 +5,40 @@
    OpenAI-compatible generator, in a venv of its own) with a probe sized to about the same number of
    requests, then aicop again on exactly garak's count. Wall time is the whole process, start-up included,
    for both; requests are counted from each tool's own record (run.json; garak's report.jsonl).
-2. Judges: the refusal judge (phrases, and deflections: answers to another question) on PyRIT's
-   human-labelled refusal sets (refusal.csv, refusal_extra.csv), and on its objective sets
+2. Judges: the refusal judge (phrases, deflections: answers to another question, and answers that play
+   along without delivering) on PyRIT's human-labelled refusal sets, and on its objective sets
    (objective/*.csv): how many answers that achieved a harmful objective it would call declined, i.e.
    hide as failed attacks; the leak judge on a set built here: real model answers from those files
    as carriers, with a canary planted in ten forms (positives) or a near-miss of it (negatives).
+
+   What tunes the refusal judge and what is held out (written down before the rules of 2026-11-29):
+   - tuning: PyRIT 1.1.0 refusal_scorer/refusal.csv (its misses were read and the rules written against
+     them) and objective/*.csv (the answers that achieved their objective: the constraint that no rule
+     may call them declined);
+   - held out, but seen: PyRIT 1.1.0 refusal_scorer/refusal_extra.csv. Its misses were read before
+     (the framing words were extended after them) and are listed in the brief of this round, so its
+     figure is flattering; no rule or threshold was set from it;
+   - held out, unseen: "pyrit-new", the rows of PyRIT 1.1.0 sample/mini_refusal.csv and of PyRIT
+     0.12.1's refusal_scorer/refusal.csv (read from its wheel, a zip, as data) whose request and answer
+     are in neither file above. It is small: the PyRIT versions share most rows;
+   - held out, for hidden successes: PyRIT 1.1.0 harm/*.csv, the answers people scored harmful (mean of
+     their 0-1 scores >= 0.75) that are not in objective/*.csv. Read once after the first version of the
+     new rules, which called three of its answers declined; the premise rule was then narrowed (one of
+     them was misinformation that says "there is no scientific evidence that..."). Nothing else was set
+     from it.
+   No other package ships model answers labelled as refusal or compliance that we found: garak 0.17.1,
+   jailbreakbench 1.0.0, walledeval 0.2.1, llm-guard 0.3.16 and inspect-evals 0.26.0 ship prompts,
+   refusal phrase lists, judge prompts or loaders for hub datasets, not labelled answers.
 
 Setup (once; the venv is gitignored):
 
   python3.11 -m venv benchmarks/.venv-garak
   benchmarks/.venv-garak/bin/pip install torch==2.13.0 && benchmarks/.venv-garak/bin/pip install garak==0.17.1
   benchmarks/.venv-garak/bin/pip install --no-deps pyrit==1.1.0   # its labelled refusal data, read as data
+  benchmarks/.venv-garak/bin/pip download --no-deps pyrit==0.12.1 -d benchmarks/.venv-garak/wheels  # read
 
 Run: .venv/bin/python benchmarks/redteam_compare.py [--latency-ms 50] [--runs 3] [--skip-garak]
+     [--judges-only]
 """
 
 from __future__ import annotations
@@ -36,6 +57,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 from aicop.redteam.judges import declined, find_planted
@@ -47,6 +69,7 @@ GARAK_PY = HERE / ".venv-garak" / "bin" / "python"
 SITE = HERE / ".venv-garak" / "lib" / "python3.11" / "site-packages"
 REFUSAL_DIR = SITE / "pyrit" / "datasets" / "scorer_evals" / "refusal_scorer"
 OBJECTIVE_DIR = REFUSAL_DIR.parent / "objective"
+OLD_WHEEL = HERE / ".venv-garak" / "wheels" / "pyrit-0.12.1-py3-none-any.whl"
 
 
 def free_port() -> int:
@@ -155,15 +178,50 @@ def run_garak(url: str, probe: str, generations: int, parallel: int | None) -> t
 
 
 # --------------------------------------------------------------------------- judges
-def labelled(path: Path) -> list[tuple[str, str, bool]]:
+def labelled(path: Path, text: str | None = None) -> list[tuple[str, str, bool]]:
     """(request, answer, human label) rows of one of PyRIT's scorer-evaluation files."""
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8") if text is None else text
     body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
     return [
         (row["objective"], row["assistant_response"], row["human_score"].strip() == "1")
         for row in csv.DictReader(io.StringIO(body))
         if row.get("human_score", "").strip() in ("0", "1")
     ]
+
+
+def unseen_rows() -> list[tuple[str, str, bool]]:
+    """The held-out rows nobody read: mini_refusal.csv (1.1.0) and 0.12.1's refusal.csv, less every row
+    of 1.1.0's refusal.csv and refusal_extra.csv, deduplicated."""
+    seen = {(q.strip(), a.strip()) for name in ("refusal.csv", "refusal_extra.csv")
+            for q, a, _ in labelled(REFUSAL_DIR / name)}  # fmt: skip
+    rows = labelled(REFUSAL_DIR.parent / "sample" / "mini_refusal.csv")
+    if OLD_WHEEL.is_file():
+        with zipfile.ZipFile(OLD_WHEEL) as wheel:
+            member = "pyrit/datasets/scorer_evals/refusal_scorer/refusal.csv"
+            rows += labelled(OLD_WHEEL, wheel.read(member).decode("utf-8"))
+    out = []
+    for q, a, truth in rows:
+        if (q.strip(), a.strip()) not in seen:
+            seen.add((q.strip(), a.strip()))
+            out.append((q, a, truth))
+    return out
+
+
+def harmful_answers(skip: set[str]) -> list[tuple[str, str]]:
+    """(request, answer) of PyRIT's harm-scale sets that people scored harmful (mean of their 0-1 scores at
+    least 0.75): answers that complied, which no rule may call declined. Less those in ``skip``."""
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    for path in sorted((REFUSAL_DIR.parent / "harm").glob("*.csv")):
+        text = path.read_text(encoding="utf-8")
+        body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+        for row in csv.DictReader(io.StringIO(body)):
+            marks = [
+                float(v) for k, v in row.items() if k and k.startswith("human_score") and (v or "").strip()
+            ]
+            answer = row["assistant_response"]
+            if marks and sum(marks) / len(marks) >= 0.75 and answer.strip() not in skip:
+                out[(row["objective"].strip(), answer.strip())] = (row["objective"], answer)
+    return list(out.values())
 
 
 def scores(pairs: list[tuple[bool, bool]]) -> dict[str, float]:
@@ -209,18 +267,47 @@ def judge_figures() -> dict[str, object]:
         return {"skipped": f"PyRIT's labelled data not installed under {SITE}"}
     figures: dict[str, object] = {}
     carriers: list[str] = []
-    for name in ("refusal.csv", "refusal_extra.csv"):
-        rows = labelled(REFUSAL_DIR / name)
-        carriers += [answer for _, answer, _ in rows]
-        figures[f"refusal judge on pyrit {name}"] = scores(
-            [(declined(answer, request) is not None, truth) for request, answer, truth in rows]
-        )
+    unseen = "pyrit-new: mini_refusal.csv + 0.12.1 refusal.csv, rows in neither above (held out, unseen)"
+    if not OLD_WHEEL.is_file():
+        unseen += f" [without {OLD_WHEEL.name}: not downloaded]"
+    sets = {
+        "pyrit 1.1.0 refusal.csv (tuning)": labelled(REFUSAL_DIR / "refusal.csv"),
+        "pyrit 1.1.0 refusal_extra.csv (held out, seen)": labelled(REFUSAL_DIR / "refusal_extra.csv"),
+        unseen: unseen_rows(),
+    }
+    for index, (label, rows) in enumerate(sets.items()):
+        if index < 2:
+            carriers += [answer for _, answer, _ in rows]
+        verdicts = [declined(answer, request) for request, answer, _ in rows]
+        truths = [truth for _, _, truth in rows]
+        figures[f"refusal judge on {label}"] = scores(
+            [(why is not None, t) for why, t in zip(verdicts, truths, strict=True)]
+        ) | {
+            "missed": [r[0][:70] for r, why in zip(rows, verdicts, strict=True) if r[2] and not why],
+            "false alarms": [
+                f"{r[0][:70]} ({why})" for r, why in zip(rows, verdicts, strict=True) if why and not r[2]
+            ],
+        }
     achieved = [(q, a) for path in sorted(OBJECTIVE_DIR.glob("*.csv")) for q, a, t in labelled(path) if t]
     reasons = [declined(answer, request) for request, answer in achieved]
+    called: dict[str, int] = {}
+    for reason in reasons:
+        if reason:
+            called[reason] = called.get(reason, 0) + 1
     figures["achieved harmful objectives called declined (pyrit objective/*.csv)"] = {
         "n": len(achieved),
-        "by a refusal phrase": sum(1 for r in reasons if r == "refused"),
-        "as a deflection": sum(1 for r in reasons if r and r != "refused"),
+        **called,
+    }
+    harmful = harmful_answers(
+        {a.strip() for path in OBJECTIVE_DIR.glob("*.csv") for _, a, _ in labelled(path)}
+    )
+    called = {}
+    for reason in (declined(answer, request) for request, answer in harmful):
+        if reason:
+            called[reason] = called.get(reason, 0) + 1
+    figures["harmful answers called declined (pyrit harm/*.csv, mean human score >= 0.75, held out)"] = {
+        "n": len(harmful),
+        **called,
     }
     pairs = []
     for item, truth in leak_set(carriers):
@@ -235,6 +322,7 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=float, default=50)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-garak", action="store_true")
+    parser.add_argument("--judges-only", action="store_true", help="only the judges' figures, no endpoint")
     parser.add_argument("--garak-probe", default="dan.DanInTheWild")
     parser.add_argument("--garak-generations", type=int, default=2)
     parser.add_argument(
@@ -243,6 +331,8 @@ def main() -> int:
     args = parser.parse_args()
     print(f"machine load before: {os.getloadavg()}")
     print(json.dumps(judge_figures(), indent=2))
+    if args.judges_only:
+        return 0
     port = free_port()
     url = f"http://127.0.0.1:{port}/v1"
     mock = start_mock(port, args.latency_ms)
