@@ -81,17 +81,25 @@ def _waiting() -> float:
     return 0.0
 
 
+async def _late_probes(admission: Admission, times: int) -> list[str | None]:
+    """``times`` probes each ~30 ms late, the loop's thread blocked all the while; the decision of a
+    request entering after each."""
+    decisions: list[str | None] = []
+    for _ in range(times):
+        await asyncio.sleep(0.002)
+        time.sleep(0.04)
+        for _ in range(3):
+            await asyncio.sleep(0)
+        decisions.append(await admission.enter())
+    return decisions
+
+
 def test_a_loop_late_from_its_own_work_refuses_at_the_low_threshold() -> None:
     async def scenario() -> list[str | None]:
         admission = Admission(Settings(concurrent=8, busy_ms=250, own_busy_ms=10), _computing)
         first = await admission.enter()  # starts the probe
         decisions = [first, await admission.enter()]  # two in flight
-        for _ in range(2):  # two probes each 30 ms late, the thread computing all the while
-            await asyncio.sleep(0.002)
-            time.sleep(0.04)
-            for _ in range(3):
-                await asyncio.sleep(0)
-            decisions.append(await admission.enter())
+        decisions += await _late_probes(admission, 2)  # the thread computing all the while
         await asyncio.sleep(0.05)  # on time again
         decisions.append(await admission.enter())
         await admission.close()
@@ -126,13 +134,7 @@ def test_a_loop_late_for_want_of_a_processor_is_not_refused_below_busy_ms() -> N
 
     async def scenario() -> list[str | None]:
         admission = Admission(Settings(concurrent=8, busy_ms=250, own_busy_ms=10), _waiting)
-        decisions = [await admission.enter()]
-        for _ in range(3):
-            await asyncio.sleep(0.002)
-            time.sleep(0.04)
-            for _ in range(3):
-                await asyncio.sleep(0)
-            decisions.append(await admission.enter())
+        decisions = [await admission.enter()] + await _late_probes(admission, 3)
         lags = list(admission.lags)
         await admission.close()
         assert min(lags) > 0.01  # the loop was late indeed
@@ -144,13 +146,7 @@ def test_a_loop_late_for_want_of_a_processor_is_not_refused_below_busy_ms() -> N
 def test_own_busy_ms_zero_turns_the_low_threshold_off() -> None:
     async def scenario() -> list[str | None]:
         admission = Admission(Settings(concurrent=8, busy_ms=250, own_busy_ms=0), _computing)
-        decisions = [await admission.enter()]
-        for _ in range(3):
-            await asyncio.sleep(0.002)
-            time.sleep(0.04)
-            for _ in range(3):
-                await asyncio.sleep(0)
-            decisions.append(await admission.enter())
+        decisions = [await admission.enter()] + await _late_probes(admission, 3)
         await admission.close()
         return decisions
 
