@@ -202,3 +202,21 @@ def test_report_with_embeddings_on_two_processes(run_cli: Run, tmp_path: Path, f
     report = json.loads(result.out)
     assert "input.embedding" in json.dumps(report)
     assert "each prompt's first 64 tokens" in report["method"]["embeddings"]
+
+
+def test_after_a_worker_fails_no_answer_is_left_for_the_next_call(folder: Path, texts: list[str]) -> None:
+    """A worker that ended while another had its share: the call fails, and the next call does not
+    read the other's pending answer as its own; it embeds in this process alone, the same vectors."""
+    with MiniLM(folder, processes=1) as alone:
+        expected = alone(texts)
+    model = MiniLM(folder, processes=3)
+    try:
+        first, second = model.workers
+        second.kill()
+        second.wait()
+        with pytest.raises(InputError, match="worker process ended"):
+            model(texts)  # the first worker was sent its share before the second's failed
+        assert model.workers == [] and _gone(first.pid)
+        np.testing.assert_allclose(model(texts), expected, atol=1e-6)
+    finally:
+        model.close()

@@ -169,6 +169,15 @@ class MiniLM:
         return np.frombuffer(data, dtype="<f4").reshape(rows, 384).astype(np.float32)
 
     def __call__(self, texts: list[str]) -> Vectors:
+        try:
+            return self._embed(texts)
+        except BaseException:
+            # answers still on their way would be read by the next call as its own: the workers go,
+            # and a later call embeds in this process alone
+            self._abandon()
+            raise
+
+    def _embed(self, texts: list[str]) -> Vectors:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         shares = _share(len(order), len(self.workers) + 1) if len(order) > 1 else [list(range(len(order)))]
         busy = []
@@ -191,6 +200,16 @@ class MiniLM:
         for worker, share in busy:
             out[[order[j] for j in share]] = self._answer(worker)
         return out
+
+    def _abandon(self) -> None:
+        for worker in self.workers:
+            worker.kill()
+            worker.wait()
+            for pipe in (worker.stdin, worker.stdout):
+                if pipe is not None:
+                    with contextlib.suppress(OSError):
+                        pipe.close()
+        self.workers = []
 
     def close(self) -> None:
         """End the worker processes: their input closed (they end at its end), terminated if they have
