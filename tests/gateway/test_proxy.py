@@ -327,3 +327,30 @@ def test_the_proxied_paths_bypass_the_router_and_the_rest_does_not(
     [record] = records(gw.log)  # the attempt is in the audit log too
     assert record["data"]["aicop.decision"] == "internal_error"
     assert record["data"]["http.response.status_code"] == 500
+
+
+def test_an_upstreams_own_error_code_reaches_the_client_but_not_the_metric_labels(tmp_path: Path) -> None:
+    """The code an upstream chose (any string) is passed on to the client and kept as the record's
+    error.type; the decision and the metric's label are 'upstream_refused', so an upstream cannot
+    grow the metrics without bound."""
+    seen = iter(range(1000))
+
+    async def answer(request: Request) -> Response:
+        code = f"quota_{next(seen)}"
+        return Response(json.dumps({"error": {"message": "no", "code": code}}), status_code=429)
+
+    served = Served(Starlette(routes=[Route("/v1/chat/completions", answer, methods=["POST"])]))
+    try:
+        config = settings(tmp_path, upstream={"url": f"{served.url}/v1"}, auth={"enabled": False})
+        gateway = Gateway(config, None, audit_log(config, tmp_path), Limiter(config.limits))
+        with TestClient(gateway.app) as client:
+            chat = {"model": "m", "messages": [{"role": "user", "content": "hello"}]}
+            codes = [client.post("/v1/chat/completions", json=chat).json()["error"]["code"] for _ in range(3)]
+            metrics = client.get("/metrics").text
+    finally:
+        served.stop()
+    assert codes == ["quota_0", "quota_1", "quota_2"]
+    logged = records(Path(config.audit.path))
+    assert [r["data"]["aicop.decision"] for r in logged] == ["upstream_refused"] * 3
+    assert [r["data"]["error.type"] for r in logged] == codes
+    assert 'decision="upstream_refused"' in metrics and "quota_" not in metrics

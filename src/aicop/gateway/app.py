@@ -65,9 +65,21 @@ OVERLOADED = {
 
 
 class Refused(Exception):
-    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None) -> None:
+    """An OpenAI-style error answer. ``decision`` is what the audit log and the metrics record: the
+    gateway's own code, except for an upstream's refusal, whose code (any string the upstream chose)
+    goes to the client and into ``error.type`` but would make the metric's labels unbounded."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        retry_after: int | None = None,
+        decision: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
+        self.decision = code if decision is None else decision
 
 
 def _not_json(upstream: Answer) -> tuple[str, str]:
@@ -604,7 +616,8 @@ class Gateway:
             given = body.get("error")
             error: dict[str, Any] = given if isinstance(given, dict) else {}
             message = str(error.get("message") or f"the upstream refused the request (HTTP {status})")
-            raise Refused(status, str(error.get("code") or "upstream_refused"), message)
+            code = str(error.get("code") or "upstream_refused")
+            raise Refused(status, code, message, decision="upstream_refused")
         return body
 
     def _usage(self, attempt: Attempt, usage: dict[str, Any]) -> None:
@@ -792,7 +805,7 @@ class Gateway:
 
     # ------------------------------------------------------------------ endings
     def refuse(self, attempt: Attempt, refused: Refused) -> Response:
-        attempt.decision = refused.code
+        attempt.decision = refused.decision
         attempt.status = refused.status
         attempt.data["error.type"] = refused.code
         response = error_response(
