@@ -21,6 +21,9 @@ from collections.abc import Iterable, Sequence
 
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 # Common ways a model declines; a monitor signal (a change in the rate), not a verdict on one answer.
+# Narrower than the red team's judge (aicop.redteam.judges.refused) on purpose: that one reads answers
+# to attacks, where "that would be illegal" or "As an AI" mean a refusal; in everyday traffic they are
+# often part of a helpful answer, and counting them would move the refusal rate with the topics asked.
 _REFUSAL = re.compile(
     r"\b(?:I(?:'m| am) (?:sorry|afraid)[^.]{0,40}\b(?:can(?:'|no)t|cannot|unable|not able)"
     r"|I (?:can(?:'|no)t|cannot|won't|will not|am unable to|am not able to) "
