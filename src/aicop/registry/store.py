@@ -162,22 +162,25 @@ def _filesystem(protocol: str, endpoint_url: str | None) -> Any:
         ) from None
 
 
-_SESSIONS: list[Any] = []  # one per process, so that fsspec's cache hands back the same filesystem
+_SESSIONS: dict[tuple[tuple[str, str], ...], Any] = {}
 
 
 def _s3_session() -> Any:
     """An aiobotocore session whose responses read ISO 8601 timestamps with ``datetime``: botocore
     reads each with dateutil, which was two thirds of the CPU of listing 10,000 objects (every listed
-    version has a LastModified). Credentials come from the session's usual chain, as before."""
-    if not _SESSIONS:
+    version has a LastModified). Credentials come from the session's usual chain, as before. One
+    session per set of ``AWS_*`` variables, so that fsspec's cache hands back the same filesystem
+    within a run, and a changed environment (other credentials) gets a session of its own."""
+    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
+    if environment not in _SESSIONS:
         try:
             from aiobotocore.session import AioSession  # type: ignore[import-untyped]
         except ImportError:
             raise InputError("s3:// needs the s3fs package: pip install 'aicop[s3]'") from None
         session = AioSession()
         session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=_timestamp)
-        _SESSIONS.append(session)
-    return _SESSIONS[0]
+        _SESSIONS[environment] = session
+    return _SESSIONS[environment]
 
 
 def _timestamp(value: Any) -> Any:
