@@ -5,6 +5,8 @@ tests' corpus (pickles, PyTorch zips, safetensors, GGUF, NumPy, Keras, zip, JSON
 a few hundred medium header-only objects (4-16 MB safetensors and GGUF, PyTorch zips), and a few
 multi-GB ones written from sparse files. Then, on this machine:
 
+0. what a user runs (``--cli-runs``): fresh ``aicop scan URL --full`` and unchanged ``aicop scan URL``
+   processes, interleaved, medians of each, and the check that their reports agree;
 1. a full scan and an unchanged re-run (local executor): objects/s, and bytes read from the store per
    object compared with the objects' sizes, per format;
 2. a full inventory (hash of every byte) and an unchanged re-run: GB/s;
