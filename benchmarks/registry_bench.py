@@ -5,6 +5,8 @@ tests' corpus (pickles, PyTorch zips, safetensors, GGUF, NumPy, Keras, zip, JSON
 a few hundred medium header-only objects (4-16 MB safetensors and GGUF, PyTorch zips), and a few
 multi-GB ones written from sparse files. Then, on this machine:
 
+0. what a user runs (``--cli-runs``): fresh ``aicop scan URL --full`` and unchanged ``aicop scan URL``
+   processes, interleaved, medians of each, and the check that their reports agree;
 1. a full scan and an unchanged re-run (local executor): objects/s, and bytes read from the store per
    object compared with the objects' sizes, per format;
 2. a full inventory (hash of every byte) and an unchanged re-run: GB/s;
@@ -148,6 +150,12 @@ def main() -> None:
     parser.add_argument("--ray-only", action="store_true", help="upload the objects, then only the Ray runs")
     parser.add_argument("--small", action="store_true", help="500 objects, no big ones: a quick look")
     parser.add_argument("--no-ray", action="store_true")
+    parser.add_argument(
+        "--cli-runs",
+        type=int,
+        default=3,
+        help="fresh `aicop scan URL --full` then `aicop scan URL` processes, this many of each (0: none)",
+    )
     a = parser.parse_args()
     if a.small:
         a.objects, a.medium, a.big, a.ray_objects = 500, 12, "64", 200
@@ -169,6 +177,9 @@ def main() -> None:
         total = sum(sizes.values())
         results["store"] = {"objects": len(listing), "bytes": total, "upload": figures, "listing": listed}
         print(f"  {len(listing)} objects, {total / 1e9:.2f} GB")
+
+        if not a.ray_only and a.cli_runs:
+            results["cli"] = cli_runs(s3, spec.url, work, a.cli_runs)
 
         if not a.ray_only:
             # 1. scan: full, then unchanged
@@ -252,6 +263,84 @@ def main() -> None:
         s3.stop()
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(results, indent=2, default=str))
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cli_runs(s3: S3Server, url: str, work: Path, runs: int) -> dict[str, Any]:
+    """What a user sees: a fresh ``aicop scan URL --full`` process, then a fresh unchanged
+    ``aicop scan URL`` (its state in aicop's cache folder), ``runs`` times each, interleaved. Each
+    figure: wall time, the CPU time of the aicop process (user + system) and of the S3 server, and the
+    load average. The reports (JSON, written with ``-o``) must be the same but for the timings."""
+    import subprocess
+    from statistics import median
+
+    from tests.registry.s3server import ENV
+
+    env = {
+        **os.environ,
+        **ENV,
+        "AWS_ENDPOINT_URL_S3": s3.endpoint,
+        "AICOP_CACHE_DIR": str(work / "cli-cache"),
+    }
+    aicop = str(Path(sys.executable).with_name("aicop"))
+    print(f"fresh processes: aicop scan {url} [--full], {runs} of each ({load()})")
+    figures: dict[str, list[dict[str, Any]]] = {"full": [], "unchanged": []}
+    reports: list[Any] = []
+    for _ in range(runs):
+        for kind, extra in (("full", ["--full"]), ("unchanged", [])):
+            out = work / f"cli-{kind}.json"
+            command = [aicop, "scan", url, "--format", "json", "-o", str(out), *extra]
+            before, server, start = children_cpu(), process_cpu(SERVER), time.monotonic()
+            done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+            row = {
+                "seconds": time.monotonic() - start,
+                "cpu_seconds": children_cpu() - before,
+                "server_cpu_seconds": process_cpu(SERVER) - server,
+                "load": load(),
+                "exit": done.returncode,
+            }
+            if done.returncode not in (0, 1):
+                raise SystemExit(f"{' '.join(command)} exited {done.returncode}: {done.stderr}")
+            figures[kind].append(row)
+            print(
+                f"  {kind}: {row['seconds']:.2f} s wall, {row['cpu_seconds']:.2f} s CPU in aicop, "
+                f"{row['server_cpu_seconds']:.2f} s CPU in the server ({row['load']}); "
+                f"{_summary_line(done.stderr)}"
+            )
+            reports.append(_without_timings(json.loads(out.read_text())))
+    if any(r != reports[0] for r in reports):
+        raise SystemExit("a fresh re-run's report differs from the full scan's")
+    out_figures: dict[str, Any] = {k: {"runs": v} for k, v in figures.items()}
+    for kind in figures:
+        for field in ("seconds", "cpu_seconds", "server_cpu_seconds"):
+            out_figures[kind][field] = median(r[field] for r in figures[kind])
+    wall = out_figures["full"]["seconds"] / out_figures["unchanged"]["seconds"]
+    cpu_total = (out_figures["full"]["cpu_seconds"] + out_figures["full"]["server_cpu_seconds"]) / (
+        out_figures["unchanged"]["cpu_seconds"] + out_figures["unchanged"]["server_cpu_seconds"]
+    )
+    out_figures["speedup_wall"], out_figures["speedup_cpu"] = wall, cpu_total
+    print(
+        f"  medians: unchanged re-run {wall:.1f}x faster (wall), "
+        f"{cpu_total:.1f}x cheaper (CPU, aicop and server)"
+    )
+    return out_figures
+
+
+def _summary_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.startswith("scanned ")]
+    return lines[-1] if lines else stderr.strip()
+
+
+def _without_timings(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_timings(v) for k, v in value.items() if k != "seconds"}
+    if isinstance(value, list):
+        return [_without_timings(v) for v in value]
+    return value
 
 
 def process_cpu(pids: list[int]) -> float:

@@ -348,3 +348,87 @@ def test_a_store_whose_package_is_missing(url: str, extra: str, run_cli: Any) ->
 def test_an_endpoint_option_for_another_store_is_refused(run_cli: Any) -> None:
     result = run_cli("scan", "gs://bucket/models", "--endpoint-url", "http://127.0.0.1:1")
     assert result.code == 2 and "S3-compatible" in result.err
+
+
+def test_a_rerun_keeps_an_empty_objects_error_and_reads_a_failed_one_again(
+    s3: S3Server, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upload(s3, bucket, {"e/empty.pkl": b"", "e/flaky.pkl": b"\x80\x04K\x01.", "e/ok.pkl": b"\x80\x04K\x02."})
+    spec = StoreSpec(f"s3://{bucket}/e")
+    state_file = tmp_path / "state.json"
+    real_reader = Store.reader
+
+    def failing_once(self: Store, obj: Any) -> Any:
+        reader = real_reader(self, obj)
+        if obj.key == "flaky.pkl":
+
+            def refuse(start: int, end: int) -> bytes:
+                raise OSError("connection reset")
+
+            reader._fetch = refuse
+        return reader
+
+    monkeypatch.setattr(Store, "reader", failing_once)
+    first, c1 = engine.scan_store(spec, LocalExecutor(2), state=State(state_file, spec.url))
+    assert c1.unchanged == 0
+    errors = {Path(f.path).name: f.error for f in first.files}
+    assert errors["empty.pkl"] == "not checked: empty file"
+    assert "cannot read" in (errors["flaky.pkl"] or "") and errors["ok.pkl"] is None
+    monkeypatch.setattr(Store, "reader", real_reader)
+    again, c2 = engine.scan_store(spec, LocalExecutor(2), state=State(state_file, spec.url))
+    # the empty object's error is the listing's to decide: kept; a failed read may not recur: read again
+    assert c2.unchanged == 2 and c2.bytes_read == len(b"\x80\x04K\x01.")
+    errors = {Path(f.path).name: f.error for f in again.files}
+    assert errors == {"empty.pkl": "not checked: empty file", "flaky.pkl": None, "ok.pkl": None}
+    third, c3 = engine.scan_store(spec, LocalExecutor(2), state=State(state_file, spec.url))
+    assert c3.unchanged == 3 and c3.bytes_read == 0
+    assert [(f.path, f.error) for f in third.files] == [(f.path, f.error) for f in again.files]
+
+
+def test_an_empty_object_overwritten_mid_scan_is_not_kept(
+    s3: S3Server, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upload(s3, bucket, {"w/empty.pkl": b""})
+    spec = StoreSpec(f"s3://{bucket}/w")
+    listed = Store(spec).list()
+    real_list = Store.list
+    calls: list[int] = []
+
+    def listing_then_overwrite(self: Store) -> list[Any]:
+        calls.append(1)
+        if len(calls) == 1:
+            upload(s3, bucket, {"w/empty.pkl": corpus.b.evil_pickle()})
+            return listed
+        return real_list(self)
+
+    monkeypatch.setattr(Store, "list", listing_then_overwrite)
+    state_file = tmp_path / "state.json"
+    report, _ = engine.scan_store(spec, LocalExecutor(1), state=State(state_file, spec.url))
+    assert "overwritten" in (report.files[0].error or "")
+    assert State(state_file, spec.url).objects == {}  # nothing a re-run could take for the new object
+
+
+def test_listed_timestamps_are_what_botocores_own_parser_gives() -> None:
+    from botocore.utils import parse_timestamp
+
+    from aicop.registry.store import _timestamp
+
+    for value in (
+        "2026-11-29T07:10:00.000Z",
+        "2026-11-29T07:10:00Z",
+        "2026-11-29T07:10:00.123456Z",
+        "2026-11-29T07:10:00.1234567Z",
+        "2026-11-29T07:10:00.5+01:00",
+        "Sun, 29 Nov 2026 07:10:00 GMT",  # an HTTP header's date: botocore's parser
+        "2026-11-29T07:10:00",  # no zone: botocore's parser
+        1764400200,
+    ):
+        mine, theirs = _timestamp(value), parse_timestamp(value)
+        assert mine == theirs and mine.isoformat() == theirs.isoformat(), value
+
+
+def test_the_listing_reads_the_same_mtime_as_botocore(s3: S3Server, bucket: str) -> None:
+    upload(s3, bucket, {"t/one.bin": b"1"})
+    listed = Store(StoreSpec(f"s3://{bucket}/t")).list()
+    head = s3.client.list_object_versions(Bucket=bucket, Prefix="t/")["Versions"][0]
+    assert listed[0].mtime == head["LastModified"].isoformat()  # what an earlier run's state recorded

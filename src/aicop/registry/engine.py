@@ -161,6 +161,7 @@ def scan_store(
     batches = _batches(todo, _workers(executor), BATCH_BYTES * 1024)  # scans read headers, not bytes
     tasks = [(scan_task, (spec, batch, policy, limits)) for batch in batches]
     _report(progress, counters, len(objects) - len(todo), sum(by_key[k].size for k in results))
+    kept: dict[str, dict[str, Any]] = {}  # what the state may keep: results a re-run would repeat
     for index, outcome in executor.run(tasks):
         batch = batches[index]
         if isinstance(outcome, BaseException):
@@ -172,14 +173,18 @@ def scan_store(
                 results[key_] = result_from_dict(by_key[key_].url, data)
                 counters.bytes_read += read
                 counters.requests += requests
+                # An error is kept only for an empty object: the listing's size decides it, no byte is
+                # read. Other errors (a failed read, the time limit) may not recur: read again next run.
+                if data.get("error") is None or by_key[key_].size == 0:
+                    kept[key_] = data
         _report(progress, counters, len(batch), sum(o.size for o in batch))
     for key_, why in (_changed_meanwhile(store, todo) if todo else {}).items():
         results[key_] = FileResult(by_key[key_].url, None, by_key[key_].size, error=why)
+        kept.pop(key_, None)
     if state is not None:
         for obj in todo:
-            result = results[obj.key]
-            if result.error is None:
-                state.put(obj, scan=result_to_dict(result), scan_key=key)
+            if obj.key in kept:
+                state.put(obj, scan=kept[obj.key], scan_key=key)
         state.forget_missing(set(by_key))
         state.save()
     report = ScanReport()
