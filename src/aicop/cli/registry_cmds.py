@@ -127,11 +127,18 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
+def _read(counters: Counters) -> str:
+    if counters.requests:
+        return f"{counters.bytes_read:,} bytes read in {counters.requests:,} requests"
+    # an unchanged run reads nothing; a run whose workers do not count their requests says bytes only
+    return f"{counters.bytes_read:,} bytes read" if counters.bytes_read else "nothing read"
+
+
 def summary(what: str, counters: Counters, executor: str, seconds: float) -> str:
     return (
         f"{what} {counters.objects} objects ({counters.bytes_total:,} bytes) with the {executor} executor "
         f"in {seconds:.1f} s: {counters.unchanged} unchanged since the last run, "
-        f"{counters.bytes_read:,} bytes read in {counters.requests or '-'} requests"
+        + _read(counters)
         + (f", {len(counters.failed)} not checked" if counters.failed else "")
     )
 
