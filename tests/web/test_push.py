@@ -121,3 +121,18 @@ def test_the_commit_is_read_from_git_files_without_running_git(tmp_path: Path) -
     assert origin(repo, env={}).commit == expected
     assert origin(repo, env={"CI_COMMIT_SHA": "c" * 40, "CI_COMMIT_REF_NAME": "mr-1"}).ref == "mr-1"
     assert git_head(tmp_path / "elsewhere") == (None, None) or tmp_path.joinpath(".git").exists()
+
+
+def test_an_unreadable_git_file_means_no_commit_not_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").write_text("gitdir: elsewhere\n")  # a worktree's or submodule's .git file
+    real = Path.read_text
+
+    def read_text(self: Path, *args: object, **kwargs: object) -> str:
+        if self.name == ".git":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    assert git_head(tmp_path) == (None, None)

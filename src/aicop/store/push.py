@@ -110,7 +110,10 @@ def _git_dir(start: Path) -> Path | None:
         if candidate.is_dir():
             return candidate
         if candidate.is_file():  # a worktree or submodule: "gitdir: PATH"
-            text = candidate.read_text(encoding="utf-8", errors="replace").strip()
+            try:
+                text = candidate.read_text(encoding="utf-8", errors="replace").strip()
+            except OSError:  # unreadable: no commit known, as for any other missing git file
+                return None
             if text.startswith("gitdir: "):
                 target = Path(text[8:].strip())
                 return target if target.is_absolute() else (folder / target).resolve()
