@@ -123,18 +123,24 @@ def test_assess_store_takes_approved_attestations(run_cli, web: Web, make_repo, 
     from tests.conftest import MANIFEST
 
     repo = make_repo({"README.md": "# x\n"}, manifest=MANIFEST)
-    first = run_cli(
-        "assess",
-        repo,
-        "--format",
-        "json",
-        "--fail-on",
-        "never",
-        "--store",
-        "--db",
-        tmp_path / "store.sqlite3",
-    )
-    report = Report.model_validate_json(first.out)
+
+    def assess() -> str:
+        return str(
+            run_cli(
+                "assess",
+                repo,
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+                "--store",
+                "--db",
+                tmp_path / "store.sqlite3",
+            ).out
+        )
+
+    first = assess()
+    report = Report.model_validate_json(first)
     _, pid, path = _setup(web, report)
     assert next(v for v in report.provisions() if v.id == pid).status.value == "needs_attestation"
     _post(web.signed_in("assessor"), path, action="request", owner="owner")
@@ -143,18 +149,8 @@ def test_assess_store_takes_approved_attestations(run_cli, web: Web, make_repo, 
         evidence_url="https://x.example/e", statement="we do this",
     )  # fmt: skip
     _post(web.signed_in("assessor"), path, action="approve", attestation="1")
-    again = run_cli(
-        "assess",
-        repo,
-        "--format",
-        "json",
-        "--fail-on",
-        "never",
-        "--store",
-        "--db",
-        tmp_path / "store.sqlite3",
-    )
-    result = next(v for v in Report.model_validate_json(again.out).provisions() if v.id == pid)
+    again = assess()
+    result = next(v for v in Report.model_validate_json(again).provisions() if v.id == pid)
     assert (result.status.value, result.basis) == ("met", "attestation")
     assert result.attestation is not None and result.attestation.evidence == "https://x.example/e"
 

@@ -215,7 +215,7 @@ def exclude(
         raise WorkflowError("an exclusion must expire after today", field="expires_on")
     row = exclusion(db, system.id, provision_id)
     if row is None:
-        row = ExclusionRow(system_id=system.id, provision_id=provision_id, reason=reason, created_by=actor)
+        row = ExclusionRow(system_id=system.id, provision_id=provision_id)
         db.add(row)
     row.reason, row.owner, row.expires_on = reason, actor, expires_on
     row.created_by, row.created_at = actor, utcnow()

@@ -252,6 +252,7 @@ class WebApp:
         session_token = request.cookies.get(SESSION_COOKIE)
         pre = request.cookies.get(PRE_COOKIE)
         new_pre = None
+        ctx: Ctx | None = None
         try:
             with self.db.session() as db:
                 user = accounts.session_user(db, session_token)
@@ -268,7 +269,7 @@ class WebApp:
             response = self.error_page(request, 503, "the database cannot be reached; try again shortly")
         if new_pre is not None:
             self.set_cookie(response, PRE_COOKIE, new_pre, max_age=None)
-        for name, value, max_age in ctx.cookies_to_set if "ctx" in locals() else ():
+        for name, value, max_age in ctx.cookies_to_set if ctx is not None else ():
             self.set_cookie(response, name, value, max_age=max_age)
         return response
 
