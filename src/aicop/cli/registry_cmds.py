@@ -48,7 +48,7 @@ def add_options(p: argparse.ArgumentParser, *, state: bool = True) -> None:
             default=None,
             metavar="FILE",
             help="what each object was at the last run, to skip unchanged ones "
-            "(default: under $XDG_CACHE_HOME/aicop/registry)",
+            "(default: registry/ in aicop's cache folder: AICOP_CACHE_DIR, else $XDG_CACHE_HOME/aicop)",
         )
         group.add_argument(
             "--full", action="store_true", help="read every object again, whatever the state says"
