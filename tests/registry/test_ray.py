@@ -19,14 +19,11 @@ import pytest
 from aicop.registry import engine
 from aicop.registry.executors import RayExecutor
 from aicop.registry.store import StoreSpec
-from aicop.scan.scanner import scan_paths
 from tests.conftest import IN_CI
-from tests.registry import corpus
-from tests.registry.conftest import upload
 from tests.registry.raycluster import ENV, RayCluster
 from tests.registry.s3server import ENV as S3_ENV
 from tests.registry.s3server import S3Server
-from tests.registry.test_s3 import findings
+from tests.registry.test_s3 import corpus_in_store_and_scanned_locally, findings
 
 pytestmark = pytest.mark.slow
 
@@ -59,12 +56,7 @@ def test_ray_scans_like_a_local_run_even_when_workers_die(
     monkeypatch: pytest.MonkeyPatch,
     run_cli: Any,
 ) -> None:
-    files = corpus.corpus()
-    upload(s3, bucket, files, prefix="hub/")
-    for name, data in files.items():
-        (tmp_path / "local" / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / "local" / name).write_bytes(data)
-    local = scan_paths([tmp_path / "local"], workers=1)
+    files, local = corpus_in_store_and_scanned_locally(s3, bucket, tmp_path)
     expected = findings(local, str(tmp_path / "local"))
     spec = StoreSpec(f"s3://{bucket}/hub", s3.endpoint)
     monkeypatch.setenv("RAY_ADDRESS", cluster.address)

@@ -26,6 +26,18 @@ def findings(report: Any, root: str) -> list[tuple[str, str, str | None, str | N
     )
 
 
+def corpus_in_store_and_scanned_locally(
+    s3: S3Server, bucket: str, tmp_path: Path
+) -> tuple[dict[str, bytes], Any]:
+    """The corpus uploaded under ``hub/`` and written under ``tmp_path/local``; (files, local scan)."""
+    files = corpus.corpus()
+    upload(s3, bucket, files, prefix="hub/")
+    for name, data in files.items():
+        (tmp_path / "local" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "local" / name).write_bytes(data)
+    return files, scan_paths([tmp_path / "local"], workers=1)
+
+
 def test_listing_carries_size_etag_and_version(s3: S3Server, bucket: str) -> None:
     upload(s3, bucket, {"a/one.bin": b"1" * 10, "a/sub/two.bin": b"22", "b/three.bin": b"333"})
     objects = Store(StoreSpec(f"s3://{bucket}/a")).list()
@@ -35,12 +47,7 @@ def test_listing_carries_size_etag_and_version(s3: S3Server, bucket: str) -> Non
 
 
 def test_same_findings_as_a_local_scan(s3: S3Server, bucket: str, tmp_path: Path, run_cli: Any) -> None:
-    files = corpus.corpus()
-    upload(s3, bucket, files, prefix="hub/")
-    for name, data in files.items():
-        (tmp_path / "local" / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / "local" / name).write_bytes(data)
-    local = scan_paths([tmp_path / "local"], workers=1)
+    files, local = corpus_in_store_and_scanned_locally(s3, bucket, tmp_path)
     report, counters = engine.scan_store(StoreSpec(f"s3://{bucket}/hub"), LocalExecutor(4))
     assert findings(report, f"{bucket}/hub") == findings(local, str(tmp_path / "local"))
     assert {Path(f.path).name: f.error is not None for f in report.files} == {

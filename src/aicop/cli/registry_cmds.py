@@ -48,7 +48,7 @@ def add_options(p: argparse.ArgumentParser, *, state: bool = True) -> None:
             default=None,
             metavar="FILE",
             help="what each object was at the last run, to skip unchanged ones "
-            "(default: under $XDG_CACHE_HOME/aicop/registry)",
+            "(default: registry/ in aicop's cache folder: AICOP_CACHE_DIR, else $XDG_CACHE_HOME/aicop)",
         )
         group.add_argument(
             "--full", action="store_true", help="read every object again, whatever the state says"
@@ -73,13 +73,11 @@ def wants_registry(targets: list[Any], executor: str) -> bool:
 def _spec(target: Any, a: argparse.Namespace) -> Any:
     """The store as workers open it: the endpoint is resolved here, so every worker reads the same
     store whatever its environment says; credentials stay with each worker's own chain."""
-    import os
-
-    from aicop.registry.store import StoreSpec
+    from aicop.registry.store import StoreSpec, s3_endpoint
 
     endpoint = a.endpoint_url
     if endpoint is None and str(target).startswith(("s3://", "s3a://")):
-        endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+        endpoint = s3_endpoint(None)
     return StoreSpec(str(target), endpoint)
 
 

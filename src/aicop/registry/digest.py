@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 
+from aicop.integrity.hashing import shard_ranges
 from aicop.scan.ranged import RangeReader
 
 PART_SIZE = 64 << 20
@@ -41,9 +42,7 @@ def hash_range(reader: RangeReader, start: int, end: int) -> str:
 
 def part_ranges(size: int, part_size: int = PART_SIZE) -> list[tuple[int, int]]:
     """The parts of an object of ``size`` bytes: one (the whole object) when it fits in one part."""
-    if size <= part_size:
-        return [(0, size)]
-    return [(start, min(start + part_size, size)) for start in range(0, size, part_size)]
+    return shard_ranges(size, part_size) if size > part_size else [(0, size)]
 
 
 def combine(parts: list[str]) -> str:

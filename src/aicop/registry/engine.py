@@ -219,6 +219,7 @@ def hash_store(
     done: dict[str, dict[str, Any]] = {}
     small: list[ObjectInfo] = []
     parts: dict[str, dict[int, str]] = {}
+    part_count: dict[str, int] = {}
     tasks: list[Any] = []
     owners: list[Any] = []
     for obj in objects:
@@ -233,7 +234,9 @@ def hash_store(
             continue
         known = entry.get("partial", {}) if entry is not None and entry.get("part_size") == part_size else {}
         parts[obj.key] = {int(i): str(d) for i, d in known.items()}
-        for index, (start, end) in enumerate(digest.part_ranges(obj.size, part_size)):
+        ranges = digest.part_ranges(obj.size, part_size)
+        part_count[obj.key] = len(ranges)
+        for index, (start, end) in enumerate(ranges):
             if index not in parts[obj.key]:
                 tasks.append((part_task, (spec, obj, index, start, end)))
                 owners.append((obj, end - start))
@@ -270,7 +273,7 @@ def hash_store(
             counters.bytes_done += length
             if state is not None:
                 state.put(obj, part_size=part_size, partial={str(i): d for i, d in parts[obj.key].items()})
-            count = len(digest.part_ranges(obj.size, part_size))
+            count = part_count[obj.key]
             if len(parts[obj.key]) == count:
                 ordered = [parts[obj.key][i] for i in range(count)]
                 done[obj.key] = {

@@ -139,6 +139,11 @@ class Store:
         return RangeReader(obj.url, obj.size, fetch, fetch_many)
 
 
+def s3_endpoint(endpoint_url: str | None) -> str | None:
+    """An S3-compatible store's endpoint: the one given, else AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL."""
+    return endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+
+
 def _filesystem(protocol: str, endpoint_url: str | None) -> Any:
     package = REMOTE[protocol]
     try:
@@ -147,7 +152,7 @@ def _filesystem(protocol: str, endpoint_url: str | None) -> Any:
         raise InputError(f"{protocol}:// needs fsspec: pip install 'aicop[{EXTRA[package]}]'") from None
     options: dict[str, Any] = {}
     if package == "s3fs":
-        endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+        endpoint = s3_endpoint(endpoint_url)
         if endpoint:
             options["endpoint_url"] = endpoint
         options["version_aware"] = True  # listings carry version ids, and reads are pinned to them
