@@ -17,6 +17,7 @@ import pytest
 import uvicorn
 from starlette.testclient import TestClient
 
+from aicop.gateway import classifier
 from aicop.gateway.app import Gateway
 from aicop.gateway.config import GatewayConfig
 from aicop.gateway.keys import KeyStore
@@ -24,6 +25,19 @@ from aicop.gateway.limiter import Limiter
 from aicop.gateway.mock import make_app
 from aicop.gateway.serve import audit_log, corked_protocol
 from tests.conftest import IN_CI
+
+
+def model_folder() -> Path:
+    """The embedding model's folder; without it the test is skipped (failed in CI, where make install
+    puts it)."""
+    reason = classifier.missing()
+    if reason is not None:
+        if IN_CI:
+            pytest.fail(reason + " (make install puts it there)")
+        pytest.skip(reason)
+    found = classifier.model_dir()
+    assert found is not None
+    return found
 
 
 class Served:

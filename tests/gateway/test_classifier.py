@@ -17,8 +17,8 @@ from aicop.errors import InputError
 from aicop.gateway import classifier
 from aicop.gateway.config import InputGuards
 from aicop.gateway.guards import BLOCK_THRESHOLD, THRESHOLD, ClassifierTier
-from tests.conftest import IN_CI, CliResult
-from tests.gateway.conftest import Start, records
+from tests.conftest import CliResult
+from tests.gateway.conftest import Start, model_folder, records
 
 Run = Callable[..., CliResult]
 REFERENCE = Path(__file__).parent / "data" / "minilm-reference.json"
@@ -26,14 +26,7 @@ REFERENCE = Path(__file__).parent / "data" / "minilm-reference.json"
 
 @pytest.fixture(scope="module")
 def embedder() -> classifier.Embedder:
-    reason = classifier.missing()
-    if reason is not None:
-        if IN_CI:
-            pytest.fail(reason + " (make install puts it there)")
-        pytest.skip(reason)
-    folder = classifier.model_dir()
-    assert folder is not None
-    return classifier.Embedder(folder)
+    return classifier.Embedder(model_folder())
 
 
 def test_embeddings_match_sentence_transformers(embedder: classifier.Embedder) -> None:

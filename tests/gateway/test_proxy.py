@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,10 +18,33 @@ from starlette.testclient import TestClient
 
 from aicop.audit import verify_log
 from aicop.gateway.app import Gateway
+from aicop.gateway.config import GatewayConfig
 from aicop.gateway.limiter import Limiter
 from aicop.gateway.mock import make_app
 from aicop.gateway.serve import audit_log
 from tests.gateway.conftest import Served, Start, records, settings
+
+
+@contextmanager
+def _in_front_of(
+    tmp_path: Path, upstream: Any, path: str = "/v1"
+) -> Iterator[tuple[TestClient, GatewayConfig]]:
+    """A gateway (no auth) in a TestClient, whose upstream is ``upstream`` served on a free port."""
+    served = Served(upstream)
+    try:
+        config = settings(tmp_path, upstream={"url": f"{served.url}{path}"}, auth={"enabled": False})
+        gateway = Gateway(config, None, audit_log(config, tmp_path), Limiter(config.limits))
+        with TestClient(gateway.app) as client:
+            yield client, config
+    finally:
+        served.stop()
+
+
+def _chat_route(answer: Callable[[Request], Any]) -> Starlette:
+    return Starlette(routes=[Route("/v1/chat/completions", answer, methods=["POST"])])
+
+
+CHAT = {"model": "m", "messages": [{"role": "user", "content": "hello"}]}
 
 
 def test_chat_passes_and_is_logged_with_genai_names(start: Start) -> None:
@@ -216,7 +242,6 @@ def test_default_upstream_is_the_default_mock(tmp_path: Path) -> None:
     import argparse
 
     from aicop.cli.gateway_cmds import configure_mock
-    from aicop.gateway.config import GatewayConfig
 
     parser = argparse.ArgumentParser()
     configure_mock(parser)
@@ -224,16 +249,9 @@ def test_default_upstream_is_the_default_mock(tmp_path: Path) -> None:
     default = urlsplit(GatewayConfig().upstream.url)
     assert (default.hostname, default.port) == (mock.host, mock.port)
     # the same path on the mock, served where a test may listen (its default port may be taken here)
-    served = Served(make_app())
-    try:
-        url = f"{served.url}{default.path}"
-        config = settings(tmp_path, upstream={"url": url}, auth={"enabled": False})
-        gateway = Gateway(config, None, audit_log(config, tmp_path), Limiter(config.limits))
-        with TestClient(gateway.app) as client:
-            body = {"model": "mock-small", "messages": [{"role": "user", "content": "hello"}]}
-            response = client.post("/v1/chat/completions", json=body)
-    finally:
-        served.stop()
+    with _in_front_of(tmp_path, make_app(), default.path) as (client, _):
+        body = {"model": "mock-small", "messages": [{"role": "user", "content": "hello"}]}
+        response = client.post("/v1/chat/completions", json=body)
     assert response.status_code == 200, response.text
 
 
@@ -251,15 +269,8 @@ def test_upstream_answers_that_are_not_json_name_their_status(
     async def answer(request: Request) -> Response:
         return Response(body, status_code=status, headers={"content-type": "text/html; charset=utf-8"})
 
-    served = Served(Starlette(routes=[Route("/v1/chat/completions", answer, methods=["POST"])]))
-    try:
-        config = settings(tmp_path, upstream={"url": f"{served.url}/v1"}, auth={"enabled": False})
-        gateway = Gateway(config, None, audit_log(config, tmp_path), Limiter(config.limits))
-        with TestClient(gateway.app) as client:
-            chat = {"model": "m", "messages": [{"role": "user", "content": "hello"}]}
-            response = client.post("/v1/chat/completions", json=chat)
-    finally:
-        served.stop()
+    with _in_front_of(tmp_path, _chat_route(answer)) as (client, _):
+        response = client.post("/v1/chat/completions", json=CHAT)
     error = response.json()["error"]
     assert (response.status_code, error["code"]) == (502, code)
     assert words in error["message"] and "not valid JSON" not in error["message"]
@@ -339,16 +350,9 @@ def test_an_upstreams_own_error_code_reaches_the_client_but_not_the_metric_label
         code = f"quota_{next(seen)}"
         return Response(json.dumps({"error": {"message": "no", "code": code}}), status_code=429)
 
-    served = Served(Starlette(routes=[Route("/v1/chat/completions", answer, methods=["POST"])]))
-    try:
-        config = settings(tmp_path, upstream={"url": f"{served.url}/v1"}, auth={"enabled": False})
-        gateway = Gateway(config, None, audit_log(config, tmp_path), Limiter(config.limits))
-        with TestClient(gateway.app) as client:
-            chat = {"model": "m", "messages": [{"role": "user", "content": "hello"}]}
-            codes = [client.post("/v1/chat/completions", json=chat).json()["error"]["code"] for _ in range(3)]
-            metrics = client.get("/metrics").text
-    finally:
-        served.stop()
+    with _in_front_of(tmp_path, _chat_route(answer)) as (client, config):
+        codes = [client.post("/v1/chat/completions", json=CHAT).json()["error"]["code"] for _ in range(3)]
+        metrics = client.get("/metrics").text
     assert codes == ["quota_0", "quota_1", "quota_2"]
     logged = records(Path(config.audit.path))
     assert [r["data"]["aicop.decision"] for r in logged] == ["upstream_refused"] * 3

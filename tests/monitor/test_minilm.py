@@ -21,21 +21,15 @@ from aicop.errors import InputError
 from aicop.gateway import classifier
 from aicop.monitor.embedding import MiniLM, normalise
 from aicop.monitor.simulate import Plan, requests
-from tests.conftest import IN_CI, CliResult
+from tests.conftest import CliResult
+from tests.gateway.conftest import model_folder
 
 Run = Callable[..., CliResult]
 
 
 @pytest.fixture(scope="module")
 def folder() -> Path:
-    reason = classifier.missing()
-    if reason is not None:
-        if IN_CI:
-            pytest.fail(reason + " (make install puts it there)")
-        pytest.skip(reason)
-    found = classifier.model_dir()
-    assert found is not None
-    return found
+    return model_folder()
 
 
 @pytest.fixture(scope="module")

@@ -69,12 +69,15 @@ def _block(index: Ints, sign: Floats) -> tuple[Ints, Floats]:
     return used.astype(np.int64), values / norm if norm else values
 
 
-def _word_hashes(clean: str, codes: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], list[str]]:
-    """Hashes of the words and of the pairs of neighbouring words (a word's by a prefix sum of
-    code * P**position, times P**-start: P is odd, so it has an inverse modulo 2**64), and the terms."""
-    spans = [(m.start(), m.end()) for m in _WORDS.finditer(clean)]
+def _spans(clean: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _WORDS.finditer(clean)]
+
+
+def _word_hashes(codes: npt.NDArray[np.uint64], spans: list[tuple[int, int]]) -> npt.NDArray[np.uint64]:
+    """Hashes of the words (at ``spans``) and of the pairs of neighbouring words (a word's by a prefix
+    sum of code * P**position, times P**-start: P is odd, so it has an inverse modulo 2**64)."""
     if not spans:
-        return np.zeros(0, dtype=np.uint64), []
+        return np.zeros(0, dtype=np.uint64)
     with np.errstate(over="ignore"):
         powers = np.cumprod(np.full(len(codes), _P, dtype=np.uint64))
         prefix = np.concatenate([[np.uint64(0)], np.cumsum(codes * powers, dtype=np.uint64)])
@@ -83,8 +86,7 @@ def _word_hashes(clean: str, codes: npt.NDArray[np.uint64]) -> tuple[npt.NDArray
         inverse = np.cumprod(np.full(len(codes), _P_INVERSE, dtype=np.uint64))[starts]
         words = (prefix[ends] - prefix[starts]) * inverse + (ends - starts).astype(np.uint64)
         pairs = (words[:-1] * _P + words[1:] + np.uint64(7)) * _P
-    names = [clean[s:e] for s, e in spans]
-    return np.concatenate([words, pairs]), names + [f"{a} {b}" for a, b in itertools.pairwise(names)]
+    return np.concatenate([words, pairs])
 
 
 def features(text: str) -> tuple[Ints, Floats]:
@@ -102,13 +104,15 @@ def features(text: str) -> tuple[Ints, Floats]:
             chars.append(h)
     char_hashes = np.concatenate(chars) if chars else np.zeros(0, dtype=np.uint64)
     ci, cs = _block(*_buckets(char_hashes, CHAR_BITS))
-    wi, ws = _block(*_buckets(_word_hashes(clean, codes)[0], WORD_BITS))
+    wi, ws = _block(*_buckets(_word_hashes(codes, _spans(clean)), WORD_BITS))
     return np.concatenate([ci, wi + (1 << CHAR_BITS)]), np.concatenate([cs, ws])
 
 
 def terms(text: str) -> list[tuple[str, int, float]]:
     """The words and word pairs of a text, each with its feature index and sign (for explanations)."""
     clean = normalise(text)
-    hashes, names = _word_hashes(clean, _codes(clean))
-    index, sign = _buckets(hashes, WORD_BITS)
+    spans = _spans(clean)
+    names = [clean[s:e] for s, e in spans]
+    names += [f"{a} {b}" for a, b in itertools.pairwise(names)]
+    index, sign = _buckets(_word_hashes(_codes(clean), spans), WORD_BITS)
     return [(n, int(i) + (1 << CHAR_BITS), float(s)) for n, i, s in zip(names, index, sign, strict=True)]
