@@ -36,6 +36,7 @@ FILES = {
     ),
     "deploy/settings.yaml": "aws_access_key_id: AKIAIOSFODNN7EXAMPLF\n",
     "broken.py": "print 'python 2'\n",
+    "tests/test_chat.py": "from anthropic import Anthropic\nclient = Anthropic()\n",
 }
 
 
@@ -57,6 +58,7 @@ def test_a_warm_run_gives_the_same_report_from_the_cache(tmp_path: Path) -> None
     rules = {f.rule for f in warm.findings}
     assert {"AIC101", "AIC102", "AIC401", "AIC501", "AIC701"} <= rules  # every kind of fact went through
     assert any(f.suppressed for f in warm.findings)  # suppressions are applied after the cache
+    assert warm.test_providers  # a provider used only by tests comes through the cache too
     assert any("Python 2" in reason for _, reason in warm.skipped)
 
 
