@@ -275,10 +275,10 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
     covered = sum(len(m) + (key[1][0] == path) for key, m in near_clusters.items())
     templated = records >= TEMPLATED_MIN and covered >= TEMPLATED_SHARE * records
     if templated:
-        (_, largest), members = max(near_clusters.items(), key=lambda item: len(item[1]))
         if covered < TEMPLATE_CLUSTER * len(near_clusters):
             _overlap(path, near_clusters, covered, records, report)
         else:
+            (_, largest), members = max(near_clusters.items(), key=lambda item: len(item[1]))
             report.add(
                 DataFinding(
                     kind="templated",
