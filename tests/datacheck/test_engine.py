@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import bz2
 import gzip
 import json
@@ -193,6 +194,18 @@ def test_html_is_self_contained_and_escaped(run_cli: Run, tmp_path: Path) -> Non
     assert "a***@example.co.uk" in page and "src=" not in page and "href=" not in page  # no external assets
 
 
+def _without_pyarrow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every later `import pyarrow...` fail, as on an install without the parquet extra."""
+    real_import = builtins.__import__
+
+    def no_pyarrow(name: str, *args: object, **kwargs: object) -> object:
+        if name.startswith("pyarrow"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_pyarrow)
+
+
 def test_parquet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -204,16 +217,7 @@ def test_parquet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     [email] = [f for f in report.findings if f.kind == "email"]
     assert (Path(email.path).name, email.row, email.column, email.line) == ("train.parquet", 2, "text", None)
     assert any("broken.parquet: cannot read further as Parquet" in p for p in report.problems)
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_pyarrow(name: str, *args: object, **kwargs: object) -> object:
-        if name.startswith("pyarrow"):
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(builtins, "__import__", no_pyarrow)
+    _without_pyarrow(monkeypatch)
     report = check_paths([tmp_path / "train.parquet"])
     assert any("Parquet needs pyarrow" in p for p in report.problems)
 
@@ -355,16 +359,7 @@ def test_a_sanitised_parquet_copy_is_parquet(tmp_path: Path, monkeypatch: pytest
     copy = pq.read_table(target)
     assert copy.schema == table.schema
     assert copy.to_pydict() == {"id": [1, 2], "text": ["fine", "mail [EMAIL]"], "label": ["a", "b"]}
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_pyarrow(name: str, *args: object, **kwargs: object) -> object:
-        if name.startswith("pyarrow"):
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(builtins, "__import__", no_pyarrow)
+    _without_pyarrow(monkeypatch)
     with pytest.raises(InputError, match="needs pyarrow") as raised:
         redact_file(source, tmp_path / "again" / "train.parquet")
     assert "train.parquet" in str(raised.value) and not (tmp_path / "again" / "train.parquet").exists()

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from aicop.sourcecheck import CodeReport, check_tree
+from aicop.sourcecheck import check_tree
 from aicop.sourcecheck.facts import location_for
 from tests.conftest import TODAY
+from tests.sourcecheck.seen import seen as _seen
 
 FILES = {
     "app/server.py": """\
@@ -35,6 +36,7 @@ FILES = {
     ),
     "deploy/settings.yaml": "aws_access_key_id: AKIAIOSFODNN7EXAMPLF\n",
     "broken.py": "print 'python 2'\n",
+    "tests/test_chat.py": "from anthropic import Anthropic\nclient = Anthropic()\n",
 }
 
 
@@ -43,19 +45,6 @@ def _tree(tmp_path: Path) -> list[str]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(textwrap.dedent(text))
     return sorted(FILES)
-
-
-def _seen(report: CodeReport) -> list[object]:
-    return [
-        [
-            (f.rule, f.path, f.line, f.column, f.cell, f.message, f.level, f.suppressed)
-            for f in report.findings
-        ],
-        report.skipped,
-        report.files,
-        report.providers,
-        [(f.path, f.line, f.message) for f in report.limited_routes],
-    ]
 
 
 def test_a_warm_run_gives_the_same_report_from_the_cache(tmp_path: Path) -> None:
@@ -69,6 +58,7 @@ def test_a_warm_run_gives_the_same_report_from_the_cache(tmp_path: Path) -> None
     rules = {f.rule for f in warm.findings}
     assert {"AIC101", "AIC102", "AIC401", "AIC501", "AIC701"} <= rules  # every kind of fact went through
     assert any(f.suppressed for f in warm.findings)  # suppressions are applied after the cache
+    assert warm.test_providers  # a provider used only by tests comes through the cache too
     assert any("Python 2" in reason for _, reason in warm.skipped)
 
 

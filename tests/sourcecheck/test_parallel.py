@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from aicop.sourcecheck import CodeReport, check_tree, parallel
+from aicop.sourcecheck import check_tree, parallel
 from aicop.sourcecheck.engine import analyse_file
 from tests.conftest import TODAY
+from tests.sourcecheck.seen import seen as _seen
 
 AICOP = str(Path(sys.executable).parent / "aicop")
 
@@ -49,20 +50,6 @@ def _tree(root: Path, count: int) -> list[str]:
     (root / "blob.py").write_bytes(b"x = 1\0\0\n")
     (root / "settings.yaml").write_text("token: ghp_" + "a1B2" * 9 + "\n")
     return [*files, "nb.ipynb", "blob.py", "settings.yaml"]
-
-
-def _seen(report: CodeReport) -> list[object]:
-    return [
-        [
-            (f.rule, f.path, f.line, f.column, f.cell, f.message, f.level, f.suppressed)
-            for f in report.findings
-        ],
-        report.skipped,
-        report.files,
-        report.providers,
-        report.test_providers,
-        [(f.path, f.line, f.message) for f in report.limited_routes],
-    ]
 
 
 def test_helpers_give_the_same_report_as_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -42,7 +42,8 @@ def data_content(ctx: Context) -> Iterator[Finding]:
         files = data_files([ctx.root / dataset.path])
         chosen = budget.take(files)
         if len(chosen) < len(files):
-            left = [f for f in files if f not in set(chosen)]
+            taken = set(chosen)
+            left = [f for f in files if f not in taken]
             unread[dataset.name] = (
                 f"{len(left)} of its {len(files)} files ({_mb(left)} of {_mb(files)}) not read: assess "
                 f"reads at most {_size(ctx.data_budget or 0)} of data (--data-mb)"

@@ -96,8 +96,10 @@ def _similarity(value: str) -> float | None:
 
 
 def _budget(value: str) -> float | str | None:
-    if value.lower() in ("none", "auto"):
-        return value.lower() if value.lower() == "auto" else None
+    if value.lower() == "none":
+        return None
+    if value.lower() == "auto":
+        return "auto"
     try:
         number = float(value)
     except ValueError:

@@ -225,6 +225,13 @@ def _where(place: Place) -> str:
     return f"{place[0]} row {place[1]}" if place[1] is not None else f"{place[0]} line {place[2]}"
 
 
+def _rows_and_lines(members: list[Place]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The rows of the members that have one, and the lines of those that have only a line."""
+    rows = tuple(r for _, r, _ in members if r is not None)
+    lines = tuple(ln for _, r, ln in members if r is None and ln is not None)
+    return rows, lines
+
+
 def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> None:
     """Records met before, in this file or an earlier one: exactly; the same once case, punctuation,
     digits and spacing are set aside; or (with ``seen.near``) sharing most of their word pairs. One
@@ -268,10 +275,10 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
     covered = sum(len(m) + (key[1][0] == path) for key, m in near_clusters.items())
     templated = records >= TEMPLATED_MIN and covered >= TEMPLATED_SHARE * records
     if templated:
-        (_, largest), members = max(near_clusters.items(), key=lambda item: len(item[1]))
         if covered < TEMPLATE_CLUSTER * len(near_clusters):
             _overlap(path, near_clusters, covered, records, report)
         else:
+            (_, largest), members = max(near_clusters.items(), key=lambda item: len(item[1]))
             report.add(
                 DataFinding(
                     kind="templated",
@@ -291,8 +298,7 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
             continue
         size = len(members) + (first[0] == path)
         how = ("copy", "copies") if kind == "duplicate" else ("near-copy", "near-copies")
-        rows = tuple(r for _, r, _ in members if r is not None)
-        lines = tuple(ln for _, r, ln in members if r is None and ln is not None)
+        rows, lines = _rows_and_lines(members)
         shared = (
             f"at least {scores[first]:.0%} of word pairs shared; "
             if kind == "near-duplicate" and first in scores
@@ -330,8 +336,7 @@ def _overlap(
     source, held = sources.most_common(1)[0]
     where = "earlier in this file" if source == path else f"in {source}"
     largest = max(len(group) for group in clusters.values()) + 1
-    rows = tuple(r for _, r, _ in members if r is not None)
-    lines = tuple(ln for _, r, ln in members if r is None and ln is not None)
+    rows, lines = _rows_and_lines(members)
     report.add(
         DataFinding(
             kind="near-duplicate",
