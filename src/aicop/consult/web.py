@@ -378,7 +378,7 @@ def _page_values(q: Questionnaire, group: Group, answers: dict[str, Any]) -> dic
 
 @page(role=None)
 def identity(ctx: Ctx) -> Response:
-    draft = _live_draft(ctx, unsubmitted=False)
+    draft = _live_draft(ctx)  # a submitted draft's identity is gone with it: not to be given again
     if not isinstance(draft, Draft):
         return draft
     if ctx.request.method == "GET":
