@@ -143,6 +143,12 @@ def test_an_identified_response_keeps_identity_apart_and_sends_once(
         person = s.scalars(select(Identity)).one()
         assert (person.response_id, person.name) == (responses[0].id, "Ann Smith")
         assert s.scalars(select(Draft)).one().identity == {}  # not kept beside the draft's answers
+    # after sending, the identity page goes to the confirmation and a late post keeps nothing on the draft
+    assert client.get("/consult/identity").headers["location"] == "/consult/confirmation"
+    late = client.post("/consult/identity", data={"identified": "yes", "name": "Bob", "csrf": token})
+    assert late.status_code == 303 and late.headers["location"] == "/consult/confirmation"
+    with store.session() as s:
+        assert s.scalars(select(Draft)).one().identity == {}
 
 
 def test_after_closing_the_survey_says_so(client: TestClient) -> None:

@@ -9,6 +9,9 @@ from aicop.cli.common import as_path, positive_int
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from pathlib import Path
+
     from aicop.cli.common import Command, Group
     from aicop.consult.questionnaire import Questionnaire
 
@@ -28,6 +31,17 @@ def _questionnaire(a: argparse.Namespace) -> Questionnaire:
     return load_questionnaire(a.questionnaire)
 
 
+def _write_responses(
+    out: Path, responses: Sequence[Mapping[str, object]], identities: Sequence[Mapping[str, object]]
+) -> None:
+    """DIR/responses.jsonl, and the identities apart in DIR/identities.jsonl, readable by its owner only."""
+    from aicop.consult.responses import write_jsonl
+
+    write_jsonl(out / "responses.jsonl", responses)
+    write_jsonl(out / "identities.jsonl", identities)
+    (out / "identities.jsonl").chmod(0o600)
+
+
 def configure_simulate(p: argparse.ArgumentParser) -> None:
     _questionnaire_option(p)
     p.add_argument("--n", type=positive_int, default=2000, help="respondents (default: 2000)")
@@ -41,15 +55,12 @@ def run_simulate(a: argparse.Namespace) -> int:
     analysis never reads it)."""
     import json
 
-    from aicop.consult.responses import write_jsonl
     from aicop.consult.simulate import simulate
     from aicop.fsutil import write_atomic
 
     questionnaire = _questionnaire(a)
     result = simulate(questionnaire, a.n, a.seed)
-    write_jsonl(a.output / "responses.jsonl", result.responses)
-    write_jsonl(a.output / "identities.jsonl", list(result.identities))
-    (a.output / "identities.jsonl").chmod(0o600)
+    _write_responses(a.output, result.responses, list(result.identities))
     write_atomic(a.output / "planted.json", json.dumps(result.truth(), indent=1) + "\n")
     campaigns = sum(len(v) for v in result.campaigns.values())
     print(f"wrote {len(result.responses):,} responses ({campaigns:,} campaign letters) to {a.output}")
@@ -131,15 +142,12 @@ def configure_import(p: argparse.ArgumentParser) -> None:
 def run_import(a: argparse.Namespace) -> int:
     """Read an export, map its columns to questions (or identity, or ignore), check every answer as the
     survey would, and write the responses with identities apart. Any problem: exit 2, nothing written."""
-    from aicop.consult.responses import write_jsonl
     from aicop.consult.transfer import import_responses, load_mapping
 
     questionnaire = _questionnaire(a)
     mapping = load_mapping(a.mapping, questionnaire)
     responses, identities = import_responses(a.source, mapping, questionnaire)
-    write_jsonl(a.output / "responses.jsonl", [{"id": r.id, "answers": r.answers} for r in responses])
-    write_jsonl(a.output / "identities.jsonl", list(identities))
-    (a.output / "identities.jsonl").chmod(0o600)
+    _write_responses(a.output, [{"id": r.id, "answers": r.answers} for r in responses], list(identities))
     print(f"imported {len(responses):,} responses ({len(identities):,} with an identity) into {a.output}")
     return 0
 

@@ -159,6 +159,7 @@ def import_responses(
     responses: list[Response] = []
     identities: list[dict[str, str]] = []
     seen: set[str] = set()
+    labels = {q.id: {_fold(o.label): o.id for o in q.options} for q in questionnaire.questions}
     for number, row in rows:
         try:
             identifier = check_id(row[mapping.id_column].strip(), mapping.id_column)
@@ -171,7 +172,7 @@ def import_responses(
         for name, column in mapping.columns.items():
             cell = row.get(name, "").strip()
             if cell:
-                answers[column.question] = _value(cell, column, questionnaire, path, number, name)
+                answers[column.question] = _value(cell, column, questionnaire, labels, path, number, name)
         try:
             responses.append(Response(identifier, check_answers(questionnaire, answers)))
         except AnswerProblem as err:
@@ -185,16 +186,23 @@ def import_responses(
 
 
 def _value(
-    cell: str, column: Column, questionnaire: Questionnaire, path: Path, line: int, name: str
+    cell: str,
+    column: Column,
+    questionnaire: Questionnaire,
+    labels: dict[str, dict[str, str]],
+    path: Path,
+    line: int,
+    name: str,
 ) -> object:
+    """A cell's answer; ``labels`` (folded label to option id, per question) is built once per import."""
     question = questionnaire.by_id.get(column.question)
     if question is None:
         return cell  # a free-text follow-up
     parts = [p.strip() for p in cell.split(column.separator)] if column.separator else [cell]
-    labels = {_fold(o.label): o.id for o in question.options}
+    folded = labels[question.id]
     out = []
     for part in parts:
-        option = column.values.get(part) or (part if part in question.option_ids else labels.get(_fold(part)))
+        option = column.values.get(part) or (part if part in question.option_ids else folded.get(_fold(part)))
         if option is None:
             raise InputError(
                 f"column {name!r}: {part!r} is not an option of {question.id}", path=path, line=line

@@ -211,6 +211,20 @@ def _open(ctx: Ctx) -> Response | None:
     return None
 
 
+def _live_draft(ctx: Ctx, *, unsubmitted: bool = True) -> Draft | Response:
+    """This visitor's draft while the survey is open, else the page to send them to instead: the closed
+    page, the start (no draft), or the confirmation (already submitted, when ``unsubmitted``)."""
+    closed = _open(ctx)
+    if closed is not None:
+        return closed
+    draft = _draft(ctx)
+    if draft is None:
+        return RedirectResponse("/consult", status_code=303)
+    if unsubmitted and draft.submitted_as:
+        return RedirectResponse("/consult/confirmation", status_code=303)
+    return draft
+
+
 def _shown_groups(q: Questionnaire, answers: dict[str, Any]) -> list[Group]:
     return [g for g in q.groups if any(q.shown(question, answers) for question in g.questions)]
 
@@ -267,15 +281,10 @@ def _set_draft_cookie(ctx: Ctx, draft: Draft) -> str:
 
 @page(role=None)
 def question_page(ctx: Ctx, group: str) -> Response:
-    closed = _open(ctx)
-    if closed is not None:
-        return closed
+    draft = _live_draft(ctx)
+    if not isinstance(draft, Draft):
+        return draft
     q = SETTINGS.load()
-    draft = _draft(ctx)
-    if draft is None:
-        return RedirectResponse("/consult", status_code=303)
-    if draft.submitted_as:
-        return RedirectResponse("/consult/confirmation", status_code=303)
     chosen = next((g for g in q.groups if g.id == group), None)
     if chosen is None:
         raise WebError(404, "no such page of the survey")
@@ -369,12 +378,9 @@ def _page_values(q: Questionnaire, group: Group, answers: dict[str, Any]) -> dic
 
 @page(role=None)
 def identity(ctx: Ctx) -> Response:
-    closed = _open(ctx)
-    if closed is not None:
-        return closed
-    draft = _draft(ctx)
-    if draft is None:
-        return RedirectResponse("/consult", status_code=303)
+    draft = _live_draft(ctx)  # a submitted draft's identity is gone with it: not to be given again
+    if not isinstance(draft, Draft):
+        return draft
     if ctx.request.method == "GET":
         return _render(ctx, "consult/identity.html", identity=draft.identity, errors={})
     choice = ctx.form.get("identified", "")
@@ -404,15 +410,10 @@ def identity(ctx: Ctx) -> Response:
 
 @page(role=None)
 def check(ctx: Ctx) -> Response:
-    closed = _open(ctx)
-    if closed is not None:
-        return closed
+    draft = _live_draft(ctx)
+    if not isinstance(draft, Draft):
+        return draft
     q = SETTINGS.load()
-    draft = _draft(ctx)
-    if draft is None:
-        return RedirectResponse("/consult", status_code=303)
-    if draft.submitted_as:
-        return RedirectResponse("/consult/confirmation", status_code=303)
     rows = []
     for group in _shown_groups(q, draft.answers):
         for question in group.questions:
@@ -432,13 +433,10 @@ def _shown_answer(question: Question, answers: dict[str, Any]) -> list[str]:
 
 @page(role=None)
 def submit(ctx: Ctx) -> Response:
-    closed = _open(ctx)
-    if closed is not None:
-        return closed
+    draft = _live_draft(ctx, unsubmitted=False)
+    if not isinstance(draft, Draft):
+        return draft
     q = SETTINGS.load()
-    draft = _draft(ctx)
-    if draft is None:
-        return RedirectResponse("/consult", status_code=303)
     if draft.submitted_as is None:
         answers = check_answers(q, draft.answers)  # checked again: the draft may predate a change
         reference = "CFV-" + secrets.token_hex(4).upper()
