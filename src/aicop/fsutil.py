@@ -3,6 +3,7 @@ same directory and is renamed into place. And where aicop keeps what it caches a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -13,13 +14,24 @@ from typing import Any
 from aicop.errors import AicopError
 
 
-def write_atomic(path: Path, data: str | bytes | Iterable[str]) -> None:
+@functools.cache
+def _umask() -> int:
+    mask = os.umask(0o022)  # read by setting it; put back at once, once per process
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: Path, data: str | bytes | Iterable[str], mode: int | None = None) -> None:
     """Write ``data`` (or an iterable of text chunks, written as they come: a report streamed from a
-    spool never sits whole in memory) to ``path``, replacing it only once complete."""
+    spool never sits whole in memory) to ``path``, replacing it only once complete. The file gets
+    ``mode``, or what the user's umask gives a new file (the temporary file starts owner-only, which
+    every report and BOM kept after the rename); a private file never has a wider mode, not even for
+    a moment."""
     path.parent.mkdir(parents=True, exist_ok=True)
     chunks = [data] if isinstance(data, str | bytes) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, (0o666 & ~_umask()) if mode is None else mode)
         with os.fdopen(fd, "wb") as handle:
             for chunk in chunks:
                 handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)

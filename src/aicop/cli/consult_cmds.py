@@ -38,8 +38,7 @@ def _write_responses(
     from aicop.consult.responses import write_jsonl
 
     write_jsonl(out / "responses.jsonl", responses)
-    write_jsonl(out / "identities.jsonl", identities)
-    (out / "identities.jsonl").chmod(0o600)
+    write_jsonl(out / "identities.jsonl", identities, mode=0o600)
 
 
 def configure_simulate(p: argparse.ArgumentParser) -> None:

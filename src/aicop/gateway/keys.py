@@ -77,8 +77,7 @@ class KeyStore:
 
     def _save(self, keys: list[Key]) -> None:
         text = json.dumps({"version": 1, "keys": [asdict(k) for k in keys]}, indent=2) + "\n"
-        write_atomic(self.path, text)
-        self.path.chmod(0o600)
+        write_atomic(self.path, text, mode=0o600)
         self._stamp = None
 
     def create(self, name: str, scopes: list[str], logprobs: bool = False) -> tuple[str, Key]:
