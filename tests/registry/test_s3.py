@@ -316,6 +316,59 @@ def test_verify_a_signature_over_objects(s3: S3Server, bucket: str, tmp_path: Pa
     assert bad.code == 1 and json.loads(bad.out)["modified"] == ["config.json"]
 
 
+def test_shards_that_leave_bytes_uncovered_do_not_verify(
+    s3: S3Server, bucket: str, tmp_path: Path, run_cli: Any
+) -> None:
+    """A validly signed shards statement whose ranges skip, overlap or stop short of an object's bytes
+    verifies nothing: every object must be cut exactly as the signed shard size cuts it."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from aicop.integrity import signing
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    (tmp_path / "pub.pem").write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    data = bytes(range(256)) * 40  # 10,240 bytes: shards 0:4096, 4096:8192, 8192:10240
+    upload(s3, bucket, {"m/w.bin": data})
+    url = f"s3://{bucket}/m"
+
+    def shard(start: int, end: int) -> dict[str, str]:
+        return {"name": f"w.bin:{start}:{end}", "digest": hashlib.sha256(data[start:end]).hexdigest()}
+
+    def verdict(ranges: list[tuple[int, int]]) -> tuple[int, dict[str, Any]]:
+        bundle = signing.sign_resources(
+            "m",
+            [shard(s, e) for s, e in ranges],
+            {"method": "shards", "hash_type": "sha256", "shard_size": 4096},
+            tmp_path / "key.pem",
+            None,
+        )
+        sig = tmp_path / "m.sig"
+        sig.write_text(json.dumps(bundle))
+        result = run_cli("verify", url, "--key", tmp_path / "pub.pem", "--signature", sig, "--format", "json")
+        return result.code, json.loads(result.out)
+
+    code, doc = verdict([(0, 4096), (4096, 8192), (8192, 10240)])
+    assert code == 0 and doc["verified"] is True
+    for ranges in (
+        [(0, 4096), (8192, 10240)],  # the middle shard's bytes are covered by no digest
+        [(0, 4096), (4096, 8192), (4096, 8192 + 1), (8192, 10240)],  # an extra, overlapping range
+        [(0, 4096), (4096, 8192)],  # the last bytes unsigned
+        [(0, 8192), (8192, 10240)],  # ranges not of the signed shard size
+    ):
+        code, doc = verdict(ranges)
+        assert code == 1 and doc["verified"] is False and doc["modified"] == ["w.bin"], ranges
+
+
 def test_a_hugging_face_cache_mirror(tmp_path: Path, run_cli: Any) -> None:
     """models--org--name/snapshots/REV/FILE are links into blobs/: followed there, and only there."""
     repo = tmp_path / "models--org--tiny"

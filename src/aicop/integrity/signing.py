@@ -366,6 +366,18 @@ def read_statement(signature: Path, public_key: Path | None, ca: Sequence[Path] 
     return dict(statement)
 
 
+def signed_shard_size(serialization: dict[str, Any], signature: Path) -> int:
+    """The ``shard_size`` of a ``shards`` serialization: a positive whole number, or a SignatureError."""
+    shard_size = serialization.get("shard_size")
+    if isinstance(shard_size, float) and shard_size.is_integer():  # JSON via protobuf: numbers are doubles
+        shard_size = int(shard_size)
+    if not isinstance(shard_size, int) or isinstance(shard_size, bool) or shard_size <= 0:
+        raise SignatureError(
+            f"shards serialization without a usable shard_size: {shard_size!r}", path=signature
+        )
+    return shard_size
+
+
 def verify_directory(
     directory: Path,
     signature: Path,
@@ -415,13 +427,7 @@ def verify_directory(
         if not ignore_unsigned:
             result.unsigned = sorted(set(present) - signed)
         return result
-    shard_size = serialization.get("shard_size")
-    if isinstance(shard_size, float) and shard_size.is_integer():  # JSON via protobuf: numbers are doubles
-        shard_size = int(shard_size)
-    if not isinstance(shard_size, int) or shard_size <= 0:
-        raise SignatureError(
-            f"shards serialization without a usable shard_size: {shard_size!r}", path=signature
-        )
+    shard_size = signed_shard_size(serialization, signature)
     by_file: dict[str, set[tuple[int, int, str]]] = {}
     for name, digest in expected.items():
         rel, start, end = name.rsplit(":", 2)

@@ -343,7 +343,8 @@ def verify_store(
     ``files`` serialization hashes each object whole (a plain SHA-256 is one stream per object; objects
     run in parallel), ``shards`` hashes every signed byte range as a task of its own. Objects that could
     not be read are *not checked*, never matching."""
-    from aicop.integrity.signing import SignatureError, read_statement
+    from aicop.integrity.hashing import shard_ranges
+    from aicop.integrity.signing import SignatureError, read_statement, signed_shard_size
 
     statement = read_statement(signature, public_key, ca)
     predicate = statement["predicate"]
@@ -398,12 +399,18 @@ def verify_store(
             _, start, end, value = outcome
             if value is None or value != expected[f"{key}:{start}:{end}"]:
                 modified.add(key)
-    if method == "shards":  # an object longer than its signed shards has unsigned bytes
-        covered: dict[str, int] = {}
+    if method == "shards":  # the signed ranges must cut the object as the signer's shard size does:
+        # a gap, an overlap or bytes past the last range would leave bytes that no digest covers
+        shard_size = signed_shard_size(serialization, signature)
+        ranges: dict[str, set[tuple[int, int]]] = {}
         for name in expected:
-            key, _, end = name.rsplit(":", 2)
-            covered[key] = max(covered.get(key, 0), int(end))
-        modified |= {k for k, end in covered.items() if k in objects and objects[k].size != end}
+            key, start, end = name.rsplit(":", 2)
+            ranges.setdefault(key, set()).add((int(start), int(end)))
+        modified |= {
+            key
+            for key, signed in ranges.items()
+            if key in objects and signed != set(shard_ranges(objects[key].size, shard_size))
+        }
     changed = _changed_meanwhile(store, [objects[k] for k in signed_names & set(objects)])
     failed |= set(changed)
     result["modified"] = sorted(modified - failed)
