@@ -34,7 +34,7 @@ def hash_range(reader: RangeReader, start: int, end: int) -> str:
     position = start
     while position < end:
         stop = min(end, position + CHUNK)
-        data = reader._get(position, stop)
+        data = reader.fetch(position, stop)
         digest.update(data)
         position = stop
     return digest.hexdigest()

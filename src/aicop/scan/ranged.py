@@ -77,7 +77,9 @@ class RangeReader:
                 return data[start - base : end - base]
         return None
 
-    def _get(self, start: int, end: int) -> bytes:
+    def fetch(self, start: int, end: int) -> bytes:
+        """Bytes [start, end) in one request, neither read from nor kept in the cache (for a caller that
+        streams an object once, such as a digest); a short answer is a ShortRead."""
         data = self._fetch(start, end)
         self.requests += 1
         self.bytes_read += len(data)
@@ -97,7 +99,7 @@ class RangeReader:
         if cached is not None:
             return cached
         want = max(end, min(self.size, start + (FIRST_READ if not self._starts else READ_AHEAD)))
-        data = self._get(start, want)
+        data = self.fetch(start, want)
         self._store(start, data)
         self._last = (start, data)
         return data[: end - start]
@@ -116,7 +118,7 @@ class RangeReader:
             return
         if self._fetch_many is None or len(merged) == 1:
             for start, end in merged:
-                self._store(start, self._get(start, end))
+                self._store(start, self.fetch(start, end))
             return
         for (start, end), data in zip(merged, self._fetch_many(merged), strict=True):
             self.requests += 1
