@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from aicop.fsutil import _umask, write_atomic
 
@@ -26,3 +29,20 @@ def test_a_private_file_is_owner_only_and_replacing_keeps_the_mode_asked(tmp_pat
     assert secret.read_text() == "twothree" and secret.stat().st_mode & 0o777 == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["keys.json"]  # no temporary file left
     assert os.umask(_umask()) == _umask()  # the umask is left as it was
+
+
+def test_several_files_are_written_all_or_none(tmp_path: Path) -> None:
+    from aicop.fsutil import write_all_atomic
+
+    first, second = tmp_path / "responses.jsonl", tmp_path / "identities.jsonl"
+    write_all_atomic({first: "old answers\n", second: "old names\n"}, {second: 0o600})
+
+    def failing() -> Iterator[str]:
+        yield "new names, half"
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        write_all_atomic({first: "new answers\n", second: failing()})
+    assert first.read_text() == "old answers\n" and second.read_text() == "old names\n"
+    assert second.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["identities.jsonl", "responses.jsonl"]

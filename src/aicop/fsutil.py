@@ -27,6 +27,30 @@ def write_atomic(path: Path, data: str | bytes | Iterable[str], mode: int | None
     ``mode``, or what the user's umask gives a new file (the temporary file starts owner-only, which
     every report and BOM kept after the rename); a private file never has a wider mode, not even for
     a moment."""
+    write_all_atomic({path: data}, {path: mode} if mode is not None else None)
+
+
+def write_all_atomic(
+    files: Mapping[Path, str | bytes | Iterable[str]], modes: Mapping[Path, int] | None = None
+) -> None:
+    """Write several files as one: each is written whole to a temporary file beside it first, and only
+    when every one is complete are they renamed into place, so a failure (a full disk, a folder that
+    cannot be written) leaves every file as it was, never a new one beside an old one. ``modes`` gives
+    a file its own mode, as ``write_atomic``'s ``mode`` does."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files.items():
+            staged.append((_stage(path, data, (modes or {}).get(path)), path))
+        for tmp, path in staged:
+            tmp.replace(path)
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+
+
+def _stage(path: Path, data: str | bytes | Iterable[str], mode: int | None) -> Path:
+    """A complete, synced temporary file beside ``path`` with ``data`` and the file's mode."""
     path.parent.mkdir(parents=True, exist_ok=True)
     chunks = [data] if isinstance(data, str | bytes) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -37,16 +61,10 @@ def write_atomic(path: Path, data: str | bytes | Iterable[str], mode: int | None
                 handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
             handle.flush()
             os.fsync(handle.fileno())
-        Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def write_all_atomic(files: Mapping[Path, str | bytes]) -> None:
-    """Write several files; callers render everything first, so a failure to render writes nothing."""
-    for path, data in files.items():
-        write_atomic(path, data)
+    return Path(tmp)
 
 
 def read_json_state(path: Path, what: str, error: type[AicopError]) -> dict[str, Any]:

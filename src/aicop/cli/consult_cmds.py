@@ -32,13 +32,24 @@ def _questionnaire(a: argparse.Namespace) -> Questionnaire:
 
 
 def _write_responses(
-    out: Path, responses: Sequence[Mapping[str, object]], identities: Sequence[Mapping[str, object]]
+    out: Path,
+    responses: Sequence[Mapping[str, object]],
+    identities: Sequence[Mapping[str, object]],
+    also: Mapping[Path, str] | None = None,
 ) -> None:
-    """DIR/responses.jsonl, and the identities apart in DIR/identities.jsonl, readable by its owner only."""
-    from aicop.consult.responses import write_jsonl
+    """DIR/responses.jsonl, and the identities apart in DIR/identities.jsonl, readable by its owner only
+    (and the files of ``also``): all or none, since a pair from two runs would put names to the wrong
+    answers."""
+    from aicop.consult.responses import jsonl_lines
+    from aicop.fsutil import write_all_atomic
 
-    write_jsonl(out / "responses.jsonl", responses)
-    write_jsonl(out / "identities.jsonl", identities, mode=0o600)
+    private = out / "identities.jsonl"
+    files: dict[Path, str | list[str]] = {
+        out / "responses.jsonl": jsonl_lines(responses),
+        private: jsonl_lines(identities),
+        **(also or {}),
+    }
+    write_all_atomic(files, {private: 0o600})
 
 
 def configure_simulate(p: argparse.ArgumentParser) -> None:
@@ -55,12 +66,11 @@ def run_simulate(a: argparse.Namespace) -> int:
     import json
 
     from aicop.consult.simulate import simulate
-    from aicop.fsutil import write_atomic
 
     questionnaire = _questionnaire(a)
     result = simulate(questionnaire, a.n, a.seed)
-    _write_responses(a.output, result.responses, list(result.identities))
-    write_atomic(a.output / "planted.json", json.dumps(result.truth(), indent=1) + "\n")
+    truth = {a.output / "planted.json": json.dumps(result.truth(), indent=1) + "\n"}
+    _write_responses(a.output, result.responses, list(result.identities), truth)
     campaigns = sum(len(v) for v in result.campaigns.values())
     print(f"wrote {len(result.responses):,} responses ({campaigns:,} campaign letters) to {a.output}")
     return 0

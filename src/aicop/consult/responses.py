@@ -85,7 +85,6 @@ def _response(record: object, questionnaire: Questionnaire, path: Path, number: 
         raise InputError(f"response {identifier}: {err.problem}", path=path, line=number) from err
 
 
-def write_jsonl(path: Path, records: Sequence[Mapping[str, object]], mode: int | None = None) -> None:
-    from aicop.fsutil import write_atomic
-
-    write_atomic(path, [json.dumps(r, ensure_ascii=False) + "\n" for r in records], mode=mode)
+def jsonl_lines(records: Sequence[Mapping[str, object]]) -> list[str]:
+    """Records as JSON Lines, one string a line."""
+    return [json.dumps(r, ensure_ascii=False) + "\n" for r in records]
