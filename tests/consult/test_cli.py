@@ -75,6 +75,28 @@ def test_import_maps_columns_and_keeps_identities_apart(run_cli: Run, tmp_path: 
     assert exported[0]["name"] == "Ann Smith" and exported[1]["name"] == ""
 
 
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b'{"response": "a1"}\n{"name": "Bob"}\n', ':2: an identity is an object with a "response"'),
+        (b'{"response": "a1"}\n\n{"response": \n', ":3: not a JSON object"),
+        (b'{"response": "a1", "name": "\xff"}\n', ":1: not valid UTF-8"),
+    ],
+)  # fmt: skip
+def test_a_bad_identities_file_names_its_line(
+    run_cli: Run, tmp_path: Path, content: bytes, problem: str
+) -> None:
+    source = _export(tmp_path, "a1,An organisation,A charity,No,Too vague,Ann Smith,ann@example.org,3m\n")
+    run_cli("consult", "import", source, "--mapping", tmp_path / "mapping.yaml", "-o", tmp_path / "out")
+    identities = tmp_path / "bad.jsonl"
+    identities.write_bytes(content)
+    out = tmp_path / "all.json"
+    result = run_cli("consult", "export", tmp_path / "out" / "responses.jsonl", "-o", out,
+                     "--format", "json", "--role", "admin", "--identities", identities)  # fmt: skip
+    assert result.code == 2 and f"bad.jsonl{problem}" in result.err, result.err
+    assert not out.exists()
+
+
 def test_export_to_parquet(run_cli: Run, tmp_path: Path) -> None:
     pq = pytest.importorskip("pyarrow.parquet")
     source = _export(tmp_path, "a1,An organisation,A charity,No,Too vague,,,\n")

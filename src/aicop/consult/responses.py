@@ -10,7 +10,7 @@ same split; :mod:`aicop.consult.transfer` writes identities only when asked to a
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,10 +33,9 @@ def check_id(value: object, where: str) -> str:
     return value
 
 
-def read_responses(path: Path, questionnaire: Questionnaire) -> list[Response]:
-    """Every response of the file, checked; the first problem is an error naming its line."""
-    out: list[Response] = []
-    seen: dict[str, int] = {}
+def read_jsonl(path: Path) -> Iterator[tuple[int, object]]:
+    """(line number, value) of each non-blank line of a JSON Lines file; a line that is too long, not
+    UTF-8 or not JSON is an error naming it."""
     try:
         handle = path.open("rb")
     except OSError as err:
@@ -48,22 +47,29 @@ def read_responses(path: Path, questionnaire: Questionnaire) -> list[Response]:
             if not raw.strip():
                 continue
             try:
-                record = json.loads(raw.decode("utf-8"))
+                yield number, json.loads(raw.decode("utf-8"))
             except UnicodeDecodeError as err:
                 raise InputError(
                     f"not valid UTF-8 (byte {err.start} of the line)", path=path, line=number
                 ) from err
             except ValueError as err:
                 raise InputError(f"not a JSON object: {err}", path=path, line=number) from err
-            response = _response(record, questionnaire, path, number)
-            if response.id in seen:
-                raise InputError(
-                    f"response {response.id!r} appears twice (first at line {seen[response.id]})",
-                    path=path,
-                    line=number,
-                )
-            seen[response.id] = number
-            out.append(response)
+
+
+def read_responses(path: Path, questionnaire: Questionnaire) -> list[Response]:
+    """Every response of the file, checked; the first problem is an error naming its line."""
+    out: list[Response] = []
+    seen: dict[str, int] = {}
+    for number, record in read_jsonl(path):
+        response = _response(record, questionnaire, path, number)
+        if response.id in seen:
+            raise InputError(
+                f"response {response.id!r} appears twice (first at line {seen[response.id]})",
+                path=path,
+                line=number,
+            )
+        seen[response.id] = number
+        out.append(response)
     return out
 
 

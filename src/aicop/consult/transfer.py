@@ -36,7 +36,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from aicop.consult.questionnaire import AnswerProblem, Questionnaire, check_answers
-from aicop.consult.responses import Response, check_id
+from aicop.consult.responses import Response, check_id, read_jsonl
 from aicop.errors import InputError
 
 IdentityField = Literal["name", "email", "organisation"]
@@ -276,18 +276,9 @@ def export(
 
 
 def read_identities(path: Path) -> list[dict[str, str]]:
+    """The identities file (one object with a "response" id a line), as the responses file is read."""
     out = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"cannot read the identities: {err}", path=path) from err
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as err:
-            raise InputError(f"not a JSON object: {err}", path=path, line=number) from err
+    for number, record in read_jsonl(path):
         if not isinstance(record, dict) or not isinstance(record.get("response"), str):
             raise InputError('an identity is an object with a "response" id', path=path, line=number)
         out.append({str(k): str(v) for k, v in record.items()})
