@@ -131,6 +131,47 @@ def _check_writable(directory: Path) -> None:
     Path(probe).unlink()
 
 
+def port_number(text: str) -> int:
+    """A TCP port for an option (0: any free one)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number (0-65535)")
+    return value
+
+
+def add_store_option(p: argparse.ArgumentParser) -> None:
+    """--db: the store that aicop serve, consult serve and store migrate|import share."""
+    p.add_argument(
+        "--db",
+        type=as_path,
+        metavar="PATH",
+        help="the SQLite store file (default: AICOP_DB_URL if set, else store.sqlite3 under the user's "
+        "data directory)",
+    )
+
+
+def announce_when_started(server: object, host: str, command: str) -> None:
+    """Print "COMMAND: listening on URL" once a uvicorn server's socket is bound (with --port 0 the port
+    is known only then)."""
+    import uvicorn
+
+    assert isinstance(server, uvicorn.Server)
+    startup = server.startup
+
+    async def startup_and_announce(sockets: object = None) -> None:
+        await startup(sockets=sockets)  # type: ignore[arg-type]
+        for s in server.servers:
+            for sock in s.sockets:
+                port = sock.getsockname()[1]
+                print(f"{command}: listening on http://{host}:{port}/", file=sys.stderr, flush=True)
+                return
+
+    server.startup = startup_and_announce  # type: ignore[method-assign]
+
+
 def catalog_from(source: str | None) -> Catalog:
     from aicop.catalog import load_catalog
 

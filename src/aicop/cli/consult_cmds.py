@@ -203,12 +203,12 @@ def _date(text: str) -> object:
 
 
 def configure_serve(p: argparse.ArgumentParser) -> None:
-    from aicop.cli.serve_cmds import _add_db, _port
+    from aicop.cli.common import add_store_option, port_number
 
     _questionnaire_option(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    p.add_argument("--port", type=_port, default=8000, help="port (default 8000; 0: any free)")
-    _add_db(p)
+    p.add_argument("--port", type=port_number, default=8000, help="port (default 8000; 0: any free)")
+    add_store_option(p)
     p.add_argument(
         "--opens", type=_date, default=None, help="first day of answers (default: the questionnaire's)"
     )
@@ -225,7 +225,7 @@ def run_serve(a: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from aicop.cli.serve_cmds import _announce_when_started
+    from aicop.cli.common import announce_when_started
     from aicop.consult import web
     from aicop.store import open_database, shown
     from aicop.web import Settings, create_app
@@ -243,7 +243,7 @@ def run_serve(a: argparse.Namespace) -> int:
     server = uvicorn.Server(
         uvicorn.Config(app, host=a.host, port=a.port, log_level="warning", server_header=False)
     )
-    _announce_when_started(server, a.host)
+    announce_when_started(server, a.host, "aicop consult serve")
     server.run()
     return 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aicop.cli.common import as_path
+from aicop.cli.common import add_store_option, announce_when_started, as_path, port_number
 from aicop.errors import AicopError
 
 TYPE_CHECKING = False
@@ -15,32 +15,12 @@ if TYPE_CHECKING:
 DEFAULT_PORT = 8470
 
 
-def _add_db(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--db",
-        type=as_path,
-        metavar="PATH",
-        help="the SQLite store file (default: AICOP_DB_URL if set, else store.sqlite3 under the user's "
-        "data directory)",
-    )
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is not a port number (0-65535)")
-    return value
-
-
 def configure_serve(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument(
-        "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)"
+        "--port", type=port_number, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)"
     )
-    _add_db(p)
+    add_store_option(p)
     p.add_argument(
         "--init-admin",
         nargs="?",
@@ -79,31 +59,13 @@ def run_serve(a: argparse.Namespace) -> int:
     print(f"aicop serve: store {shown(db.url)}", file=sys.stderr)
     config = uvicorn.Config(app, host=a.host, port=a.port, log_level="warning", server_header=False)
     server = uvicorn.Server(config)
-    _announce_when_started(server, a.host)
+    announce_when_started(server, a.host, "aicop serve")
     server.run()
     return 0
 
 
-def _announce_when_started(server: object, host: str) -> None:
-    """Print the URL once the socket is bound (with --port 0 the port is known only then)."""
-    import uvicorn
-
-    assert isinstance(server, uvicorn.Server)
-    startup = server.startup
-
-    async def startup_and_announce(sockets: object = None) -> None:
-        await startup(sockets=sockets)  # type: ignore[arg-type]
-        for s in server.servers:
-            for sock in s.sockets:
-                port = sock.getsockname()[1]
-                print(f"aicop serve: listening on http://{host}:{port}/", file=sys.stderr, flush=True)
-                return
-
-    server.startup = startup_and_announce  # type: ignore[method-assign]
-
-
 def configure_migrate(p: argparse.ArgumentParser) -> None:
-    _add_db(p)
+    add_store_option(p)
 
 
 def run_migrate(a: argparse.Namespace) -> int:
@@ -120,7 +82,7 @@ def run_migrate(a: argparse.Namespace) -> int:
 
 def configure_import(p: argparse.ArgumentParser) -> None:
     p.add_argument("reports", nargs="+", type=as_path, metavar="REPORT", help="aicop JSON reports")
-    _add_db(p)
+    add_store_option(p)
     p.add_argument("--commit", help="the commit the run assessed (default: none)")
     p.add_argument("--ref", help="the branch or tag the run assessed")
 
