@@ -284,26 +284,31 @@ def test_no_partial_inventory_when_an_object_cannot_be_read(
     assert not (tmp_path / ".aicop").exists()
 
 
-def test_verify_a_signature_over_objects(s3: S3Server, bucket: str, tmp_path: Path, run_cli: Any) -> None:
+def write_keypair(folder: Path) -> None:
+    """FOLDER/key.pem and FOLDER/pub.pem: a fresh P-256 key pair."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
+    key = ec.generate_private_key(ec.SECP256R1())
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    (folder / "pub.pem").write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+
+
+def test_verify_a_signature_over_objects(s3: S3Server, bucket: str, tmp_path: Path, run_cli: Any) -> None:
     model = tmp_path / "model"
     files = {"config.json": b"{}", "weights.safetensors": corpus.b.safetensors_bytes()}
     for name, data in files.items():
         (model / name).parent.mkdir(parents=True, exist_ok=True)
         (model / name).write_bytes(data)
-    key = ec.generate_private_key(ec.SECP256R1())
-    (tmp_path / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    (tmp_path / "pub.pem").write_bytes(
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
+    write_keypair(tmp_path)
     signature = tmp_path / "model.sig"
     assert run_cli("sign", model, "--key", tmp_path / "key.pem", "--signature", signature).code == 0
     upload(s3, bucket, files, prefix="signed/")
@@ -321,22 +326,9 @@ def test_shards_that_leave_bytes_uncovered_do_not_verify(
 ) -> None:
     """A validly signed shards statement whose ranges skip, overlap or stop short of an object's bytes
     verifies nothing: every object must be cut exactly as the signed shard size cuts it."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
     from aicop.integrity import signing
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    (tmp_path / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    (tmp_path / "pub.pem").write_bytes(
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
+    write_keypair(tmp_path)
     data = bytes(range(256)) * 40  # 10,240 bytes: shards 0:4096, 4096:8192, 8192:10240
     upload(s3, bucket, {"m/w.bin": data})
     url = f"s3://{bucket}/m"
