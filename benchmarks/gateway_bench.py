@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import openloop  # benchmarks/openloop.py, beside this script
 
 from aicop.gateway.loopback import create_key, free_port, wait_up
 
@@ -59,6 +60,7 @@ BODY = {
 }
 TICK = os.sysconf("SC_CLK_TCK")
 CORES = os.cpu_count() or 1
+CLIENT = "raw"  # the load generator: openloop.py ("raw") or aiohttp's client ("aiohttp"); --client
 
 
 # ---------------------------------------------------------------------------------------- the machine
@@ -173,28 +175,56 @@ async def interleaved(
     targets: list[Target], rate: float, slices: int, seconds: float, warm: int = 100
 ) -> dict[str, Any]:
     """One run: ``slices`` slices of each target in turn at ``rate``; per target its latency and the
-    CPU per request of its process (the mock's CPU is counted over every slice)."""
-    connector = aiohttp.TCPConnector(limit=0)
+    CPU per request of its process (the mock's CPU is counted over every slice), and the load
+    generator's own CPU per request (this process)."""
+    if CLIENT == "aiohttp":
+        return await interleaved_aiohttp(targets, rate, slices, seconds, warm)
+    loop = asyncio.get_running_loop()
+    body = json.dumps(BODY).encode()
+    pools = {t.name: openloop.Pool(openloop.Target(t.url, body, t.headers), loop) for t in targets}
+    try:
+        for target in targets:  # warm connections and servers
+            await openloop.warm(pools[target.name], warm)
+        return await measured(targets, slices, lambda t: openloop.run(pools[t.name], rate, seconds), rate)
+    finally:
+        for pool in pools.values():
+            pool.close()
+
+
+async def measured(
+    targets: list[Target], slices: int, one_slice: Callable[[Target], Any], rate: float
+) -> dict[str, Any]:
+    taken: dict[str, list[dict[str, Any]]] = {t.name: [] for t in targets}
+    cpu: dict[str, float] = {t.name: 0.0 for t in targets}
+    own: dict[str, float] = {t.name: 0.0 for t in targets}
+    for _ in range(slices):
+        for target in targets:
+            before, own_before = cpu_seconds(target.pid) if target.pid else 0.0, time.process_time()
+            taken[target.name].append(await one_slice(target))
+            own[target.name] += time.process_time() - own_before
+            if target.pid:
+                cpu[target.name] += cpu_seconds(target.pid) - before
     result: dict[str, Any] = {}
+    for target in targets:
+        row = summary(taken[target.name], rate)
+        if target.pid:
+            row["cpu_ms_per_request"] = round(cpu[target.name] / max(1, row["requests"]) * 1000, 3)
+        row["client_cpu_ms_per_request"] = round(own[target.name] / max(1, row["requests"]) * 1000, 3)
+        result[target.name] = row
+    return result
+
+
+async def interleaved_aiohttp(
+    targets: list[Target], rate: float, slices: int, seconds: float, warm: int
+) -> dict[str, Any]:
+    """The same with aiohttp's client (the generator before openloop.py; kept to validate it)."""
+    connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
         for target in targets:  # warm connections and servers
             for _ in range(warm):
                 async with session.post(target.url, data=json.dumps(BODY), headers=target.headers) as r:
                     await r.read()
-        taken: dict[str, list[dict[str, Any]]] = {t.name: [] for t in targets}
-        cpu: dict[str, float] = {t.name: 0.0 for t in targets}
-        for _ in range(slices):
-            for target in targets:
-                before = cpu_seconds(target.pid) if target.pid else 0.0
-                taken[target.name].append(await open_loop(session, target, rate, seconds))
-                if target.pid:
-                    cpu[target.name] += cpu_seconds(target.pid) - before
-        for target in targets:
-            row = summary(taken[target.name], rate)
-            if target.pid:
-                row["cpu_ms_per_request"] = round(cpu[target.name] / max(1, row["requests"]) * 1000, 3)
-            result[target.name] = row
-    return result
+        return await measured(targets, slices, lambda t: open_loop(session, t, rate, seconds), rate)
 
 
 def run_async(coroutine: Any) -> Any:
@@ -249,7 +279,8 @@ def latency_runs(args: argparse.Namespace, direct: Target, aicop: Target) -> dic
         runs.append(run)
         print(
             f"  run {number + 1}: added p50 {run['added_p50_ms']} ms, p99 {run['added_p99_ms']} ms; "
-            f"gateway CPU {run['aicop']['cpu_ms_per_request']} ms/request; load {run['load']}",
+            f"gateway CPU {run['aicop']['cpu_ms_per_request']} ms/request, load generator "
+            f"{run['aicop']['client_cpu_ms_per_request']} ms/request; load {run['load']}",
             file=sys.stderr,
         )
     return {
@@ -265,6 +296,7 @@ def latency_runs(args: argparse.Namespace, direct: Target, aicop: Target) -> dic
             "direct_rps": median_of(runs, lambda r: r["direct"]["rps"]),
             "cpu_ms_per_request": median_of(runs, lambda r: r["aicop"]["cpu_ms_per_request"]),
             "mock_cpu_ms_per_request": median_of(runs, lambda r: r["direct"]["cpu_ms_per_request"]),
+            "client_cpu_ms_per_request": median_of(runs, lambda r: r["aicop"]["client_cpu_ms_per_request"]),
         },
         "runs_within_5ms_p99": sum(1 for r in runs if r["added_p99_ms"] <= 5),
         "aicop_statuses": {
@@ -403,8 +435,16 @@ def main() -> int:
         "--litellm", default=None, metavar="PYTHON", help="a venv's python with litellm[proxy]"
     )
     parser.add_argument("--busy-ok", action="store_true", help="run on a busy machine, and say so")
+    parser.add_argument(
+        "--client",
+        choices=["raw", "aiohttp"],
+        default="raw",
+        help="the load generator: openloop.py on asyncio protocols, or aiohttp's client (to compare)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    global CLIENT
+    CLIENT = args.client
     skip = set(filter(None, args.skip.split(",")))
     before = os.getloadavg()
     busy = before[0] > CORES
@@ -419,6 +459,7 @@ def main() -> int:
     results: dict[str, Any] = {
         "rate": args.rate,
         "cores": CORES,
+        "client": args.client,
         "load_before": [round(x, 2) for x in before],
     }
     with tempfile.TemporaryDirectory(prefix="aicop-gw-bench-") as tmp:
