@@ -10,7 +10,11 @@ What it keeps honest: request i is due at start + i / rate and is sent then what
 (open loop); its latency counts from that due time, so a stall of the generator itself, of the
 network or of the server is never hidden (no coordinated omission). Each connection carries one
 request at a time (keep-alive, no pipelining), as aiohttp's pool does; when none is idle a new one
-is opened.
+is opened, up to ``connections`` (512): beyond that a due request waits here for the first
+connection to come free, its latency still counted from its due time (as wrk2 does with its fixed
+connections). Without a bound, a server that stalls for a moment is sent thousands of new
+connections at once, and what is then measured is the kernel's SYN queue (connections retried
+after 1 s and 3 s), not the server.
 
 What it deliberately does not do: TLS, redirects, pipelining, HTTP/2, anything beyond 127.0.0.1
 benchmarks. It understands answers with a Content-Length or a chunked body; anything else closes
@@ -134,10 +138,11 @@ class Connection(asyncio.Protocol):
 class Pool:
     """Idle connections to one target, and the records of the requests sent through them."""
 
-    def __init__(self, target: Target, loop: asyncio.AbstractEventLoop) -> None:
-        self.target, self.loop = target, loop
+    def __init__(self, target: Target, loop: asyncio.AbstractEventLoop, connections: int = 512) -> None:
+        self.target, self.loop, self.connections = target, loop, connections
         self.idle: deque[Connection] = deque()
         self.open: set[Connection] = set()
+        self.pending: deque[float] = deque()  # due times of requests waiting for a connection
         self.records: list[Record] = []
         self.in_flight = 0
         self.on_idle: Callable[[], None] | None = None  # called when nothing is in flight
@@ -149,6 +154,9 @@ class Pool:
             if not connection.closed:
                 connection.send(due)
                 return
+        if len(self.open) >= self.connections:
+            self.pending.append(due)
+            return
         connection = Connection(self)
         self.open.add(connection)
         connection.send(due)  # queued until connected
@@ -164,12 +172,21 @@ class Pool:
         self.records.append((status, self.loop.time() - due))
         self.in_flight -= 1
         if reuse and not connection.closed:
+            if self.pending:
+                connection.send(self.pending.popleft())
+                return
             self.idle.append(connection)
+        elif self.pending and len(self.open) < self.connections:
+            self.in_flight -= 1  # sent again below, which counts it
+            self.send(self.pending.popleft())
         if self.in_flight == 0 and self.on_idle is not None:
             self.on_idle()
 
     def lost(self, connection: Connection) -> None:
         self.open.discard(connection)
+        if self.pending:  # its place may take a waiting request
+            self.in_flight -= 1  # sent again, which counts it
+            self.send(self.pending.popleft())
 
     def close(self) -> None:
         for connection in list(self.open):

@@ -18,9 +18,10 @@ Two signals, each over the last two probes:
   container's CPU quota, a shared machine). It does not refuse everything while it lasts (that
   refused in bursts and then let a flood in, whose work made the loop late again: at twice the
   sustainable rate the admitted requests piled up to the 512 places and queue, and waited 600 ms).
-  It lowers a limit on the requests in flight instead (AIMD, as TCP's congestion window): to 0.9 of
-  those in flight at each such probe, and back up by a sixteenth at each probe on time, up to
-  ``concurrent``. A request beyond the limit is refused at once (``busy``); the limit settles at
+  It lowers a limit on the requests in flight instead (AIMD, as TCP's congestion window): at each
+  such probe to those in flight scaled by ``own_busy_ms`` over the delay (between 0.5 and 0.9: a loop
+  five times too late had five times too much work), and back up by a sixteenth at each probe on
+  time, up to ``concurrent``. A request beyond the limit is refused at once (``busy``); the limit settles at
   the concurrency the gateway's share of a processor serves with its loop on time, which is what
   keeps the admitted requests' latency near that of a gateway that is not overloaded. Requests
   waiting on a slow upstream leave the loop on time, so they never lower it.
@@ -57,7 +58,9 @@ PROBE_SECONDS = 0.010
 OWN_QUEUE = 2  # the low threshold needs requests in flight: one long request refuses not the next
 OWN_SLEEP = 0.002  # a loop whose thread slept less than this in each of two probes is busy with its own work
 IDLE_SECONDS = 1.0  # the probe stops after this long without a request (an idle gateway stays idle)
-DECREASE = 0.9  # the in-flight limit at a probe that found the gateway's own work late: this x in flight
+# the in-flight limit at a probe that found the gateway's own work late: in flight x own_busy_ms / the
+# delay (the work in flight scaled to what keeps the loop on time), within these bounds
+DECREASE = (0.5, 0.9)
 INCREASE = 16  # ... and at a probe on time: up by limit / this (at least 1), up to ``concurrent``
 
 
@@ -160,7 +163,8 @@ class Admission:
             return
         late = min(self.lags) * 1000
         if late > settings.own_busy_ms and max(self.slept) < OWN_SLEEP and self.active >= OWN_QUEUE:
-            self.limit = max(OWN_QUEUE, min(self.limit, int(self.active * DECREASE)))
+            scale = max(DECREASE[0], min(DECREASE[1], settings.own_busy_ms / late))
+            self.limit = max(OWN_QUEUE, min(self.limit, int(self.active * scale)))
         elif self.lags[-1] * 1000 <= settings.own_busy_ms:
             self.limit = min(settings.concurrent, self.limit + max(1, self.limit // INCREASE))
 
