@@ -63,8 +63,7 @@ class Connection(asyncio.Protocol):
 
     # ------------------------------------------------------------------ asyncio
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = transport  # type: ignore[assignment]  # uvloop's is no asyncio.Transport subclass
         if self.queued is not None:
             due, self.queued = self.queued, None
             self.send(due)
