@@ -20,9 +20,9 @@ Two signals, each over the last two probes:
   sustainable rate the admitted requests piled up to the 512 places and queue, and waited 600 ms).
   It lowers a limit on the requests in flight instead (AIMD, as TCP's congestion window): at each
   such probe to those in flight scaled by ``own_busy_ms`` over the delay (between 0.5 and 0.9: a loop
-  five times too late had five times too much work), and back up by a sixteenth at each probe on
-  time, up to ``concurrent``. A request beyond the limit is refused at once (``busy``); the limit settles at
-  the concurrency the gateway's share of a processor serves with its loop on time, which is what
+  five times too late had five times too much work; never under 4), and back up by an eighth at each
+  probe on time, up to ``concurrent``. A request beyond the limit is refused at once (``busy``). The limit
+  settles at the concurrency the gateway's share of a processor serves with its loop on time, which
   keeps the admitted requests' latency near that of a gateway that is not overloaded. Requests
   waiting on a slow upstream leave the loop on time, so they never lower it.
 - ``busy_ms`` (250 ms): the loop is that late for any reason. A gateway with little to do on a
@@ -61,7 +61,11 @@ IDLE_SECONDS = 1.0  # the probe stops after this long without a request (an idle
 # the in-flight limit at a probe that found the gateway's own work late: in flight x own_busy_ms / the
 # delay (the work in flight scaled to what keeps the loop on time), within these bounds
 DECREASE = (0.5, 0.9)
-INCREASE = 16  # ... and at a probe on time: up by limit / this (at least 1), up to ``concurrent``
+INCREASE = 8  # ... and at a probe on time: up by limit / this (at least 1), up to ``concurrent``
+# the lowest the limit goes: a few requests at once are no queue, and a process descheduled for a moment
+# on a shared machine (its thread waiting to run counts as busy) would otherwise refuse a quiet trickle
+# of requests until the limit grew back (at 200 rps, load 6: 79 of 9,000 refused with a floor of 2)
+FLOOR = 4
 
 
 class Admission:
@@ -164,7 +168,7 @@ class Admission:
         late = min(self.lags) * 1000
         if late > settings.own_busy_ms and max(self.slept) < OWN_SLEEP and self.active >= OWN_QUEUE:
             scale = max(DECREASE[0], min(DECREASE[1], settings.own_busy_ms / late))
-            self.limit = max(OWN_QUEUE, min(self.limit, int(self.active * scale)))
+            self.limit = max(FLOOR, min(self.limit, int(self.active * scale)))
         elif self.lags[-1] * 1000 <= settings.own_busy_ms:
             self.limit = min(settings.concurrent, self.limit + max(1, self.limit // INCREASE))
 
