@@ -4,18 +4,22 @@ Starts the mock upstream and the gateway as processes of their own (``aicop gate
 ``aicop gateway serve``, the gateway with everything on: auth, limits, the heuristic input guards,
 output redaction and leak detection, the audit log), then drives them from this process with an
 open-loop load: request i is sent at start + i/rate whatever the answers do, and its latency counts
-from that scheduled time, so a stall is never hidden (no coordinated omission). The load uses aiohttp's
-client (a sixth of httpx's CPU a request), so that the load generator takes less of the shared cores.
-Traffic is bounded in count and time and goes to 127.0.0.1 only.
+from that scheduled time, so a stall is never hidden (no coordinated omission). The load comes from
+openloop.py (HTTP/1.1 on bare asyncio protocols, a third of aiohttp's client's CPU a request, at most
+512 connections), so that the load generator takes less of the shared cores; ``--client aiohttp``
+runs aiohttp's client instead, to compare. Traffic is bounded in count and time and goes to 127.0.0.1
+only.
 
 1. latency: ``--runs`` runs; each run alternates slices of ``--slice-seconds`` straight to the mock and
    through the gateway (``--slices`` of each), so that both see the same machine; the gateway's p50
    and p99 minus the mock's is what it adds. The figures printed are the median over the runs.
 2. CPU per request: the gateway's own CPU time (user + system, from /proc) over its slices, divided
    by the requests it served. Unlike latency this hardly depends on what else the machine runs.
-3. overload: the gateway's sustainable rate (rates rising by 25% for 5 s each until it no longer keeps
-   up), then 2x that rate for ``--overload-seconds``: admitted requests' latency against the
-   sustainable rate's, and how fast the rest were refused (503).
+3. overload: the gateway's sustainable rate (rates rising by 25% from ``--rate`` for 5 s each, up to
+   ``--max-rate``, until one is not kept up: an answer other than 200, under 97% of the offered rate
+   served, or a p99 over ``--sustained-p99-ms``), then that rate again and 2x that rate for
+   ``--overload-seconds`` each: admitted requests' latency against the sustainable rate's, and how
+   fast the rest were refused (503).
 4. a burst at 10x a key's requests-per-minute for ``--burst-seconds``: admitted / allowed.
 5. a soak for ``--soak`` seconds: the gateway's resident memory at the start and the end.
 6. with ``--litellm PYTHON`` (a venv with litellm[proxy]; ``make bench-gateway`` makes one): LiteLLM's
@@ -27,6 +31,7 @@ benchmark refuses to run (exit 3) unless ``--busy-ok``, and then every table say
 wall-clock latencies taken so are not meaningful, CPU per request still is.
 
 Usage: python benchmarks/gateway_bench.py [--rate 200] [--runs 5] [--litellm PYTHON] [--busy-ok] [--json]
+       [--skip latency,overload,burst,soak] [--overload-rate RPS] [--client raw|aiohttp]
 """
 
 from __future__ import annotations
