@@ -47,8 +47,10 @@ class Served:
         self.socket = socket.socket()
         self.socket.bind(("127.0.0.1", 0))
         self.port = int(self.socket.getsockname()[1])
-        # the gateway's own protocol (one send an answer), as `aicop gateway serve` runs it
-        config = uvicorn.Config(app, log_level="error", server_header=False, http=corked_protocol())
+        # the gateway's own protocol (one send an answer, overload refused on the headers), as
+        # `aicop gateway serve` runs it
+        early = app.early_refusal if isinstance(app, Gateway) else None
+        config = uvicorn.Config(app, log_level="error", server_header=False, http=corked_protocol(early))
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
         self.thread.start()

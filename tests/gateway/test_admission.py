@@ -4,6 +4,8 @@ for the rest, each refusal in the audit log and the metrics."""
 from __future__ import annotations
 
 import asyncio
+import json
+import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +14,7 @@ import httpx
 import pytest
 
 from aicop.gateway.admission import Admission
+from aicop.gateway.app import Gateway
 from aicop.gateway.config import Admission as Settings
 from aicop.gateway.mock import make_app
 from aicop.gateway.serve import build
@@ -96,16 +99,61 @@ async def _late_probes(admission: Admission, times: int) -> list[str | None]:
 
 def test_a_loop_late_from_its_own_work_refuses_at_the_low_threshold() -> None:
     async def scenario() -> list[str | None]:
-        admission = Admission(Settings(concurrent=8, busy_ms=250, own_busy_ms=10), _computing)
-        first = await admission.enter()  # starts the probe
-        decisions = [first, await admission.enter()]  # two in flight
+        admission = Admission(Settings(concurrent=32, busy_ms=250, own_busy_ms=10), _computing)
+        decisions = [await admission.enter() for _ in range(6)]  # six in flight; the probe started
         decisions += await _late_probes(admission, 2)  # the thread computing all the while
+        while admission.active:
+            admission.leave()
         await asyncio.sleep(0.05)  # on time again
         decisions.append(await admission.enter())
         await admission.close()
         return decisions
 
-    assert asyncio.run(scenario()) == [None, None, None, "busy", None]
+    assert asyncio.run(scenario()) == [None] * 6 + [None, "busy", None]
+
+
+def test_a_few_requests_in_flight_are_never_refused_for_a_late_loop() -> None:
+    """Three in flight when the loop is late (a process descheduled for a moment on a shared machine
+    looks the same): the limit does not go under 4, so a trickle of requests is not turned away."""
+
+    async def scenario() -> list[str | None]:
+        admission = Admission(Settings(concurrent=32, busy_ms=250, own_busy_ms=10), _computing)
+        decisions = [await admission.enter()]
+        decisions += await _late_probes(admission, 2)  # one more admitted after each
+        lowered = admission.limit
+        await admission.close()
+        assert admission.active == 3 and lowered == 4  # lowered, to the floor
+        return decisions
+
+    assert asyncio.run(scenario()) == [None] * 3
+
+
+def test_own_work_lowers_the_limit_on_requests_in_flight_and_time_on_time_raises_it() -> None:
+    """Not a refuse-everything switch: two late probes (~35 ms, the threshold 10 ms) with eleven
+    requests in flight (ten, and one admitted after the first late probe) lower the limit to half of
+    them (0.5 is the floor of the scale); a request beyond it is refused, one within it (once enough
+    left) admitted; probes on time raise the limit again, up to ``concurrent``. A loop late for want
+    of a processor lowers nothing."""
+
+    async def scenario(clock: Callable[[], float]) -> list[object]:
+        admission = Admission(Settings(concurrent=100, busy_ms=250, own_busy_ms=10), clock)
+        for _ in range(10):
+            assert await admission.enter() is None
+        assert await _late_probes(admission, 2) in ([None, "busy"], [None, None])
+        lowered = admission.limit
+        beyond = await admission.enter()
+        for _ in range(admission.active - lowered + 1):
+            admission.leave()
+        within = await admission.enter()
+        await asyncio.sleep(0.3)  # ~30 probes on time
+        raised = admission.limit
+        await admission.close()
+        return [lowered, beyond, within, raised]
+
+    lowered, beyond, within, raised = asyncio.run(scenario(_computing))
+    assert (lowered, beyond, within) == (5, "busy", None)
+    assert 5 < raised <= 100  # type: ignore[operator]
+    assert asyncio.run(scenario(_waiting))[:3] == [100, None, None]
 
 
 def test_a_lone_long_request_does_not_refuse_the_next() -> None:
@@ -260,8 +308,8 @@ def test_the_default_clock_tells_computing_from_sleeping() -> None:
             pass
 
     async def scenario(block: Callable[[float], None]) -> list[str | None]:
-        admission = Admission(Settings(concurrent=8, busy_ms=250, own_busy_ms=10))
-        decisions = [await admission.enter(), await admission.enter()]
+        admission = Admission(Settings(concurrent=32, busy_ms=250, own_busy_ms=10))
+        decisions = [await admission.enter() for _ in range(6)]
         for _ in range(2):
             await asyncio.sleep(0)  # the probe starts its wait
             block(0.04)
@@ -271,5 +319,127 @@ def test_the_default_clock_tells_computing_from_sleeping() -> None:
         await admission.close()
         return decisions
 
-    assert asyncio.run(scenario(spin)) == [None, None, None, "busy"]
-    assert asyncio.run(scenario(time.sleep)) == [None, None, None, None]
+    assert asyncio.run(scenario(spin)) == [None] * 6 + [None, "busy"]
+    assert asyncio.run(scenario(time.sleep)) == [None] * 8
+
+
+def _served_gateway(tmp_path: Path, upstream: Served, **admission: object) -> tuple[Served, Gateway, str]:
+    config = settings(tmp_path, upstream={"url": f"{upstream.url}/v1"}, admission=admission)
+    gateway = build(config, tmp_path)
+    assert gateway.keys is not None
+    key, _ = gateway.keys.create("early", ["*"])
+    return Served(gateway.app), gateway, key
+
+
+def _post(key: str, body: bytes, extra: str = "") -> bytes:
+    return (
+        "POST /v1/chat/completions HTTP/1.1\r\nhost: gateway\r\ncontent-type: application/json\r\n"
+        f"authorization: Bearer {key}\r\ncontent-length: {len(body)}\r\n{extra}\r\n"
+    ).encode() + body
+
+
+def _answers(sock: socket.socket, count: int) -> list[tuple[int, dict[str, str], bytes]]:
+    """``count`` HTTP answers with a Content-Length read from ``sock``: (status, headers, body)."""
+    buffer, answers = b"", []
+    while len(answers) < count:
+        end = buffer.find(b"\r\n\r\n")
+        if end >= 0:
+            lines = buffer[:end].decode("latin-1").split("\r\n")
+            headers = dict(line.lower().split(": ", 1) for line in lines[1:])
+            size = int(headers["content-length"])
+            if len(buffer) >= end + 4 + size:
+                answers.append((int(lines[0].split()[1]), headers, buffer[end + 4 : end + 4 + size]))
+                buffer = buffer[end + 4 + size :]
+                continue
+        data = sock.recv(65536)
+        if not data:
+            raise ConnectionError(f"closed after {len(answers)} answers")
+        buffer += data
+    return answers
+
+
+def test_an_overload_refusal_is_answered_on_the_headers_and_the_connection_goes_on(
+    tmp_path: Path, mock_upstream: Served
+) -> None:
+    """Served as `aicop gateway serve` serves it: the 503 is written by the protocol before the request
+    becomes a task (the pipeline is never called), with the same JSON, Retry-After and request id as
+    any refusal, recorded and counted; its body (200 kB, sent after the headers) is read and dropped,
+    and the next request on the same connection is served."""
+    front, gateway, key = _served_gateway(tmp_path, mock_upstream, concurrent=1, queue=0, retry_after=7)
+    body = json.dumps({"model": "mock-small", "messages": [{"role": "user", "content": "x" * 200_000}]})
+    small = json.dumps({"model": "mock-small", "messages": [{"role": "user", "content": "hi"}]}).encode()
+    pipeline = gateway.handle
+
+    async def not_here(*args: object) -> object:
+        raise AssertionError("an overloaded request reached the pipeline")
+
+    try:
+        with socket.create_connection(("127.0.0.1", front.port), timeout=10) as sock:
+            gateway.admission.active = 1  # the one place taken
+            gateway.handle = not_here  # type: ignore[method-assign]
+            request = _post(key, body.encode())
+            sock.sendall(request[:2000])  # the headers and the start of the body
+            time.sleep(0.2)
+            sock.sendall(request[2000:])
+            [(status, headers, answer)] = _answers(sock, 1)
+            gateway.admission.active = 0
+            gateway.handle = pipeline  # type: ignore[method-assign]
+            sock.sendall(_post(key, small))
+            [(after, _, served)] = _answers(sock, 1)
+        metrics = httpx.get(f"{front.url}/metrics").text
+    finally:
+        front.stop()
+    assert status == 503 and headers["retry-after"] == "7" and headers["content-type"] == "application/json"
+    error = json.loads(answer)["error"]
+    assert error == {
+        "message": "the gateway is overloaded (its queue is full); retry later",
+        "type": "overloaded_error",
+        "param": None,
+        "code": "overloaded",
+    }
+    assert after == 200 and json.loads(served)["choices"][0]["message"]["content"] == "You said: hi"
+    first = records(Path(gateway.config.audit.path))[0]
+    assert first["actor"].startswith("key:") and first["data"]["aicop.request_id"] == headers["x-request-id"]
+    data = first["data"]
+    assert (data["aicop.decision"], data["aicop.overload"], data["http.response.status_code"]) == (
+        "overloaded",
+        "queue_full",
+        503,
+    )
+    assert data["gen_ai.operation.name"] == "chat"
+    assert 'aicop_gateway_overload_refusals_total{reason="queue_full"} 1.0' in metrics
+
+
+def test_an_overload_refusal_closes_a_connection_that_asked_for_it(
+    tmp_path: Path, mock_upstream: Served
+) -> None:
+    front, gateway, key = _served_gateway(tmp_path, mock_upstream, concurrent=1, queue=0)
+    try:
+        with socket.create_connection(("127.0.0.1", front.port), timeout=10) as sock:
+            gateway.admission.active = 1
+            sock.sendall(_post(key, b"{}", "connection: close\r\n"))
+            [(status, headers, _)] = _answers(sock, 1)
+            closed = sock.recv(1) == b""
+    finally:
+        front.stop()
+    assert status == 503 and headers["connection"] == "close" and closed
+
+
+def test_requests_the_gateway_does_not_proxy_are_never_refused_on_the_headers(
+    tmp_path: Path, mock_upstream: Served
+) -> None:
+    """Health, metrics, a wrong path and a wrong method keep their answers under overload."""
+    front, gateway, key = _served_gateway(tmp_path, mock_upstream, concurrent=1, queue=0)
+    try:
+        gateway.admission.active = 1
+        auth = {"authorization": f"Bearer {key}"}
+        with httpx.Client(base_url=front.url, timeout=10) as client:
+            statuses = [
+                client.get("/healthz").status_code,
+                client.post("/v1/unknown", json={}).status_code,
+                client.get("/v1/chat/completions").status_code,
+                client.post("/v1/chat/completions?x=1", json={}, headers=auth).status_code,
+            ]
+    finally:
+        front.stop()
+    assert statuses == [200, 404, 405, 503]

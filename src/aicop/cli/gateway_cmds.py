@@ -75,7 +75,13 @@ def run_serve(a: argparse.Namespace) -> int:
         f"(audit log {gateway.audit.path})",
         file=sys.stderr,
     )
-    run(gateway.app, config.listen.host, config.listen.port, log_level=a.log_level)
+    run(
+        gateway.app,
+        config.listen.host,
+        config.listen.port,
+        log_level=a.log_level,
+        early=gateway.early_refusal,
+    )
     return int(ExitCode.OK)
 
 

@@ -14,13 +14,24 @@ Two signals, each over the last two probes:
 - ``own_busy_ms`` (10 ms): the loop is late *and* its thread did not sleep (under 2 ms a probe) *and*
   two or more requests are in flight: the gateway's own work is the queue, and taking more only
   makes every admitted request wait longer (one long request alone, a client sending one at a
-  time, is no queue: the next is taken).
-  This holds however little of a processor it gets (a container's CPU quota, a shared machine). At
-  twice the rate it can serve, it refuses in bursts of a probe or two, so that the requests it took
-  are served at close to the latency of a gateway that is not overloaded.
+  time, is no queue: the next is taken). This holds however little of a processor it gets (a
+  container's CPU quota, a shared machine). It does not refuse everything while it lasts (that
+  refused in bursts and then let a flood in, whose work made the loop late again: at twice the
+  sustainable rate the admitted requests piled up to the 512 places and queue, and waited 600 ms).
+  It lowers a limit on the requests in flight instead (AIMD, as TCP's congestion window): at each
+  such probe to those in flight scaled by ``own_busy_ms`` over the delay (between 0.5 and 0.9: a loop
+  five times too late had five times too much work; never under 4), and back up by an eighth at each
+  probe on time, up to ``concurrent``. A request beyond the limit is refused at once (``busy``). The limit
+  settles at the concurrency the gateway's share of a processor serves with its loop on time, which
+  keeps the admitted requests' latency near that of a gateway that is not overloaded. Requests
+  waiting on a slow upstream leave the loop on time, so they never lower it.
 - ``busy_ms`` (250 ms): the loop is that late for any reason. A gateway with little to do on a
   machine busy with other programs is late too, but sleeps between its requests; the low threshold
   would refuse what it can still serve, so only this high one applies then.
+
+``refusal()`` decides without waiting, so that the server can refuse a request as soon as its
+headers are read, before a task, a body or a guard is spent on it (serve.py); ``enter()`` takes a
+place, waiting in the queue if need be.
 
 Where schedstat is missing, the thread's CPU time stands in: time waiting for a processor then
 counts as sleep, so on a contended machine only ``busy_ms`` applies.
@@ -47,6 +58,14 @@ PROBE_SECONDS = 0.010
 OWN_QUEUE = 2  # the low threshold needs requests in flight: one long request refuses not the next
 OWN_SLEEP = 0.002  # a loop whose thread slept less than this in each of two probes is busy with its own work
 IDLE_SECONDS = 1.0  # the probe stops after this long without a request (an idle gateway stays idle)
+# the in-flight limit at a probe that found the gateway's own work late: in flight x own_busy_ms / the
+# delay (the work in flight scaled to what keeps the loop on time), within these bounds
+DECREASE = (0.5, 0.9)
+INCREASE = 8  # ... and at a probe on time: up by limit / this (at least 1), up to ``concurrent``
+# the lowest the limit goes: a few requests at once are no queue, and a process descheduled for a moment
+# on a shared machine (its thread waiting to run counts as busy) would otherwise refuse a quiet trickle
+# of requests until the limit grew back (at 200 rps, load 6: 79 of 9,000 refused with a floor of 2)
+FLOOR = 4
 
 
 class Admission:
@@ -62,28 +81,35 @@ class Admission:
         self.slept: deque[float] = deque([PROBE_SECONDS] * 2, maxlen=2)
         self._probe: asyncio.Task[None] | None = None
         self._last = 0.0  # the event loop's time of the last request
+        # requests in flight beyond which a new one is refused; lowered while the loop is late from
+        # the gateway's own work, raised while it is on time (see the module's docstring)
+        self.limit = settings.concurrent
 
-    async def enter(self) -> str | None:
-        """Take a place: None once admitted, else why not ("busy", "queue_full", "queue_timeout")."""
+    def refusal(self) -> str | None:
+        """Why a request arriving now is refused at once ("busy", "queue_full"), or None: it may be
+        admitted (``enter`` takes its place). Waits for nothing, so a server can ask it on a request's
+        headers alone."""
         settings = self.settings
         if settings.busy_ms or settings.own_busy_ms:
             self._start_probe()
             self._last = asyncio.get_running_loop().time()
-            late = min(self.lags) * 1000
-            if settings.busy_ms and late > settings.busy_ms:
+            if settings.busy_ms and min(self.lags) * 1000 > settings.busy_ms:
                 return "busy"
-            if (
-                settings.own_busy_ms
-                and late > settings.own_busy_ms
-                and max(self.slept) < OWN_SLEEP
-                and self.active >= OWN_QUEUE
-            ):
+            if self.active >= self.limit < settings.concurrent:  # the limit the probe lowered
                 return "busy"
+        if (self.active >= settings.concurrent or self.waiting) and len(self.waiting) >= settings.queue:
+            return "queue_full"
+        return None
+
+    async def enter(self) -> str | None:
+        """Take a place: None once admitted, else why not ("busy", "queue_full", "queue_timeout")."""
+        settings = self.settings
+        refused = self.refusal()
+        if refused is not None:
+            return refused
         if self.active < settings.concurrent and not self.waiting:
             self.active += 1
             return None
-        if len(self.waiting) >= settings.queue:
-            return "queue_full"
         place: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.waiting.append(place)
         try:
@@ -128,8 +154,23 @@ class Admission:
             now = loop.time()
             self.lags.append(max(0.0, now - before - PROBE_SECONDS))
             self.slept.append(max(0.0, (now - before) - (clock() - ran)))
+            self._adapt()
         self.lags.extend((0.0, 0.0))  # an idle loop is on time; the next request starts a new probe
         self.slept.extend((PROBE_SECONDS, PROBE_SECONDS))
+        self.limit = self.settings.concurrent
+
+    def _adapt(self) -> None:
+        """After each probe: lower the in-flight limit when the gateway's own work made the loop late
+        (two probes in a row), raise it when the loop is on time."""
+        settings = self.settings
+        if not settings.own_busy_ms:
+            return
+        late = min(self.lags) * 1000
+        if late > settings.own_busy_ms and max(self.slept) < OWN_SLEEP and self.active >= OWN_QUEUE:
+            scale = max(DECREASE[0], min(DECREASE[1], settings.own_busy_ms / late))
+            self.limit = max(FLOOR, min(self.limit, int(self.active * scale)))
+        elif self.lags[-1] * 1000 <= settings.own_busy_ms:
+            self.limit = min(settings.concurrent, self.limit + max(1, self.limit // INCREASE))
 
     def _runnable_clock(self) -> Callable[[], float]:
         """The calling thread's seconds on a processor or waiting in the run queue for one (Linux's

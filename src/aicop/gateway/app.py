@@ -34,6 +34,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from aicop.datacheck.detectors import replace, scan_text
+from aicop.errors import InputError
 from aicop.gateway.admission import Admission
 from aicop.gateway.auditlog import GatewayLog
 from aicop.gateway.config import GatewayConfig
@@ -62,6 +63,10 @@ OVERLOADED = {
     "queue_full": "the gateway is overloaded (its queue is full); retry later",
     "queue_timeout": "the gateway is overloaded (no place came free in time); retry later",
 }
+
+
+ANONYMOUS = Key(id="anonymous", name="anonymous", sha256="", prefix="", scopes=["*"])  # auth off
+Early = tuple[int, list[tuple[bytes, bytes]], bytes]  # an answer given before the request became a task
 
 
 class Refused(Exception):
@@ -240,6 +245,14 @@ class Gateway:
             "/v1/completions": ("text_completion", "/completions"),
             "/v1/embeddings": ("embeddings", "/embeddings"),
         }
+        self.proxied_raw = {path.encode(): operation for path, (operation, _) in self.proxied.items()}
+        # the overload answer, made once: the same JSON error_response gives, its own request id apart
+        retry_after = str(config.admission.retry_after).encode()
+        self._overload_headers = [(b"content-type", b"application/json"), (b"retry-after", retry_after)]
+        self._overload_bodies = {
+            reason: bytes(error_response(503, "overloaded", message, "").body)
+            for reason, message in OVERLOADED.items()
+        }
         self.app = self  # an object with an async __call__: servers see an ASGI 3 application
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -322,7 +335,7 @@ class Gateway:
     # ------------------------------------------------------------------ the pipeline
     def authenticate(self, request: Request) -> Key:
         if self.keys is None:
-            return Key(id="anonymous", name="anonymous", sha256="", prefix="", scopes=["*"])
+            return ANONYMOUS
         header = request.headers.get("authorization", "")
         scheme, _, presented = header.partition(" ")
         if scheme.lower() != "bearer" or not presented.strip():
@@ -552,9 +565,52 @@ class Gateway:
         if reason is None:
             attempt.admitted = True
             return
-        self.overloads.labels(reason).inc()
+        raise self._overloaded(attempt, reason)
+
+    def _overloaded(self, attempt: Attempt, reason: str) -> Refused:
+        self._labelled(self.overloads, reason).inc()
         attempt.data["aicop.overload"] = reason
-        raise Refused(503, "overloaded", OVERLOADED[reason], self.config.admission.retry_after)
+        return Refused(503, "overloaded", OVERLOADED[reason], self.config.admission.retry_after)
+
+    def early_refusal(self, path: bytes, headers: list[tuple[bytes, bytes]]) -> Early | None:
+        """Asked by the server (serve.py) as soon as a POST's headers are read, before a task, the
+        body or anything else is spent on it: an overloaded gateway's 503 as (status, headers, body),
+        recorded and counted like any refusal, or None to handle the request as usual. What it costs is
+        what a refusal costs, and under overload refusals are most of the traffic. Admission comes
+        first here, before the content type and the key are checked (the key is still looked up for
+        the record's actor)."""
+        proxied = self.proxied_raw.get(path)
+        if proxied is None:
+            return None
+        reason = self.admission.refusal()
+        if reason is None:
+            return None
+        attempt = Attempt("gw-" + secrets.token_hex(8), proxied)
+        attempt.key = self._key_of(headers)
+        refused = self._overloaded(attempt, reason)
+        attempt.decision, attempt.status = refused.decision, refused.status
+        attempt.data["error.type"] = refused.code
+        self.record(attempt)
+        return (
+            503,
+            [*self._overload_headers, (b"x-request-id", attempt.request_id.encode())],
+            self._overload_bodies[reason],
+        )
+
+    def _key_of(self, headers: list[tuple[bytes, bytes]]) -> Key | None:
+        """The key a request presents, if it is a live one; None otherwise. Never raises."""
+        if self.keys is None:
+            return ANONYMOUS
+        for name, value in headers:
+            if name == b"authorization":
+                scheme, _, presented = value.decode("latin-1").partition(" ")
+                if scheme.lower() == "bearer" and presented.strip():
+                    try:
+                        return self.keys.authenticate(presented.strip())
+                    except InputError:  # a damaged key file: the refusal stands, its actor unknown
+                        return None
+                return None
+        return None
 
     def _leave(self, attempt: Attempt) -> None:
         if attempt.admitted:

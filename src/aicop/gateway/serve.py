@@ -5,6 +5,12 @@ uvicorn's httptools protocol writes an answer's head and its body with a ``send`
 cost of a proxied request. ``CorkedHttpTools`` gives the protocol a transport that gathers what is
 written in one step of the event loop and sends it at the end of that step: one ``send`` an answer.
 (uvicorn takes a protocol class for ``http``; this one only wraps the transport it is given.)
+
+Under overload most requests are refused, so what a refusal costs decides how much of the processor is
+left to the admitted ones. Given the gateway's ``early_refusal``, the protocol asks it as soon as a
+POST's headers are parsed and, when it refuses, writes the 503 itself: no task, no ASGI messages, no
+body kept (the parser reads it and drops it), the connection kept alive as usual. (In uvicorn's own
+``limit_concurrency`` the 503 is still an ASGI task, and nothing records it.)
 """
 
 from __future__ import annotations
@@ -12,10 +18,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from aicop.gateway.app import Gateway
+from aicop.gateway.app import Early, Gateway
 from aicop.gateway.auditlog import GatewayLog
 from aicop.gateway.config import GatewayConfig, resolve
 from aicop.gateway.keys import KeyStore
@@ -63,7 +70,14 @@ def configure_logging(level: str) -> None:
         logging.getLogger(name).setLevel(chatter)
 
 
-def run(app: object, host: str, port: int, access_log: bool = False, log_level: str = "warning") -> None:
+def run(
+    app: object,
+    host: str,
+    port: int,
+    access_log: bool = False,
+    log_level: str = "warning",
+    early: EarlyHook | None = None,
+) -> None:
     import uvicorn
 
     configure_logging(log_level)
@@ -75,7 +89,7 @@ def run(app: object, host: str, port: int, access_log: bool = False, log_level: 
         access_log=access_log,
         server_header=False,  # no "server: uvicorn": what runs here is nobody's business
         date_header=True,
-        http=corked_protocol(),
+        http=corked_protocol(early),
         proxy_headers=False,  # the gateway does not act on X-Forwarded-For
         timeout_graceful_shutdown=10,
     )
@@ -148,15 +162,64 @@ class Corked(asyncio.Transport):
         self.transport.write_eof()
 
 
-def corked_protocol() -> type[asyncio.Protocol] | str:
-    """uvicorn's httptools protocol on a corked transport, or "auto" where httptools is missing."""
+EarlyHook = Callable[[bytes, list[tuple[bytes, bytes]]], Early | None]
+
+
+class _Answered:
+    """Stands for uvicorn's request cycle once the protocol answered a request itself: complete, so
+    the parser's body callbacks drop what follows and the next request on the connection starts."""
+
+    response_complete = True
+    disconnected = False
+    keep_alive = True
+
+    class message_event:  # the name uvicorn's cycle gives it
+        @staticmethod
+        def set() -> None:
+            pass
+
+
+ANSWERED = _Answered()
+
+
+def corked_protocol(early: EarlyHook | None = None) -> type[asyncio.Protocol] | str:
+    """uvicorn's httptools protocol on a corked transport, or "auto" where httptools is missing; with
+    ``early``, a POST it refuses is answered on its headers alone (the module's docstring)."""
     try:
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+        from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
     except ImportError:  # httptools is a dependency; without it uvicorn falls back to h11
         return "auto"
 
     class CorkedHttpTools(HttpToolsProtocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(Corked(transport, self.loop))
+
+        def on_headers_complete(self) -> None:
+            if (
+                early is not None
+                and (self.cycle is None or self.cycle.response_complete)  # not behind a pipelined one
+                and self.parser.get_method() == b"POST"
+            ):
+                answer = early(self.url.partition(b"?")[0], self.headers)
+                if answer is not None:
+                    self._answer(*answer)
+                    return
+            super().on_headers_complete()
+
+        def _answer(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+            keep_alive = self.parser.should_keep_alive()
+            content = [STATUS_LINE[status]]
+            for name, value in [*self.server_state.default_headers, *headers]:
+                content += [name, b": ", value, b"\r\n"]
+            content += [b"content-length: ", str(len(body)).encode(), b"\r\n"]
+            if not keep_alive:
+                content.append(b"connection: close\r\n")
+            content += [b"\r\n", body]
+            self.cycle = ANSWERED  # type: ignore[assignment]
+            self.transport.write(b"".join(content))
+            if keep_alive:
+                self.on_response_complete()  # counted; the keep-alive timer armed
+            else:
+                self.transport.close()
 
     return CorkedHttpTools
