@@ -166,12 +166,17 @@ def take(w: Windows, texts: list[int] | npt.NDArray[np.intp]) -> Windows:
     renumber = np.full(int(w.owners.max()) + 1 if len(w.owners) else 0, -1, dtype=np.intp)
     renumber[chosen] = np.arange(len(chosen))
     rows = np.flatnonzero(np.isin(w.owners, chosen))
+    window_number = np.full(len(w.owners), -1, dtype=np.intp)
+    window_number[rows] = np.arange(len(rows))
+    segments = np.flatnonzero(np.isin(w.segment_owners, rows))
     return Windows(
         [w.ngrams[i] for i in rows],
         w.embeddings[rows],
         w.signals[rows],
         renumber[w.owners[rows]],
         [w.spans[i] for i in rows],
+        [w.segments[i] for i in segments],
+        window_number[w.segment_owners[segments]],
     )
 
 
@@ -185,8 +190,13 @@ def _model(fitted: LogisticRegression) -> Model:
     )
 
 
-def fit(sources: list[Windows], negatives: Windows, rounds: int = 3, c: float = 4.0) -> Model:
-    """The regression over windows (multiple-instance, with hard-negative mining)."""
+def fit(
+    sources: list[Windows], negatives: Windows, rounds: int = 3, c: float = 4.0, segments: bool = False
+) -> Model:
+    """The regression over windows (multiple-instance, with hard-negative mining). ``segments``: from
+    the second round on, a window's most suspicious segment, scored by the n-gram weights fitted so far
+    and not fitted itself, adds to its logit when the rounds choose an attack's window (and in the
+    model's predictions)."""
     negative_x = matrix(negatives)
     negative_w = np.ones(negative_x.shape[0])
     whole = [matrix(w) for w in sources]
@@ -212,7 +222,8 @@ def fit(sources: list[Windows], negatives: Windows, rounds: int = 3, c: float = 
         fitted = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=0)
         fitted.fit(x, y, sample_weight=sample)
         model = _model(fitted)
-        scores = model.parts(negatives).sum(1)
+        model.segment_weight = 1.0 if segments else 0.0
+        scores = model.parts(negatives)[:, :3].sum(1)
         hard = scores >= np.quantile(scores, 0.97)
         negative_w = np.where(hard, np.minimum(negative_w * 3.0, 27.0), negative_w)
     assert model is not None

@@ -280,7 +280,7 @@ class ClassifierTier:
 
         if not texts:
             return []
-        windows = featurize(self.embed, texts)
+        windows = featurize(self.embed, texts, segments=bool(self.model.segment_weight))
         parts = self.model.parts(windows)  # the explanation's split, and summed, the logits
         logits, worst = self.model.logits(windows, len(texts), parts)
         out = []
@@ -300,7 +300,8 @@ class ClassifierTier:
                         "n-grams": float(parts[row, 0]),
                         "embedding": float(parts[row, 1]),
                         "signals": float(parts[row, 2]),
-                    },
+                    }
+                    | ({"segment": float(parts[row, 3])} if self.model.segment_weight else {}),
                     [name for name, _ in drivers],
                 )
             )
