@@ -44,6 +44,8 @@ SIGNAL_SCALE = 0.5
 FLAG_FPR = 0.005  # the rates the thresholds are set for on the calibration prompts (see issue 20)
 BLOCK_FPR = 0.002
 HARD_LIMIT = 0.02
+SEGMENTS = False  # the shipped model's options (train): unfitted segments, a stacked whole-prompt model
+PROMPT = False
 
 
 @dataclass
@@ -177,6 +179,7 @@ def take(w: Windows, texts: list[int] | npt.NDArray[np.intp]) -> Windows:
         [w.spans[i] for i in rows],
         [w.segments[i] for i in segments],
         window_number[w.segment_owners[segments]],
+        [w.prompts[i] for i in chosen] if w.prompts else [],
     )
 
 
@@ -255,11 +258,56 @@ def calibrate(
     return model
 
 
+def prompt_matrix(w: Windows) -> sparse.csr_matrix:
+    """The whole texts' n-grams (``w.prompts``), a row a text."""
+    return _rows(w.prompts)
+
+
+def _rows(pairs: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]]) -> sparse.csr_matrix:
+    return sparse.csr_matrix(
+        (
+            np.concatenate([v for _, v in pairs]) if pairs else np.zeros(0),
+            np.concatenate([i for i, _ in pairs]) if pairs else np.zeros(0, int),
+            np.concatenate([[0], np.cumsum([len(i) for i, _ in pairs])]),
+        ),
+        shape=(len(pairs), DIMENSIONS),
+    )
+
+
+def fit_prompts(
+    sources: list[sparse.csr_matrix], negatives: sparse.csr_matrix, c: float = 4.0
+) -> LogisticRegression:
+    """A logistic regression over whole prompts' n-grams: each source weighs as the square root of its
+    size, attacks and benign prompts half each (as ``fit`` weighs windows)."""
+    weights = np.concatenate([np.full(x.shape[0], 1 / math.sqrt(max(1, x.shape[0]))) for x in sources])
+    x = sparse.vstack([*sources, negatives], format="csr")
+    y = np.concatenate([np.ones(len(weights)), np.zeros(negatives.shape[0])])
+    sample = np.concatenate(
+        [0.5 * weights / weights.sum(), np.full(negatives.shape[0], 0.5 / negatives.shape[0])]
+    ) * len(y)
+    fitted = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=0)
+    return fitted.fit(x, y, sample_weight=sample)
+
+
+def stack(attack: npt.NDArray[np.float64], benign: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """The weights of two logits (columns) by a balanced logistic regression on calibration prompts."""
+    x = np.vstack([attack, benign])
+    y = np.concatenate([np.ones(len(attack)), np.zeros(len(benign))])
+    balance = np.concatenate(
+        [np.full(len(attack), 0.5 / len(attack)), np.full(len(benign), 0.5 / len(benign))]
+    ) * len(y)
+    fitted = LogisticRegression(C=100.0).fit(x, y, sample_weight=balance)
+    return float(fitted.coef_[0, 0]), float(fitted.coef_[0, 1])
+
+
 def train(
     windows: dict[str, Windows], counts: dict[str, int], fit_benign: Windows, cal_benign: Windows,
     cal_count: int, cal_hard: npt.NDArray[np.bool_], held_share: float = 0.2, seed: int = 3,
+    segments: bool = SEGMENTS, prompt: bool = PROMPT,
 ) -> Model:  # fmt: skip
-    """Fit on all but ``held_share`` of each attack source and ``fit_benign``; calibrate on the rest."""
+    """Fit on all but ``held_share`` of each attack source and ``fit_benign``; calibrate on the rest.
+    ``segments``: see ``fit``. ``prompt``: a second regression over whole prompts' n-grams, stacked
+    with the windows' by a regression on the calibration prompts (held-out attacks and ``cal_benign``)."""
     rng = random.Random(seed)
     fitting, held = [], []
     for name, w in windows.items():
@@ -268,9 +316,20 @@ def train(
         cut = max(1, round(held_share * len(order))) if len(order) > 2 else 0
         held.append((take(w, sorted(order[:cut])), cut))
         fitting.append(take(w, sorted(order[cut:])))
-    model = fit(fitting, fit_benign)
+    model = fit(fitting, fit_benign, segments=segments)
     attack_logits = np.concatenate([model.logits(w, n)[0] for w, n in held if n])
-    return calibrate(model, attack_logits, model.logits(cal_benign, cal_count)[0], cal_hard)
+    benign_logits = model.logits(cal_benign, cal_count)[0]
+    if prompt:
+        whole = fit_prompts([prompt_matrix(w) for w in fitting], prompt_matrix(fit_benign))
+        model.prompt_ngrams = whole.coef_[0].astype(np.float32)
+        model.prompt_bias = float(whole.intercept_[0])
+        held_prompts = np.concatenate([model.prompt_logits(w) for w, n in held if n])
+        benign_prompts = model.prompt_logits(cal_benign)
+        model.mix = stack(np.column_stack([attack_logits, held_prompts]),
+                          np.column_stack([benign_logits, benign_prompts]))  # fmt: skip
+        attack_logits = model.mix[0] * attack_logits + model.mix[1] * held_prompts
+        benign_logits = model.mix[0] * benign_logits + model.mix[1] * benign_prompts
+    return calibrate(model, attack_logits, benign_logits, cal_hard)
 
 
 def auc(positive: npt.NDArray[np.float64], negative: npt.NDArray[np.float64]) -> float:

@@ -516,7 +516,8 @@ class Windows:
     """The features of a batch of texts' windows: n-grams (sparse, one pair of arrays a window), the
     embedding and the heuristic signals; ``owners`` and ``spans`` say whose text and which characters.
     ``segments`` are the n-grams of each window's segments (``segment_spans``), ``segment_owners``
-    the index of the window each belongs to."""
+    the index of the window each belongs to; ``prompts`` the n-grams of each whole text (its first
+    MAX_CHARS characters), in the texts' order."""
 
     ngrams: list[tuple[npt.NDArray[np.int64], Array]]
     embeddings: Array
@@ -525,13 +526,16 @@ class Windows:
     spans: list[tuple[int, int]]
     segments: list[tuple[npt.NDArray[np.int64], Array]] = field(default_factory=list)
     segment_owners: Owners = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    prompts: list[tuple[npt.NDArray[np.int64], Array]] = field(default_factory=list)  # a text's whole
 
 
 def featurize(
-    embed: Embedder, texts: list[str], embeddings: Array | None = None, segments: bool = True
-) -> Windows:
+    embed: Embedder, texts: list[str], embeddings: Array | None = None, segments: bool = True,
+    prompts: bool = True,
+) -> Windows:  # fmt: skip
     """Every window of every text, with its three kinds of features (``embeddings``: already computed,
-    in the order ``embed.pieces`` gives the windows) and, with ``segments``, its segments' n-grams."""
+    in the order ``embed.pieces`` gives the windows), with ``segments`` its segments' n-grams, and
+    with ``prompts`` each whole text's n-grams."""
     from aicop.gateway.ngrams import features
 
     pieces, owners, spans = embed.pieces(texts)
@@ -550,6 +554,7 @@ def featurize(
         spans,
         grams,
         np.array(segment_owners, dtype=np.intp),
+        [features(t[:MAX_CHARS]) for t in texts] if prompts else [],
     )
 
 
@@ -571,6 +576,10 @@ class Model:
     flag: float = 0.9
     about: dict[str, Any] = field(default_factory=dict)
     segment_weight: float = 0.0  # 1: a window's most suspicious segment's n-gram score adds to its logit
+    # the whole prompt's n-gram model, stacked with the windows': logit = mix[0] windows' + mix[1] its
+    prompt_ngrams: Array = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    prompt_bias: float = 0.0
+    mix: tuple[float, float] = (1.0, 0.0)
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> Model:
@@ -581,13 +590,22 @@ class Model:
                 ngrams, embedding, signals = (
                     arrays[name].astype(np.float32) for name in ("ngrams", "embedding", "signals")
                 )
+                prompt = (
+                    arrays["prompt_ngrams"].astype(np.float32)
+                    if "prompt_ngrams" in arrays.files
+                    else np.zeros(0, dtype=np.float32)
+                )
+            if len(prompt) not in (0, len(ngrams)):
+                raise ValueError("its whole-prompt weights do not match its n-gram weights")
             if len(signals) != len(signal_names()) or embedding.shape != (384,):
                 raise ValueError("its arrays do not have the shapes of this version's features")
             t = about["thresholds"]
             return cls(
                 ngrams, embedding, signals, float(about["bias"]), float(about["platt"]["scale"]),
                 float(about["platt"]["shift"]), float(t["block"]["probability"]),
-                float(t["flag"]["probability"]), about, float(about.get("segment_weight", 0.0)),
+                float(t["flag"]["probability"]), about, float(about.get("segment_weight", 0.0)), prompt,
+                float(about.get("prompt_bias", 0.0)),
+                (float(about.get("mix", [1.0, 0.0])[0]), float(about.get("mix", [1.0, 0.0])[1])),
             )  # fmt: skip
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise InputError(f"the classifier's weights do not load: {err}", path=path) from err
@@ -595,14 +613,21 @@ class Model:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as handle:
-            np.savez_compressed(
-                handle, ngrams=self.ngrams.astype(np.float16), embedding=self.embedding, signals=self.signals
-            )
+            grams, embedding, signals = self.ngrams.astype(np.float16), self.embedding, self.signals
+            if len(self.prompt_ngrams):
+                prompt = self.prompt_ngrams.astype(np.float16)
+                np.savez_compressed(
+                    handle, ngrams=grams, embedding=embedding, signals=signals, prompt_ngrams=prompt
+                )
+            else:
+                np.savez_compressed(handle, ngrams=grams, embedding=embedding, signals=signals)
         about = {
             **self.about,
             "bias": self.bias,
             "platt": {"scale": self.scale, "shift": self.shift},
             "segment_weight": self.segment_weight,
+            "prompt_bias": self.prompt_bias,
+            "mix": list(self.mix),
         }
         path.with_suffix(".json").write_text(json.dumps(about, indent=1) + "\n")
 
@@ -638,7 +663,15 @@ class Model:
         worst = np.zeros(count, dtype=np.intp)
         for row in np.argsort(per_window, kind="stable"):
             worst[windows.owners[row]] = row  # the last write for a text is its highest window
+        if len(self.prompt_ngrams) and windows.prompts:
+            best = self.mix[0] * best + self.mix[1] * self.prompt_logits(windows)
         return best, worst
+
+    def prompt_logits(self, windows: Windows) -> npt.NDArray[np.float64]:
+        """Each whole text's logit under the whole-prompt n-gram model (``prompt_ngrams``)."""
+        return np.array(
+            [float(self.prompt_ngrams[index] @ value) + self.prompt_bias for index, value in windows.prompts]
+        )
 
     def probability(self, logits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         return 1.0 / (1.0 + np.exp(-(self.scale * logits + self.shift)))
