@@ -386,14 +386,18 @@ SECOND_ROUND = 12
 SECOND_ROUND_MULTILINGUAL = 24
 
 
-def hard_negatives(per_template: int = 6, seed: int = 20, legacy: bool = False) -> list[tuple[str, str, str]]:
+def hard_negatives(
+    per_template: int = 6, seed: int = 20, legacy: bool = False, augment: bool = False
+) -> list[tuple[str, str, str]]:
     """(category, split, text) of every hard negative; a template's prompts share its split.
 
     A template is filled up to ``per_template`` times, but a fill that is a near copy (``near_copy``) of
     an earlier fill of the same template is dropped: filling a slot or two of a long sentence made
     near-identical prompts (six of one documentation example, which then counted six times at the
     strict end of the test split). Most templates now give one prompt; the variety comes from the
-    number of templates. ``legacy``: the second round's templates and near copies (its figures)."""
+    number of templates. ``legacy``: the second round's templates and near copies (its figures).
+    ``augment``: near copies kept in the fit split only (more training prompts; calibrate and test
+    stay free of them)."""
     rng = random.Random(seed)
     out: list[tuple[str, str, str]] = []
     for category, templates in CATEGORIES.items():
@@ -406,7 +410,8 @@ def hard_negatives(per_template: int = 6, seed: int = 20, legacy: bool = False) 
             kept: list[str] = []
             for _ in range(per_template if "{" in template else 1):
                 text = _fill(template, rng)
-                if text not in kept and (legacy or not any(near_copy(text, o) for o in kept)):
+                copies = legacy or (augment and split == "fit")
+                if text not in kept and (copies or not any(near_copy(text, o) for o in kept)):
                     kept.append(text)
             out += [(category, split, text) for text in kept]
     return out

@@ -46,6 +46,7 @@ BLOCK_FPR = 0.002
 HARD_LIMIT = 0.02
 SEGMENTS = False  # the shipped model's options (train): unfitted segments, a stacked whole-prompt model
 PROMPT = False
+AUGMENT = False  # the hard negatives' near copies kept in the fit split (corpus)
 
 
 @dataclass
@@ -78,10 +79,11 @@ def _sample(name: str, items: list[Any], whole: bool) -> list[Any]:
     return [x for i, x in enumerate(items) if i in keep]
 
 
-def corpus(site: Path, whole: bool = False, legacy: bool = False) -> Corpus:
+def corpus(site: Path, whole: bool = False, legacy: bool = False, augment: bool = AUGMENT) -> Corpus:
     """The attack sources and benign prompts, split; ``whole``: without SAMPLES' sampling. ``legacy``:
     the benign prompts as the second round had them (WritingBench sampled, the look-alike requests
-    split at random, so a test prompt's siblings were fitted on; the hard negatives' near copies)."""
+    split at random, so a test prompt's siblings were fitted on; the hard negatives' near copies).
+    ``augment``: the hard negatives' near copies in the fit split (guard_hardneg.hard_negatives)."""
     full = attacks(site)
     texts = [t for v in full.values() for t in v]
     sources = {name: _sample(name, v, whole) for name, v in full.items()}
@@ -105,7 +107,7 @@ def corpus(site: Path, whole: bool = False, legacy: bool = False) -> Corpus:
             if i not in dropped
         ],
     )
-    out.benign += [Benign(c, s, t, hard=True) for c, s, t in hard_negatives(legacy=legacy)]
+    out.benign += [Benign(c, s, t, hard=True) for c, s, t in hard_negatives(legacy=legacy, augment=augment)]
     return out
 
 
@@ -194,8 +196,9 @@ def _model(fitted: LogisticRegression) -> Model:
 
 
 def fit(
-    sources: list[Windows], negatives: Windows, rounds: int = 3, c: float = 4.0, segments: bool = False
-) -> Model:
+    sources: list[Windows], negatives: Windows, rounds: int = 3, c: float = 4.0, segments: bool = False,
+    negative_share: float = 0.5, mine_top: float = 0.03,
+) -> Model:  # fmt: skip
     """The regression over windows (multiple-instance, with hard-negative mining). ``segments``: from
     the second round on, a window's most suspicious segment, scored by the n-gram weights fitted so far
     and not fitted itself, adds to its logit when the rounds choose an attack's window (and in the
@@ -220,14 +223,17 @@ def fit(
         x = sparse.vstack([positive_x, negative_x], format="csr")
         y = np.concatenate([np.ones(positive_x.shape[0]), np.zeros(negative_x.shape[0])])
         sample = np.concatenate(
-            [0.5 * positive_w / positive_w.sum(), 0.5 * negative_w / negative_w.sum()]
+            [
+                (1 - negative_share) * positive_w / positive_w.sum(),
+                negative_share * negative_w / negative_w.sum(),
+            ]
         ) * len(y)
         fitted = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=0)
         fitted.fit(x, y, sample_weight=sample)
         model = _model(fitted)
         model.segment_weight = 1.0 if segments else 0.0
         scores = model.parts(negatives)[:, :3].sum(1)
-        hard = scores >= np.quantile(scores, 0.97)
+        hard = scores >= np.quantile(scores, 1 - mine_top)
         negative_w = np.where(hard, np.minimum(negative_w * 3.0, 27.0), negative_w)
     assert model is not None
     return model
@@ -303,11 +309,12 @@ def stack(attack: npt.NDArray[np.float64], benign: npt.NDArray[np.float64]) -> t
 def train(
     windows: dict[str, Windows], counts: dict[str, int], fit_benign: Windows, cal_benign: Windows,
     cal_count: int, cal_hard: npt.NDArray[np.bool_], held_share: float = 0.2, seed: int = 3,
-    segments: bool = SEGMENTS, prompt: bool = PROMPT,
+    segments: bool = SEGMENTS, prompt: bool = PROMPT, **options: float,
 ) -> Model:  # fmt: skip
     """Fit on all but ``held_share`` of each attack source and ``fit_benign``; calibrate on the rest.
-    ``segments``: see ``fit``. ``prompt``: a second regression over whole prompts' n-grams, stacked
-    with the windows' by a regression on the calibration prompts (held-out attacks and ``cal_benign``)."""
+    ``segments`` and ``options``: see ``fit``. ``prompt``: a second regression over whole prompts'
+    n-grams, stacked with the windows' by a regression on the calibration prompts (held-out attacks
+    and ``cal_benign``)."""
     rng = random.Random(seed)
     fitting, held = [], []
     for name, w in windows.items():
@@ -316,7 +323,7 @@ def train(
         cut = max(1, round(held_share * len(order))) if len(order) > 2 else 0
         held.append((take(w, sorted(order[:cut])), cut))
         fitting.append(take(w, sorted(order[cut:])))
-    model = fit(fitting, fit_benign, segments=segments)
+    model = fit(fitting, fit_benign, segments=segments, **options)  # type: ignore[arg-type]
     attack_logits = np.concatenate([model.logits(w, n)[0] for w, n in held if n])
     benign_logits = model.logits(cal_benign, cal_count)[0]
     if prompt:

@@ -11,6 +11,7 @@ Variants (any combination, named on the command line, comma-separated):
   prompt-guardrail reads), fitted on the same attacks and benign prompts; the two logits are stacked
   by a logistic regression fitted on the calibration prompts (held-out attacks and the calibrate
   split), never on the test split.
+- ``benign70``, ``mine10``: one setting of guard_train.fit changed (OPTIONS).
 - ``tfidf``: as ``prompt``, but scikit-learn's TfidfVectorizer over character 1-5-grams (word
   boundaries) fitted in each fold: not shippable (scikit-learn at run time), a reference for ``prompt``.
 
@@ -53,6 +54,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from aicop.gateway.classifier import MAX_CHARS, Embedder, Windows, model_dir
 
 Floats = npt.NDArray[np.float64]
+OPTIONS = {  # variants that change one setting of guard_train.fit
+    "benign70": {"negative_share": 0.7},  # benign windows weigh 70% of the fit, attacks 30% (not half each)
+    "mine10": {"mine_top": 0.10},  # the top 10% of benign windows mined each round (not 3%)
+}
 
 
 class Fold:
@@ -75,8 +80,10 @@ def run(fold: Fold, held: str, variant: set[str]) -> tuple[Floats, Floats]:
     counts = {n: len(data.sources[n]) for n in others}
     if "tfidf" in variant:
         return tfidf(fold, held, others, counts, "segments" in variant)
+    options = {k: v for k, v in OPTIONS.items() if k in variant}
     model = train(others, counts, fold.benign["fit"], fold.benign["cal"], len(fold.cal), fold.cal_hard,
-                  segments="segments" in variant, prompt="prompt" in variant)  # fmt: skip
+                  segments="segments" in variant, prompt="prompt" in variant,
+                  **{k: v for name in options.values() for k, v in name.items()})  # fmt: skip
     positive = model.probability(model.logits(fold.windows[held], len(data.sources[held]))[0])
     return positive, model.probability(model.logits(fold.benign["test"], len(fold.test))[0])
 
@@ -133,6 +140,7 @@ def main() -> int:
     parser.add_argument("variants", nargs="+", help="e.g. windows segments windows+prompt segments+prompt")
     parser.add_argument("--corpora", type=Path, default=DEFAULT)
     parser.add_argument("--save", type=Path, default=None)
+    parser.add_argument("--augment", action="store_true", help="near copies of hard negatives in fit")
     parser.add_argument(
         "--legacy", action="store_true", help="the second round's benign prompts (see corpus)"
     )
@@ -140,7 +148,7 @@ def main() -> int:
     folder = model_dir()
     assert folder is not None
     started = time.process_time()
-    fold = Fold(corpus(args.corpora, legacy=args.legacy), Cache(Embedder(folder)))
+    fold = Fold(corpus(args.corpora, legacy=args.legacy, augment=args.augment), Cache(Embedder(folder)))
     print(f"features: {time.process_time() - started:.0f} s CPU", file=sys.stderr, flush=True)
     out: dict[str, Any] = {}
     for name in args.variants:
