@@ -47,6 +47,7 @@ HARD_LIMIT = 0.02
 SEGMENTS = False  # the shipped model's options (train): unfitted segments, a stacked whole-prompt model
 PROMPT = False
 AUGMENT = False  # the hard negatives' near copies kept in the fit split (corpus)
+HEURISTIC = False  # the heuristic tier's whole-prompt score stacked with the model's logit (train)
 
 
 @dataclass
@@ -182,6 +183,7 @@ def take(w: Windows, texts: list[int] | npt.NDArray[np.intp]) -> Windows:
         [w.segments[i] for i in segments],
         window_number[w.segment_owners[segments]],
         [w.prompts[i] for i in chosen] if w.prompts else [],
+        w.heuristic[chosen] if len(w.heuristic) else np.zeros(0),
     )
 
 
@@ -309,7 +311,7 @@ def stack(attack: npt.NDArray[np.float64], benign: npt.NDArray[np.float64]) -> t
 def train(
     windows: dict[str, Windows], counts: dict[str, int], fit_benign: Windows, cal_benign: Windows,
     cal_count: int, cal_hard: npt.NDArray[np.bool_], held_share: float = 0.2, seed: int = 3,
-    segments: bool = SEGMENTS, prompt: bool = PROMPT, **options: float,
+    segments: bool = SEGMENTS, prompt: bool = PROMPT, heuristic: bool = HEURISTIC, **options: float,
 ) -> Model:  # fmt: skip
     """Fit on all but ``held_share`` of each attack source and ``fit_benign``; calibrate on the rest.
     ``segments`` and ``options``: see ``fit``. ``prompt``: a second regression over whole prompts'
@@ -336,6 +338,14 @@ def train(
                           np.column_stack([benign_logits, benign_prompts]))  # fmt: skip
         attack_logits = model.mix[0] * attack_logits + model.mix[1] * held_prompts
         benign_logits = model.mix[0] * benign_logits + model.mix[1] * benign_prompts
+    if heuristic:  # the heuristic tier's score of the whole prompt, stacked with the logit so far
+        held_scores = np.concatenate([w.heuristic for w, n in held if n])
+        a, b = stack(np.column_stack([attack_logits, held_scores]),
+                     np.column_stack([benign_logits, cal_benign.heuristic]))  # fmt: skip
+        model.mix = (a * model.mix[0], a * model.mix[1])
+        model.heuristic_weight = b
+        attack_logits = a * attack_logits + b * held_scores
+        benign_logits = a * benign_logits + b * cal_benign.heuristic
     return calibrate(model, attack_logits, benign_logits, cal_hard)
 
 

@@ -11,6 +11,8 @@ Variants (any combination, named on the command line, comma-separated):
   prompt-guardrail reads), fitted on the same attacks and benign prompts; the two logits are stacked
   by a logistic regression fitted on the calibration prompts (held-out attacks and the calibrate
   split), never on the test split.
+- ``heuristic``: + the heuristic tier's score of the whole prompt, stacked with the model's logit by
+  a logistic regression on the calibration prompts (as ``prompt``).
 - ``benign70``, ``mine10``: one setting of guard_train.fit changed (OPTIONS).
 - ``tfidf``: as ``prompt``, but scikit-learn's TfidfVectorizer over character 1-5-grams (word
   boundaries) fitted in each fold: not shippable (scikit-learn at run time), a reference for ``prompt``.
@@ -83,6 +85,7 @@ def run(fold: Fold, held: str, variant: set[str]) -> tuple[Floats, Floats]:
     options = {k: v for k, v in OPTIONS.items() if k in variant}
     model = train(others, counts, fold.benign["fit"], fold.benign["cal"], len(fold.cal), fold.cal_hard,
                   segments="segments" in variant, prompt="prompt" in variant,
+                  heuristic="heuristic" in variant,
                   **{k: v for name in options.values() for k, v in name.items()})  # fmt: skip
     positive = model.probability(model.logits(fold.windows[held], len(data.sources[held]))[0])
     return positive, model.probability(model.logits(fold.benign["test"], len(fold.test))[0])

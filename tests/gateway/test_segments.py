@@ -125,3 +125,17 @@ def test_a_whole_prompt_model_is_saved_and_stacked(tmp_path: Path) -> None:
     assert np.allclose(back.logits(windows, 2)[0], model.logits(windows, 2)[0], atol=1e-3)  # float16
     windows.prompts = []  # a caller without whole-prompt features gets the windows' logits
     assert np.allclose(back.logits(windows, 2)[0], -1.0)
+
+
+def test_the_heuristic_score_of_the_whole_prompt_is_stacked(tmp_path: Path) -> None:
+    model = Model(np.zeros(DIMENSIONS, np.float32), np.zeros(384, np.float32),
+                  np.zeros(len(signal_names()), np.float32), -1.0)  # fmt: skip
+    model.about = Model.load().about
+    model.mix, model.heuristic_weight = (0.5, 0.0), 3.0
+    windows = _windows(["a", "b"])
+    windows.heuristic = np.array([0.9, 0.1])
+    assert np.allclose(model.logits(windows, 2)[0], [-0.5 + 2.7, -0.5 + 0.3])
+    model.save(tmp_path / "m.npz")
+    back = Model.load(tmp_path / "m.npz")
+    assert back.heuristic_weight == 3.0
+    assert np.allclose(back.logits(windows, 2)[0], model.logits(windows, 2)[0])

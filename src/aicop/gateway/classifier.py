@@ -517,7 +517,8 @@ class Windows:
     embedding and the heuristic signals; ``owners`` and ``spans`` say whose text and which characters.
     ``segments`` are the n-grams of each window's segments (``segment_spans``), ``segment_owners``
     the index of the window each belongs to; ``prompts`` the n-grams of each whole text (its first
-    MAX_CHARS characters), in the texts' order."""
+    MAX_CHARS characters) and ``heuristic`` the heuristic tier's score of each whole text, in the
+    texts' order."""
 
     ngrams: list[tuple[npt.NDArray[np.int64], Array]]
     embeddings: Array
@@ -527,15 +528,17 @@ class Windows:
     segments: list[tuple[npt.NDArray[np.int64], Array]] = field(default_factory=list)
     segment_owners: Owners = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
     prompts: list[tuple[npt.NDArray[np.int64], Array]] = field(default_factory=list)  # a text's whole
+    heuristic: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))  # a text's whole
 
 
 def featurize(
     embed: Embedder, texts: list[str], embeddings: Array | None = None, segments: bool = True,
-    prompts: bool = True,
+    prompts: bool = True, heuristic: bool = True,
 ) -> Windows:  # fmt: skip
     """Every window of every text, with its three kinds of features (``embeddings``: already computed,
     in the order ``embed.pieces`` gives the windows), with ``segments`` its segments' n-grams, and
     with ``prompts`` each whole text's n-grams."""
+    from aicop.gateway.guards import check_prompt
     from aicop.gateway.ngrams import features
 
     pieces, owners, spans = embed.pieces(texts)
@@ -555,6 +558,7 @@ def featurize(
         grams,
         np.array(segment_owners, dtype=np.intp),
         [features(t[:MAX_CHARS]) for t in texts] if prompts else [],
+        np.array([check_prompt(t).score for t in texts]) if heuristic else np.zeros(0),
     )
 
 
@@ -580,6 +584,7 @@ class Model:
     prompt_ngrams: Array = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     prompt_bias: float = 0.0
     mix: tuple[float, float] = (1.0, 0.0)
+    heuristic_weight: float = 0.0  # the heuristic tier's score of the whole prompt, stacked the same way
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> Model:
@@ -606,6 +611,7 @@ class Model:
                 float(t["flag"]["probability"]), about, float(about.get("segment_weight", 0.0)), prompt,
                 float(about.get("prompt_bias", 0.0)),
                 (float(about.get("mix", [1.0, 0.0])[0]), float(about.get("mix", [1.0, 0.0])[1])),
+                float(about.get("heuristic_weight", 0.0)),
             )  # fmt: skip
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise InputError(f"the classifier's weights do not load: {err}", path=path) from err
@@ -628,6 +634,7 @@ class Model:
             "segment_weight": self.segment_weight,
             "prompt_bias": self.prompt_bias,
             "mix": list(self.mix),
+            "heuristic_weight": self.heuristic_weight,
         }
         path.with_suffix(".json").write_text(json.dumps(about, indent=1) + "\n")
 
@@ -665,6 +672,10 @@ class Model:
             worst[windows.owners[row]] = row  # the last write for a text is its highest window
         if len(self.prompt_ngrams) and windows.prompts:
             best = self.mix[0] * best + self.mix[1] * self.prompt_logits(windows)
+        elif self.heuristic_weight:
+            best = self.mix[0] * best
+        if self.heuristic_weight and len(windows.heuristic):
+            best = best + self.heuristic_weight * windows.heuristic
         return best, worst
 
     def prompt_logits(self, windows: Windows) -> npt.NDArray[np.float64]:

@@ -281,7 +281,10 @@ class ClassifierTier:
         if not texts:
             return []
         stacked = bool(len(self.model.prompt_ngrams))
-        windows = featurize(self.embed, texts, segments=bool(self.model.segment_weight), prompts=stacked)
+        windows = featurize(
+            self.embed, texts, segments=bool(self.model.segment_weight), prompts=stacked,
+            heuristic=bool(self.model.heuristic_weight),
+        )  # fmt: skip
         parts = self.model.parts(windows)  # the explanation's split, and summed, the logits
         logits, worst = self.model.logits(windows, len(texts), parts)
         whole = self.model.prompt_logits(windows).tolist() if stacked else [0.0] * len(texts)
@@ -306,7 +309,12 @@ class ClassifierTier:
                         "signals": float(parts[row, 2]),
                     }
                     | ({"segment": float(parts[row, 3])} if self.model.segment_weight else {})
-                    | ({"whole prompt": float(whole[index])} if stacked else {}),
+                    | ({"whole prompt": float(whole[index])} if stacked else {})
+                    | (
+                        {"heuristic": self.model.heuristic_weight * float(windows.heuristic[index])}
+                        if self.model.heuristic_weight
+                        else {}
+                    ),
                     [name for name, _ in drivers],
                 )
             )
