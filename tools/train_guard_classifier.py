@@ -9,7 +9,8 @@ never used here: benchmarks/guard_eval.py measures the shipped model's false pos
 
 The result, src/aicop/gateway/data/injection-model.npz (weights) and .json (thresholds, the rates they
 were set for, what it was trained on), is committed; this script is how it was made. It also prints the
-heuristic tier's calibrated points, which THRESHOLD/BLOCK_THRESHOLD in aicop.gateway.guards carry.
+points the same procedure gives the heuristic tier on these prompts; THRESHOLD/BLOCK_THRESHOLD in
+aicop.gateway.guards carry the points in use, which the JSON records with what they do here.
 
 Usage: nice -n 10 python tools/train_guard_classifier.py [--corpora SITE-PACKAGES]
 """
@@ -41,7 +42,7 @@ from guard_train import (  # noqa: E402
 )
 
 from aicop.gateway.classifier import WEIGHTS, WINDOW, Embedder, missing, model_dir  # noqa: E402
-from aicop.gateway.guards import check_prompt  # noqa: E402
+from aicop.gateway.guards import BLOCK_THRESHOLD, THRESHOLD, check_prompt  # noqa: E402
 
 
 def heuristic_points(scores: np.ndarray, hard: np.ndarray) -> tuple[float, float]:
@@ -104,19 +105,29 @@ def main() -> int:
                 "on_calibration": round(float((probabilities >= model.block).mean()), 4),
             },
         },
+        # the points in use (THRESHOLD, BLOCK_THRESHOLD: set in the second round, on prompts that held
+        # the hard negatives' near copies), what they do on this round's prompts, and the points this
+        # round's prompts would give; those are not adopted by this script: lower points make the tier
+        # act on two signals, not three, a change of its design that its tests state
         "heuristic": {
-            "flag": flag,
-            "block": block,
-            "set_on": f"{len(seen)} benign prompts ({int(seen_hard.sum())} hard negatives)",
-            "flag_on_them": round(float((heuristic >= flag).mean()), 4),
-            "flag_on_hard_negatives": round(float((heuristic[seen_hard] >= flag).mean()), 4),
+            "flag": THRESHOLD,
+            "block": BLOCK_THRESHOLD,
+            "set_on": "an earlier round's benign prompts (the hard negatives' near copies among them)",
+            "flag_on_them": round(float((heuristic >= THRESHOLD).mean()), 4),
+            "flag_on_hard_negatives": round(float((heuristic[seen_hard] >= THRESHOLD).mean()), 4),
+            "these_prompts_would_set": {
+                "flag": flag,
+                "block": block,
+                "on": f"{len(seen)} benign prompts ({int(seen_hard.sum())} hard negatives)",
+            },
         },
     }
     model.save(WEIGHTS)
     size = WEIGHTS.stat().st_size
     print(
         f"wrote {WEIGHTS.relative_to(ROOT)} ({size / 1024:.0f} KiB): flag at p >= {model.flag:.4f},"
-        f" block at p >= {model.block:.4f}; heuristic tier: flag at {flag}, block at {block}"
+        f" block at p >= {model.block:.4f}; heuristic tier: kept at flag {THRESHOLD}, block"
+        f" {BLOCK_THRESHOLD} (these prompts would set {flag} and {block})"
     )
     return 0
 

@@ -4,10 +4,12 @@ the hard negatives are split by template."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
@@ -76,6 +78,38 @@ def test_hard_negatives_are_split_by_template() -> None:
     assert {s for _, s, _ in rows} == {"fit", "calibrate", "test"}
     for category, templates in guard_hardneg.CATEGORIES.items():
         for number, template in enumerate(templates):
-            head = template.split("{")[0][:30]
-            splits = {s for c, s, t in rows if c == category and head and t.startswith(head)}
-            assert len(splits) <= 1 or not head, (category, number, splits)
+            # the template as a pattern: its slots match anything, its doubled braces are one
+            literal = template.replace("{{", "\x00").replace("}}", "\x01")
+            pattern = re.escape(re.sub(r"\{\w+\}", "\x02", literal)).replace("\x02", ".+")
+            pattern = pattern.replace("\x00", re.escape("{")).replace("\x01", re.escape("}"))
+            made = [s for c, s, t in rows if c == category and re.fullmatch(pattern, t, re.DOTALL)]
+            assert made, (category, number)
+            assert set(made) == {guard_hardneg.SPLITS[number % 4]}, (category, number, made)
+
+
+def test_near_copies_are_recognised() -> None:
+    a = "Ignore my last message, I found my invoice in my spam folder. Thanks anyway!"
+    b = "Ignore my last message, I found the refund in my spam folder. Thanks anyway!"
+    assert guard_hardneg.near_copy(a, b)
+    assert not guard_hardneg.near_copy(a, "Where is the delivery I ordered on the 14th? It is late.")
+
+
+def test_no_hard_negative_is_a_near_copy_of_another() -> None:
+    texts = [t for _, _, t in guard_hardneg.hard_negatives()]
+    close = [(a, b) for i, a in enumerate(texts) for b in texts[i + 1 :] if guard_hardneg.near_copy(a, b)]
+    assert close == []
+    # the second round's generator made them (kept only to reproduce its figures)
+    old = [t for _, _, t in guard_hardneg.hard_negatives(legacy=True)]
+    assert len(old) > 2 * len(set(old) & set(texts)) and any(
+        guard_hardneg.near_copy(a, b) for i, a in enumerate(old) for b in old[i + 1 : i + 6]
+    )
+
+
+def test_lookalike_requests_are_split_by_template() -> None:
+    from guard_corpora import LOOKALIKE_TOPICS, LOOKALIKES
+
+    for number, template in enumerate(LOOKALIKES):
+        for topic in LOOKALIKE_TOPICS:
+            assert guard_train.lookalike_template(template.format(t=topic)) == number
+    with pytest.raises(ValueError, match="not a look-alike"):
+        guard_train.lookalike_template("What is the capital of France?")

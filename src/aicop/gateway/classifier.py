@@ -468,31 +468,97 @@ def signal_vectors(texts: list[str]) -> Array:
     return out
 
 
+MAX_SEGMENTS = 24  # of a window; more are merged in runs, so a window's cost stays bounded
+MIN_SEGMENT = 24  # characters: a shorter piece joins the next
+_LINES = re.compile(r"[^\n]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")
+
+
+def segment_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """The spans of the segments of ``text[start:end]``: its lines, split into sentences, a piece of
+    fewer than MIN_SEGMENT characters joined to the next, at most MAX_SEGMENTS (merged in runs). An
+    instruction inside a document is one sentence among many; read alone, its n-grams are not diluted
+    by the document's."""
+    stop = len(text) if end is None else end
+    pieces: list[tuple[int, int]] = []
+    for line in _LINES.finditer(text, start, stop):
+        a = line.start()
+        for gap in _SENTENCE_END.finditer(text, line.start(), line.end()):
+            pieces.append((a, gap.start()))
+            a = gap.end()
+        pieces.append((a, line.end()))
+    joined: list[tuple[int, int]] = []
+    carry: int | None = None
+    for a, b in pieces:
+        if not text[a:b].strip():
+            continue
+        a = a if carry is None else carry
+        if b - a < MIN_SEGMENT:
+            carry = a
+            continue
+        joined.append((a, b))
+        carry = None
+    if carry is not None:
+        if joined:
+            joined[-1] = (joined[-1][0], pieces[-1][1])
+        else:
+            joined.append((carry, pieces[-1][1]))
+    if len(joined) > MAX_SEGMENTS:
+        run = math.ceil(len(joined) / MAX_SEGMENTS)
+        joined = [
+            (joined[i][0], joined[min(i + run, len(joined)) - 1][1]) for i in range(0, len(joined), run)
+        ]
+    return joined
+
+
 @dataclass
 class Windows:
     """The features of a batch of texts' windows: n-grams (sparse, one pair of arrays a window), the
-    embedding and the heuristic signals; ``owners`` and ``spans`` say whose text and which characters."""
+    embedding and the heuristic signals; ``owners`` and ``spans`` say whose text and which characters.
+    ``segments`` are the n-grams of each window's segments (``segment_spans``), ``segment_owners``
+    the index of the window each belongs to; ``prompts`` the n-grams of each whole text (its first
+    MAX_CHARS characters) and ``heuristic`` the heuristic tier's score of each whole text, in the
+    texts' order."""
 
     ngrams: list[tuple[npt.NDArray[np.int64], Array]]
     embeddings: Array
     signals: Array
     owners: Owners
     spans: list[tuple[int, int]]
+    segments: list[tuple[npt.NDArray[np.int64], Array]] = field(default_factory=list)
+    segment_owners: Owners = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    prompts: list[tuple[npt.NDArray[np.int64], Array]] = field(default_factory=list)  # a text's whole
+    heuristic: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))  # a text's whole
 
 
-def featurize(embed: Embedder, texts: list[str], embeddings: Array | None = None) -> Windows:
+def featurize(
+    embed: Embedder, texts: list[str], embeddings: Array | None = None, segments: bool = True,
+    prompts: bool = True, heuristic: bool = True,
+) -> Windows:  # fmt: skip
     """Every window of every text, with its three kinds of features (``embeddings``: already computed,
-    in the order ``embed.pieces`` gives the windows)."""
+    in the order ``embed.pieces`` gives the windows), with ``segments`` its segments' n-grams, and
+    with ``prompts`` each whole text's n-grams."""
+    from aicop.gateway.guards import check_prompt
     from aicop.gateway.ngrams import features
 
     pieces, owners, spans = embed.pieces(texts)
     words = [texts[o][a:b] for o, (a, b) in zip(owners, spans, strict=True)]
+    grams: list[tuple[npt.NDArray[np.int64], Array]] = []
+    segment_owners: list[int] = []
+    for row, (owner, span) in enumerate(zip(owners, spans, strict=True)):
+        found = segment_spans(texts[owner], *span) if segments else []
+        grams += [features(texts[owner][a:b]) for a, b in found]
+        segment_owners += [row] * len(found)
     return Windows(
         [features(w) for w in words],
         embed.embed(pieces) if embeddings is None else embeddings,
         signal_vectors(words),
         owners,
         spans,
+        grams,
+        np.array(segment_owners, dtype=np.intp),
+        [features(t[:MAX_CHARS]) for t in texts] if prompts else [],
+        np.array([check_prompt(t).score for t in texts]) if heuristic else np.zeros(0),
     )
 
 
@@ -513,6 +579,12 @@ class Model:
     block: float = 0.99
     flag: float = 0.9
     about: dict[str, Any] = field(default_factory=dict)
+    segment_weight: float = 0.0  # 1: a window's most suspicious segment's n-gram score adds to its logit
+    # the whole prompt's n-gram model, stacked with the windows': logit = mix[0] windows' + mix[1] its
+    prompt_ngrams: Array = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    prompt_bias: float = 0.0
+    mix: tuple[float, float] = (1.0, 0.0)
+    heuristic_weight: float = 0.0  # the heuristic tier's score of the whole prompt, stacked the same way
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> Model:
@@ -523,13 +595,23 @@ class Model:
                 ngrams, embedding, signals = (
                     arrays[name].astype(np.float32) for name in ("ngrams", "embedding", "signals")
                 )
+                prompt = (
+                    arrays["prompt_ngrams"].astype(np.float32)
+                    if "prompt_ngrams" in arrays.files
+                    else np.zeros(0, dtype=np.float32)
+                )
+            if len(prompt) not in (0, len(ngrams)):
+                raise ValueError("its whole-prompt weights do not match its n-gram weights")
             if len(signals) != len(signal_names()) or embedding.shape != (384,):
                 raise ValueError("its arrays do not have the shapes of this version's features")
             t = about["thresholds"]
             return cls(
                 ngrams, embedding, signals, float(about["bias"]), float(about["platt"]["scale"]),
                 float(about["platt"]["shift"]), float(t["block"]["probability"]),
-                float(t["flag"]["probability"]), about,
+                float(t["flag"]["probability"]), about, float(about.get("segment_weight", 0.0)), prompt,
+                float(about.get("prompt_bias", 0.0)),
+                (float(about.get("mix", [1.0, 0.0])[0]), float(about.get("mix", [1.0, 0.0])[1])),
+                float(about.get("heuristic_weight", 0.0)),
             )  # fmt: skip
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise InputError(f"the classifier's weights do not load: {err}", path=path) from err
@@ -537,19 +619,44 @@ class Model:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as handle:
-            np.savez_compressed(
-                handle, ngrams=self.ngrams.astype(np.float16), embedding=self.embedding, signals=self.signals
-            )
-        about = {**self.about, "bias": self.bias, "platt": {"scale": self.scale, "shift": self.shift}}
+            grams, embedding, signals = self.ngrams.astype(np.float16), self.embedding, self.signals
+            if len(self.prompt_ngrams):
+                prompt = self.prompt_ngrams.astype(np.float16)
+                np.savez_compressed(
+                    handle, ngrams=grams, embedding=embedding, signals=signals, prompt_ngrams=prompt
+                )
+            else:
+                np.savez_compressed(handle, ngrams=grams, embedding=embedding, signals=signals)
+        about = {
+            **self.about,
+            "bias": self.bias,
+            "platt": {"scale": self.scale, "shift": self.shift},
+            "segment_weight": self.segment_weight,
+            "prompt_bias": self.prompt_bias,
+            "mix": list(self.mix),
+            "heuristic_weight": self.heuristic_weight,
+        }
         path.with_suffix(".json").write_text(json.dumps(about, indent=1) + "\n")
 
+    def best_segments(self, windows: Windows) -> npt.NDArray[np.float64]:
+        """Each window's most suspicious segment's score, its n-grams weighed by the windows' n-gram
+        weights (0 for a window without segments)."""
+        best = np.full(len(windows.owners), -np.inf)
+        if len(windows.segments):
+            scores = np.array([float(self.ngrams[index] @ value) for index, value in windows.segments])
+            np.maximum.at(best, windows.segment_owners, scores)
+        return np.where(np.isfinite(best), best, 0.0)
+
     def parts(self, windows: Windows) -> npt.NDArray[np.float64]:
-        """Each window's logit split by feature kind: columns n-grams, embedding, signals (add the bias)."""
-        out = np.zeros((len(windows.owners), 3))
+        """Each window's logit split by feature kind: columns n-grams, embedding, signals, and its most
+        suspicious segment (``segment_weight``; add the bias)."""
+        out = np.zeros((len(windows.owners), 4))
         for row, (index, value) in enumerate(windows.ngrams):
             out[row, 0] = float(self.ngrams[index] @ value)
         out[:, 1] = windows.embeddings.astype(np.float64) @ self.embedding
         out[:, 2] = windows.signals.astype(np.float64) @ self.signals
+        if self.segment_weight:
+            out[:, 3] = self.segment_weight * self.best_segments(windows)
         return out
 
     def logits(
@@ -563,7 +670,19 @@ class Model:
         worst = np.zeros(count, dtype=np.intp)
         for row in np.argsort(per_window, kind="stable"):
             worst[windows.owners[row]] = row  # the last write for a text is its highest window
+        if len(self.prompt_ngrams) and windows.prompts:
+            best = self.mix[0] * best + self.mix[1] * self.prompt_logits(windows)
+        elif self.heuristic_weight:
+            best = self.mix[0] * best
+        if self.heuristic_weight and len(windows.heuristic):
+            best = best + self.heuristic_weight * windows.heuristic
         return best, worst
+
+    def prompt_logits(self, windows: Windows) -> npt.NDArray[np.float64]:
+        """Each whole text's logit under the whole-prompt n-gram model (``prompt_ngrams``)."""
+        return np.array(
+            [float(self.prompt_ngrams[index] @ value) + self.prompt_bias for index, value in windows.prompts]
+        )
 
     def probability(self, logits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         return 1.0 / (1.0 + np.exp(-(self.scale * logits + self.shift)))

@@ -280,11 +280,18 @@ class ClassifierTier:
 
         if not texts:
             return []
-        windows = featurize(self.embed, texts)
+        stacked = bool(len(self.model.prompt_ngrams))
+        windows = featurize(
+            self.embed, texts, segments=bool(self.model.segment_weight), prompts=stacked,
+            heuristic=bool(self.model.heuristic_weight),
+        )  # fmt: skip
         parts = self.model.parts(windows)  # the explanation's split, and summed, the logits
         logits, worst = self.model.logits(windows, len(texts), parts)
+        whole = self.model.prompt_logits(windows).tolist() if stacked else [0.0] * len(texts)
         out = []
-        for text, probability, row in zip(texts, self.model.probability(logits), worst, strict=True):
+        for index, (text, probability, row) in enumerate(
+            zip(texts, self.model.probability(logits), worst, strict=True)
+        ):
             start, end = windows.spans[row]
             words = {  # words of four letters or more and pairs of words: "you" or "to" tell nobody much
                 name: float(self.model.ngrams[i]) * sign
@@ -300,7 +307,14 @@ class ClassifierTier:
                         "n-grams": float(parts[row, 0]),
                         "embedding": float(parts[row, 1]),
                         "signals": float(parts[row, 2]),
-                    },
+                    }
+                    | ({"segment": float(parts[row, 3])} if self.model.segment_weight else {})
+                    | ({"whole prompt": float(whole[index])} if stacked else {})
+                    | (
+                        {"heuristic": self.model.heuristic_weight * float(windows.heuristic[index])}
+                        if self.model.heuristic_weight
+                        else {}
+                    ),
                     [name for name, _ in drivers],
                 )
             )
