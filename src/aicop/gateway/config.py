@@ -96,12 +96,14 @@ class InputGuards(_Strict):
     injection: Action | Literal["off"] = "block"
     threshold: float = Field(
         default=THRESHOLD, gt=0, le=1,
-        description="the heuristic tier's flag point, set for <= 0.5% false positives on 2,150 benign "
-        "prompts and <= 2% on their 196 hard negatives (0 of them at 0.981)",
+        description="the heuristic tier's flag point, set for <= 0.5% false positives and <= 2% on hard "
+        "negatives when the tier was built; on benchmarks/guard_eval.py's test split (706 benign "
+        "prompts, 42 hard negatives, never fitted on) it flags none",
     )  # fmt: skip
     block_threshold: float = Field(
         default=BLOCK_THRESHOLD, gt=0, le=1,
-        description="the heuristic tier's block point, set for <= 0.2% false positives (0 of 2,150)",
+        description="the heuristic tier's block point, set for <= 0.2% false positives; it blocks none "
+        "of the same test split",
     )  # fmt: skip
     classifier: bool = False  # the combined classifier tier beside the heuristics (the classifier extra)
     classifier_threshold: float = Field(
