@@ -184,10 +184,11 @@ SIGNALS: list[tuple[str, float, str]] = [
 ]
 OBFUSCATION_WEIGHT = 0.4
 # The heuristic tier's flag and block points, set by tools/train_guard_classifier.py on the benign
-# prompts of the tier's first calibration (2,150 then) for <= 0.5% false positives (<= 2% of hard negatives) and <= 0.2%: at 0.5 it flagged 2-4% of
-# benign prompts and a quarter to a half of hard negatives (security write-ups that quote an attack
-# phrase, code about system prompts). One or two signals are what such documents carry too, so the
-# calibrated tier acts only on three or more; the classifier tier is what tells the two apart.
+# prompts of the tier's first calibration (2,150 then) for <= 0.5% false positives (<= 2% of hard
+# negatives) and <= 0.2%: at 0.5 it flagged 2-4% of benign prompts and a quarter to a half of hard
+# negatives (security write-ups that quote an attack phrase, code about system prompts). One or two
+# signals are what such documents carry too, so the calibrated tier acts only on three or more; the
+# classifier tier is what tells the two apart.
 THRESHOLD = 0.981
 BLOCK_THRESHOLD = 0.99
 
