@@ -74,17 +74,15 @@ class ReadStats:
     # (text column, label column, [(row or line, text, label)]) when the file is a labelled text set:
     # gathered while reading, for the label and trigger analysis (labels.py).
     labelled: tuple[str, str, list[tuple[int, str, str]]] | None = None
-    # The MinHash signature of each record (neardup.py), computed a batch at a time.
-    signatures: list[neardup.Signature | None] = field(default_factory=list)
     # records not yet worked on: their texts, rows, lines, and exact keys where known
     _texts: list[str] = field(default_factory=list)
     _rows: list[int | None] = field(default_factory=list)
     _lines: list[int | None] = field(default_factory=list)
     _exact: dict[int, int] = field(default_factory=dict)  # index in _texts -> exact key
 
-    # Limits the time spent on near-duplicate signatures across a run (shared with the engine).
-    budget: neardup.Budget | None = None
-    near: bool = True  # whether near-duplicates are looked for at all (signatures are worked out)
+    # The run's near-duplicate search, given the records new by key a batch at a time (None: not looked
+    # for at all).
+    near: neardup.Candidates | None = None
 
     def record(self, text: str, row: int | None, line: int | None, exact: int | None = None) -> None:
         """Note a record for the duplicate check; ``exact`` when its key was computed as it streamed.
@@ -105,12 +103,12 @@ class ReadStats:
         if len(self._texts) >= 4096:
             self.sketch()
 
-    def sketch(self) -> list[neardup.Signature | None]:
-        """The signatures of all records so far, aligned with ``records`` (None for a record too short,
-        or met once the near-duplicate budget was spent)."""
+    def sketch(self) -> None:
+        """Work out the keys of the records noted since the last call, and give the near-duplicate
+        search the new ones."""
         texts = self._texts
         if not texts:
-            return self.signatures
+            return
         joined = "\n".join(texts)
         if joined.count("\n") != len(texts) - 1:  # a record with line breaks: one line each
             joined = "\n".join(t.replace("\n", " ") for t in texts)
@@ -121,26 +119,18 @@ class ReadStats:
         # short values ("yes", "n/a") repeat by nature: not checked
         kept = list(map(MIN_RECORD.__le__, map(len, normalised)))
         kept_texts = list(itertools.compress(normalised, kept))
+        kept_exact = list(itertools.compress(exact, kept))
+        kept_words = list(map(hash, kept_texts))
         self.records += zip(
-            itertools.compress(exact, kept),
-            map(hash, kept_texts),
+            kept_exact,
+            kept_words,
             itertools.compress(self._rows, kept),
             itertools.compress(self._lines, kept),
             strict=True,
         )
         self._texts, self._rows, self._lines, self._exact = [], [], [], {}
-        budget = self.budget
-        if not self.near:
-            self.signatures += [None] * len(kept_texts)
-        elif budget is None:
-            self.signatures += neardup.signatures(kept_texts)
-        elif budget.left(self.bytes):
-            with budget.timing(reserve=neardup.MATCH_COST):
-                self.signatures += neardup.signatures(kept_texts)
-        else:  # not worked out: the budget is spent for now
-            budget.skipped += len(kept_texts)
-            self.signatures += [None] * len(kept_texts)
-        return self.signatures
+        if self.near is not None:
+            self.near.take(kept_exact, kept_words, kept_texts, self.bytes)
 
 
 MIN_RECORD = 20  # characters of normalised text below which a record is not checked for duplicates

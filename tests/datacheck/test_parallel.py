@@ -1,0 +1,151 @@
+"""The near-duplicate search in a helper process gives the report one process gives; a helper that
+fails is an error that says so, and leaves no process behind."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from aicop.datacheck import engine, parallel
+from aicop.datacheck.engine import DataReport, check_paths
+from tests.conftest import CliResult
+
+Run = Callable[..., CliResult]
+VOCABULARY = [f"{a}{b}{c}" for a in "bcdfghk" for b in "aeiou" for c in "dgkmp"]
+
+
+def _set(folder: Path) -> None:
+    """Two files whose records repeat each other exactly, once case and digits are set aside, and with
+    a word changed; the JSON Lines file repeats records of the CSV."""
+    rng = random.Random(23)
+    texts: list[str] = []
+    with (folder / "a.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["id", "text", "label"])
+        for row in range(3000):
+            roll = rng.random()
+            if texts and roll < 0.05:
+                words = rng.choice(texts).split()
+                words[rng.randrange(len(words))] = "edited"
+                text = " ".join(words)
+            elif texts and roll < 0.08:
+                text = rng.choice(texts).upper() + f" {row}"
+            elif texts and roll < 0.1:
+                text = rng.choice(texts)
+            else:
+                text = " ".join(rng.choice(VOCABULARY) for _ in range(12))
+            texts.append(text)
+            writer.writerow([row, text, rng.choice("ab")])
+    with (folder / "b.jsonl").open("w") as handle:
+        for number in range(500):
+            text = rng.choice(texts) if number % 3 else " ".join(rng.choice(VOCABULARY) for _ in range(12))
+            if number % 7 == 0:
+                words = text.split()
+                words[0] = "changed"
+                text = " ".join(words)
+            handle.write(json.dumps({"text": text, "n": number}) + "\n")
+
+
+def _plain(report: DataReport) -> dict[str, object]:
+    """The report without its timings."""
+    out = report.as_dict()
+    out.pop("seconds")
+    out["analyses"] = {k: re.sub(r"in [\d.]+ s of CPU", "", v) for k, v in report.analyses.items()}
+    return out
+
+
+def test_the_helper_gives_the_report_of_one_process(tmp_path: Path) -> None:
+    _set(tmp_path)
+    one = check_paths([tmp_path], near_budget=None, near_rate=None, jobs=1)
+    two = check_paths([tmp_path], near_budget=None, near_rate=None, jobs=2)
+    assert one.counts["near-duplicate"] > 20 and one.counts["duplicate"] > 0  # the set has all kinds
+    assert _plain(one) == _plain(two)
+    assert "every record compared" in two.analyses["near-duplicates"]
+
+
+def test_a_spent_budget_in_the_helper_is_stated(tmp_path: Path) -> None:
+    _set(tmp_path)
+    report = check_paths([tmp_path], near_budget=0.0, jobs=2)
+    assert report.counts["near-duplicate"] > 0  # the copies found by their normalised keys
+    assert re.search(r"[\d,]+ records were not compared", report.analyses["near-duplicates"])
+    assert _plain(report) == _plain(check_paths([tmp_path], near_budget=0.0, jobs=1))
+
+
+def test_the_default_uses_a_helper_only_for_enough_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _set(tmp_path)
+    started: list[float] = []
+    real = parallel.NearHelper
+
+    class Counted(real):  # type: ignore[misc,valid-type]
+        def __init__(self, threshold: float, seconds: float | None, rate: float | None) -> None:
+            started.append(threshold)
+            super().__init__(threshold, seconds, rate)
+
+    monkeypatch.setattr(parallel, "NearHelper", Counted)
+    monkeypatch.setattr(engine, "_cpus", lambda: 2)
+    check_paths([tmp_path])
+    assert started == []  # a few hundred KB: not worth a process
+    monkeypatch.setattr(engine, "PARALLEL_FROM", 1000)
+    check_paths([tmp_path])
+    assert started == [0.7]
+    monkeypatch.setattr(engine, "_cpus", lambda: 1)
+    check_paths([tmp_path])
+    check_paths([tmp_path], similarity=None, jobs=2)  # no search, no helper
+    assert started == [0.7]
+
+
+@pytest.mark.parametrize(
+    ("program", "said"),
+    [
+        ("import sys; sys.stderr.write('boom'); sys.exit(3)", "exit code 3:\nboom"),
+        ("import sys\nfor line in sys.stdin: print('not json', flush=True)", "exit code"),
+        (
+            "import json, sys\nfor line in sys.stdin:\n"
+            ' if "sync" in line: print(json.dumps({"error": "a bug"}), flush=True)',
+            "a bug",
+        ),
+    ],
+)
+def test_a_helper_that_fails_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, program: str, said: str
+) -> None:
+    _set(tmp_path)
+    monkeypatch.setattr(parallel, "_PROGRAM", program)
+    closed: list[parallel.NearHelper] = []
+    real_close = parallel.NearHelper.close
+
+    def close(self: parallel.NearHelper) -> None:
+        real_close(self)
+        closed.append(self)
+
+    monkeypatch.setattr(parallel.NearHelper, "close", close)
+    with pytest.raises(RuntimeError, match="near-duplicate helper process failed") as failed:
+        check_paths([tmp_path], jobs=2)
+    assert said in str(failed.value)
+    [helper] = closed
+    assert helper.process.returncode is not None  # reaped, not left running
+
+
+def test_cli_jobs(run_cli: Run, tmp_path: Path) -> None:
+    _set(tmp_path)
+    outputs = []
+    for jobs in ("1", "2"):
+        result = run_cli(
+            "data", "check", tmp_path, "--format", "json", "--near-budget", "none", "--jobs", jobs
+        )
+        assert result.code == 1
+        report = json.loads(result.out)
+        report.pop("seconds")
+        report["analyses"]["near-duplicates"] = re.sub(r"[\d.]+ s", "", report["analyses"]["near-duplicates"])
+        outputs.append(report)
+    assert outputs[0] == outputs[1] and outputs[0]["counts"]["near-duplicate"] > 20
+    bad = run_cli("data", "check", tmp_path, "--jobs", "0")
+    assert bad.code == 2 and "0 is not at least 1" in bad.err
