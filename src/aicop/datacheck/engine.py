@@ -200,9 +200,9 @@ class _Places:
     def of(self, start: int) -> tuple[int | None, int | None, str | int | None]:
         """(line, row, column)."""
         unit = self.unit
-        if unit.fields is not None:
-            starts, places = unit.fields
-            row, line, column = places[bisect.bisect_right(starts, start) - 1]
+        fields = unit.fields
+        if fields is not None:
+            row, line, column = fields[bisect.bisect_right(fields.starts, start) - 1]
             return line, row, column
         if unit.block:
             self.line += unit.text.count("\n", self.position, start)
@@ -247,8 +247,10 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
     matches = near.search.sync() if near is not None else {}
     looked_up = seen.looked_up
     exact_seen, words_seen = seen.exact, seen.words
-    seen.records += len(stats.records)
-    for exact, normalised, row, line in stats.records:
+    records = len(stats.exact_keys)
+    seen.records += records
+    keys = zip(stats.exact_keys, stats.word_keys, stats.record_rows, stats.record_lines, strict=True)
+    for exact, normalised, row, line in keys:
         place = (path, row, line)
         # one look-up that also holds a new record (most are new)
         held = exact_seen.setdefault(exact, place)
@@ -275,7 +277,6 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
         )
     if not clusters:
         return
-    records = len(stats.records)
     near_clusters = {key: members for key, members in clusters.items() if key[0] == "near-duplicate"}
     covered = sum(len(m) + (key[1][0] == path) for key, m in near_clusters.items())
     templated = records >= TEMPLATED_MIN and covered >= TEMPLATED_SHARE * records

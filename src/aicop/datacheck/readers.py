@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import bz2
 import csv
+import functools
 import gzip
 import hashlib
 import io
@@ -38,8 +39,12 @@ TEXT_SUFFIXES = {".txt", ".md", ".rst", ".html", ".htm", ".xml", ".log"}
 OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 
-class Places(Protocol):
-    """(row, line, column) of the field at an index: row None outside tables."""
+class Fields(Protocol):
+    """Many fields joined by newlines into one unit: each field's start in the unit's text (``starts``)
+    and its (row, line, column) by its index (row None outside tables)."""
+
+    @property
+    def starts(self) -> list[int]: ...
 
     def __getitem__(self, index: int) -> tuple[int | None, int | None, str]: ...
 
@@ -55,9 +60,8 @@ class Unit:
     column: str | None = None
     offset: int = 0  # characters before ``text`` within its line, when a long line was cut
     block: bool = False  # ``text`` is whole lines from ``line`` on
-    # Many table fields joined by newlines and scanned at once: each field's start in ``text`` and its
-    # (row, line, column), so a match is placed by bisection.
-    fields: tuple[list[int], Places] | None = None
+    # Many fields joined by newlines and scanned at once, so a match is placed by bisection.
+    fields: Fields | None = None
 
 
 @dataclass
@@ -66,10 +70,14 @@ class ReadStats:
     units: int = 0
     replaced: int = 0  # undecodable bytes replaced
     problems: list[str] = field(default_factory=list)
-    # (exact key, normalised key, row or None, line) of every record: a table row, a JSON line, or a
-    # whole text document. The engine finds duplicates across files with them. The keys are 64-bit
-    # hashes, valid within one run (a collision among a million records has odds of ~1 in 10^7).
-    records: list[tuple[int, int, int | None, int | None]] = field(default_factory=list)
+    # The exact key, normalised key, row (or None) and line of every record, a list each: a table row,
+    # a JSON line, or a whole text document. The engine finds duplicates across files with them. The
+    # keys are 64-bit hashes, valid within one run (a collision among a million records has odds of ~1
+    # in 10^7). Lists, not a tuple per record: building 100,000 tuples cost more than the keys.
+    exact_keys: list[int] = field(default_factory=list)
+    word_keys: list[int] = field(default_factory=list)
+    record_rows: list[int | None] = field(default_factory=list)
+    record_lines: list[int | None] = field(default_factory=list)
     schema: SchemaTracker = field(default_factory=SchemaTracker)
     # (text column, label column, [(row or line, text, label)]) when the file is a labelled text set:
     # gathered while reading, for the label and trigger analysis (labels.py).
@@ -121,13 +129,10 @@ class ReadStats:
         kept_texts = list(itertools.compress(normalised, kept))
         kept_exact = list(itertools.compress(exact, kept))
         kept_words = list(map(hash, kept_texts))
-        self.records += zip(
-            kept_exact,
-            kept_words,
-            itertools.compress(self._rows, kept),
-            itertools.compress(self._lines, kept),
-            strict=True,
-        )
+        self.exact_keys += kept_exact
+        self.word_keys += kept_words
+        self.record_rows += itertools.compress(self._rows, kept)
+        self.record_lines += itertools.compress(self._lines, kept)
         self._texts, self._rows, self._lines, self._exact = [], [], [], {}
         if self.near is not None:
             self.near.take(kept_exact, kept_words, kept_texts, self.bytes)
@@ -417,30 +422,41 @@ def _table_batch(
     stats.record_many(list(map("\x1f".join, batch)), numbers, lines)
     stats.schema.add_rows(header, batch, done + 1)
     flat = list(itertools.chain.from_iterable(batch))
-    if flat and max(map(len, flat)) > MAX_LINE:  # a gigantic field goes alone, in pieces
+    text = "\n".join(flat)
+    # a gigantic field goes alone, in pieces (none can be, in a batch shorter than one)
+    if len(text) > MAX_LINE and max(map(len, flat)) > MAX_LINE:
         for index, value in enumerate(flat):
             if len(value) > MAX_LINE:
-                row, line, column = _FieldPlaces(header, batch, lines, done)[index]
+                row, line, column = _FieldPlaces(header, batch, lines, done, flat)[index]
                 stats.replaced += value.count("\ufffd")
                 for offset, piece in _pieces(value):
                     stats.units += 1
                     yield Unit(piece, row=row, line=line, column=column, offset=offset)
                 flat[index] = ""
-    text = "\n".join(flat)
+        text = "\n".join(flat)
     stats.replaced += text.count("\ufffd")
     stats.units += 1
-    # each field's start: the lengths before it, and a newline after each
-    starts = list(itertools.accumulate(map(add, map(len, flat), itertools.repeat(1)), initial=0))[:-1]
-    yield Unit(text, fields=(starts, _FieldPlaces(header, batch, lines, done)))
+    yield Unit(text, fields=_FieldPlaces(header, batch, lines, done, flat))
 
 
 class _FieldPlaces:
-    """(row, line, column) of each field of a batch of rows, by the field's index among them all;
-    worked out only for the fields a match is in (a tuple per field cost more than the scan)."""
+    """(row, line, column) of each field of a batch of rows, by the field's index among them all, and
+    each field's start in the joined text; worked out only when a match needs placing (most batches
+    have none, and a tuple per field cost more than the scan)."""
 
-    def __init__(self, header: list[str], batch: list[list[str]], lines: list[int | None], done: int) -> None:
-        self.header, self.batch, self.lines, self.done = header, batch, lines, done
-        self.firsts = [0, *itertools.accumulate(len(r) for r in batch)]
+    def __init__(
+        self, header: list[str], batch: list[list[str]], lines: list[int | None], done: int, flat: list[str]
+    ) -> None:
+        self.header, self.batch, self.lines, self.done, self.flat = header, batch, lines, done, flat
+
+    @functools.cached_property
+    def starts(self) -> list[int]:
+        """Each field's start: the lengths before it, and a newline after each."""
+        return list(itertools.accumulate(map(add, map(len, self.flat), itertools.repeat(1)), initial=0))[:-1]
+
+    @functools.cached_property
+    def firsts(self) -> list[int]:
+        return [0, *itertools.accumulate(len(r) for r in self.batch)]
 
     def __getitem__(self, index: int) -> tuple[int, int | None, str]:
         position = bisect.bisect_right(self.firsts, index) - 1
@@ -503,7 +519,18 @@ def _joined(
     more than the scan), each placed by its start."""
     text = "\n".join(texts)
     stats.units += 1
-    return Unit(text, fields=(starts, places))
+    return Unit(text, fields=_Listed(starts, places))
+
+
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    """Fields placed in advance (a JSON Lines block: its values' starts and places, one per value)."""
+
+    starts: list[int]
+    places: list[tuple[int | None, int | None, str]]
+
+    def __getitem__(self, index: int) -> tuple[int | None, int | None, str]:
+        return self.places[index]
 
 
 def _labelled_record(record: dict[str, Any], number: int, stats: ReadStats) -> None:
