@@ -1,5 +1,6 @@
 """The near-duplicate search in a helper process gives the report one process gives; a helper that
-fails is an error that says so, and leaves no process behind."""
+fails is an error that says so, and leaves no process behind; the batch work behind the keys gives
+what its per-record definition does."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from aicop.datacheck import engine, parallel
+from aicop.datacheck import engine, parallel, readers
 from aicop.datacheck.engine import DataReport, check_paths
 from tests.conftest import CliResult
 
@@ -149,3 +152,39 @@ def test_cli_jobs(run_cli: Run, tmp_path: Path) -> None:
     assert outputs[0] == outputs[1] and outputs[0]["counts"]["near-duplicate"] > 20
     bad = run_cli("data", "check", tmp_path, "--jobs", "0")
     assert bad.code == 2 and "0 is not at least 1" in bad.err
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet="ab Z9é\u2003\xa0.\t\r\n\x01\x1f,", max_size=12), min_size=1, max_size=6))
+def test_normalised_keys_are_each_line_set_aside_case_digits_and_spacing(lines: list[str]) -> None:
+    """The batch's normalisation (one split of the whole, when it is ASCII) gives each line what its
+    definition does."""
+    joined = "\n".join(lines)
+    plain = joined.lower().encode("utf-8", "replace").translate(readers._LETTERS).decode("utf-8", "replace")
+    assert readers.normalise(joined) == [" ".join(line.split()) for line in plain.split("\n")]
+
+
+def _strings_by_definition(value: object, path: str) -> list[tuple[str, str]]:
+    if isinstance(value, str):
+        return [(path or "$", value)]
+    out: list[tuple[str, str]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out += _strings_by_definition(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            out += _strings_by_definition(item, f"{path}[{index}]")
+    return out
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(JSON)
+def test_a_json_values_strings_are_each_string_with_its_key_path(value: object) -> None:
+    assert readers._strings(value, "") == _strings_by_definition(value, "")

@@ -370,7 +370,7 @@ def _labels(
     if result is None:
         return
     if noise and stats.labelled is not None:
-        _noise(path, stats.labelled[2], result.text_column, report)
+        _noise(path, stats.labelled.rows(), result.text_column, report)
     report.labels[str(path)] = dict(result.labels.most_common())
     tables = stats.schema.row_based
     for trigger in result.triggers:

@@ -14,8 +14,9 @@ How the helper is made, and why not otherwise (as sourcecheck/parallel.py does f
   ``multiprocessing``: it pickles what it passes;
 - in its own process group, ignoring Ctrl-C: the terminal's Ctrl-C reaches only aicop, which kills and
   reaps the helper;
-- JSON lines over its stdin and stdout: ``{"read": BYTES, "texts": [...]}`` to look records up,
-  ``{"sync": true}`` for the answers so far, ``{"matches": [[number, earlier, similarity], ...],
+- JSON lines over its stdin and stdout: ``{"read": BYTES, "count": N, "size": SIZE}`` and the N
+  records' normalised texts one a line (SIZE bytes of UTF-8) to look them up, ``{"sync": true}`` for
+  the answers so far, ``{"matches": [[number, earlier, similarity], ...],
   "spent": S, "skipped": N, "full": B}`` back. Requests are written by a thread of this process, so
   reading never waits for the helper; what goes wrong in it is raised here as a RuntimeError (a bug),
   with the end of what it printed.
@@ -75,7 +76,11 @@ class NearHelper:
         self._writer.start()
 
     def feed(self, texts: list[str], read: int) -> None:
-        self._put(json.dumps({"read": read, "texts": texts}, ensure_ascii=False).encode() + b"\n")
+        # the texts one a line after a JSON head: normalised texts hold no line break, and joining them
+        # cost a third of encoding them as a JSON list
+        payload = "\n".join(texts).encode()
+        head = json.dumps({"read": read, "count": len(texts), "size": len(payload)})
+        self._put(head.encode() + b"\n" + payload)
 
     def _put(self, request: bytes) -> None:
         # Once the writer has stopped (the helper ended) nobody empties the queue: what is sent then is
@@ -150,12 +155,17 @@ def serve(threshold: str, seconds: str, rate: str) -> None:
     search = NearSearch(json.loads(threshold), json.loads(seconds), json.loads(rate))
     out = sys.stdout.buffer
     failed: str | None = None
-    for line in sys.stdin.buffer:
+    source = sys.stdin.buffer
+    for line in source:
         request: dict[str, Any] = json.loads(line)
-        if "texts" in request:
+        if "size" in request:
+            payload = source.read(int(request["size"]))
             if failed is None:
                 try:
-                    search.feed(request["texts"], int(request["read"]))
+                    texts = payload.decode().split("\n")
+                    if len(texts) != int(request["count"]):
+                        raise ValueError(f"{request['count']} texts announced, {len(texts)} sent")
+                    search.feed(texts, int(request["read"]))
                 except Exception:  # a bug: said at the next sync, raised by the parent
                     failed = traceback.format_exc()
             continue

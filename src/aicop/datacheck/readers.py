@@ -65,6 +65,27 @@ class Unit:
 
 
 @dataclass
+class Labelled:
+    """A labelled text set's columns, and each row's (or line's) number, text and label, a list each
+    (a tuple per row cost more than gathering them)."""
+
+    text_column: str
+    label_column: str
+    numbers: list[int] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+
+    def add(self, number: int, text: str, label: str) -> None:
+        self.numbers.append(number)
+        self.texts.append(text)
+        self.labels.append(label)
+
+    def rows(self) -> list[tuple[int, str, str]]:
+        """(number, text, label) of each row."""
+        return list(zip(self.numbers, self.texts, self.labels, strict=True))
+
+
+@dataclass
 class ReadStats:
     bytes: int = 0
     units: int = 0
@@ -79,9 +100,10 @@ class ReadStats:
     record_rows: list[int | None] = field(default_factory=list)
     record_lines: list[int | None] = field(default_factory=list)
     schema: SchemaTracker = field(default_factory=SchemaTracker)
-    # (text column, label column, [(row or line, text, label)]) when the file is a labelled text set:
+    # The text column, label column, and each row's (or line's) number, text and label, when the file is
+    # a labelled text set:
     # gathered while reading, for the label and trigger analysis (labels.py).
-    labelled: tuple[str, str, list[tuple[int, str, str]]] | None = None
+    labelled: Labelled | None = None
     # records not yet worked on: their texts, rows, lines, and exact keys where known
     _texts: list[str] = field(default_factory=list)
     _rows: list[int | None] = field(default_factory=list)
@@ -145,10 +167,19 @@ MIN_RECORD = 20  # characters of normalised text below which a record is not che
 _LETTERS = bytes(b if chr(b).isalpha() or b == 10 or b >= 128 else 32 for b in range(256))
 
 
+# The same with line breaks made \x01, which bytes.split() keeps inside words: the spaces of an ASCII
+# batch are then collapsed by one split and join of the whole, not one per line.
+_LETTERS_BREAKS = _LETTERS[:10] + b"\x01" + _LETTERS[11:]
+
+
 def normalise(joined: str) -> list[str]:
     """Each line of ``joined`` in lower case, without digits, punctuation or repeated spaces."""
-    plain = joined.lower().encode("utf-8", "replace").translate(_LETTERS).decode("utf-8", "replace")
-    return [" ".join(line.split()) for line in plain.split("\n")]
+    data = joined.lower().encode("utf-8", "replace")
+    if data.isascii():  # no space but the ASCII ones, which bytes.split() knows
+        plain = b" ".join(data.translate(_LETTERS_BREAKS).split())
+        return plain.replace(b" \x01", b"\x01").replace(b"\x01 ", b"\x01").decode("ascii").split("\x01")
+    text = data.translate(_LETTERS).decode("utf-8", "replace")
+    return [" ".join(line.split()) for line in text.split("\n")]
 
 
 def label_columns(header: list[str]) -> tuple[str, str] | None:
@@ -393,12 +424,12 @@ def _table(
     duplicates, the schema tracker column by column, and the batch's fields joined into one scanned
     unit."""
     done = 0
-    labelled: tuple[int, int, list[tuple[int, str, str]]] | None = None
+    labelled: tuple[int, int, Labelled] | None = None
     for batch, lines in source:
         # the header is known once the first row is read
         if done == 0 and (found := label_columns(header)) is not None:
-            labelled = (header.index(found[0]), header.index(found[1]), [])
-            stats.labelled = (found[0], found[1], labelled[2])
+            stats.labelled = Labelled(found[0], found[1])
+            labelled = (header.index(found[0]), header.index(found[1]), stats.labelled)
         yield from _table_batch(header, batch, lines, done, labelled, stats)
         done += len(batch)
 
@@ -408,17 +439,21 @@ def _table_batch(
     batch: list[list[str]],
     lines: list[int | None],
     done: int,
-    labelled: tuple[int, int, list[tuple[int, str, str]]] | None,
+    labelled: tuple[int, int, Labelled] | None,
     stats: ReadStats,
 ) -> Iterator[Unit]:
     numbers = list(range(done + 1, done + len(batch) + 1))
     if labelled is not None:
         ti, li, gathered = labelled
         need = max(ti, li)
-        if all(len(r) > need for r in batch):
-            gathered += zip(numbers, map(itemgetter(ti), batch), map(itemgetter(li), batch), strict=True)
+        if min(map(len, batch)) > need:
+            gathered.numbers += numbers
+            gathered.texts += map(itemgetter(ti), batch)
+            gathered.labels += map(itemgetter(li), batch)
         else:
-            gathered += [(n, r[ti], r[li]) for n, r in zip(numbers, batch, strict=True) if len(r) > need]
+            for n, r in zip(numbers, batch, strict=True):
+                if len(r) > need:
+                    gathered.add(n, r[ti], r[li])
     stats.record_many(list(map("\x1f".join, batch)), numbers, lines)
     stats.schema.add_rows(header, batch, done + 1)
     flat = list(itertools.chain.from_iterable(batch))
@@ -465,21 +500,37 @@ class _FieldPlaces:
         return self.done + position + 1, self.lines[position], name
 
 
-def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
+def _strings(value: object, path: str) -> list[tuple[str, str]]:
+    """Every string in a JSON value, in document order, with its key path ("$" for a bare string)."""
     if isinstance(value, str):
-        yield path or "$", value
-    elif isinstance(value, dict):
+        return [(path or "$", value)]
+    out: list[tuple[str, str]] = []
+    _collect(value, path, out)
+    return out
+
+
+def _collect(value: object, path: str, out: list[tuple[str, str]]) -> None:
+    """``_strings`` of a dict or list, into ``out``: a string member is taken where it stands, and only
+    a container costs a call (recursive generators cost a fifth of reading a file of chat logs)."""
+    if isinstance(value, dict):
         for key, item in value.items():
-            yield from _strings(item, f"{path}.{key}" if path else str(key))
+            if isinstance(item, str):  # a top-level key "" is the path "$", as a bare string's
+                out.append((f"{path}.{key}" if path else str(key) or "$", item))
+            elif isinstance(item, (dict, list)):
+                _collect(item, f"{path}.{key}" if path else str(key), out)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _strings(item, f"{path}[{index}]")
+            if isinstance(item, str):
+                out.append((f"{path}[{index}]", item))
+            elif isinstance(item, (dict, list)):
+                _collect(item, f"{path}[{index}]", out)
 
 
 def _jsonl(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
     texts: list[str] = []
     starts: list[int] = []
-    places: list[tuple[int | None, int | None, str]] = []
+    numbers: list[int] = []
+    columns: list[str] = []
     size = 0
     for number, line in enumerate(handle, start=1):
         if not line.strip():
@@ -493,7 +544,7 @@ def _jsonl(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
         if isinstance(record, dict):
             stats.schema.add_record(record, number)
             _labelled_record(record, number, stats)
-        strings = list(_strings(record, ""))
+        strings = _strings(record, "")
         stats.record("\x1f".join(text for _, text in strings), None, number)
         for column, text in strings:
             if len(text) > MAX_LINE:  # a gigantic value goes alone, in pieces
@@ -502,35 +553,37 @@ def _jsonl(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
                     yield Unit(piece, line=number, column=column, offset=offset)
                 continue
             starts.append(size)
-            places.append((None, number, column))
+            numbers.append(number)
+            columns.append(column)
             texts.append(text)
             size += len(text) + 1
         if size >= BLOCK:
-            yield _joined(texts, starts, places, stats)
-            texts, starts, places, size = [], [], [], 0
+            yield _joined(texts, starts, numbers, columns, stats)
+            texts, starts, numbers, columns, size = [], [], [], [], 0
     if texts:
-        yield _joined(texts, starts, places, stats)
+        yield _joined(texts, starts, numbers, columns, stats)
 
 
 def _joined(
-    texts: list[str], starts: list[int], places: list[tuple[int | None, int | None, str]], stats: ReadStats
+    texts: list[str], starts: list[int], numbers: list[int], columns: list[str], stats: ReadStats
 ) -> Unit:
     """Many lines' string values joined by newlines and scanned in one call (a call per value cost
     more than the scan), each placed by its start."""
     text = "\n".join(texts)
     stats.units += 1
-    return Unit(text, fields=_Listed(starts, places))
+    return Unit(text, fields=_Listed(starts, numbers, columns))
 
 
 @dataclass(frozen=True, slots=True)
 class _Listed:
-    """Fields placed in advance (a JSON Lines block: its values' starts and places, one per value)."""
+    """The values of a JSON Lines block: each one's start in the joined text, line and key path."""
 
     starts: list[int]
-    places: list[tuple[int | None, int | None, str]]
+    lines: list[int]
+    columns: list[str]
 
     def __getitem__(self, index: int) -> tuple[int | None, int | None, str]:
-        return self.places[index]
+        return None, self.lines[index], self.columns[index]
 
 
 def _labelled_record(record: dict[str, Any], number: int, stats: ReadStats) -> None:
@@ -538,11 +591,11 @@ def _labelled_record(record: dict[str, Any], number: int, stats: ReadStats) -> N
     if stats.labelled is None:
         if stats.schema.records != 1 or (found := label_columns([str(k) for k in record])) is None:
             return
-        stats.labelled = (found[0], found[1], [])
-    text_key, label_key, rows = stats.labelled
-    text, label = record.get(text_key), record.get(label_key)
+        stats.labelled = Labelled(found[0], found[1])
+    labelled = stats.labelled
+    text, label = record.get(labelled.text_column), record.get(labelled.label_column)
     if isinstance(text, str) and label is not None:
-        rows.append((number, text, str(label)))
+        labelled.add(number, text, str(label))
 
 
 def _json(path: Path, handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:

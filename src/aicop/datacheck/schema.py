@@ -152,7 +152,7 @@ class SchemaTracker:
         """``add_row`` for a batch of rows numbered from ``first``, column by column: a column's types
         are counted by a few C-speed passes over its values joined, not a call per value."""
         width = len(header)
-        if any(len(row) != width for row in rows):
+        if set(map(len, rows)) != {width}:
             for offset, row in enumerate(rows):
                 self.add_row(header, row, first + offset)
             return
