@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aicop.datacheck import engine, parallel, readers
+from aicop.datacheck import engine, neardup, parallel, readers
 from aicop.datacheck.engine import DataReport, check_paths
 from tests.conftest import CliResult
 
@@ -188,3 +188,42 @@ JSON = st.recursive(
 @given(JSON)
 def test_a_json_values_strings_are_each_string_with_its_key_path(value: object) -> None:
     assert readers._strings(value, "") == _strings_by_definition(value, "")
+
+
+class _Kept:
+    """A search that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.budget = neardup.Budget()
+        self.full = False
+        self.given: list[str] = []
+
+    def feed(self, texts: list[str], read: int) -> None:
+        self.given += texts
+
+    def sync(self) -> neardup.Matches:
+        return {}
+
+    def close(self) -> None:
+        pass
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), max_size=12), max_size=4))
+def test_the_records_looked_up_are_those_new_by_both_keys(batches: list[list[tuple[int, int]]]) -> None:
+    """The batch form of picking the records for the search gives what the record-by-record rule
+    does: a record is looked up when no record looked up before it has its exact or normalised key."""
+    search = _Kept()
+    candidates = neardup.Candidates(search)
+    expected: list[str] = []
+    exact_keys: set[int] = set()
+    word_keys: set[int] = set()
+    for number, batch in enumerate(batches):
+        texts = [f"{number}-{index}" for index in range(len(batch))]
+        for (key, word_key), text in zip(batch, texts, strict=True):
+            if key not in exact_keys and word_key not in word_keys:
+                exact_keys.add(key)
+                word_keys.add(word_key)
+                expected.append(text)
+        candidates.take([k for k, _ in batch], [w for _, w in batch], texts, 0)
+    assert search.given == expected and candidates.given == len(expected)
