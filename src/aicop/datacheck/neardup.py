@@ -16,10 +16,8 @@ here costs one NumPy pass, and the tables hold a 64-bit digest of each slice.
 from __future__ import annotations
 
 import itertools
-import operator
 import time
 import zlib
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
@@ -286,33 +284,17 @@ class Candidates:
 
     def take(self, exact: list[int], words: list[int], texts: list[str], reading: int) -> None:
         """Pick the new records of a batch (keys and normalised texts aligned) and send their texts
-        to the search; ``reading`` bytes of the current file read so far."""
-        picked = list(itertools.compress(texts, self._new(exact, words)))
+        to the search; ``reading`` bytes of the current file read so far. One loop with two set
+        look-ups a record: C-speed passes (maps over the sets, counting the keys shared within the
+        batch) cost twice as much (65 against 34 ms for 100,000 rows)."""
+        seen_exact, seen_words = self.exact, self.words
+        picked = []
+        for key, word_key, text in zip(exact, words, texts, strict=True):
+            if key in seen_exact or word_key in seen_words:
+                continue
+            seen_exact.add(key)
+            seen_words.add(word_key)
+            picked.append(text)
         if picked:
             self.given += len(picked)
             self.search.feed(picked, self.done + reading)
-
-    def _new(self, exact: list[int], words: list[int]) -> list[bool]:
-        """Whether each record of a batch is new by both keys, counting the new records before it,
-        and remember the new ones' keys. By C-speed passes: a record whose keys no other record of
-        the batch has is new when the run has not met them; only records that share a key within the
-        batch are taken one by one, in order (those cannot change the others' answers)."""
-        seen_exact, seen_words = self.exact, self.words
-        met = map(operator.or_, map(seen_exact.__contains__, exact), map(seen_words.__contains__, words))
-        new = list(map(operator.not_, met))
-        shared_exact = [key for key, n in Counter(itertools.compress(exact, new)).items() if n > 1]
-        shared_words = [key for key, n in Counter(itertools.compress(words, new)).items() if n > 1]
-        if shared_exact or shared_words:
-            in_exact, in_words = set(shared_exact).__contains__, set(shared_words).__contains__
-            for index in itertools.compress(range(len(new)), new):
-                key, word_key = exact[index], words[index]
-                if not (in_exact(key) or in_words(word_key)):
-                    continue  # its keys are its own in the batch: new, as found
-                if key in seen_exact or word_key in seen_words:
-                    new[index] = False
-                else:
-                    seen_exact.add(key)
-                    seen_words.add(word_key)
-        seen_exact.update(itertools.compress(exact, new))
-        seen_words.update(itertools.compress(words, new))
-        return new
