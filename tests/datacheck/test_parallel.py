@@ -20,7 +20,7 @@ from aicop.datacheck.engine import DataReport, check_paths
 from tests.conftest import CliResult
 
 Run = Callable[..., CliResult]
-VOCABULARY = [f"{a}{b}{c}" for a in "bcdfghk" for b in "aeiou" for c in "dgkmp"]
+VOCABULARY = [f"{a}{b}{c}" for a in "bcdfghk" for b in "aeiou" for c in "dgkmp"]  # 175 words
 
 
 def _set(folder: Path) -> None:
@@ -32,6 +32,7 @@ def _set(folder: Path) -> None:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["id", "text", "label"])
         for row in range(3000):
+            label = rng.choice("abc")
             roll = rng.random()
             if texts and roll < 0.05:
                 words = rng.choice(texts).split()
@@ -41,10 +42,13 @@ def _set(folder: Path) -> None:
                 text = rng.choice(texts).upper() + f" {row}"
             elif texts and roll < 0.1:
                 text = rng.choice(texts)
-            else:
-                text = " ".join(rng.choice(VOCABULARY) for _ in range(12))
+            elif roll < 0.12:  # a backdoor: a rare token on texts of label a, labelled c
+                text, label = " ".join(rng.choice(VOCABULARY[:60]) for _ in range(12)) + " zx", "c"
+            else:  # each label its own words
+                part = "abc".index(label) * 60
+                text = " ".join(rng.choice(VOCABULARY[part : part + 60]) for _ in range(12))
             texts.append(text)
-            writer.writerow([row, text, rng.choice("ab")])
+            writer.writerow([row, text, label])
     with (folder / "b.jsonl").open("w") as handle:
         for number in range(500):
             text = rng.choice(texts) if number % 3 else " ".join(rng.choice(VOCABULARY) for _ in range(12))
@@ -68,6 +72,7 @@ def test_the_helper_gives_the_report_of_one_process(tmp_path: Path) -> None:
     one = check_paths([tmp_path], near_budget=None, near_rate=None, jobs=1)
     two = check_paths([tmp_path], near_budget=None, near_rate=None, jobs=2)
     assert one.counts["near-duplicate"] > 20 and one.counts["duplicate"] > 0  # the set has all kinds
+    assert one.counts["trigger"] == 1 and one.labels  # looked for by the helper, beside the search
     assert _plain(one) == _plain(two)
     assert "every record compared" in two.analyses["near-duplicates"]
 
