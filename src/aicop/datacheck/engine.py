@@ -548,7 +548,7 @@ def check_paths(
     no limit); the report states what it covered. With ``jobs`` of 2 or more, or by default on a
     machine with two cores or more and PARALLEL_FROM bytes of data, the search runs in a helper process
     while this one reads (the report is the same; 1 keeps it here)."""
-    from aicop.datacheck.labels import LabelReport, label_report
+    from aicop.datacheck.labels import label_report
 
     started = time.perf_counter()
     report = DataReport()
@@ -566,14 +566,8 @@ def check_paths(
         for path in files:
             stats = check_file(path, report, names, seen.near)
             if stats is not None:
-                labelled = stats.labelled
-                asked = search is not None and labelled is not None and search.ask_triggers(labelled)
-                # before the duplicates, whose answers the search may still be working out
-                labels = None if asked else label_report(stats)
+                labels = label_report(stats)  # before the duplicates: the search may still be busy
                 _duplicates(str(path), stats, seen, report)
-                if asked and search is not None and labelled is not None:
-                    counts, triggers = search.triggers()
-                    labels = LabelReport(labelled.text_column, labelled.label_column, counts, triggers)
                 if seen.near is not None:
                     seen.near.done += stats.bytes
                 _labels(path, stats, report, label_noise, labels)

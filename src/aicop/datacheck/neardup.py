@@ -19,16 +19,10 @@ import itertools
 import time
 import zlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
-
-if TYPE_CHECKING:
-    from collections import Counter
-
-    from aicop.datacheck.labels import Trigger
-    from aicop.datacheck.readers import Labelled
 
 BANDS = 12
 ROWS = 5
@@ -259,13 +253,6 @@ class NearSearch:
         out, self.matches = self.matches, {}
         return out
 
-    def ask_triggers(self, labelled: Labelled) -> bool:
-        """False: in one process, the caller looks for triggers itself (labels.label_report)."""
-        return False
-
-    def triggers(self) -> tuple[Counter[str], list[Trigger]]:
-        raise RuntimeError("triggers are asked of a helper process only")
-
     def close(self) -> None:
         """Nothing to stop: the search runs in this process."""
 
@@ -281,12 +268,6 @@ class Searcher(Protocol):
     def feed(self, texts: list[str], read: int) -> None: ...
 
     def sync(self) -> Matches: ...
-
-    def ask_triggers(self, labelled: Labelled) -> bool:
-        """Have the backdoor triggers of a labelled set looked for beside the search, answered with
-        the next sync (``triggers``); False when the caller is to look itself."""
-
-    def triggers(self) -> tuple[Counter[str], list[Trigger]]: ...
 
     def close(self) -> None: ...
 

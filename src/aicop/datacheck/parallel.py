@@ -15,13 +15,11 @@ How the helper is made, and why not otherwise (as sourcecheck/parallel.py does f
 - in its own process group, ignoring Ctrl-C: the terminal's Ctrl-C reaches only aicop, which kills and
   reaps the helper;
 - JSON lines over its stdin and stdout: ``{"read": BYTES, "count": N, "size": SIZE}`` and the N
-  records' normalised texts one a line (SIZE bytes of UTF-8) to look them up; ``{"triggers": SIZE}``
-  and a labelled set's row numbers, texts and labels (a JSON array) to look for backdoor triggers in
-  it beside this process's work (labels.py: a tenth of a second per 100,000 rows that this process
-  then does not spend); ``{"sync": true}`` for the answers so far, ``{"matches": [[number, earlier,
-  similarity], ...], "spent": S, "skipped": N, "full": B, "triggers": [...]}`` back. Requests are
-  written by a thread of this process, so reading never waits for the helper; what goes wrong in it
-  is raised here as a RuntimeError (a bug), with the end of what it printed.
+  records' normalised texts one a line (SIZE bytes of UTF-8) to look them up, ``{"sync": true}`` for
+  the answers so far, ``{"matches": [[number, earlier, similarity], ...],
+  "spent": S, "skipped": N, "full": B}`` back. Requests are written by a thread of this process, so
+  reading never waits for the helper; what goes wrong in it is raised here as a RuntimeError (a bug),
+  with the end of what it printed.
 """
 
 from __future__ import annotations
@@ -33,15 +31,10 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections import Counter
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
-from aicop.datacheck.labels import Trigger
 from aicop.datacheck.neardup import Budget, Matches, NearSearch
-
-if TYPE_CHECKING:
-    from aicop.datacheck.readers import Labelled
 
 PENDING = 32  # requests queued for the helper before reading waits for it (each <= 4,096 records)
 _PROGRAM = (
@@ -60,7 +53,6 @@ class NearHelper:
         path = [here, *(p for p in sys.path if p and p != here)]
         self.budget = Budget(seconds, rate)
         self.full = False
-        self._triggers: tuple[Counter[str], list[Trigger]] | None = None
         # what it prints (a traceback) goes to a file: a pipe nobody reads could fill and stop it
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         settings = (threshold, seconds, rate)
@@ -96,19 +88,6 @@ class NearHelper:
         if self._writer.is_alive():
             self._requests.put(request)
 
-    def ask_triggers(self, labelled: Labelled) -> bool:
-        """The trigger analysis of a labelled set in the helper, beside this process's work on the
-        next file (a tenth of a second per 100,000 rows that this process no longer waits for)."""
-        payload = json.dumps([labelled.numbers, labelled.texts, labelled.labels], ensure_ascii=False).encode()
-        self._put(json.dumps({"triggers": len(payload)}).encode() + b"\n" + payload)
-        return True
-
-    def triggers(self) -> tuple[Counter[str], list[Trigger]]:
-        if self._triggers is None:
-            raise RuntimeError("the near-duplicate helper process gave no triggers")
-        found, self._triggers = self._triggers, None
-        return found
-
     def sync(self) -> Matches:
         self._put(b'{"sync":true}\n')
         line = self._stdout.readline()
@@ -121,9 +100,6 @@ class NearHelper:
         self.budget.spent = float(answer["spent"])
         self.budget.skipped = int(answer["skipped"])
         self.full = bool(answer["full"])
-        if "triggers" in answer:
-            counts, found = answer["triggers"]
-            self._triggers = Counter(dict(counts)), [Trigger(*fields) for fields in found]
         return {int(number): (int(earlier), float(score)) for number, earlier, score in answer["matches"]}
 
     def _said(self, line: bytes) -> str:
@@ -177,13 +153,8 @@ def serve(threshold: str, seconds: str, rate: str) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     search = NearSearch(json.loads(threshold), json.loads(seconds), json.loads(rate))
-    from dataclasses import astuple
-
-    from aicop.datacheck.labels import find_triggers
-
     out = sys.stdout.buffer
     failed: str | None = None
-    triggers: list[Any] | None = None  # the answer to a request for triggers, sent with the next sync
     source = sys.stdin.buffer
     for line in source:
         request: dict[str, Any] = json.loads(line)
@@ -198,23 +169,12 @@ def serve(threshold: str, seconds: str, rate: str) -> None:
                 except Exception:  # a bug: said at the next sync, raised by the parent
                     failed = traceback.format_exc()
             continue
-        if "triggers" in request:
-            payload = source.read(int(request["triggers"]))
-            if failed is None:
-                try:
-                    labels, found = find_triggers(*json.loads(payload))
-                    triggers = [list(labels.items()), [list(astuple(t)) for t in found]]
-                except Exception:  # a bug: said at the next sync, raised by the parent
-                    failed = traceback.format_exc()
-            continue
         if failed is not None:
             answer: dict[str, Any] = {"error": failed}
         else:
             matches = [[number, earlier, score] for number, (earlier, score) in search.sync().items()]
             spent, skipped = search.budget.spent, search.budget.skipped
             answer = {"matches": matches, "spent": spent, "skipped": skipped, "full": search.full}
-            if triggers is not None:
-                answer["triggers"], triggers = triggers, None
         try:
             out.write(json.dumps(answer, separators=(",", ":")).encode() + b"\n")
             out.flush()
