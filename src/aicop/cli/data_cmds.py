@@ -51,7 +51,7 @@ def configure_data_check(p: argparse.ArgumentParser) -> None:
         default="auto",
         metavar="SECONDS",
         help="CPU seconds the near-duplicate search may take in the whole run (default: 0.03 s per MB "
-        "read, after 0.15 s, so the check keeps its speed); records met while it is spent are checked "
+        "read, after 0.25 s, so the check keeps its speed); records met while it is spent are checked "
         "for exact and normalised duplicates only, and the report says how many; 'none' for no limit",
     )
     p.add_argument(

@@ -30,11 +30,7 @@ PERMUTATIONS = BANDS * ROWS
 # The near-duplicate search's default budget: CPU seconds per MB of data read so far, after a floor, so
 # the default check keeps its speed on any amount of data (--near-budget sets a fixed total instead).
 NEAR_RATE = 0.03
-# CPU seconds always allowed (a small data set is compared whole). 0.15, not the 0.25 it was, since only
-# the records new by key are looked up: the search compares ~35% more records a second, so the default
-# budget still covers more than it did (31,800-34,900 of the labelled CSV's 100,000 records against
-# 24,576), and in its helper process it is no longer what the check waits for.
-NEAR_FLOOR = 0.15
+NEAR_FLOOR = 0.25  # CPU seconds always allowed (a small data set is compared whole)
 NEAR_BUDGET: float | None = None  # a fixed total of CPU seconds, when one is given
 SIMILARITY = 0.7  # the default threshold of estimated Jaccard similarity (a one-word edit in 20 words: ~0.8)
 MAX_WORDS = 2000  # of one record; a longer record is compared by its beginning
