@@ -232,3 +232,15 @@ def test_the_records_looked_up_are_those_new_by_both_keys(batches: list[list[tup
                 expected.append(text)
         candidates.take([k for k, _ in batch], [w for _, w in batch], texts, 0)
     assert search.given == expected and candidates.given == len(expected)
+
+
+def test_a_file_that_cannot_be_looked_at_does_not_stop_the_choice_of_a_helper(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _set(tmp_path)
+    (tmp_path / "gone.csv").symlink_to(tmp_path / "nowhere.csv")  # listed, but it cannot be read
+    monkeypatch.setattr(engine, "PARALLEL_FROM", 1000)
+    monkeypatch.setattr(engine, "_cpus", lambda: 2)
+    report = check_paths([tmp_path])
+    assert any("gone.csv: cannot read" in problem for problem in report.problems)
+    assert report.files == 2 and report.counts["near-duplicate"] > 0

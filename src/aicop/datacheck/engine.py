@@ -523,6 +523,14 @@ def _search(similarity: float, seconds: float | None, rate: float | None, helper
     return NearSearch(similarity, seconds, rate)
 
 
+def _size(path: Path) -> int:
+    """The file's size, 0 for one that cannot be looked at (check_file says why)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _cpus() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -558,7 +566,7 @@ def check_paths(
     if similarity is not None:
         helper = jobs is not None and jobs >= 2
         if jobs is None and _cpus() >= 2:
-            helper = sum(path.stat().st_size for path in files if path.is_file()) >= PARALLEL_FROM
+            helper = sum(map(_size, files)) >= PARALLEL_FROM
         search = _search(similarity, near_budget, near_rate, helper)
         seen.near = Candidates(search)
     report.analyses["label-noise"] = "checked" if label_noise else "not checked (--label-noise to look)"
