@@ -15,7 +15,9 @@ datasketch in the anchors venv).
 
 Issue 13's corpora (benchmarks/data_corpora.py): a 100,000-row labelled CSV with a phrase trigger, templated
 chat logs, support text with planted injections in seven languages, and a mixed 30 MB set; the default
-check's median wall and CPU time over --runs runs (the CPU figure is the steadier on a shared machine).
+check's median wall time, and CPU time of this process and of the helper process that runs the
+near-duplicate search beside it (parallel.py), over --runs runs, and the load average at the end: on a
+shared machine the CPU figures are the steadier, and the wall one is what a user waits.
 
 Usage: python benchmarks/data_compare.py [--lines 200000] [--anchors PYTHON] [--json] [--new-only] [--runs 3]
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -280,17 +283,35 @@ def noise_run(rows: int = 100_000) -> dict[str, float] | None:
     }
 
 
-def timed(paths: list[Path], runs: int = 3, **options: Any) -> tuple[Any, float, float]:
-    """(report of the last run, median wall seconds, median CPU seconds) of the default check."""
+def _children_cpu() -> float:
+    """CPU seconds of the helper processes that have ended (the near-duplicate search's, parallel.py)."""
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def timed(paths: list[Path], runs: int = 3, **options: Any) -> tuple[Any, float, float, float]:
+    """(report of the last run, median wall seconds, median CPU seconds of this process, median CPU
+    seconds of its helper process) of the default check."""
     from aicop.datacheck.engine import check_paths
 
-    walls, cpus, report = [], [], None
+    walls, cpus, helpers, report = [], [], [], None
     for _ in range(runs):
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, cpu, helper = time.perf_counter(), time.process_time(), _children_cpu()
         report = check_paths(paths, **options)
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
-    return report, statistics.median(walls), statistics.median(cpus)
+        helpers.append(_children_cpu() - helper)
+    return report, statistics.median(walls), statistics.median(cpus), statistics.median(helpers)
+
+
+def _speed(size: int, wall: float, cpu: float, helper: float) -> dict[str, float]:
+    return {
+        "MB": round(size / 1e6, 2), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+        "helper_cpu_s": round(helper, 2), "MB/s wall": round(size / 1e6 / wall, 2),
+        "MB/s cpu": round(size / 1e6 / cpu, 2),
+    }  # fmt: skip
 
 
 def new_corpora(folder: Path, runs: int) -> dict[str, Any]:
@@ -305,26 +326,23 @@ def new_corpora(folder: Path, runs: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     table = folder / "intents.csv"
     poisoned = labelled_csv(table)
-    report, wall, cpu = timed([table], runs)
+    report, *times = timed([table], runs)
     [trigger] = [f for f in all_findings(report) if f["kind"] == "trigger"] or [{}]
     out["labelled_csv"] = {
-        "MB": round(table.stat().st_size / 1e6, 2), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
-        "MB/s wall": round(table.stat().st_size / 1e6 / wall, 2),
-        "MB/s cpu": round(table.stat().st_size / 1e6 / cpu, 2),
+        **_speed(table.stat().st_size, *times),
         "trigger": trigger.get("example", "MISSED")[:60],
         "poisoned rows named": f"{len(set(trigger.get('rows', [])) & poisoned)} of {len(poisoned)}",
         "near-duplicates": report.analyses.get("near-duplicates"),
     }  # fmt: skip
     chats = folder / "chats.jsonl"
     templated_chat(chats)
-    report, wall, _ = timed([chats], 1)
+    report, *times = timed([chats], runs)
     out["templated_chat"] = {
-        "MB": round(chats.stat().st_size / 1e6, 2), "findings": report.spool.total,
-        "counts": dict(report.counts), "wall_s": round(wall, 2),
+        **_speed(chats.stat().st_size, *times), "findings": report.spool.total, "counts": dict(report.counts),
     }  # fmt: skip
     support = folder / "support.txt"
     planted = injection_text(support)
-    report, wall, _ = timed([support], 1, similarity=None)
+    report, *times = timed([support], runs, similarity=None)
     hits = {f["line"] for f in all_findings(report) if f["kind"] == "injection"}
     lines = sum(1 for _ in support.open())
     held = sum(any(m.kind == "injection" for m in scan_text(t)) for t in HELD_OUT)
@@ -334,16 +352,17 @@ def new_corpora(folder: Path, runs: int) -> dict[str, Any]:
         "false_positive_lines": len(hits - planted), "lines": lines,
         "held_out_recall": f"{held} of {len(HELD_OUT)}",
         "held_out_false_positives": f"{held_fp} of {len(HELD_OUT_SUPPORT)}",
+        **_speed(support.stat().st_size, *times),
     }  # fmt: skip
     everything = folder / "mixed"
     mixed(everything)
     size = sum(p.stat().st_size for p in everything.iterdir())
-    report, wall, cpu = timed([everything], runs)
+    report, *times = timed([everything], runs)
     out["mixed"] = {
-        "MB": round(size / 1e6, 1), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
-        "MB/s wall": round(size / 1e6 / wall, 2), "MB/s cpu": round(size / 1e6 / cpu, 2),
+        **_speed(size, *times),
         "counts": dict(report.counts), "near-duplicates": report.analyses.get("near-duplicates"),
     }  # fmt: skip
+    out["load average (1, 5, 15 min)"] = [round(x, 2) for x in os.getloadavg()]
     return out
 
 

@@ -9,6 +9,7 @@ from aicop.cli.common import (
     as_path,
     new_directory,
     output_file,
+    positive_int,
     project,
     spinner,
 )
@@ -80,6 +81,16 @@ def configure_data_check(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="leave the rows that carry a backdoor trigger out of the --redact copy (needs --redact)",
     )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="processes: 2 runs the near-duplicate search in a helper process on another core while the "
+        "data is read (the default from 2 MB of data on a machine with two cores or more), 1 keeps it in "
+        "one process; the report is the same",
+    )
     p.add_argument("--output", "-o", type=output_file, metavar="FILE", help="file to write (default: stdout)")
 
 
@@ -140,6 +151,7 @@ def run_data_check(a: argparse.Namespace) -> int:
             names=names,
             near_budget=a.near_budget if a.near_budget != "auto" else None,
             near_rate=NEAR_RATE if a.near_budget == "auto" else None,
+            jobs=a.jobs,
         )
     try:
         if a.redact is not None:

@@ -235,7 +235,7 @@ def find_campaigns(answers: list[str]) -> list[Campaign]:
     from aicop.datacheck.neardup import NearIndex, signatures
 
     normal = [" ".join(_WORD.findall(a.lower())) for a in answers]
-    index = NearIndex(threshold=CAMPAIGN_SIMILARITY)
+    index: NearIndex[tuple[str, None, None]] = NearIndex(threshold=CAMPAIGN_SIMILARITY)
     leader: list[int] = list(range(len(answers)))
     exact: dict[str, int] = {}
     candidates = [i for i, text in enumerate(normal) if len(text.split()) >= MIN_WORDS]

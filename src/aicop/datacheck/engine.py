@@ -28,13 +28,15 @@ from aicop.datacheck.neardup import (
     NEAR_BUDGET,
     NEAR_RATE,
     SIMILARITY,
-    Budget,
-    NearIndex,
+    Candidates,
+    NearSearch,
     Place,
+    Searcher,
 )
 from aicop.datacheck.readers import OPENERS, ReadStats, Unit, read_units
 
 if TYPE_CHECKING:
+    from aicop.datacheck.labels import LabelReport
     from aicop.datacheck.names import Names
 
 SHOWN = 100  # findings of one kind in one file kept in memory for summaries; the spool keeps all
@@ -198,9 +200,9 @@ class _Places:
     def of(self, start: int) -> tuple[int | None, int | None, str | int | None]:
         """(line, row, column)."""
         unit = self.unit
-        if unit.fields is not None:
-            starts, places = unit.fields
-            row, line, column = places[bisect.bisect_right(starts, start) - 1]
+        fields = unit.fields
+        if fields is not None:
+            row, line, column = fields[bisect.bisect_right(fields.starts, start) - 1]
             return line, row, column
         if unit.block:
             self.line += unit.text.count("\n", self.position, start)
@@ -217,8 +219,9 @@ class Seen:
 
     exact: dict[int, Place] = field(default_factory=dict)
     words: dict[int, Place] = field(default_factory=dict)
-    near: NearIndex | None = None
-    budget: Budget | None = None
+    near: Candidates | None = None
+    looked_up: list[Place] = field(default_factory=list)  # the records given to the search, in order
+    records: int = 0  # checked for duplicates
 
 
 def _where(place: Place) -> str:
@@ -237,14 +240,17 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
     digits and spacing are set aside; or (with ``seen.near``) sharing most of their word pairs. One
     finding per cluster (the records that repeat one earlier record), with every row; a file whose
     records are mostly near-duplicates is reported once as templated instead of cluster by cluster."""
-    signatures = stats.sketch()
+    stats.sketch()
     clusters: dict[tuple[str, Place], list[Place]] = {}
     scores: dict[Place, float] = {}  # the least similarity of a cluster's members found by MinHash
     near = seen.near
-    budget = seen.budget
-    started = time.process_time()
+    matches = near.search.sync() if near is not None else {}
+    looked_up = seen.looked_up
     exact_seen, words_seen = seen.exact, seen.words
-    for (exact, normalised, row, line), signature in zip(stats.records, signatures, strict=True):
+    records = len(stats.exact_keys)
+    seen.records += records
+    keys = zip(stats.exact_keys, stats.word_keys, stats.record_rows, stats.record_lines, strict=True)
+    for exact, normalised, row, line in keys:
         place = (path, row, line)
         # one look-up that also holds a new record (most are new)
         held = exact_seen.setdefault(exact, place)
@@ -252,11 +258,12 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
             clusters.setdefault(("duplicate", held), []).append(place)
             continue
         first = words_seen.get(normalised)
-        if first is None and near is not None and signature is not None:
-            found = near.match(signature, place)
+        if first is None and near is not None:  # new by both keys: the search looked it up
+            found = matches.get(len(looked_up))
+            looked_up.append(place)
             if found is not None:
                 # a record joins the cluster of what it resembles: its own copies are that cluster's too
-                first = exact_seen[exact] = words_seen[normalised] = found[0]
+                first = exact_seen[exact] = words_seen[normalised] = looked_up[found[0]]
                 scores[first] = min(found[1], scores.get(first, 1.0))
         elif first is not None:
             del exact_seen[exact]  # an exact copy of it later is a near-copy of ``first``
@@ -264,13 +271,12 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
             words_seen[normalised] = place
             continue
         clusters.setdefault(("near-duplicate", first), []).append(place)
-    if budget is not None:  # the look-ups set aside while reading are done: charge what they took
-        budget.compared += sum(s is not None for s in signatures)
-        budget.spent += time.process_time() - started
-        budget.reserved = 0.0
+    if near is not None and len(looked_up) != near.given:
+        raise RuntimeError(
+            f"{path}: {near.given:,} records given to the near-duplicate search, {len(looked_up):,} met"
+        )
     if not clusters:
         return
-    records = len(stats.records)
     near_clusters = {key: members for key, members in clusters.items() if key[0] == "near-duplicate"}
     covered = sum(len(m) + (key[1][0] == path) for key, m in near_clusters.items())
     templated = records >= TEMPLATED_MIN and covered >= TEMPLATED_SHARE * records
@@ -356,16 +362,15 @@ def _overlap(
     )
 
 
-def _labels(path: Path, stats: ReadStats, report: DataReport, noise: bool) -> None:
-    """Label distribution, backdoor triggers and (with ``noise``) flipped labels of a labelled text
-    dataset."""
-    from aicop.datacheck.labels import label_report
-
-    result = label_report(stats)
+def _labels(
+    path: Path, stats: ReadStats, report: DataReport, noise: bool, result: LabelReport | None
+) -> None:
+    """Label distribution, backdoor triggers (``result``, from labels.label_report) and (with ``noise``)
+    flipped labels of a labelled text dataset."""
     if result is None:
         return
     if noise and stats.labelled is not None:
-        _noise(path, stats.labelled[2], result.text_column, report)
+        _noise(path, stats.labelled.rows(), result.text_column, report)
     report.labels[str(path)] = dict(result.labels.most_common())
     tables = stats.schema.row_based
     for trigger in result.triggers:
@@ -441,11 +446,10 @@ def check_file(
     path: Path,
     report: DataReport,
     names: Names | None = None,
-    budget: Budget | None = None,
-    near: bool = True,
+    near: Candidates | None = None,
 ) -> ReadStats | None:
     display = str(path)
-    stats = ReadStats(budget=budget, near=near)
+    stats = ReadStats(near=near)
     try:
         if path.stat().st_size == 0:
             report.problems.append(f"{display}: empty file")
@@ -503,6 +507,37 @@ def check_file(
     return stats
 
 
+PARALLEL_FROM = 2 << 20  # bytes of data from which the near-duplicate search gets a process of its own
+
+
+def _search(similarity: float, seconds: float | None, rate: float | None, helper: bool) -> Searcher:
+    """The near-duplicate search: in a helper process on another core when asked and one starts, else
+    in this one."""
+    if helper:
+        from aicop.datacheck.parallel import NearHelper
+
+        try:
+            return NearHelper(similarity, seconds, rate)
+        except OSError:  # no process to start (limits): the search runs here
+            pass
+    return NearSearch(similarity, seconds, rate)
+
+
+def _size(path: Path) -> int:
+    """The file's size, 0 for one that cannot be looked at (check_file says why)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
 def check_paths(
     paths: Iterable[Path],
     progress: Callable[[Path], None] | None = None,
@@ -511,34 +546,50 @@ def check_paths(
     names: Names | None = None,
     near_budget: float | None = NEAR_BUDGET,
     near_rate: float | None = NEAR_RATE,
+    jobs: int | None = None,
 ) -> DataReport:
     """Check every data file under ``paths``; ``similarity`` is the near-duplicate threshold (estimated
     Jaccard similarity of word pairs), None to look for exact and normalised duplicates only;
     ``label_noise`` looks for flipped labels where cleanlab is installed (noise.py); ``names`` finds
     people and places with a local NER model (names.py). The near-duplicate search may take
     ``near_budget`` CPU seconds in all if given, else ``near_rate`` CPU seconds per MB read (both None:
-    no limit); the report states what it covered."""
+    no limit); the report states what it covered. With ``jobs`` of 2 or more, or by default on a
+    machine with two cores or more and PARALLEL_FROM bytes of data, the search runs in a helper process
+    while this one reads (the report is the same; 1 keeps it here)."""
+    from aicop.datacheck.labels import label_report
+
     started = time.perf_counter()
     report = DataReport()
-    budget = Budget(near_budget, near_rate)
-    seen = Seen(near=NearIndex(threshold=similarity) if similarity is not None else None, budget=budget)
+    files = data_files(paths)
+    seen = Seen()
+    search: Searcher | None = None
+    if similarity is not None:
+        helper = jobs is not None and jobs >= 2
+        if jobs is None and _cpus() >= 2:
+            helper = sum(map(_size, files)) >= PARALLEL_FROM
+        search = _search(similarity, near_budget, near_rate, helper)
+        seen.near = Candidates(search)
     report.analyses["label-noise"] = "checked" if label_noise else "not checked (--label-noise to look)"
-    for path in data_files(paths):
-        looking = similarity is not None
-        stats = check_file(path, report, names, budget if looking else None, looking)
-        if stats is not None:
-            _duplicates(str(path), stats, seen, report)
-            budget.done += stats.bytes
-            _labels(path, stats, report, label_noise)
-        if progress is not None:
-            progress(path)
-    near = seen.near
-    if near is not None:
-        report.analyses["near-duplicates"] = budget.describe()
-    if near is not None and near.full:
-        report.problems.append(
-            f"near-duplicates: the first {MAX_INDEXED:,} distinct records were held for comparison; "
-            "later records were compared with those, not with each other"
-        )
+    try:
+        for path in files:
+            stats = check_file(path, report, names, seen.near)
+            if stats is not None:
+                labels = label_report(stats)  # before the duplicates: the search may still be busy
+                _duplicates(str(path), stats, seen, report)
+                if seen.near is not None:
+                    seen.near.done += stats.bytes
+                _labels(path, stats, report, label_noise, labels)
+            if progress is not None:
+                progress(path)
+    finally:
+        if search is not None:
+            search.close()
+    if search is not None:
+        report.analyses["near-duplicates"] = search.budget.describe(seen.records)
+        if search.full:
+            report.problems.append(
+                f"near-duplicates: the first {MAX_INDEXED:,} distinct records were held for comparison; "
+                "later records were compared with those, not with each other"
+            )
     report.seconds = time.perf_counter() - started
     return report

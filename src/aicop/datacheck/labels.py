@@ -21,7 +21,6 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -87,8 +86,10 @@ def _bags(texts: list[str]) -> list[set[str]]:
 
 
 def _plain(texts: list[str]) -> str:
-    joined = "\n".join(t.replace("\n", " ") if "\n" in t else t for t in texts).lower()
-    return joined.encode("utf-8", "replace").translate(_TOKEN_BYTES).decode("ascii")
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1:  # a text with line breaks: looked at per text only then
+        joined = "\n".join(t.replace("\n", " ") for t in texts)
+    return joined.lower().encode("utf-8", "replace").translate(_TOKEN_BYTES).decode("ascii")
 
 
 @dataclass
@@ -140,16 +141,19 @@ ROW_END = "\x01"
 FEW_TOKENS = 32  # candidate tokens whose rows are found by a pass over the pairs each
 
 
-def find_triggers(rows: list[tuple[int, str, str]]) -> tuple[Counter[str], list[Trigger]]:
-    given = list(map(itemgetter(2), rows))
+def find_triggers(
+    numbers: list[int], texts: list[str], given: list[str]
+) -> tuple[Counter[str], list[Trigger]]:
+    """The label distribution and the triggers of a labelled set: each row's number (row or line),
+    text and label."""
     labels = Counter(given)
-    n = len(rows)
+    n = len(given)
     if n == 0 or len(labels) < 2:
         return labels, []
     names = list(labels)  # in order of first sight, as the model below breaks ties
     index = {name: i for i, name in enumerate(names)}
     label_ids = np.fromiter(map(index.__getitem__, given), dtype=np.int64, count=n)
-    table = _Table.build(list(map(itemgetter(1), rows)), label_ids, len(names))
+    table = _Table.build(texts, label_ids, len(names))
     counts = table.counts
     df = counts.sum(axis=1)
     vocabulary = len(table.tokens)
@@ -196,10 +200,10 @@ def find_triggers(rows: list[tuple[int, str, str]]) -> tuple[Counter[str], list[
             name = table.tokens[token]
             held_rows[name] = held
             triggers.append(
-                Trigger(name, names[label], rows_with, purity, base, elsewhere, [rows[i][0] for i in held])
+                Trigger(name, names[label], rows_with, purity, base, elsewhere, [numbers[i] for i in held])
             )
     triggers = _phrases(
-        triggers, {rows[i][0]: rows[i][1] for i in {h for t in triggers for h in held_rows[t.token]}}
+        triggers, {numbers[i]: texts[i] for i in {h for t in triggers for h in held_rows[t.token]}}
     )
     triggers.sort(key=lambda t: (-t.elsewhere, -t.rows))
     return labels, triggers
@@ -243,9 +247,9 @@ def label_report(stats: ReadStats) -> LabelReport | None:
     """The label distribution and triggers of what a reading gathered, if it was a labelled text set."""
     if stats.labelled is None:
         return None
-    text, label, rows = stats.labelled
-    labels, triggers = find_triggers(rows)
-    return LabelReport(text, label, labels, triggers)
+    labelled = stats.labelled
+    labels, triggers = find_triggers(labelled.numbers, labelled.texts, labelled.labels)
+    return LabelReport(labelled.text_column, labelled.label_column, labels, triggers)
 
 
 def check_labels(path: Path) -> LabelReport | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import bz2
 import csv
+import functools
 import gzip
 import hashlib
 import io
@@ -38,8 +39,12 @@ TEXT_SUFFIXES = {".txt", ".md", ".rst", ".html", ".htm", ".xml", ".log"}
 OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 
-class Places(Protocol):
-    """(row, line, column) of the field at an index: row None outside tables."""
+class Fields(Protocol):
+    """Many fields joined by newlines into one unit: each field's start in the unit's text (``starts``)
+    and its (row, line, column) by its index (row None outside tables)."""
+
+    @property
+    def starts(self) -> list[int]: ...
 
     def __getitem__(self, index: int) -> tuple[int | None, int | None, str]: ...
 
@@ -55,9 +60,29 @@ class Unit:
     column: str | None = None
     offset: int = 0  # characters before ``text`` within its line, when a long line was cut
     block: bool = False  # ``text`` is whole lines from ``line`` on
-    # Many table fields joined by newlines and scanned at once: each field's start in ``text`` and its
-    # (row, line, column), so a match is placed by bisection.
-    fields: tuple[list[int], Places] | None = None
+    # Many fields joined by newlines and scanned at once, so a match is placed by bisection.
+    fields: Fields | None = None
+
+
+@dataclass
+class Labelled:
+    """A labelled text set's columns, and each row's (or line's) number, text and label, a list each
+    (a tuple per row cost more than gathering them)."""
+
+    text_column: str
+    label_column: str
+    numbers: list[int] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+
+    def add(self, number: int, text: str, label: str) -> None:
+        self.numbers.append(number)
+        self.texts.append(text)
+        self.labels.append(label)
+
+    def rows(self) -> list[tuple[int, str, str]]:
+        """(number, text, label) of each row."""
+        return list(zip(self.numbers, self.texts, self.labels, strict=True))
 
 
 @dataclass
@@ -66,25 +91,28 @@ class ReadStats:
     units: int = 0
     replaced: int = 0  # undecodable bytes replaced
     problems: list[str] = field(default_factory=list)
-    # (exact key, normalised key, row or None, line) of every record: a table row, a JSON line, or a
-    # whole text document. The engine finds duplicates across files with them. The keys are 64-bit
-    # hashes, valid within one run (a collision among a million records has odds of ~1 in 10^7).
-    records: list[tuple[int, int, int | None, int | None]] = field(default_factory=list)
+    # The exact key, normalised key, row (or None) and line of every record, a list each: a table row,
+    # a JSON line, or a whole text document. The engine finds duplicates across files with them. The
+    # keys are 64-bit hashes, valid within one run (a collision among a million records has odds of ~1
+    # in 10^7). Lists, not a tuple per record: building 100,000 tuples cost more than the keys.
+    exact_keys: list[int] = field(default_factory=list)
+    word_keys: list[int] = field(default_factory=list)
+    record_rows: list[int | None] = field(default_factory=list)
+    record_lines: list[int | None] = field(default_factory=list)
     schema: SchemaTracker = field(default_factory=SchemaTracker)
-    # (text column, label column, [(row or line, text, label)]) when the file is a labelled text set:
+    # The text column, label column, and each row's (or line's) number, text and label, when the file is
+    # a labelled text set:
     # gathered while reading, for the label and trigger analysis (labels.py).
-    labelled: tuple[str, str, list[tuple[int, str, str]]] | None = None
-    # The MinHash signature of each record (neardup.py), computed a batch at a time.
-    signatures: list[neardup.Signature | None] = field(default_factory=list)
+    labelled: Labelled | None = None
     # records not yet worked on: their texts, rows, lines, and exact keys where known
     _texts: list[str] = field(default_factory=list)
     _rows: list[int | None] = field(default_factory=list)
     _lines: list[int | None] = field(default_factory=list)
     _exact: dict[int, int] = field(default_factory=dict)  # index in _texts -> exact key
 
-    # Limits the time spent on near-duplicate signatures across a run (shared with the engine).
-    budget: neardup.Budget | None = None
-    near: bool = True  # whether near-duplicates are looked for at all (signatures are worked out)
+    # The run's near-duplicate search, given the records new by key a batch at a time (None: not looked
+    # for at all).
+    near: neardup.Candidates | None = None
 
     def record(self, text: str, row: int | None, line: int | None, exact: int | None = None) -> None:
         """Note a record for the duplicate check; ``exact`` when its key was computed as it streamed.
@@ -105,12 +133,12 @@ class ReadStats:
         if len(self._texts) >= 4096:
             self.sketch()
 
-    def sketch(self) -> list[neardup.Signature | None]:
-        """The signatures of all records so far, aligned with ``records`` (None for a record too short,
-        or met once the near-duplicate budget was spent)."""
+    def sketch(self) -> None:
+        """Work out the keys of the records noted since the last call, and give the near-duplicate
+        search the new ones."""
         texts = self._texts
         if not texts:
-            return self.signatures
+            return
         joined = "\n".join(texts)
         if joined.count("\n") != len(texts) - 1:  # a record with line breaks: one line each
             joined = "\n".join(t.replace("\n", " ") for t in texts)
@@ -121,26 +149,15 @@ class ReadStats:
         # short values ("yes", "n/a") repeat by nature: not checked
         kept = list(map(MIN_RECORD.__le__, map(len, normalised)))
         kept_texts = list(itertools.compress(normalised, kept))
-        self.records += zip(
-            itertools.compress(exact, kept),
-            map(hash, kept_texts),
-            itertools.compress(self._rows, kept),
-            itertools.compress(self._lines, kept),
-            strict=True,
-        )
+        kept_exact = list(itertools.compress(exact, kept))
+        kept_words = list(map(hash, kept_texts))
+        self.exact_keys += kept_exact
+        self.word_keys += kept_words
+        self.record_rows += itertools.compress(self._rows, kept)
+        self.record_lines += itertools.compress(self._lines, kept)
         self._texts, self._rows, self._lines, self._exact = [], [], [], {}
-        budget = self.budget
-        if not self.near:
-            self.signatures += [None] * len(kept_texts)
-        elif budget is None:
-            self.signatures += neardup.signatures(kept_texts)
-        elif budget.left(self.bytes):
-            with budget.timing(reserve=neardup.MATCH_COST):
-                self.signatures += neardup.signatures(kept_texts)
-        else:  # not worked out: the budget is spent for now
-            budget.skipped += len(kept_texts)
-            self.signatures += [None] * len(kept_texts)
-        return self.signatures
+        if self.near is not None:
+            self.near.take(kept_exact, kept_words, kept_texts, self.bytes)
 
 
 MIN_RECORD = 20  # characters of normalised text below which a record is not checked for duplicates
@@ -150,10 +167,19 @@ MIN_RECORD = 20  # characters of normalised text below which a record is not che
 _LETTERS = bytes(b if chr(b).isalpha() or b == 10 or b >= 128 else 32 for b in range(256))
 
 
+# The same with line breaks made \x01, which bytes.split() keeps inside words: the spaces of an ASCII
+# batch are then collapsed by one split and join of the whole, not one per line.
+_LETTERS_BREAKS = _LETTERS[:10] + b"\x01" + _LETTERS[11:]
+
+
 def normalise(joined: str) -> list[str]:
     """Each line of ``joined`` in lower case, without digits, punctuation or repeated spaces."""
-    plain = joined.lower().encode("utf-8", "replace").translate(_LETTERS).decode("utf-8", "replace")
-    return [" ".join(line.split()) for line in plain.split("\n")]
+    data = joined.lower().encode("utf-8", "replace")
+    if data.isascii():  # no space but the ASCII ones, which bytes.split() knows
+        plain = b" ".join(data.translate(_LETTERS_BREAKS).split())
+        return plain.replace(b" \x01", b"\x01").replace(b"\x01 ", b"\x01").decode("ascii").split("\x01")
+    text = data.translate(_LETTERS).decode("utf-8", "replace")
+    return [" ".join(line.split()) for line in text.split("\n")]
 
 
 def label_columns(header: list[str]) -> tuple[str, str] | None:
@@ -398,12 +424,12 @@ def _table(
     duplicates, the schema tracker column by column, and the batch's fields joined into one scanned
     unit."""
     done = 0
-    labelled: tuple[int, int, list[tuple[int, str, str]]] | None = None
+    labelled: tuple[int, int, Labelled] | None = None
     for batch, lines in source:
         # the header is known once the first row is read
         if done == 0 and (found := label_columns(header)) is not None:
-            labelled = (header.index(found[0]), header.index(found[1]), [])
-            stats.labelled = (found[0], found[1], labelled[2])
+            stats.labelled = Labelled(found[0], found[1])
+            labelled = (header.index(found[0]), header.index(found[1]), stats.labelled)
         yield from _table_batch(header, batch, lines, done, labelled, stats)
         done += len(batch)
 
@@ -413,44 +439,59 @@ def _table_batch(
     batch: list[list[str]],
     lines: list[int | None],
     done: int,
-    labelled: tuple[int, int, list[tuple[int, str, str]]] | None,
+    labelled: tuple[int, int, Labelled] | None,
     stats: ReadStats,
 ) -> Iterator[Unit]:
     numbers = list(range(done + 1, done + len(batch) + 1))
     if labelled is not None:
         ti, li, gathered = labelled
         need = max(ti, li)
-        if all(len(r) > need for r in batch):
-            gathered += zip(numbers, map(itemgetter(ti), batch), map(itemgetter(li), batch), strict=True)
+        if min(map(len, batch)) > need:
+            gathered.numbers += numbers
+            gathered.texts += map(itemgetter(ti), batch)
+            gathered.labels += map(itemgetter(li), batch)
         else:
-            gathered += [(n, r[ti], r[li]) for n, r in zip(numbers, batch, strict=True) if len(r) > need]
+            for n, r in zip(numbers, batch, strict=True):
+                if len(r) > need:
+                    gathered.add(n, r[ti], r[li])
     stats.record_many(list(map("\x1f".join, batch)), numbers, lines)
     stats.schema.add_rows(header, batch, done + 1)
     flat = list(itertools.chain.from_iterable(batch))
-    if flat and max(map(len, flat)) > MAX_LINE:  # a gigantic field goes alone, in pieces
+    text = "\n".join(flat)
+    # a gigantic field goes alone, in pieces (none can be, in a batch shorter than one)
+    if len(text) > MAX_LINE and max(map(len, flat)) > MAX_LINE:
         for index, value in enumerate(flat):
             if len(value) > MAX_LINE:
-                row, line, column = _FieldPlaces(header, batch, lines, done)[index]
+                row, line, column = _FieldPlaces(header, batch, lines, done, flat)[index]
                 stats.replaced += value.count("\ufffd")
                 for offset, piece in _pieces(value):
                     stats.units += 1
                     yield Unit(piece, row=row, line=line, column=column, offset=offset)
                 flat[index] = ""
-    text = "\n".join(flat)
+        text = "\n".join(flat)
     stats.replaced += text.count("\ufffd")
     stats.units += 1
-    # each field's start: the lengths before it, and a newline after each
-    starts = list(itertools.accumulate(map(add, map(len, flat), itertools.repeat(1)), initial=0))[:-1]
-    yield Unit(text, fields=(starts, _FieldPlaces(header, batch, lines, done)))
+    yield Unit(text, fields=_FieldPlaces(header, batch, lines, done, flat))
 
 
 class _FieldPlaces:
-    """(row, line, column) of each field of a batch of rows, by the field's index among them all;
-    worked out only for the fields a match is in (a tuple per field cost more than the scan)."""
+    """(row, line, column) of each field of a batch of rows, by the field's index among them all, and
+    each field's start in the joined text; worked out only when a match needs placing (most batches
+    have none, and a tuple per field cost more than the scan)."""
 
-    def __init__(self, header: list[str], batch: list[list[str]], lines: list[int | None], done: int) -> None:
-        self.header, self.batch, self.lines, self.done = header, batch, lines, done
-        self.firsts = [0, *itertools.accumulate(len(r) for r in batch)]
+    def __init__(
+        self, header: list[str], batch: list[list[str]], lines: list[int | None], done: int, flat: list[str]
+    ) -> None:
+        self.header, self.batch, self.lines, self.done, self.flat = header, batch, lines, done, flat
+
+    @functools.cached_property
+    def starts(self) -> list[int]:
+        """Each field's start: the lengths before it, and a newline after each."""
+        return list(itertools.accumulate(map(add, map(len, self.flat), itertools.repeat(1)), initial=0))[:-1]
+
+    @functools.cached_property
+    def firsts(self) -> list[int]:
+        return [0, *itertools.accumulate(len(r) for r in self.batch)]
 
     def __getitem__(self, index: int) -> tuple[int, int | None, str]:
         position = bisect.bisect_right(self.firsts, index) - 1
@@ -459,21 +500,37 @@ class _FieldPlaces:
         return self.done + position + 1, self.lines[position], name
 
 
-def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
+def _strings(value: object, path: str) -> list[tuple[str, str]]:
+    """Every string in a JSON value, in document order, with its key path ("$" for a bare string)."""
     if isinstance(value, str):
-        yield path or "$", value
-    elif isinstance(value, dict):
+        return [(path or "$", value)]
+    out: list[tuple[str, str]] = []
+    _collect(value, path, out)
+    return out
+
+
+def _collect(value: object, path: str, out: list[tuple[str, str]]) -> None:
+    """``_strings`` of a dict or list, into ``out``: a string member is taken where it stands, and only
+    a container costs a call (recursive generators cost a fifth of reading a file of chat logs)."""
+    if isinstance(value, dict):
         for key, item in value.items():
-            yield from _strings(item, f"{path}.{key}" if path else str(key))
+            if isinstance(item, str):  # a top-level key "" is the path "$", as a bare string's
+                out.append((f"{path}.{key}" if path else str(key) or "$", item))
+            elif isinstance(item, (dict, list)):
+                _collect(item, f"{path}.{key}" if path else str(key), out)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _strings(item, f"{path}[{index}]")
+            if isinstance(item, str):
+                out.append((f"{path}[{index}]", item))
+            elif isinstance(item, (dict, list)):
+                _collect(item, f"{path}[{index}]", out)
 
 
 def _jsonl(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
     texts: list[str] = []
     starts: list[int] = []
-    places: list[tuple[int | None, int | None, str]] = []
+    numbers: list[int] = []
+    columns: list[str] = []
     size = 0
     for number, line in enumerate(handle, start=1):
         if not line.strip():
@@ -487,7 +544,7 @@ def _jsonl(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
         if isinstance(record, dict):
             stats.schema.add_record(record, number)
             _labelled_record(record, number, stats)
-        strings = list(_strings(record, ""))
+        strings = _strings(record, "")
         stats.record("\x1f".join(text for _, text in strings), None, number)
         for column, text in strings:
             if len(text) > MAX_LINE:  # a gigantic value goes alone, in pieces
@@ -496,24 +553,37 @@ def _jsonl(handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
                     yield Unit(piece, line=number, column=column, offset=offset)
                 continue
             starts.append(size)
-            places.append((None, number, column))
+            numbers.append(number)
+            columns.append(column)
             texts.append(text)
             size += len(text) + 1
         if size >= BLOCK:
-            yield _joined(texts, starts, places, stats)
-            texts, starts, places, size = [], [], [], 0
+            yield _joined(texts, starts, numbers, columns, stats)
+            texts, starts, numbers, columns, size = [], [], [], [], 0
     if texts:
-        yield _joined(texts, starts, places, stats)
+        yield _joined(texts, starts, numbers, columns, stats)
 
 
 def _joined(
-    texts: list[str], starts: list[int], places: list[tuple[int | None, int | None, str]], stats: ReadStats
+    texts: list[str], starts: list[int], numbers: list[int], columns: list[str], stats: ReadStats
 ) -> Unit:
     """Many lines' string values joined by newlines and scanned in one call (a call per value cost
     more than the scan), each placed by its start."""
     text = "\n".join(texts)
     stats.units += 1
-    return Unit(text, fields=(starts, places))
+    return Unit(text, fields=_Listed(starts, numbers, columns))
+
+
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    """The values of a JSON Lines block: each one's start in the joined text, line and key path."""
+
+    starts: list[int]
+    lines: list[int]
+    columns: list[str]
+
+    def __getitem__(self, index: int) -> tuple[int | None, int | None, str]:
+        return None, self.lines[index], self.columns[index]
 
 
 def _labelled_record(record: dict[str, Any], number: int, stats: ReadStats) -> None:
@@ -521,11 +591,11 @@ def _labelled_record(record: dict[str, Any], number: int, stats: ReadStats) -> N
     if stats.labelled is None:
         if stats.schema.records != 1 or (found := label_columns([str(k) for k in record])) is None:
             return
-        stats.labelled = (found[0], found[1], [])
-    text_key, label_key, rows = stats.labelled
-    text, label = record.get(text_key), record.get(label_key)
+        stats.labelled = Labelled(found[0], found[1])
+    labelled = stats.labelled
+    text, label = record.get(labelled.text_column), record.get(labelled.label_column)
     if isinstance(text, str) and label is not None:
-        rows.append((number, text, str(label)))
+        labelled.add(number, text, str(label))
 
 
 def _json(path: Path, handle: io.TextIOWrapper, stats: ReadStats) -> Iterator[Unit]:
