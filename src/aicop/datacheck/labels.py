@@ -109,7 +109,9 @@ def _token_ids(plain: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]
     edges = np.flatnonzero(np.diff((data > 32).view(np.int8), prepend=np.int8(0)))
     starts, ends = edges[0::2], edges[1::2]  # the data ends in zeros, so every word ends
     lengths = ends - starts
-    row_of = np.searchsorted(np.flatnonzero(data == 10), starts).astype(np.int64)
+    # the row of each word: the line breaks before it (a binary search per line break, not per word)
+    after = np.searchsorted(starts, np.flatnonzero(data == 10))
+    row_of = np.cumsum(np.bincount(after, minlength=len(starts) + 1)[:-1])
     windows = np.lib.stride_tricks.as_strided(data, shape=(len(raw), 8), strides=(1, 1))
     keys = windows[starts].view("<u8").ravel() & _MASKS[np.minimum(lengths, 8)]
     long = np.flatnonzero(lengths > 8)
