@@ -8,6 +8,9 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from aicop.datacheck.engine import check_paths
 from aicop.datacheck.labels import check_labels
 from tests.conftest import CliResult
@@ -187,3 +190,44 @@ def test_token_bags_match_the_token_pattern() -> None:
 
     texts = ["Café l'été naïve DON'T stop—now", "two\nlines here", "", "ÀB1 x_y 42", "refund please"]
     assert _bags(texts) == [set(TOKEN.findall(t.lower())) for t in texts]
+
+
+def _token_table_by_definition(texts: list[str]) -> tuple[list[str], list[tuple[int, int]]]:
+    """The tokens in order of first sight, and each row's (row, token id) pairs sorted: per row, from
+    TOKEN (a text's line breaks are spaces), the definition ``_Table`` holds its arrays to."""
+    from aicop.datacheck.labels import TOKEN
+
+    ids: dict[str, int] = {}
+    pairs: set[tuple[int, int]] = set()
+    for row, text in enumerate(texts):
+        for word in TOKEN.findall(text.replace("\n", " ").lower()):
+            pairs.add((row, ids.setdefault(word, len(ids))))
+    return list(ids), sorted(pairs)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="ab'9 Z\n\t\r,é.-xyzÀ0\x00\x1f", max_size=40),
+            st.lists(
+                st.sampled_from(["a", "abcdefgh", "abcdefghi", "abcdefgh'", "x" * 17, "ABCDEFGHIJ"])
+            ).map(" ".join),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_token_table_matches_the_token_pattern(texts: list[str]) -> None:
+    # words of up to 8 characters are ids by their bytes, longer ones by a dict: both exact, numbered
+    # in order of first sight
+    import numpy as np
+
+    from aicop.datacheck.labels import _Table
+
+    labels = np.zeros(len(texts), dtype=np.int64)
+    table = _Table.build(texts, labels, 1)
+    tokens, pairs = _token_table_by_definition(texts)
+    assert table.tokens == tokens
+    assert list(zip(table.pair_rows.tolist(), table.pair_tokens.tolist(), strict=True)) == pairs
+    assert table.counts[:, 0].tolist() == ([sum(t == i for _, t in pairs) for i in range(len(tokens))] or [0])

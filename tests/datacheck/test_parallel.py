@@ -244,3 +244,54 @@ def test_a_file_that_cannot_be_looked_at_does_not_stop_the_choice_of_a_helper(
     report = check_paths([tmp_path])
     assert any("gone.csv: cannot read" in problem for problem in report.problems)
     assert report.files == 2 and report.counts["near-duplicate"] > 0
+
+
+@pytest.mark.parametrize("similarity", [engine.SIMILARITY, None])
+def test_records_placed_in_bulk_give_the_report_of_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, similarity: float | None
+) -> None:
+    # records new by both keys are placed a run at a time; with every record marked as maybe repeated,
+    # each is placed by itself, as before the runs
+    _set(tmp_path)
+    for name in ("c.txt", "d.txt"):  # whole documents: keys beyond 64 signed bits, one by one
+        (tmp_path / name).write_text("the same short document in two files, word for word\n" * 3)
+    lines = (tmp_path / "a.csv").read_text().splitlines(keepends=True)
+    (tmp_path / "e.csv").write_text("".join(lines[:200]))  # exact copies of records of an earlier file
+    # the same once digits are set aside: normalised copies of records of an earlier file
+    (tmp_path / "f.csv").write_text("".join(["9" + line for line in lines[200:400]]))
+    bulk = check_paths([tmp_path], similarity=similarity, near_budget=None, near_rate=None, jobs=1)
+    monkeypatch.setattr(engine, "_maybe_repeated", lambda exact, *_: list(range(len(exact))))
+    single = check_paths([tmp_path], similarity=similarity, near_budget=None, near_rate=None, jobs=1)
+    assert bulk.counts["duplicate"] >= 2 and bulk.counts["near-duplicate" if similarity else "duplicate"] > 2
+    assert _plain(bulk) == _plain(single)
+
+
+def test_maybe_repeated_marks_keys_seen_before_or_twice() -> None:
+    place = ("f", 1, 1)
+    found = engine._maybe_repeated([1, 2, 3, 2, 5], {5: place}, [10, 11, 12, 13, 14], {12: place})
+    assert found == [1, 2, 3, 4]
+    assert engine._maybe_repeated([1 << 63, 1], {}, [1, 2], {}) == [0, 1]  # a digest: one by one
+
+
+def test_the_cycle_collector_is_paused_per_file_and_restored(tmp_path: Path) -> None:
+    import gc
+
+    (tmp_path / "a.txt").write_text("mail ann.smith@example.co.uk today\n")
+    states: list[bool] = []
+    real = engine.check_file
+
+    def watched(*args: object, **kwargs: object) -> object:
+        states.append(gc.isenabled())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    try:
+        engine.check_file = watched  # type: ignore[assignment]
+        assert gc.isenabled()
+        check_paths([tmp_path], jobs=1)
+        assert gc.isenabled() and states == [False]
+        gc.disable()  # a caller that paused it keeps it paused
+        check_paths([tmp_path], jobs=1)
+        assert not gc.isenabled() and states == [False, False]
+    finally:
+        gc.enable()
+        engine.check_file = real

@@ -92,6 +92,44 @@ def _plain(texts: list[str]) -> str:
     return joined.lower().encode("utf-8", "replace").translate(_TOKEN_BYTES).decode("ascii")
 
 
+# A word of at most 8 characters is its own id: its bytes as a little-endian 64-bit number (TOKEN's
+# characters are ASCII and never 0, so the bytes past its end, masked to 0, tell no two apart, and the
+# top bit is never set). A longer word is numbered by a dict and given the top bit. Exact, and a
+# Python string is made only for the longer words and each distinct word's first sight.
+_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
+_LONG = np.uint64(1 << 63)
+
+
+def _token_ids(plain: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], list[str]]:
+    """The row (line of ``plain``) and token id of every word of ``plain`` in order, and the tokens by
+    id, numbered in order of first sight. ``plain`` is ``_plain``'s: TOKEN's characters, spaces and
+    line breaks only, so a word is a run of bytes above the space."""
+    raw = plain.encode("ascii")
+    data = np.frombuffer(raw + bytes(8), dtype=np.uint8)  # 8 bytes past the end for the last word
+    edges = np.flatnonzero(np.diff((data > 32).view(np.int8), prepend=np.int8(0)))
+    starts, ends = edges[0::2], edges[1::2]  # the data ends in zeros, so every word ends
+    lengths = ends - starts
+    # the row of each word: the line breaks before it (a binary search per line break, not per word)
+    after = np.searchsorted(starts, np.flatnonzero(data == 10))
+    row_of = np.cumsum(np.bincount(after, minlength=len(starts) + 1)[:-1])
+    windows = np.lib.stride_tricks.as_strided(data, shape=(len(raw), 8), strides=(1, 1))
+    keys = windows[starts].view("<u8").ravel() & _MASKS[np.minimum(lengths, 8)]
+    long = np.flatnonzero(lengths > 8)
+    if len(long):
+        words = list(map(plain.__getitem__, map(slice, starts[long].tolist(), ends[long].tolist())))
+        numbered = {word: i for i, word in enumerate(dict.fromkeys(words))}
+        keys[long] = np.fromiter(map(numbered.__getitem__, words), dtype=np.uint64, count=len(words)) | _LONG
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    first = np.full(len(distinct), len(keys), dtype=np.int64)
+    np.minimum.at(first, inverse.ravel(), np.arange(len(keys)))
+    order = np.argsort(first)
+    rank = np.empty(len(distinct), dtype=np.int64)
+    rank[order] = np.arange(len(distinct))
+    seen = first[order]
+    tokens = list(map(plain.__getitem__, map(slice, starts[seen].tolist(), ends[seen].tolist())))
+    return row_of, rank[inverse.ravel()], tokens
+
+
 @dataclass
 class _Table:
     """Which rows hold which tokens, as arrays: one (row, token) pair per token a row holds, sorted
@@ -105,19 +143,7 @@ class _Table:
 
     @classmethod
     def build(cls, texts: list[str], label_ids: npt.NDArray[np.int64], labels: int) -> _Table:
-        # One split of all the texts, each row's end a word of its own (ROW_END is no TOKEN character,
-        # so no text holds it): splitting each row again to count its words cost as much as the split.
-        words = _plain(texts).replace("\n", f" {ROW_END} ").split()
-        # ids in order of first sight: dict.fromkeys and map run in C, not a statement per word
-        first = dict.fromkeys(words)
-        first.pop(ROW_END, None)
-        vocabulary = {word: i for i, word in enumerate(first)}
-        tokens = list(vocabulary)
-        vocabulary[ROW_END] = -1
-        ids = np.fromiter(map(vocabulary.__getitem__, words), dtype=np.int64, count=len(words))
-        ends = ids < 0
-        row_of = np.cumsum(ends)[~ends]  # the row of each word: the row ends before it
-        ids = ids[~ends]
+        row_of, ids, tokens = _token_ids(_plain(texts))
         width = max(len(tokens), 1)
         keys = np.sort(row_of * width + ids)
         keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
@@ -137,7 +163,6 @@ class _Table:
         return {token: self.pair_rows[order[starts[token] : starts[token + 1]]] for token in tokens}
 
 
-ROW_END = "\x01"
 FEW_TOKENS = 32  # candidate tokens whose rows are found by a pass over the pairs each
 
 
