@@ -443,3 +443,36 @@ def test_requests_the_gateway_does_not_proxy_are_never_refused_on_the_headers(
     finally:
         front.stop()
     assert statuses == [200, 404, 405, 503]
+
+
+def test_on_an_untested_uvicorn_the_application_refuses_instead(
+    tmp_path: Path, mock_upstream: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The header-level refusal reads uvicorn's protocol state; on a release it was not tested on it is
+    left off, and the overloaded request is refused by the application (the pipeline is reached) with
+    the same 503. The first assertion failing after an upgrade means: run this file on the new release
+    and widen serve.EARLY_UVICORN."""
+    import uvicorn
+
+    from aicop.gateway import serve
+
+    assert serve.early_refusal_supported(), f"uvicorn {uvicorn.__version__} is outside {serve.EARLY_UVICORN}"
+    monkeypatch.setattr(uvicorn, "__version__", "9.0.0")
+    assert not serve.early_refusal_supported()
+    front, gateway, key = _served_gateway(tmp_path, mock_upstream, concurrent=1, queue=0)
+    pipeline, reached = gateway.handle, []
+
+    async def counted(*args: object) -> object:
+        reached.append(1)
+        return await pipeline(*args)  # type: ignore[arg-type]
+
+    try:
+        with socket.create_connection(("127.0.0.1", front.port), timeout=10) as sock:
+            gateway.admission.active = 1
+            gateway.handle = counted  # type: ignore[method-assign]
+            sock.sendall(_post(key, b'{"model": "mock-small", "messages": []}'))
+            [(status, headers, answer)] = _answers(sock, 1)
+    finally:
+        front.stop()
+    assert reached == [1] and status == 503 and json.loads(answer)["error"]["code"] == "overloaded"
+    assert "retry-after" in headers

@@ -182,13 +182,34 @@ class _Answered:
 ANSWERED = _Answered()
 
 
+# The uvicorn releases whose httptools protocol the early refusal was written and tested against: it
+# reads the protocol's own state (its parser, url, headers and request cycle), which a release may
+# rename. On another release the refusal is made by the application as before (a task, the same 503,
+# record and metrics; only dearer), never a broken request; tests/gateway/test_admission.py says which.
+EARLY_UVICORN = ((0, 30), (0, 55))  # from, up to but not including
+
+
+def early_refusal_supported() -> bool:
+    """Whether the installed uvicorn is one the header-level refusal was tested on (EARLY_UVICORN)."""
+    import uvicorn
+
+    try:
+        version = tuple(int(part) for part in uvicorn.__version__.split(".")[:2])
+    except ValueError:
+        return False
+    return EARLY_UVICORN[0] <= version < EARLY_UVICORN[1]
+
+
 def corked_protocol(early: EarlyHook | None = None) -> type[asyncio.Protocol] | str:
     """uvicorn's httptools protocol on a corked transport, or "auto" where httptools is missing; with
-    ``early``, a POST it refuses is answered on its headers alone (the module's docstring)."""
+    ``early``, a POST it refuses is answered on its headers alone (the module's docstring), on the
+    uvicorn releases that was tested on."""
     try:
         from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
     except ImportError:  # httptools is a dependency; without it uvicorn falls back to h11
         return "auto"
+    if not early_refusal_supported():
+        early = None
 
     class CorkedHttpTools(HttpToolsProtocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
