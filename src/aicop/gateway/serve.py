@@ -186,7 +186,7 @@ ANSWERED = _Answered()
 # reads the protocol's own state (its parser, url, headers and request cycle), which a release may
 # rename. On another release the refusal is made by the application as before (a task, the same 503,
 # record and metrics; only dearer), never a broken request; tests/gateway/test_admission.py says which.
-EARLY_UVICORN = ((0, 30), (0, 55))  # from, up to but not including
+EARLY_UVICORN = ((0, 54), (0, 55))  # from, up to but not including: 0.54 is the one tested
 
 
 def early_refusal_supported() -> bool:
