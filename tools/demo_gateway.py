@@ -46,6 +46,7 @@ def main() -> int:
             ),
         ]
         try:
+            wait_up(f"http://127.0.0.1:{up}/healthz")  # both: a gateway up before its upstream answers 502
             wait_up(f"http://127.0.0.1:{front}/healthz")
             url = f"http://127.0.0.1:{front}/v1/chat/completions"
             system = (
