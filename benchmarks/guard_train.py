@@ -141,7 +141,7 @@ class Cache:
                 self.vectors[key] = vector
             self.save()
         vectors = np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
-        return featurize(self.embed, texts, vectors)
+        return featurize(self.embed, texts, vectors, segments=True, prompts=True, heuristic=True)
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -532,12 +532,13 @@ class Windows:
 
 
 def featurize(
-    embed: Embedder, texts: list[str], embeddings: Array | None = None, segments: bool = True,
-    prompts: bool = True, heuristic: bool = True,
+    embed: Embedder, texts: list[str], embeddings: Array | None = None, segments: bool = False,
+    prompts: bool = False, heuristic: bool = False,
 ) -> Windows:  # fmt: skip
     """Every window of every text, with its three kinds of features (``embeddings``: already computed,
-    in the order ``embed.pieces`` gives the windows), with ``segments`` its segments' n-grams, and
-    with ``prompts`` each whole text's n-grams."""
+    in the order ``embed.pieces`` gives the windows); with ``segments`` its segments' n-grams, with
+    ``prompts`` each whole text's n-grams, with ``heuristic`` each whole text's heuristic score: the
+    features of the training variants, off unless a model uses them (the shipped one does not)."""
     from aicop.gateway.guards import check_prompt
     from aicop.gateway.ngrams import features
 
