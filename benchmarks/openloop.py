@@ -187,6 +187,23 @@ class Pool:
             self.in_flight -= 1  # sent again, which counts it
             self.send(self.pending.popleft())
 
+    def give_up(self) -> None:
+        """Every request still unanswered fails (status 0), each counted from its own due time; its
+        connection is dropped, so that a late answer cannot land in the next run's records."""
+        now = self.loop.time()
+        outstanding = list(self.pending)
+        self.pending.clear()
+        for connection in list(self.open):
+            for due in (connection.due, connection.queued):
+                if due is not None:
+                    outstanding.append(due)
+            if connection.due is not None or connection.queued is not None:
+                connection.due = connection.queued = None
+                if connection.transport is not None:
+                    connection.transport.abort()
+        self.records += [(0, now - due) for due in outstanding]
+        self.in_flight = 0
+
     def close(self) -> None:
         for connection in list(self.open):
             if connection.transport is not None:
@@ -226,7 +243,7 @@ async def run(pool: Pool, rate: float, seconds: float, grace: float = 60.0) -> d
     try:
         await asyncio.wait_for(asyncio.shield(finished), seconds + grace)
     except TimeoutError:
-        pool.records += [(0, loop.time() - start - i / rate) for i in range(pool.in_flight)]
+        pool.give_up()
     finally:
         pool.on_idle = None
     elapsed = loop.time() - start
