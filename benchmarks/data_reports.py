@@ -9,7 +9,7 @@ the machine's speed, so only the unbudgeted report is fixed. What is set aside: 
 ``seconds`` and the CPU seconds in the near-duplicate analysis's sentence. The inputs are generated
 (seeded) under OUT/inputs and named relative to it, so both runs see the same bytes and names.
 
-Usage: python benchmarks/data_reports.py OUT [--extra-args '--workers 0'] [--small]
+Usage: python benchmarks/data_reports.py OUT [--extra-args '--jobs 1'] [--small]
 """
 
 from __future__ import annotations

@@ -98,13 +98,13 @@ def test_the_default_uses_a_helper_only_for_enough_data(
             super().__init__(threshold, seconds, rate)
 
     monkeypatch.setattr(parallel, "NearHelper", Counted)
-    monkeypatch.setattr(engine, "_cpus", lambda: 2)
+    monkeypatch.setattr(engine, "usable_cpus", lambda: 2)
     check_paths([tmp_path])
     assert started == []  # a few hundred KB: not worth a process
     monkeypatch.setattr(engine, "PARALLEL_FROM", 1000)
     check_paths([tmp_path])
     assert started == [0.7]
-    monkeypatch.setattr(engine, "_cpus", lambda: 1)
+    monkeypatch.setattr(engine, "usable_cpus", lambda: 1)
     check_paths([tmp_path])
     check_paths([tmp_path], similarity=None, jobs=2)  # no search, no helper
     assert started == [0.7]
@@ -240,7 +240,7 @@ def test_a_file_that_cannot_be_looked_at_does_not_stop_the_choice_of_a_helper(
     _set(tmp_path)
     (tmp_path / "gone.csv").symlink_to(tmp_path / "nowhere.csv")  # listed, but it cannot be read
     monkeypatch.setattr(engine, "PARALLEL_FROM", 1000)
-    monkeypatch.setattr(engine, "_cpus", lambda: 2)
+    monkeypatch.setattr(engine, "usable_cpus", lambda: 2)
     report = check_paths([tmp_path])
     assert any("gone.csv: cannot read" in problem for problem in report.problems)
     assert report.files == 2 and report.counts["near-duplicate"] > 0

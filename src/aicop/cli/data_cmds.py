@@ -87,9 +87,9 @@ def configure_data_check(p: argparse.ArgumentParser) -> None:
         type=positive_int,
         default=None,
         metavar="N",
-        help="processes: 2 runs the near-duplicate search in a helper process on another core while the "
-        "data is read (the default from 2 MB of data on a machine with two cores or more), 1 keeps it in "
-        "one process; the report is the same",
+        help="processes: 2 (or more: there is one helper) runs the near-duplicate search in a helper "
+        "process on another core while the data is read (the default from 2 MB of data on a machine with "
+        "two cores or more), 1 keeps it in one process; the report is the same",
     )
     p.add_argument("--output", "-o", type=output_file, metavar="FILE", help="file to write (default: stdout)")
 

@@ -39,6 +39,7 @@ from aicop.datacheck.neardup import (
     Searcher,
 )
 from aicop.datacheck.readers import OPENERS, ReadStats, Unit, read_units
+from aicop.processes import usable_cpus
 
 if TYPE_CHECKING:
     from aicop.datacheck.labels import LabelReport
@@ -581,19 +582,16 @@ def _search(similarity: float, seconds: float | None, rate: float | None, helper
     return NearSearch(similarity, seconds, rate)
 
 
-def _size(path: Path) -> int:
-    """The file's size, 0 for one that cannot be looked at (check_file says why)."""
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not Linux
-        return os.cpu_count() or 1
+def _at_least(files: list[Path], size: int) -> bool:
+    """Whether the files hold ``size`` bytes or more (stat-ing only as many as it takes; one that cannot
+    be looked at counts 0: check_file says why)."""
+    total = 0
+    for path in files:
+        with contextlib.suppress(OSError):
+            total += path.stat().st_size
+        if total >= size:
+            return True
+    return False
 
 
 @contextlib.contextmanager
@@ -639,8 +637,8 @@ def check_paths(
     search: Searcher | None = None
     if similarity is not None:
         helper = jobs is not None and jobs >= 2
-        if jobs is None and _cpus() >= 2:
-            helper = sum(map(_size, files)) >= PARALLEL_FROM
+        if jobs is None and usable_cpus() >= 2:
+            helper = _at_least(files, PARALLEL_FROM)
         search = _search(similarity, near_budget, near_rate, helper)
         seen.near = Candidates(search)
     report.analyses["label-noise"] = "checked" if label_noise else "not checked (--label-noise to look)"

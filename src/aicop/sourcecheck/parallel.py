@@ -29,6 +29,7 @@ import sys
 from collections import deque
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
+from aicop.processes import usable_cpus
 from aicop.sourcecheck.engine import analyse_file, fewer_collections
 from aicop.sourcecheck.facts import FileRecord, _plain, _record
 
@@ -61,11 +62,7 @@ def helpers_for(files: int, workers: int | None = None) -> int:
     this process may use beyond its own, and at least ``PARALLEL_FROM`` files each."""
     if workers is not None:
         return max(0, min(workers, MAX_HELPERS))
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not Linux
-        cpus = os.cpu_count() or 1
-    return max(0, min(cpus - 1, files // PARALLEL_FROM, MAX_HELPERS))
+    return max(0, min(usable_cpus() - 1, files // PARALLEL_FROM, MAX_HELPERS))
 
 
 def analyse(root: str, jobs: list[Job], workers: int | None = None) -> dict[int, FileRecord]:
