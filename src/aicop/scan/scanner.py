@@ -660,7 +660,7 @@ def scan_file(path: Path | str, policy: Policy = DEFAULT_POLICY, limits: Limits 
         result = FileResult(name, None, size)
         fmt = sniff(head, size)
         if fmt is None and not _ends_like_zip(fd, size, head):
-            return _no_format(result, policy, head, named_like_model)
+            return _no_format(result, policy, head, suffix, claimed, named_like_model)
         try:
             mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError) as err:
@@ -705,7 +705,7 @@ def scan_reader(
         return FileResult(name, None, size, error=f"cannot read: {err}")
     result = FileResult(name, None, size)
     if fmt is None and zipfmt.EOCD not in tail:
-        return _no_format(result, policy, head, named_like_model)
+        return _no_format(result, policy, head, suffix, claimed, named_like_model)
     job = _Job(name, policy, limits, start + limits.seconds)
     fmt, result.error, unverifiable = _scan_mapped(
         job, LazyBuffer(reader), None, fmt, suffix, named_like_model
@@ -732,7 +732,7 @@ def _finish(
     if unverifiable is not None:
         _unverifiable(result, policy, suffix, claimed or ((fmt,) if fmt else ()), unverifiable)
     elif result.format is None and result.error is None:
-        _no_format(result, policy, head, named_like_model)
+        _no_format(result, policy, head, suffix, claimed, named_like_model)
     elif claimed and fmt is not None and fmt not in claimed:
         message = (
             f"named like a {_NAMES.get(claimed[0], claimed[0])} file ({suffix}) but its content is "
@@ -743,11 +743,17 @@ def _finish(
     return result
 
 
-def _no_format(result: FileResult, policy: Policy, head: bytes, named_like_model: bool) -> FileResult:
-    """A file whose content is no format aicop reads: unverifiable if its name claims one, an
-    unrecognised model if its name only looks like a model's, else nothing to say."""
-    suffix = os.path.splitext(result.path)[1].lower()  # noqa: PTH122
-    claimed = CLAIMS.get(suffix, ())
+def _no_format(
+    result: FileResult,
+    policy: Policy,
+    head: bytes,
+    suffix: str,
+    claimed: tuple[str, ...],
+    named_like_model: bool,
+) -> FileResult:
+    """A file whose content is no format aicop reads: unverifiable if its name claims one (``claimed``:
+    CLAIMS of its ``suffix``), an unrecognised model if its name only looks like a model's, else
+    nothing to say."""
     if claimed:
         _unverifiable(result, policy, suffix, claimed, _why_not(claimed, head, result.size))
     elif named_like_model:
