@@ -374,16 +374,27 @@ def verify_store(
         "not_checked": [],
     }
     tasks: list[Any] = []
+    modified: set[str] = set()
+    failed: set[str] = set()
     if method == "files":
         present = [objects[name] for name in sorted(signed_names & set(objects))]
         tasks = [(hash_task, (spec, [obj])) for obj in present]
     else:
-        for name in sorted(expected):
+        # the signed ranges must cut each object as the signer's shard size does: a gap, an overlap or
+        # bytes past the last range would leave bytes no digest covers. Such an object is modified
+        # whatever its digests say, so none of it is read
+        shard_size = signed_shard_size(serialization, signature)
+        ranges: dict[str, set[tuple[int, int]]] = {}
+        for name in expected:
             key, start, end = name.rsplit(":", 2)
-            if key in objects:
-                tasks.append((shard_task, (spec, objects[key], int(start), int(end))))
-    modified: set[str] = set()
-    failed: set[str] = set()
+            ranges.setdefault(key, set()).add((int(start), int(end)))
+        for key, signed in sorted(ranges.items()):
+            if key not in objects:
+                continue
+            if signed != set(shard_ranges(objects[key].size, shard_size)):
+                modified.add(key)
+                continue
+            tasks += [(shard_task, (spec, objects[key], start, end)) for start, end in sorted(signed)]
     for index, outcome in executor.run(tasks):
         function, args = tasks[index]
         key = args[1][0].key if function is hash_task else args[1].key
@@ -399,18 +410,6 @@ def verify_store(
             _, start, end, value = outcome
             if value is None or value != expected[f"{key}:{start}:{end}"]:
                 modified.add(key)
-    if method == "shards":  # the signed ranges must cut the object as the signer's shard size does:
-        # a gap, an overlap or bytes past the last range would leave bytes that no digest covers
-        shard_size = signed_shard_size(serialization, signature)
-        ranges: dict[str, set[tuple[int, int]]] = {}
-        for name in expected:
-            key, start, end = name.rsplit(":", 2)
-            ranges.setdefault(key, set()).add((int(start), int(end)))
-        modified |= {
-            key
-            for key, signed in ranges.items()
-            if key in objects and signed != set(shard_ranges(objects[key].size, shard_size))
-        }
     changed = _changed_meanwhile(store, [objects[k] for k in signed_names & set(objects)])
     failed |= set(changed)
     result["modified"] = sorted(modified - failed)
