@@ -33,10 +33,12 @@ def write_atomic(path: Path, data: str | bytes | Iterable[str], mode: int | None
 def write_all_atomic(
     files: Mapping[Path, str | bytes | Iterable[str]], modes: Mapping[Path, int] | None = None
 ) -> None:
-    """Write several files as one: each is written whole to a temporary file beside it first, and only
-    when every one is complete are they renamed into place, so a failure (a full disk, a folder that
-    cannot be written) leaves every file as it was, never a new one beside an old one. ``modes`` gives
-    a file its own mode, as ``write_atomic``'s ``mode`` does."""
+    """Write several files together: each is written whole to a temporary file beside it first, and
+    only when every one is complete are they renamed into place, so a failure while writing (a full
+    disk, a folder that cannot be written) leaves every file as it was, never a new one beside an old
+    one. The renames themselves are one after the other: a rename failing after another succeeded (rare
+    within one folder) would still leave a mix. ``modes`` gives a file its own mode, as
+    ``write_atomic``'s ``mode`` does."""
     staged: list[tuple[Path, Path]] = []
     try:
         for path, data in files.items():

@@ -38,8 +38,8 @@ def _write_responses(
     also: Mapping[Path, str] | None = None,
 ) -> None:
     """DIR/responses.jsonl, and the identities apart in DIR/identities.jsonl, readable by its owner only
-    (and the files of ``also``): all or none, since a pair from two runs would put names to the wrong
-    answers."""
+    (and the files of ``also``), written together (fsutil.write_all_atomic), since a pair from two runs
+    would put names to the wrong answers."""
     from aicop.consult.responses import jsonl_lines
     from aicop.fsutil import write_all_atomic
 
