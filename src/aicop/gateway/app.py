@@ -69,6 +69,13 @@ ANONYMOUS = Key(id="anonymous", name="anonymous", sha256="", prefix="", scopes=[
 Early = tuple[int, list[tuple[bytes, bytes]], bytes]  # an answer given before the request became a task
 
 
+def bearer(header: str) -> str | None:
+    """The key of an ``Authorization: Bearer KEY`` header, or None when it presents none."""
+    scheme, _, presented = header.partition(" ")
+    presented = presented.strip()
+    return presented if scheme.lower() == "bearer" and presented else None
+
+
 class Refused(Exception):
     """An OpenAI-style error answer. ``decision`` is what the audit log and the metrics record: the
     gateway's own code, except for an upstream's refusal, whose code (any string the upstream chose)
@@ -336,11 +343,10 @@ class Gateway:
     def authenticate(self, request: Request) -> Key:
         if self.keys is None:
             return ANONYMOUS
-        header = request.headers.get("authorization", "")
-        scheme, _, presented = header.partition(" ")
-        if scheme.lower() != "bearer" or not presented.strip():
+        presented = bearer(request.headers.get("authorization", ""))
+        if presented is None:
             raise Refused(401, "missing_api_key", "send an API key: 'Authorization: Bearer KEY'")
-        key = self.keys.authenticate(presented.strip())
+        key = self.keys.authenticate(presented)
         if key is None:
             raise Refused(401, "invalid_api_key", "the API key is not valid, or was revoked")
         return key
@@ -587,10 +593,7 @@ class Gateway:
             return None
         attempt = Attempt("gw-" + secrets.token_hex(8), proxied)
         attempt.key = self._key_of(headers)
-        refused = self._overloaded(attempt, reason)
-        attempt.decision, attempt.status = refused.decision, refused.status
-        attempt.data["error.type"] = refused.code
-        self.record(attempt)
+        self.settle(attempt, self._overloaded(attempt, reason))
         return (
             503,
             [*self._overload_headers, (b"x-request-id", attempt.request_id.encode())],
@@ -603,13 +606,13 @@ class Gateway:
             return ANONYMOUS
         for name, value in headers:
             if name == b"authorization":
-                scheme, _, presented = value.decode("latin-1").partition(" ")
-                if scheme.lower() == "bearer" and presented.strip():
-                    try:
-                        return self.keys.authenticate(presented.strip())
-                    except InputError:  # a damaged key file: the refusal stands, its actor unknown
-                        return None
-                return None
+                presented = bearer(value.decode("latin-1"))
+                if presented is None:
+                    return None
+                try:
+                    return self.keys.authenticate(presented)
+                except InputError:  # a damaged key file: the refusal stands, its actor unknown
+                    return None
         return None
 
     def _leave(self, attempt: Attempt) -> None:
@@ -861,14 +864,18 @@ class Gateway:
 
     # ------------------------------------------------------------------ endings
     def refuse(self, attempt: Attempt, refused: Refused) -> Response:
-        attempt.decision = refused.decision
-        attempt.status = refused.status
-        attempt.data["error.type"] = refused.code
         response = error_response(
             refused.status, refused.code, refused.message, attempt.request_id, refused.retry_after
         )
-        self.record(attempt)
+        self.settle(attempt, refused)
         return response
+
+    def settle(self, attempt: Attempt, refused: Refused) -> None:
+        """Record a refused attempt: its decision, status and error type, in the audit log."""
+        attempt.decision = refused.decision
+        attempt.status = refused.status
+        attempt.data["error.type"] = refused.code
+        self.record(attempt)
 
     def finish(self, attempt: Attempt, response: Response) -> Response:
         attempt.status = response.status_code
