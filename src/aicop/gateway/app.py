@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import secrets
@@ -230,10 +231,18 @@ class Gateway:
         if upstream_key:
             self.upstream_headers["authorization"] = f"Bearer {upstream_key}"
         self.upstream = Upstream(config.upstream.url, config.upstream.timeout, self.upstream_headers)
+        self.proxied = {
+            "/v1/chat/completions": ("chat", "/chat/completions"),
+            "/v1/completions": ("text_completion", "/completions"),
+            "/v1/embeddings": ("embeddings", "/embeddings"),
+        }
+        # the proxied paths' POSTs never reach Starlette (``__call__``); their routes are there so that
+        # another method gets Starlette's 405, and they answer as ``__call__`` would all the same
         routes = [
-            Route("/v1/chat/completions", self.chat, methods=["POST"]),
-            Route("/v1/completions", self.completions, methods=["POST"]),
-            Route("/v1/embeddings", self.embeddings, methods=["POST"]),
+            Route(path, functools.partial(self._proxy, *proxied), methods=["POST"])
+            for path, proxied in self.proxied.items()
+        ]
+        routes += [
             Route("/v1/models", self.models, methods=["GET"]),
             Route("/healthz", self.health, methods=["GET"]),
             Route("/metrics", self.metrics, methods=["GET"]),
@@ -247,11 +256,6 @@ class Gateway:
             await self.close()
 
         self.site = Starlette(routes=routes, lifespan=lifespan)
-        self.proxied = {
-            "/v1/chat/completions": ("chat", "/chat/completions"),
-            "/v1/completions": ("text_completion", "/completions"),
-            "/v1/embeddings": ("embeddings", "/embeddings"),
-        }
         self.proxied_raw = {path.encode(): operation for path, (operation, _) in self.proxied.items()}
         # the overload answer, made once: the same JSON error_response gives, its own request id apart
         retry_after = str(config.admission.retry_after).encode()
@@ -284,14 +288,8 @@ class Gateway:
         self.audit.close()
 
     # ------------------------------------------------------------------ routes
-    async def chat(self, request: Request) -> Response:
-        return await self.handle(request, "chat", "/chat/completions")
-
-    async def completions(self, request: Request) -> Response:
-        return await self.handle(request, "text_completion", "/completions")
-
-    async def embeddings(self, request: Request) -> Response:
-        return await self.handle(request, "embeddings", "/embeddings")
+    async def _proxy(self, operation: str, path: str, request: Request) -> Response:
+        return await self.handle(request, operation, path)
 
     async def health(self, _: Request) -> Response:
         try:
