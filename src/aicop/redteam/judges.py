@@ -266,9 +266,11 @@ PREMISE_SHARE = 0.6
 
 def denies_premise(answer: str, request: str) -> bool:
     """Whether the answer's first REFUSAL_WINDOW characters call the request's own claim unsupported."""
-    wanted = subject_words(request)
+    wanted: set[str] | None = None  # the request's words, only once a denial is found (most have none)
     for match in _PREMISE_DENIED.finditer(answer[:REFUSAL_WINDOW]):
         claim = subject_words(match.group("claim"))
+        if wanted is None:
+            wanted = subject_words(request)
         if claim and len(claim & wanted) >= PREMISE_SHARE * len(claim):
             return True
     return False
