@@ -75,10 +75,8 @@ def _spec(target: Any, a: argparse.Namespace) -> Any:
     store whatever its environment says; credentials stay with each worker's own chain."""
     from aicop.registry.store import StoreSpec, s3_endpoint
 
-    endpoint = a.endpoint_url
-    if endpoint is None and str(target).startswith(("s3://", "s3a://")):
-        endpoint = s3_endpoint(None)
-    return StoreSpec(str(target), endpoint)
+    s3 = str(target).startswith(("s3://", "s3a://"))
+    return StoreSpec(str(target), s3_endpoint(a.endpoint_url) if s3 else a.endpoint_url)
 
 
 def _state(a: argparse.Namespace, url: str, kind: str) -> Any:
