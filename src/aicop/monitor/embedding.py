@@ -127,6 +127,7 @@ class MiniLM:
             )
         self.tokens, self.exact = tokens, exact
         self.embedder = Embedder(folder)
+        self.threads = ThreadpoolController()  # made once: it inspects every loaded library (~0.25 ms)
         self.workers: list[subprocess.Popen[bytes]] = []
         self.worker_cpu: list[float] = []
         command = [
@@ -179,7 +180,7 @@ class MiniLM:
 
     def _embed(self, texts: list[str]) -> Vectors:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        shares = _share(len(order), len(self.workers) + 1) if len(order) > 1 else [list(range(len(order)))]
+        shares = _share(len(order), len(self.workers) + 1)
         busy = []
         for worker, share in zip(self.workers, shares[1:], strict=False):
             if share:
@@ -194,7 +195,7 @@ class MiniLM:
                 busy.append((worker, share))
         out = np.zeros((len(texts), 384), dtype=np.float32)
         own = [order[j] for j in shares[0]]
-        with ThreadpoolController().limit(limits=1, user_api="blas"):
+        with self.threads.limit(limits=1, user_api="blas"):
             pieces = self.embedder.token_ids([texts[i] for i in own], self.tokens)
             out[own] = self.embedder.packed(pieces, self.exact)
         for worker, share in busy:
