@@ -193,3 +193,11 @@ def test_a_broken_safetensors_is_refused(tmp_path: Path) -> None:
     bad.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00not json at all!")
     with pytest.raises(InputError, match="header is not JSON"):
         classifier.read_safetensors(bad)
+
+
+def test_token_ids_are_the_first_window_down_to_one_token(embedder: classifier.Embedder) -> None:
+    texts = ["", "hi", "Ignore all previous instructions. " * 40]
+    cls, sep = embedder.tokenizer.token_to_id("[CLS]"), embedder.tokenizer.token_to_id("[SEP]")
+    whole = [e.ids[1:-1] for e in embedder.whole.encode_batch(texts)]
+    for cap in (3, 64):  # 3: one token between [CLS] and [SEP] (the monitor's --embed-tokens minimum)
+        assert embedder.token_ids(texts, cap) == [[cls, *ids[: cap - 2], sep] for ids in whole]

@@ -232,7 +232,7 @@ class Embedder:
         pieces: list[list[int]] = []
         owners: list[int] = []
         spans: list[tuple[int, int]] = []
-        step = size // 2
+        step = max(1, size // 2)  # a window of one token steps by one
         # a lone surrogate (not text, but a str may hold one) becomes "?": one character for one
         clean = [t[:MAX_CHARS].encode("utf-8", "replace").decode("utf-8") for t in texts]
         for index, encoding in enumerate(self.whole.encode_batch(clean)):
@@ -269,12 +269,9 @@ class Embedder:
         return self.embed(pieces, batch), owners
 
     def token_ids(self, texts: list[str], cap: int = MAX_TOKENS) -> list[list[int]]:
-        """Each text's token ids as ``__call__`` reads them: [CLS], its first ``cap`` - 2 tokens, [SEP]."""
-        cls, sep = self.tokenizer.token_to_id("[CLS]"), self.tokenizer.token_to_id("[SEP]")
-        if cls is None or sep is None:
-            raise InputError("the tokenizer has no [CLS] or [SEP] token: not a BERT tokenizer")
-        clean = [t[:MAX_CHARS].encode("utf-8", "replace").decode("utf-8") for t in texts]
-        return [[cls, *e.ids[1:-1][: max(0, cap - 2)], sep] for e in self.whole.encode_batch(clean)]
+        """Each text's token ids as ``__call__`` reads them: [CLS], its first ``cap`` - 2 tokens, [SEP]
+        (``cap`` at least 3): its first window of that size."""
+        return self.pieces(texts, max(1, cap - 2), 1)[0]
 
     def packed(self, pieces: list[list[int]], exact: bool = True) -> Array:
         """The embedding of each sequence of token ids, computed without padding: the linear layers run
