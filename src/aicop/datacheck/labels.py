@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from aicop.datacheck.readers import ReadStats, read_units
+from aicop.datacheck.readers import ReadStats, one_line_each, read_units
 
 TOKEN = re.compile(r"[a-z0-9']+")
 MAX_SHARE = 0.05
@@ -86,10 +86,7 @@ def _bags(texts: list[str]) -> list[set[str]]:
 
 
 def _plain(texts: list[str]) -> str:
-    joined = "\n".join(texts)
-    if joined.count("\n") != len(texts) - 1:  # a text with line breaks: looked at per text only then
-        joined = "\n".join(t.replace("\n", " ") for t in texts)
-    return joined.lower().encode("utf-8", "replace").translate(_TOKEN_BYTES).decode("ascii")
+    return one_line_each(texts).lower().encode("utf-8", "replace").translate(_TOKEN_BYTES).decode("ascii")
 
 
 # A word of at most 8 characters is its own id: its bytes as a little-endian 64-bit number (TOKEN's

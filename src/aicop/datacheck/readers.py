@@ -85,6 +85,14 @@ class Labelled:
         return list(zip(self.numbers, self.texts, self.labels, strict=True))
 
 
+def one_line_each(texts: list[str]) -> str:
+    """The texts joined by line breaks, a text's own line breaks made spaces: line i is text i."""
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1:  # a text with line breaks: looked at per text only then
+        joined = "\n".join(t.replace("\n", " ") for t in texts)
+    return joined
+
+
 @dataclass
 class ReadStats:
     bytes: int = 0
@@ -139,9 +147,7 @@ class ReadStats:
         texts = self._texts
         if not texts:
             return
-        joined = "\n".join(texts)
-        if joined.count("\n") != len(texts) - 1:  # a record with line breaks: one line each
-            joined = "\n".join(t.replace("\n", " ") for t in texts)
+        joined = one_line_each(texts)
         exact = list(map(hash, texts))
         for index, key in self._exact.items():
             exact[index] = key
