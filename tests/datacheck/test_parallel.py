@@ -295,3 +295,32 @@ def test_the_cycle_collector_is_paused_per_file_and_restored(tmp_path: Path) -> 
     finally:
         gc.enable()
         engine.check_file = real
+
+
+def test_what_a_file_leaves_is_set_aside_until_the_run_ends(tmp_path: Path) -> None:
+    import gc
+
+    (tmp_path / "a.csv").write_text("text,label\n" + "".join(f"row {i} of the table,x\n" for i in range(50)))
+    (tmp_path / "b.csv").write_text("text,label\nanother table row,y\n")
+    frozen: list[int] = []
+    real = engine.check_file
+
+    def watched(*args: object, **kwargs: object) -> object:
+        frozen.append(gc.get_freeze_count())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    try:
+        engine.check_file = watched  # type: ignore[assignment]
+        assert gc.get_freeze_count() == 0
+        check_paths([tmp_path], jobs=1)
+        # the first file's objects were frozen while the second was checked, and released at the end
+        assert frozen[0] == 0 and frozen[1] > 0
+        assert gc.get_freeze_count() == 0
+        gc.freeze()  # a caller that froze objects itself keeps them frozen, and nothing more is frozen
+        mine = gc.get_freeze_count()
+        frozen.clear()
+        check_paths([tmp_path], jobs=1)
+        assert frozen == [mine, mine] and gc.get_freeze_count() == mine
+    finally:
+        gc.unfreeze()
+        engine.check_file = real

@@ -272,7 +272,6 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
     clusters: dict[tuple[str, Place], list[Place]] = {}
     scores: dict[Place, float] = {}  # the least similarity of a cluster's members found by MinHash
     near = seen.near
-    matches = near.search.sync() if near is not None else {}
     looked_up = seen.looked_up
     exact_seen, words_seen = seen.exact, seen.words
     records = len(stats.exact_keys)
@@ -283,11 +282,16 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
         stats.record_rows,
         stats.record_lines,
     )
+    # What does not depend on the search's answers is worked out before asking for them: the helper
+    # process may still be busy, and this process would only wait.
+    stops = [*_maybe_repeated(exact_keys, exact_seen, word_keys, words_seen), records]
+    every = list(zip(itertools.repeat(path), at_rows, at_lines, strict=False))
+    matches = near.search.sync() if near is not None else {}
 
     def one(index: int) -> None:
         """Place record ``index``: a copy, a near-copy, or new."""
         exact, normalised = exact_keys[index], word_keys[index]
-        place = (path, at_rows[index], at_lines[index])
+        place = every[index]
         # one look-up that also holds a new record (most are new)
         held = exact_seen.setdefault(exact, place)
         if held is not place:
@@ -312,14 +316,14 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
     # time, and only the others one by one.
     found_at = sorted(matches)
     start = 0
-    for stop in [*_maybe_repeated(exact_keys, exact_seen, word_keys, words_seen), records]:
+    for stop in stops:
         while start < stop:
             end = stop
             if near is not None:  # a near match among the run's look-ups cuts it there
                 after = bisect.bisect_left(found_at, len(looked_up))
                 if after < len(found_at) and found_at[after] < len(looked_up) + end - start:
                     end = start + found_at[after] - len(looked_up)
-            places = list(zip(itertools.repeat(path), at_rows[start:end], at_lines[start:end], strict=False))
+            places = every[start:end]
             exact_seen.update(zip(exact_keys[start:end], places, strict=True))
             words_seen.update(zip(word_keys[start:end], places, strict=True))
             if near is not None:
@@ -594,20 +598,39 @@ def _at_least(files: list[Path], size: int) -> bool:
     return False
 
 
-@contextlib.contextmanager
-def _cycles_left() -> Iterator[None]:
-    """Python's collector of reference cycles paused while one file is checked, and restored after.
+class _Collector:
+    """Python's collector of reference cycles, paused while each file is checked.
+
     Checking a file makes a few objects per record (keys, places, fields) and almost no cycles, which
-    reference counting cannot free; but every 700 new objects the collector walks the young ones,
-    and now and then all, that the file has made: 0.1 s of CPU on 100,000 short rows, a tenth of the
-    check. Between files it runs as usual, so the few cycles a file leaves are collected then."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    reference counting cannot free; but every 700 new objects the collector walks the young ones, and
+    now and then all, that the file has made: 0.1 s of CPU on 100,000 short rows, a tenth of the check.
+    So it is paused while a file is checked. What the run keeps of a file (a place per record) would
+    still be walked once by the first collection after it (30 ms on those rows), so, when a file is
+    done, the objects made so far are set aside (``gc.freeze``) and put back in the oldest generation
+    (``gc.unfreeze``) when the run ends, where only a full collection, which is rare, walks them again.
+    Cycles a file leaves are collected then. A caller that froze objects itself (a server before it
+    forks) keeps its arrangement: nothing is frozen or unfrozen then."""
+
+    def __init__(self) -> None:
+        self.freezing = gc.get_freeze_count() == 0
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Paused while one file is checked, and restored after (a caller that paused it keeps it so)."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            yield
+        finally:
+            if self.freezing:
+                gc.freeze()
+            if enabled:
+                gc.enable()
+
+    def release(self) -> None:
+        """The run is over: what was set aside is collected as usual again."""
+        if self.freezing:
+            gc.unfreeze()
 
 
 def check_paths(
@@ -642,9 +665,10 @@ def check_paths(
         search = _search(similarity, near_budget, near_rate, helper)
         seen.near = Candidates(search)
     report.analyses["label-noise"] = "checked" if label_noise else "not checked (--label-noise to look)"
+    collector = _Collector()
     try:
         for path in files:
-            with _cycles_left():
+            with collector.paused():
                 stats = check_file(path, report, names, seen.near)
                 if stats is not None:
                     labels = label_report(stats)  # before the duplicates: the search may still be busy
@@ -655,6 +679,7 @@ def check_paths(
             if progress is not None:
                 progress(path)
     finally:
+        collector.release()
         if search is not None:
             search.close()
     if search is not None:
