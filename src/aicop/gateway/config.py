@@ -80,7 +80,7 @@ class Admission(_Strict):
         default=250.0, ge=0, description="event loop delay that refuses new requests; 0: off"
     )
     own_busy_ms: float = Field(
-        default=10.0, ge=0,
+        default=4.0, ge=0,
         description="event loop delay that refuses new requests when the gateway's own work is the "
         "cause (its thread on a processor most of the time); 0: off",
     )  # fmt: skip
