@@ -8,6 +8,7 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -231,3 +232,39 @@ def test_token_table_matches_the_token_pattern(texts: list[str]) -> None:
     assert table.tokens == tokens
     assert list(zip(table.pair_rows.tolist(), table.pair_tokens.tolist(), strict=True)) == pairs
     assert table.counts[:, 0].tolist() == ([sum(t == i for _, t in pairs) for i in range(len(tokens))] or [0])
+
+
+@pytest.mark.parametrize("distinct", [1, 59, 600, 40_000])
+def test_words_are_numbered_as_numpy_unique_numbers_them_whatever_the_vocabulary(distinct: int) -> None:
+    # few words take NumPy's hashing unique and a binary search, many its sort; the same numbers
+    import numpy as np
+
+    from aicop.datacheck.labels import _numbered
+
+    rng = np.random.default_rng(distinct)
+    vocabulary = rng.integers(0, 2**63, distinct, dtype=np.uint64)
+    keys = vocabulary[rng.integers(0, distinct, 50_000)]
+    got, inverse = _numbered(keys)
+    want, want_inverse = np.unique(keys, return_inverse=True)
+    assert np.array_equal(got, want) and np.array_equal(inverse, want_inverse.ravel())
+
+
+def test_token_table_of_few_words_matches_the_token_pattern(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from aicop.datacheck import labels
+
+    monkeypatch.setattr(
+        labels, "SAMPLE_WORDS", 4
+    )  # these few texts take the path of a large set of few words
+    texts = [
+        "refund my order please",
+        "order order refund",
+        "",
+        "tracking number abcdefghij late",
+        "late",
+    ] * 7
+    table = labels._Table.build(texts, np.zeros(len(texts), dtype=np.int64), 1)
+    tokens, pairs = _token_table_by_definition(texts)
+    assert table.tokens == tokens
+    assert list(zip(table.pair_rows.tolist(), table.pair_tokens.tolist(), strict=True)) == pairs

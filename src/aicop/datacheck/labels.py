@@ -116,15 +116,37 @@ def _token_ids(plain: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]
         words = list(map(plain.__getitem__, map(slice, starts[long].tolist(), ends[long].tolist())))
         numbered = {word: i for i, word in enumerate(dict.fromkeys(words))}
         keys[long] = np.fromiter(map(numbered.__getitem__, words), dtype=np.uint64, count=len(words)) | _LONG
-    distinct, inverse = np.unique(keys, return_inverse=True)
+    distinct, inverse = _numbered(keys)
     first = np.full(len(distinct), len(keys), dtype=np.int64)
-    np.minimum.at(first, inverse.ravel(), np.arange(len(keys)))
+    np.minimum.at(first, inverse, np.arange(len(keys)))
     order = np.argsort(first)
     rank = np.empty(len(distinct), dtype=np.int64)
     rank[order] = np.arange(len(distinct))
     seen = first[order]
     tokens = list(map(plain.__getitem__, map(slice, starts[seen].tolist(), ends[seen].tolist())))
     return row_of, rank[inverse.ravel()], tokens
+
+
+SMALL_VOCABULARY = 512  # distinct words in a sample of SAMPLE_WORDS below which the words are few
+SAMPLE_WORDS = 16_384
+
+
+def _numbered(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]:
+    """The distinct ``keys`` in ascending order, and the index of each key among them (``np.unique``
+    with ``return_inverse``). Where the words are few (labelled intents, templated rows: a sample of
+    them has few distinct ones), NumPy's hashing unique and a binary search per key take two thirds of
+    the time of unique's sort of every key (24 against 37 ms on 600,000 words of 59 distinct); where
+    they are many, the binary search costs more than the sort, so the sort is kept."""
+    if len(keys) > SAMPLE_WORDS:
+        try:
+            few = len(np.unique(keys[:SAMPLE_WORDS], sorted=False)) <= SMALL_VOCABULARY
+        except TypeError:  # hashing came with NumPy 2.3
+            few = False
+        if few:
+            distinct = np.sort(np.unique(keys, sorted=False))
+            return distinct, np.searchsorted(distinct, keys)
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    return distinct, inverse.ravel()
 
 
 @dataclass
@@ -142,7 +164,7 @@ class _Table:
     def build(cls, texts: list[str], label_ids: npt.NDArray[np.int64], labels: int) -> _Table:
         row_of, ids, tokens = _token_ids(_plain(texts))
         width = max(len(tokens), 1)
-        keys = np.sort(row_of * width + ids)
+        keys = np.sort(row_of * width + ids, kind="stable")  # sorted by row already: runs, merged fast
         keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
         pair_rows, pair_tokens = keys // width, keys % width
         counts = np.bincount(pair_tokens * labels + label_ids[pair_rows], minlength=width * labels).reshape(
