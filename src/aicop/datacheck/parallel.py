@@ -9,9 +9,10 @@ search in this process would (the report is the same, ``--jobs 1`` or not).
 
 How the helper is made, and why not otherwise (as sourcecheck/parallel.py does for assess):
 - a fresh ``python -I`` (the current directory, which may hold the data being checked, is never on its
-  import path) that imports only ``aicop.datacheck.neardup`` and NumPy. Not ``fork``: the CLI shows a
-  spinner from a thread, and a forked child inherits whatever lock that thread held. Not
-  ``multiprocessing``: it pickles what it passes;
+  import path) that imports only ``aicop.datacheck.nearserve`` (its side of the exchange), the search
+  and NumPy: 0.11 s to start, against 0.15 s with this module's imports, which are the parent's.
+  Not ``fork``: the CLI shows a spinner from a thread, and a forked child inherits whatever lock that
+  thread held. Not ``multiprocessing``: it pickles what it passes;
 - in its own process group, ignoring Ctrl-C: the terminal's Ctrl-C reaches only aicop, which kills and
   reaps the helper;
 - JSON lines over its stdin and stdout: ``{"read": BYTES, "count": N, "size": SIZE}`` and the N
@@ -32,14 +33,14 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-from aicop.datacheck.neardup import Budget, Matches, NearSearch
+from aicop.datacheck.neardup import Budget, Matches
 
 PENDING = 32  # requests queued for the helper before reading waits for it (each <= 4,096 records)
 _PROGRAM = (
     "import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
-    "from aicop.datacheck.parallel import serve; serve(*sys.argv[2:])"
+    "from aicop.datacheck.nearserve import serve; serve(*sys.argv[2:])"
 )
 
 
@@ -144,39 +145,3 @@ def _write(requests: queue.Queue[bytes | None], stdin: IO[bytes]) -> None:
                 requests.get_nowait()
             except queue.Empty:
                 break
-
-
-def serve(threshold: str, seconds: str, rate: str) -> None:
-    """The helper's side: look records up as they come, answer each sync, until the input ends."""
-    import signal
-    import traceback
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    search = NearSearch(json.loads(threshold), json.loads(seconds), json.loads(rate))
-    out = sys.stdout.buffer
-    failed: str | None = None
-    source = sys.stdin.buffer
-    for line in source:
-        request: dict[str, Any] = json.loads(line)
-        if "size" in request:
-            payload = source.read(int(request["size"]))
-            if failed is None:
-                try:
-                    texts = payload.decode().split("\n")
-                    if len(texts) != int(request["count"]):
-                        raise ValueError(f"{request['count']} texts announced, {len(texts)} sent")
-                    search.feed(texts, int(request["read"]))
-                except Exception:  # a bug: said at the next sync, raised by the parent
-                    failed = traceback.format_exc()
-            continue
-        if failed is not None:
-            answer: dict[str, Any] = {"error": failed}
-        else:
-            matches = [[number, earlier, score] for number, (earlier, score) in search.sync().items()]
-            spent, skipped = search.budget.spent, search.budget.skipped
-            answer = {"matches": matches, "spent": spent, "skipped": skipped, "full": search.full}
-        try:
-            out.write(json.dumps(answer, separators=(",", ":")).encode() + b"\n")
-            out.flush()
-        except OSError:  # the parent has gone
-            return
