@@ -284,8 +284,17 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
     )
     # What does not depend on the search's answers is worked out before asking for them: the helper
     # process may still be busy, and this process would only wait.
+    # Most records are new by both keys: each of their keys is met once in the file and not before it,
+    # so no other record's placing reads them, and they go into the key dicts in bulk, a run at a
+    # time; only the others (``stops``) are placed one by one, once the answers are in.
     stops = [*_maybe_repeated(exact_keys, exact_seen, word_keys, words_seen), records]
     every = list(zip(itertools.repeat(path), at_rows, at_lines, strict=False))
+    start = 0
+    for stop in stops:
+        if start < stop:
+            exact_seen.update(zip(exact_keys[start:stop], every[start:stop], strict=True))
+            words_seen.update(zip(word_keys[start:stop], every[start:stop], strict=True))
+        start = stop + 1
     matches = near.search.sync() if near is not None else {}
 
     def one(index: int) -> None:
@@ -312,8 +321,18 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
             return
         clusters.setdefault(("near-duplicate", first), []).append(place)
 
-    # Most records are new by both keys, and have no near match: they are placed in bulk, a run at a
-    # time, and only the others one by one.
+    def resembles(index: int) -> None:
+        """Place record ``index``, new by both keys and already held by them, which the search found
+        near an earlier one: as ``one`` places such a record."""
+        place = every[index]
+        earlier, similarity = matches[len(looked_up)]
+        looked_up.append(place)
+        first = exact_seen[exact_keys[index]] = words_seen[word_keys[index]] = looked_up[earlier]
+        scores[first] = min(similarity, scores.get(first, 1.0))
+        clusters.setdefault(("near-duplicate", first), []).append(place)
+
+    # The records new by both keys were looked up in a run; those the search found near an earlier
+    # record cut the runs.
     found_at = sorted(matches)
     start = 0
     for stop in stops:
@@ -323,13 +342,9 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
                 after = bisect.bisect_left(found_at, len(looked_up))
                 if after < len(found_at) and found_at[after] < len(looked_up) + end - start:
                     end = start + found_at[after] - len(looked_up)
-            places = every[start:end]
-            exact_seen.update(zip(exact_keys[start:end], places, strict=True))
-            words_seen.update(zip(word_keys[start:end], places, strict=True))
-            if near is not None:
-                looked_up += places
+                looked_up += every[start:end]
             if end < stop:
-                one(end)
+                resembles(end)
             start = end + 1 if end < stop else end
         if stop < records:
             one(stop)
