@@ -35,7 +35,17 @@ from guard_hardneg import SPLITS, hard_negatives
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
-from aicop.gateway.classifier import Embedder, Model, Windows, featurize, signal_names
+from aicop.gateway.classifier import (
+    POOLINGS,
+    STOCK_BLOCK,
+    Block,
+    Embedder,
+    Model,
+    Windows,
+    block_features,
+    featurize,
+    signal_names,
+)
 from aicop.gateway.ngrams import DIMENSIONS
 
 CACHE = Path(__file__).parent / ".cache-guard"
@@ -48,6 +58,7 @@ SEGMENTS = False  # the shipped model's options (train): unfitted segments, a st
 PROMPT = False
 AUGMENT = False  # the hard negatives' near copies kept in the fit split (corpus)
 HEURISTIC = False  # the heuristic tier's whole-prompt score stacked with the model's logit (train)
+BLOCK = STOCK_BLOCK  # the shipped model's embedding block (classifier.block_features)
 
 
 @dataclass
@@ -122,32 +133,44 @@ def lookalike_template(text: str) -> int:
 
 
 class Cache:
-    """MiniLM window embeddings on disk, keyed by the SHA-1 of the window's token ids."""
+    """Every layer's pooled MiniLM states of each window (classifier.Embedder.states) on disk, keyed by
+    the SHA-1 of the window's token ids: any embedding block's features are taken from them
+    (classifier.block_features) as the shipped model computes them. Written in chunks, a file each
+    (states-*.npz; the stock embeddings' old embeddings*.npz are not read)."""
 
-    def __init__(self, embed: Embedder, path: Path = CACHE / "embeddings.npz") -> None:
-        self.embed, self.path = embed, path
+    def __init__(self, embed: Embedder, folder: Path = CACHE) -> None:
+        self.embed, self.folder = embed, folder
         self.vectors: dict[str, npt.NDArray[np.float32]] = {}
-        for stored in sorted(path.parent.glob("embeddings*.npz")):  # a worker's file of its own too
+        self.chunks = 0
+        for stored in sorted(folder.glob("states-*.npz")):
             with np.load(stored, allow_pickle=False) as data:
-                self.vectors |= dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+                self.vectors |= dict(zip(data["keys"].tolist(), data["states"], strict=True))
+            self.chunks += 1
 
-    def windows(self, texts: list[str]) -> Windows:
+    def states(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        """The pooled states of every window of the texts, in the order ``Embedder.pieces`` gives them."""
         pieces, _, _ = self.embed.pieces(texts)
         keys = [hashlib.sha1(np.array(p, dtype=np.int32).tobytes()).hexdigest() for p in pieces]
         todo = sorted({k: i for i, k in enumerate(keys) if k not in self.vectors}.items())
-        for start in range(0, len(todo), 256):
-            chunk = todo[start : start + 256]
-            for (key, _), vector in zip(chunk, self.embed.embed([pieces[i] for _, i in chunk]), strict=True):
-                self.vectors[key] = vector
-            self.save()
-        vectors = np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
+        for start in range(0, len(todo), 512):
+            chunk = todo[start : start + 512]
+            found = self.embed.states([pieces[i] for _, i in chunk])
+            self.save([key for key, _ in chunk], found)
+            self.vectors |= dict(zip([key for key, _ in chunk], found, strict=True))
+        if not keys:
+            return np.zeros((0, self.embed.layers + 1, len(POOLINGS), 384), np.float32)
+        return np.stack([self.vectors[k] for k in keys])
+
+    def windows(self, texts: list[str], block: Block = STOCK_BLOCK) -> Windows:
+        vectors = block_features(self.states(texts), block)
         return featurize(self.embed, texts, vectors, segments=True, prompts=True, heuristic=True)
 
-    def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        keys = list(self.vectors)
-        with self.path.open("wb") as handle:
-            np.savez(handle, keys=np.array(keys), vectors=np.stack([self.vectors[k] for k in keys]))
+    def save(self, keys: list[str], states: npt.NDArray[np.float32]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"states-{self.chunks:05d}.npz"
+        self.chunks += 1
+        with path.open("wb") as handle:
+            np.savez(handle, keys=np.array(keys), states=states)
 
 
 def matrix(w: Windows, rows: npt.NDArray[np.intp] | None = None) -> sparse.csr_matrix:
@@ -187,12 +210,13 @@ def take(w: Windows, texts: list[int] | npt.NDArray[np.intp]) -> Windows:
     )
 
 
-def _model(fitted: LogisticRegression) -> Model:
+def _model(fitted: LogisticRegression, width: int) -> Model:
+    """The fitted regression as a Model whose embedding block is ``width`` columns wide."""
     coef = fitted.coef_[0]
     return Model(
         coef[:DIMENSIONS].astype(np.float32),
-        (coef[DIMENSIONS : DIMENSIONS + 384] * EMBEDDING_SCALE).astype(np.float32),
-        (coef[DIMENSIONS + 384 :] * SIGNAL_SCALE).astype(np.float32),
+        (coef[DIMENSIONS : DIMENSIONS + width] * EMBEDDING_SCALE).astype(np.float32),
+        (coef[DIMENSIONS + width :] * SIGNAL_SCALE).astype(np.float32),
         float(fitted.intercept_[0]),
     )
 
@@ -232,7 +256,7 @@ def fit(
         ) * len(y)
         fitted = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=0)
         fitted.fit(x, y, sample_weight=sample)
-        model = _model(fitted)
+        model = _model(fitted, negatives.embeddings.shape[1])
         model.segment_weight = 1.0 if segments else 0.0
         scores = model.parts(negatives)[:, :3].sum(1)
         hard = scores >= np.quantile(scores, 1 - mine_top)

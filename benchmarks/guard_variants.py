@@ -14,6 +14,10 @@ Variants (any combination, named on the command line, comma-separated):
 - ``heuristic``: + the heuristic tier's score of the whole prompt, stacked with the model's logit by
   a logistic regression on the calibration prompts (as ``prompt``).
 - ``benign70``, ``mine10``: one setting of guard_train.fit changed (OPTIONS).
+- ``mean3-6``, ``max6``, ``first6``, ... : the embedding block (classifier.block_features): the named
+  pooled states of MiniLM's layers (0, the embedding layer's output, to 6, the last), each at unit
+  length, side by side, instead of the last layer's mean alone (the stock block, ``mean6``); e.g.
+  ``windows+mean3-6+max6``. The states come from the same forward pass, cached per window.
 - ``tfidf``: as ``prompt``, but scikit-learn's TfidfVectorizer over character 1-5-grams (word
   boundaries) fitted in each fold: not shippable (scikit-learn at run time), a reference for ``prompt``.
 
@@ -29,8 +33,10 @@ import argparse
 import json
 import os
 import random
+import re
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +59,15 @@ from guard_train import (
 )
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from aicop.gateway.classifier import MAX_CHARS, Embedder, Windows, model_dir
+from aicop.gateway.classifier import (
+    MAX_CHARS,
+    STOCK_BLOCK,
+    Block,
+    Embedder,
+    Windows,
+    block_features,
+    model_dir,
+)
 
 Floats = npt.NDArray[np.float64]
 OPTIONS = {  # variants that change one setting of guard_train.fit
@@ -62,17 +76,42 @@ OPTIONS = {  # variants that change one setting of guard_train.fit
 }
 
 
+BLOCK_PART = re.compile(r"(mean|max|first)([0-6])(?:-([0-6]))?")
+
+
+def block_of(variant: set[str]) -> Block:
+    """The embedding block a variant names (``mean3-6``, ``max6``: BLOCK_PART), else the stock one."""
+    block: list[tuple[int, str]] = []
+    for part in sorted(variant):
+        if found := BLOCK_PART.fullmatch(part):
+            first = int(found[2])
+            last = int(found[3]) if found[3] else first
+            block += [(layer, found[1]) for layer in range(first, last + 1)]
+    return tuple(block) or STOCK_BLOCK
+
+
 class Fold:
-    """The windows (with their segments and whole-prompt n-grams) of every source and benign split."""
+    """The windows (with their segments and whole-prompt n-grams) of every source and benign split, and
+    their pooled MiniLM states (``rebased`` swaps the embedding block)."""
 
     def __init__(self, data: Corpus, cache: Cache) -> None:
         self.data = data
-        self.windows = {name: cache.windows(texts) for name, texts in data.sources.items()}
-        benign = cache.windows([b.text for b in data.benign])
+        self.states = {name: cache.states(texts) for name, texts in data.sources.items()}
+        self.states["(benign)"] = cache.states([b.text for b in data.benign])
+        self.whole = {name: cache.windows(texts) for name, texts in data.sources.items()}
+        self.whole["(benign)"] = cache.windows([b.text for b in data.benign])
         self.fit, self.cal, self.test = data.where("fit"), data.where("calibrate"), data.where("test")
         self.cal_hard = np.array([data.benign[i].hard for i in self.cal])
+        self.rebased(STOCK_BLOCK)
+
+    def rebased(self, block: Block) -> Fold:
+        """The fold with ``block``'s embedding features in every window."""
+        w = {n: replace(v, embeddings=block_features(self.states[n], block)) for n, v in self.whole.items()}
+        benign = w.pop("(benign)")
+        self.windows = w
         self.benign = {"fit": take(benign, self.fit), "cal": take(benign, self.cal),
                        "test": take(benign, self.test)}  # fmt: skip
+        return self
 
 
 def run(fold: Fold, held: str, variant: set[str]) -> tuple[Floats, Floats]:
@@ -156,6 +195,7 @@ def main() -> int:
     out: dict[str, Any] = {}
     for name in args.variants:
         variant = set(name.split("+"))
+        fold.rebased(block_of(variant))
         rows: dict[str, dict[str, Any]] = {}
         started = time.process_time()
         for held in fold.data.sources:
