@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -223,15 +223,26 @@ def _model(fitted: LogisticRegression, width: int) -> Model:
 
 def fit(
     sources: list[Windows], negatives: Windows, rounds: int = 3, c: float = 4.0, segments: bool = False,
-    negative_share: float = 0.5, mine_top: float = 0.03,
+    negative_share: float = 0.5, mine_top: float = 0.03, standardize: bool = False,
 ) -> Model:  # fmt: skip
     """The regression over windows (multiple-instance, with hard-negative mining). ``segments``: from
     the second round on, a window's most suspicious segment, scored by the n-gram weights fitted so far
     and not fitted itself, adds to its logit when the rounds choose an attack's window (and in the
-    model's predictions)."""
-    negative_x = matrix(negatives)
+    model's predictions). ``standardize``: each embedding column fitted at mean 0 and variance 1/width
+    over the fitted windows (the block then has unit length on average), folded back into the weights
+    and the bias, so the model reads the features as they are."""
+    width = negatives.embeddings.shape[1]
+    center, spread = np.zeros(width), np.ones(width)
+    if standardize:
+        every = np.vstack([negatives.embeddings, *(w.embeddings for w in sources)]).astype(np.float64)
+        center, spread = every.mean(0), every.std(0) * math.sqrt(width) + 1e-6
+
+    def scaled(w: Windows) -> sparse.csr_matrix:
+        return matrix(replace(w, embeddings=(w.embeddings - center) / spread) if standardize else w)
+
+    negative_x = scaled(negatives)
     negative_w = np.ones(negative_x.shape[0])
-    whole = [matrix(w) for w in sources]
+    whole = [scaled(w) for w in sources]
     model: Model | None = None
     for _ in range(rounds):
         rows, weights = [], []
@@ -256,7 +267,9 @@ def fit(
         ) * len(y)
         fitted = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=0)
         fitted.fit(x, y, sample_weight=sample)
-        model = _model(fitted, negatives.embeddings.shape[1])
+        model = _model(fitted, width)
+        model.bias -= float(model.embedding @ (center / spread))
+        model.embedding = (model.embedding / spread).astype(np.float32)
         model.segment_weight = 1.0 if segments else 0.0
         scores = model.parts(negatives)[:, :3].sum(1)
         hard = scores >= np.quantile(scores, 1 - mine_top)

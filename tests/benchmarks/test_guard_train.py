@@ -137,3 +137,16 @@ def test_the_cache_holds_what_the_shipped_forward_pass_computes(
     again = guard_train.Cache(embed, tmp_path)  # from the chunks on disk
     for block, wanted in zip(blocks, expected, strict=True):
         assert np.abs(again.windows(texts, block).embeddings - wanted).max() < 1e-5
+
+
+def test_a_standardized_embedding_block_is_folded_back_into_the_weights() -> None:
+    rng = np.random.default_rng(3)
+    attacks = [[*rng.choice(FILLER, 3), f"zork override code {i} now"] for i in range(30)]
+    benign = [[str(x)] for x in rng.choice(FILLER, 200)] + [[f"order {i} arrived late"] for i in range(50)]
+    attack_w, benign_w = windows(attacks, rng), windows(benign, rng)
+    for w in (attack_w, benign_w):
+        w.embeddings += 5.0  # every window far from the origin, where centering moves the bias
+    model = guard_train.fit([attack_w], benign_w, standardize=True)
+    assert model.embedding.shape == (384,)
+    # read on the raw features, the model still puts attacks above 0 and benign prompts below
+    assert model.logits(attack_w, len(attacks))[0].min() > 0 > model.logits(benign_w, len(benign))[0].max()
