@@ -37,7 +37,6 @@ from sklearn.linear_model import LogisticRegression
 
 from aicop.gateway.classifier import (
     POOLINGS,
-    STOCK_BLOCK,
     Block,
     Embedder,
     Model,
@@ -58,7 +57,10 @@ SEGMENTS = False  # the shipped model's options (train): unfitted segments, a st
 PROMPT = False
 AUGMENT = False  # the hard negatives' near copies kept in the fit split (corpus)
 HEURISTIC = False  # the heuristic tier's whole-prompt score stacked with the model's logit (train)
-BLOCK = STOCK_BLOCK  # the shipped model's embedding block (classifier.block_features)
+# the shipped model's embedding block (classifier.block_features): the mean of layers 3-6, its columns
+# standardized in the fit (fit's ``standardize``); issue 20: 0.591 -> 0.663 pooled, 0.542 -> 0.672 legacy
+BLOCK: Block = ((3, "mean"), (4, "mean"), (5, "mean"), (6, "mean"))
+STANDARDIZE = True
 
 
 @dataclass
@@ -161,7 +163,7 @@ class Cache:
             return np.zeros((0, self.embed.layers + 1, len(POOLINGS), 384), np.float32)
         return np.stack([self.vectors[k] for k in keys])
 
-    def windows(self, texts: list[str], block: Block = STOCK_BLOCK) -> Windows:
+    def windows(self, texts: list[str], block: Block = BLOCK) -> Windows:
         vectors = block_features(self.states(texts), block)
         return featurize(self.embed, texts, vectors, segments=True, prompts=True, heuristic=True)
 
@@ -223,7 +225,7 @@ def _model(fitted: LogisticRegression, width: int) -> Model:
 
 def fit(
     sources: list[Windows], negatives: Windows, rounds: int = 3, c: float = 4.0, segments: bool = False,
-    negative_share: float = 0.5, mine_top: float = 0.03, standardize: bool = False,
+    negative_share: float = 0.5, mine_top: float = 0.03, standardize: bool = STANDARDIZE,
 ) -> Model:  # fmt: skip
     """The regression over windows (multiple-instance, with hard-negative mining). ``segments``: from
     the second round on, a window's most suspicious segment, scored by the n-gram weights fitted so far
@@ -348,10 +350,12 @@ def stack(attack: npt.NDArray[np.float64], benign: npt.NDArray[np.float64]) -> t
 def train(
     windows: dict[str, Windows], counts: dict[str, int], fit_benign: Windows, cal_benign: Windows,
     cal_count: int, cal_hard: npt.NDArray[np.bool_], held_share: float = 0.2, seed: int = 3,
-    segments: bool = SEGMENTS, prompt: bool = PROMPT, heuristic: bool = HEURISTIC, **options: float,
+    segments: bool = SEGMENTS, prompt: bool = PROMPT, heuristic: bool = HEURISTIC, block: Block = BLOCK,
+    **options: float,
 ) -> Model:  # fmt: skip
     """Fit on all but ``held_share`` of each attack source and ``fit_benign``; calibrate on the rest.
-    ``segments`` and ``options``: see ``fit``. ``prompt``: a second regression over whole prompts'
+    ``segments`` and ``options``: see ``fit``; ``block``: the embedding block the windows' embeddings
+    are (the model records it). ``prompt``: a second regression over whole prompts'
     n-grams, stacked with the windows' by a regression on the calibration prompts (held-out attacks
     and ``cal_benign``)."""
     rng = random.Random(seed)
@@ -363,6 +367,7 @@ def train(
         held.append((take(w, sorted(order[:cut])), cut))
         fitting.append(take(w, sorted(order[cut:])))
     model = fit(fitting, fit_benign, segments=segments, **options)  # type: ignore[arg-type]
+    model.embedding_block = block
     attack_logits = np.concatenate([model.logits(w, n)[0] for w, n in held if n])
     benign_logits = model.logits(cal_benign, cal_count)[0]
     if prompt:

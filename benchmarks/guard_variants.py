@@ -122,11 +122,11 @@ def run(fold: Fold, held: str, variant: set[str]) -> tuple[Floats, Floats]:
     counts = {n: len(data.sources[n]) for n in others}
     if "tfidf" in variant:
         return tfidf(fold, held, others, counts, "segments" in variant)
-    options = {k: v for k, v in OPTIONS.items() if k in variant}
+    options: dict[str, Any] = {"standardize": False}  # the named variants only, whatever ships
+    options |= {k: v for name, o in OPTIONS.items() if name in variant for k, v in o.items()}
     model = train(others, counts, fold.benign["fit"], fold.benign["cal"], len(fold.cal), fold.cal_hard,
                   segments="segments" in variant, prompt="prompt" in variant,
-                  heuristic="heuristic" in variant,
-                  **{k: v for name in options.values() for k, v in name.items()})  # fmt: skip
+                  heuristic="heuristic" in variant, block=block_of(variant), **options)  # fmt: skip
     positive = model.probability(model.logits(fold.windows[held], len(data.sources[held]))[0])
     return positive, model.probability(model.logits(fold.benign["test"], len(fold.test))[0])
 
@@ -147,7 +147,7 @@ def tfidf(
         if cut:
             held_w.append((take(w, sorted(order[:cut])), cut))
             held_texts += [data.sources[name][i] for i in sorted(order[:cut])]
-    model = fit(fitting, fold.benign["fit"], segments=segments)
+    model = fit(fitting, fold.benign["fit"], segments=segments, standardize=False)
     benign_texts = {k: [data.benign[i].text[:MAX_CHARS] for i in v]
                     for k, v in (("fit", fold.fit), ("cal", fold.cal), ("test", fold.test))}  # fmt: skip
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 5), sublinear_tf=True, min_df=2,
