@@ -7,8 +7,9 @@ back with NumPy alone. The steps:
 1. Data: the attack sources and benign prompts of guard_corpora.py, and aicop's own hard negatives
    (guard_hardneg.py). Benign prompts are split into fit / calibrate / test: the packages' prompts at
    random (2:1:1), the hard negatives by template, so no near-copy of a test prompt is fitted on.
-2. Features of every window (classifier.featurize); the MiniLM embeddings are cached on disk in
-   benchmarks/.cache-guard/ (gitignored), keyed by the window's token ids.
+2. Features of every window (classifier.featurize); every MiniLM layer's pooled states are cached on
+   disk in benchmarks/.cache-guard/ (gitignored), keyed by the window's token ids, and the embedding
+   block (BLOCK: layers 3-6 mean-pooled) taken from them, its columns standardized in the fit.
 3. Fit, multiple-instance: the first round takes all of an attack's windows as positives (sharing its
    weight), later rounds the window the model so far scores highest; each attack source weighs as the
    square root of

