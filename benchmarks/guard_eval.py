@@ -152,7 +152,9 @@ def shipped(data: Corpus, cache: Cache) -> dict[str, Any]:
     model = Model.load()
     test = data.where("test")
     negative = model.probability(
-        model.logits(take(cache.windows([b.text for b in data.benign]), test), len(test))[0]
+        model.logits(
+            take(cache.windows([b.text for b in data.benign], model.embedding_block), test), len(test)
+        )[0]
     )
     heuristic_block = np.array([check_prompt(data.benign[i].text).score >= BLOCK_THRESHOLD for i in test])
     verdict = (negative >= model.flag) | heuristic_block

@@ -7,8 +7,9 @@ back with NumPy alone. The steps:
 1. Data: the attack sources and benign prompts of guard_corpora.py, and aicop's own hard negatives
    (guard_hardneg.py). Benign prompts are split into fit / calibrate / test: the packages' prompts at
    random (2:1:1), the hard negatives by template, so no near-copy of a test prompt is fitted on.
-2. Features of every window (classifier.featurize); the MiniLM embeddings are cached on disk in
-   benchmarks/.cache-guard/ (gitignored), keyed by the window's token ids.
+2. Features of every window (classifier.featurize); every MiniLM layer's pooled states are cached on
+   disk in benchmarks/.cache-guard/ (gitignored), keyed by the window's token ids, and the embedding
+   block (BLOCK: layers 3-6 mean-pooled) taken from them, its columns standardized in the fit.
 3. Fit, multiple-instance: the first round takes all of an attack's windows as positives (sharing its
    weight), later rounds the window the model so far scores highest; each attack source weighs as the
    square root of
@@ -24,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,16 @@ from guard_hardneg import SPLITS, hard_negatives
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
-from aicop.gateway.classifier import Embedder, Model, Windows, featurize, signal_names
+from aicop.gateway.classifier import (
+    POOLINGS,
+    Block,
+    Embedder,
+    Model,
+    Windows,
+    block_features,
+    featurize,
+    signal_names,
+)
 from aicop.gateway.ngrams import DIMENSIONS
 
 CACHE = Path(__file__).parent / ".cache-guard"
@@ -48,6 +58,10 @@ SEGMENTS = False  # the shipped model's options (train): unfitted segments, a st
 PROMPT = False
 AUGMENT = False  # the hard negatives' near copies kept in the fit split (corpus)
 HEURISTIC = False  # the heuristic tier's whole-prompt score stacked with the model's logit (train)
+# the shipped model's embedding block (classifier.block_features): the mean of layers 3-6, its columns
+# standardized in the fit (fit's ``standardize``); issue 20: 0.591 -> 0.663 pooled, 0.542 -> 0.672 legacy
+BLOCK: Block = ((3, "mean"), (4, "mean"), (5, "mean"), (6, "mean"))
+STANDARDIZE = True
 
 
 @dataclass
@@ -122,32 +136,44 @@ def lookalike_template(text: str) -> int:
 
 
 class Cache:
-    """MiniLM window embeddings on disk, keyed by the SHA-1 of the window's token ids."""
+    """Every layer's pooled MiniLM states of each window (classifier.Embedder.states) on disk, keyed by
+    the SHA-1 of the window's token ids: any embedding block's features are taken from them
+    (classifier.block_features) as the shipped model computes them. Written in chunks, a file each
+    (states-*.npz; the stock embeddings' old embeddings*.npz are not read)."""
 
-    def __init__(self, embed: Embedder, path: Path = CACHE / "embeddings.npz") -> None:
-        self.embed, self.path = embed, path
+    def __init__(self, embed: Embedder, folder: Path = CACHE) -> None:
+        self.embed, self.folder = embed, folder
         self.vectors: dict[str, npt.NDArray[np.float32]] = {}
-        for stored in sorted(path.parent.glob("embeddings*.npz")):  # a worker's file of its own too
+        self.chunks = 0
+        for stored in sorted(folder.glob("states-*.npz")):
             with np.load(stored, allow_pickle=False) as data:
-                self.vectors |= dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+                self.vectors |= dict(zip(data["keys"].tolist(), data["states"], strict=True))
+            self.chunks += 1
 
-    def windows(self, texts: list[str]) -> Windows:
+    def states(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        """The pooled states of every window of the texts, in the order ``Embedder.pieces`` gives them."""
         pieces, _, _ = self.embed.pieces(texts)
         keys = [hashlib.sha1(np.array(p, dtype=np.int32).tobytes()).hexdigest() for p in pieces]
         todo = sorted({k: i for i, k in enumerate(keys) if k not in self.vectors}.items())
-        for start in range(0, len(todo), 256):
-            chunk = todo[start : start + 256]
-            for (key, _), vector in zip(chunk, self.embed.embed([pieces[i] for _, i in chunk]), strict=True):
-                self.vectors[key] = vector
-            self.save()
-        vectors = np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
+        for start in range(0, len(todo), 512):
+            chunk = todo[start : start + 512]
+            found = self.embed.states([pieces[i] for _, i in chunk])
+            self.save([key for key, _ in chunk], found)
+            self.vectors |= dict(zip([key for key, _ in chunk], found, strict=True))
+        if not keys:
+            return np.zeros((0, self.embed.layers + 1, len(POOLINGS), 384), np.float32)
+        return np.stack([self.vectors[k] for k in keys])
+
+    def windows(self, texts: list[str], block: Block = BLOCK) -> Windows:
+        vectors = block_features(self.states(texts), block)
         return featurize(self.embed, texts, vectors, segments=True, prompts=True, heuristic=True)
 
-    def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        keys = list(self.vectors)
-        with self.path.open("wb") as handle:
-            np.savez(handle, keys=np.array(keys), vectors=np.stack([self.vectors[k] for k in keys]))
+    def save(self, keys: list[str], states: npt.NDArray[np.float32]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"states-{self.chunks:05d}.npz"
+        self.chunks += 1
+        with path.open("wb") as handle:
+            np.savez(handle, keys=np.array(keys), states=states)
 
 
 def matrix(w: Windows, rows: npt.NDArray[np.intp] | None = None) -> sparse.csr_matrix:
@@ -187,27 +213,39 @@ def take(w: Windows, texts: list[int] | npt.NDArray[np.intp]) -> Windows:
     )
 
 
-def _model(fitted: LogisticRegression) -> Model:
+def _model(fitted: LogisticRegression, width: int) -> Model:
+    """The fitted regression as a Model whose embedding block is ``width`` columns wide."""
     coef = fitted.coef_[0]
     return Model(
         coef[:DIMENSIONS].astype(np.float32),
-        (coef[DIMENSIONS : DIMENSIONS + 384] * EMBEDDING_SCALE).astype(np.float32),
-        (coef[DIMENSIONS + 384 :] * SIGNAL_SCALE).astype(np.float32),
+        (coef[DIMENSIONS : DIMENSIONS + width] * EMBEDDING_SCALE).astype(np.float32),
+        (coef[DIMENSIONS + width :] * SIGNAL_SCALE).astype(np.float32),
         float(fitted.intercept_[0]),
     )
 
 
 def fit(
     sources: list[Windows], negatives: Windows, rounds: int = 3, c: float = 4.0, segments: bool = False,
-    negative_share: float = 0.5, mine_top: float = 0.03,
+    negative_share: float = 0.5, mine_top: float = 0.03, standardize: bool = STANDARDIZE,
 ) -> Model:  # fmt: skip
     """The regression over windows (multiple-instance, with hard-negative mining). ``segments``: from
     the second round on, a window's most suspicious segment, scored by the n-gram weights fitted so far
     and not fitted itself, adds to its logit when the rounds choose an attack's window (and in the
-    model's predictions)."""
-    negative_x = matrix(negatives)
+    model's predictions). ``standardize``: each embedding column fitted at mean 0 and variance 1/width
+    over the fitted windows (the block then has unit length on average), folded back into the weights
+    and the bias, so the model reads the features as they are."""
+    width = negatives.embeddings.shape[1]
+    center, spread = np.zeros(width), np.ones(width)
+    if standardize:
+        every = np.vstack([negatives.embeddings, *(w.embeddings for w in sources)]).astype(np.float64)
+        center, spread = every.mean(0), every.std(0) * math.sqrt(width) + 1e-6
+
+    def scaled(w: Windows) -> sparse.csr_matrix:
+        return matrix(replace(w, embeddings=(w.embeddings - center) / spread) if standardize else w)
+
+    negative_x = scaled(negatives)
     negative_w = np.ones(negative_x.shape[0])
-    whole = [matrix(w) for w in sources]
+    whole = [scaled(w) for w in sources]
     model: Model | None = None
     for _ in range(rounds):
         rows, weights = [], []
@@ -232,7 +270,9 @@ def fit(
         ) * len(y)
         fitted = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=0)
         fitted.fit(x, y, sample_weight=sample)
-        model = _model(fitted)
+        model = _model(fitted, width)
+        model.bias -= float(model.embedding @ (center / spread))
+        model.embedding = (model.embedding / spread).astype(np.float32)
         model.segment_weight = 1.0 if segments else 0.0
         scores = model.parts(negatives)[:, :3].sum(1)
         hard = scores >= np.quantile(scores, 1 - mine_top)
@@ -311,10 +351,12 @@ def stack(attack: npt.NDArray[np.float64], benign: npt.NDArray[np.float64]) -> t
 def train(
     windows: dict[str, Windows], counts: dict[str, int], fit_benign: Windows, cal_benign: Windows,
     cal_count: int, cal_hard: npt.NDArray[np.bool_], held_share: float = 0.2, seed: int = 3,
-    segments: bool = SEGMENTS, prompt: bool = PROMPT, heuristic: bool = HEURISTIC, **options: float,
+    segments: bool = SEGMENTS, prompt: bool = PROMPT, heuristic: bool = HEURISTIC, block: Block = BLOCK,
+    **options: float,
 ) -> Model:  # fmt: skip
     """Fit on all but ``held_share`` of each attack source and ``fit_benign``; calibrate on the rest.
-    ``segments`` and ``options``: see ``fit``. ``prompt``: a second regression over whole prompts'
+    ``segments`` and ``options``: see ``fit``; ``block``: the embedding block the windows' embeddings
+    are (the model records it). ``prompt``: a second regression over whole prompts'
     n-grams, stacked with the windows' by a regression on the calibration prompts (held-out attacks
     and ``cal_benign``)."""
     rng = random.Random(seed)
@@ -326,6 +368,7 @@ def train(
         held.append((take(w, sorted(order[:cut])), cut))
         fitting.append(take(w, sorted(order[cut:])))
     model = fit(fitting, fit_benign, segments=segments, **options)  # type: ignore[arg-type]
+    model.embedding_block = block
     attack_logits = np.concatenate([model.logits(w, n)[0] for w, n in held if n])
     benign_logits = model.logits(cal_benign, cal_count)[0]
     if prompt:

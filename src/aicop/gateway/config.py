@@ -18,8 +18,8 @@ from aicop.system.yamlsource import load_model
 # the shipped model's (data/injection-model.json records them with their rates); a test keeps them equal.
 THRESHOLD = 0.981
 BLOCK_THRESHOLD = 0.99
-CLASSIFIER_FLAG = 0.99567
-CLASSIFIER_BLOCK = 0.99567
+CLASSIFIER_FLAG = 0.941367
+CLASSIFIER_BLOCK = 0.979132
 
 Action = Literal["block", "flag", "redact"]
 

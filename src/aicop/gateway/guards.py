@@ -284,7 +284,7 @@ class ClassifierTier:
         stacked = bool(len(self.model.prompt_ngrams))
         windows = featurize(
             self.embed, texts, segments=bool(self.model.segment_weight), prompts=stacked,
-            heuristic=bool(self.model.heuristic_weight),
+            heuristic=bool(self.model.heuristic_weight), block=self.model.embedding_block,
         )  # fmt: skip
         parts = self.model.parts(windows)  # the explanation's split, and summed, the logits
         logits, worst = self.model.logits(windows, len(texts), parts)
