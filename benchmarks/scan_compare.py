@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import struct
 import subprocess
 import sys
@@ -96,11 +97,14 @@ def tools(anchors: Path) -> list[Tool]:
 def run(tool: Tool, corpus: Path, labels: dict[str, dict[str, str]]) -> Outcome:
     outcome = Outcome(tool.name)
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "KERAS_BACKEND": "torch"}
+    # each tool runs in a scratch folder: fickling writes safety_results.json where it is run
+    scratch = tempfile.mkdtemp(prefix=f"scan-compare-{tool.name.replace(' ', '')}-")
     start, cpu_start = time.perf_counter(), _children_cpu()
     for rel, label in sorted(labels.items()):
         done = subprocess.run(
-            [*tool.command, str(corpus / rel)], capture_output=True, env=env, timeout=600, check=False
-        )
+            [*tool.command, str(corpus / rel)], capture_output=True, env=env, timeout=600, check=False,
+            cwd=scratch,
+        )  # fmt: skip
         outcome.files += 1
         flagged, failed = done.returncode in tool.detected, done.returncode in tool.errors
         if label["label"] == "malicious":
@@ -116,8 +120,11 @@ def run(tool: Tool, corpus: Path, labels: dict[str, dict[str, str]]) -> Outcome:
     outcome.cpu_seconds = _children_cpu() - cpu_start
     if tool.directories:
         start = time.perf_counter()
-        subprocess.run([*tool.command, str(corpus)], capture_output=True, env=env, timeout=1200, check=False)
+        subprocess.run(
+            [*tool.command, str(corpus)], capture_output=True, env=env, timeout=1200, check=False, cwd=scratch
+        )
         outcome.directory_seconds = time.perf_counter() - start
+    shutil.rmtree(scratch, ignore_errors=True)
     return outcome
 
 
