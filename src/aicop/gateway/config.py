@@ -18,7 +18,7 @@ from aicop.system.yamlsource import load_model
 # the shipped model's (data/injection-model.json records them with their rates); a test keeps them equal.
 THRESHOLD = 0.981
 BLOCK_THRESHOLD = 0.99
-CLASSIFIER_FLAG = 0.941367
+CLASSIFIER_FLAG = 0.979132
 CLASSIFIER_BLOCK = 0.979132
 
 Action = Literal["block", "flag", "redact"]
@@ -108,8 +108,9 @@ class InputGuards(_Strict):
     classifier: bool = False  # the combined classifier tier beside the heuristics (the classifier extra)
     classifier_threshold: float = Field(
         default=CLASSIFIER_FLAG, gt=0, le=1,
-        description="the classifier's flag point (a calibrated probability), set for <= 0.5% false "
-        "positives on held-out benign prompts and <= 2% on hard negatives",
+        description="the classifier's flag point (a calibrated probability): set for <= 0.5% false "
+        "positives on held-out benign prompts and <= 2% on hard negatives where there are enough of them "
+        "to show it (100); with fewer, as now (42), it is the block point",
     )  # fmt: skip
     classifier_block_threshold: float = Field(
         default=CLASSIFIER_BLOCK, gt=0, le=1,
