@@ -184,7 +184,9 @@ class Cache:
             np.savez(handle, keys=np.array(keys), states=states)
 
 
-def matrix(w: Windows, rows: npt.NDArray[np.intp] | None = None) -> sparse.csr_matrix:
+def matrix(
+    w: Windows, rows: npt.NDArray[np.intp] | None = None, embedding_scale: float = EMBEDDING_SCALE
+) -> sparse.csr_matrix:
     """The windows' features as one sparse matrix: n-grams, then the embedding and the signals, scaled."""
     chosen = np.arange(len(w.owners)) if rows is None else rows
     grams = sparse.csr_matrix(
@@ -195,7 +197,7 @@ def matrix(w: Windows, rows: npt.NDArray[np.intp] | None = None) -> sparse.csr_m
         ),
         shape=(len(chosen), DIMENSIONS),
     )
-    dense = np.hstack([w.embeddings[chosen] * EMBEDDING_SCALE, w.signals[chosen] * SIGNAL_SCALE])
+    dense = np.hstack([w.embeddings[chosen] * embedding_scale, w.signals[chosen] * SIGNAL_SCALE])
     return sparse.hstack([grams, sparse.csr_matrix(dense)], format="csr")
 
 
@@ -221,12 +223,12 @@ def take(w: Windows, texts: list[int] | npt.NDArray[np.intp]) -> Windows:
     )
 
 
-def _model(fitted: LogisticRegression, width: int) -> Model:
+def _model(fitted: LogisticRegression, width: int, embedding_scale: float = EMBEDDING_SCALE) -> Model:
     """The fitted regression as a Model whose embedding block is ``width`` columns wide."""
     coef = fitted.coef_[0]
     return Model(
         coef[:DIMENSIONS].astype(np.float32),
-        (coef[DIMENSIONS : DIMENSIONS + width] * EMBEDDING_SCALE).astype(np.float32),
+        (coef[DIMENSIONS : DIMENSIONS + width] * embedding_scale).astype(np.float32),
         (coef[DIMENSIONS + width :] * SIGNAL_SCALE).astype(np.float32),
         float(fitted.intercept_[0]),
     )
@@ -235,13 +237,16 @@ def _model(fitted: LogisticRegression, width: int) -> Model:
 def fit(
     sources: list[Windows], negatives: Windows, rounds: int = 3, c: float = 4.0, segments: bool = False,
     negative_share: float = 0.5, mine_top: float = 0.03, standardize: bool = STANDARDIZE,
+    embedding_scale: float = EMBEDDING_SCALE,
 ) -> Model:  # fmt: skip
     """The regression over windows (multiple-instance, with hard-negative mining). ``segments``: from
     the second round on, a window's most suspicious segment, scored by the n-gram weights fitted so far
     and not fitted itself, adds to its logit when the rounds choose an attack's window (and in the
     model's predictions). ``standardize``: each embedding column fitted at mean 0 and variance 1/width
     over the fitted windows (the block then has unit length on average), folded back into the weights
-    and the bias, so the model reads the features as they are."""
+    and the bias, so the model reads the features as they are. ``embedding_scale``: the embedding
+    block's weight beside the n-grams' (EMBEDDING_SCALE): under one L2 penalty, a larger scale lets
+    the block's weights grow at less cost."""
     width = negatives.embeddings.shape[1]
     center, spread = np.zeros(width), np.ones(width)
     if standardize:
@@ -249,7 +254,8 @@ def fit(
         center, spread = every.mean(0), every.std(0) * math.sqrt(width) + 1e-6
 
     def scaled(w: Windows) -> sparse.csr_matrix:
-        return matrix(replace(w, embeddings=(w.embeddings - center) / spread) if standardize else w)
+        chosen = replace(w, embeddings=(w.embeddings - center) / spread) if standardize else w
+        return matrix(chosen, embedding_scale=embedding_scale)
 
     negative_x = scaled(negatives)
     negative_w = np.ones(negative_x.shape[0])
@@ -278,7 +284,7 @@ def fit(
         ) * len(y)
         fitted = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=0)
         fitted.fit(x, y, sample_weight=sample)
-        model = _model(fitted, width)
+        model = _model(fitted, width, embedding_scale)
         model.bias -= float(model.embedding @ (center / spread))
         model.embedding = (model.embedding / spread).astype(np.float32)
         model.segment_weight = 1.0 if segments else 0.0
