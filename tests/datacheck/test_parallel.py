@@ -10,6 +10,7 @@ import random
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from hypothesis import given, settings
@@ -18,6 +19,8 @@ from hypothesis import strategies as st
 from aicop.datacheck import engine, neardup, parallel, readers
 from aicop.datacheck.engine import DataReport, check_paths
 from tests.conftest import CliResult
+
+T = TypeVar("T")
 
 Run = Callable[..., CliResult]
 VOCABULARY = [f"{a}{b}{c}" for a in "bcdfghk" for b in "aeiou" for c in "dgkmp"]  # 175 words
@@ -273,19 +276,27 @@ def test_maybe_repeated_marks_keys_seen_before_or_twice() -> None:
     assert engine._maybe_repeated([1 << 63, 1], {}, [1, 2], {}) == [0, 1]  # a digest: one by one
 
 
-def test_the_cycle_collector_is_paused_per_file_and_restored(tmp_path: Path) -> None:
-    import gc
-
-    (tmp_path / "a.txt").write_text("mail ann.smith@example.co.uk today\n")
-    states: list[bool] = []
+def _on_each_file(monkeypatch: pytest.MonkeyPatch, read: Callable[[], T]) -> list[T]:
+    """What ``read`` gives as each file's check starts, in order (check_file watched)."""
+    seen: list[T] = []
     real = engine.check_file
 
     def watched(*args: object, **kwargs: object) -> object:
-        states.append(gc.isenabled())
+        seen.append(read())
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
+    monkeypatch.setattr(engine, "check_file", watched)
+    return seen
+
+
+def test_the_cycle_collector_is_paused_per_file_and_restored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    (tmp_path / "a.txt").write_text("mail ann.smith@example.co.uk today\n")
+    states = _on_each_file(monkeypatch, gc.isenabled)
     try:
-        engine.check_file = watched  # type: ignore[assignment]
         assert gc.isenabled()
         check_paths([tmp_path], jobs=1)
         assert gc.isenabled() and states == [False]
@@ -294,23 +305,17 @@ def test_the_cycle_collector_is_paused_per_file_and_restored(tmp_path: Path) -> 
         assert not gc.isenabled() and states == [False, False]
     finally:
         gc.enable()
-        engine.check_file = real
 
 
-def test_what_a_file_leaves_is_set_aside_until_the_run_ends(tmp_path: Path) -> None:
+def test_what_a_file_leaves_is_set_aside_until_the_run_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import gc
 
     (tmp_path / "a.csv").write_text("text,label\n" + "".join(f"row {i} of the table,x\n" for i in range(50)))
     (tmp_path / "b.csv").write_text("text,label\nanother table row,y\n")
-    frozen: list[int] = []
-    real = engine.check_file
-
-    def watched(*args: object, **kwargs: object) -> object:
-        frozen.append(gc.get_freeze_count())
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
+    frozen = _on_each_file(monkeypatch, gc.get_freeze_count)
     try:
-        engine.check_file = watched  # type: ignore[assignment]
         assert gc.get_freeze_count() == 0
         check_paths([tmp_path], jobs=1)
         # the first file's objects were frozen while the second was checked, and released at the end
@@ -323,4 +328,3 @@ def test_what_a_file_leaves_is_set_aside_until_the_run_ends(tmp_path: Path) -> N
         assert frozen == [mine, mine] and gc.get_freeze_count() == mine
     finally:
         gc.unfreeze()
-        engine.check_file = real
