@@ -92,8 +92,8 @@ bench-guard-anchors:
 	-$(MAKE) --no-print-directory benchmarks/.venv-nano/.installed
 
 # the classifier tier's weights, from the same corpora (the committed ones were made by this)
-train-guard: install $(GUARD_CORPORA)
-	nice -n 10 $(BIN)/python tools/train_guard_classifier.py
+train-guard: install $(GUARD_CORPORA)  # one BLAS thread: the weights then come out byte for byte the same
+	OMP_NUM_THREADS=1 nice -n 10 $(BIN)/python tools/train_guard_classifier.py
 
 bench-guard: install $(GUARD_CORPORA) bench-guard-anchors
 	nice -n 10 $(BIN)/python benchmarks/guard_eval.py

@@ -18,7 +18,8 @@ back with NumPy alone. The steps:
 4. Calibrate: 20% of each attack source is kept out of fitting; Platt scaling is fitted on those
    attacks and the calibration benign prompts; the flag and block thresholds are set for a false-positive
    rate on the calibration benign prompts (flag: at most 2% of its hard negatives; block: none of them);
-   with fewer than HARD_TO_LOOSEN calibration hard negatives the flag point is the block point.
+   where the calibration hard negatives cannot show the flag point keeps under HARD_GOAL of them
+   (``hard_bound``), the flag point is the block point.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from guard_corpora import LOOKALIKES, attacks, benign_groups
 from guard_hardneg import SPLITS, hard_negatives
-from scipy import sparse
+from scipy import sparse, stats
 from sklearn.linear_model import LogisticRegression
 
 from aicop.gateway.classifier import (
@@ -55,13 +56,24 @@ SIGNAL_SCALE = 0.5
 FLAG_FPR = 0.005  # the rates the thresholds are set for on the calibration prompts (see issue 20)
 BLOCK_FPR = 0.002
 HARD_LIMIT = 0.02
-# The issue's limit on hard negatives at every default verdict, and how many calibration hard negatives
-# it takes to show a point keeps under it: none of n flagged bounds the rate under 3/n at 95% (the rule
-# of three), so 100. With fewer, the flag point is not set looser than the block point (flag = block):
-# on the third round's 42, a flag point looser than the block point flagged none of them but 2 of the
-# test split's 42 (4.8%). Decided after that test-split figure was seen (README).
+# The issue's limit on hard negatives at every default verdict. The flag point is set looser than the
+# block point only where the calibration hard negatives show it keeps under the limit: the one-sided
+# upper bound (Clopper-Pearson, at HARD_CONFIDENCE) of the share it flags must be under HARD_GOAL. None
+# of n flagged bounds it at about 3/n (the rule of three), so that takes 99 hard negatives with none
+# flagged, and more with some (2 of 100 flagged bounds it at 6.2%). Otherwise flag = block: on the third
+# round's 42, a flag point looser than the block point flagged none of them but 2 of the test split's
+# 42 (4.8%). Decided after that test-split figure was seen (README).
 HARD_GOAL = 0.03
-HARD_TO_LOOSEN = math.ceil(3 / HARD_GOAL)
+HARD_CONFIDENCE = 0.95
+
+
+def hard_bound(flagged: int, seen: int) -> float:
+    """The one-sided HARD_CONFIDENCE upper bound of a rate of which ``flagged`` of ``seen`` were met."""
+    if seen == 0 or flagged >= seen:
+        return 1.0
+    return float(stats.beta.ppf(HARD_CONFIDENCE, flagged + 1, seen - flagged))
+
+
 SEGMENTS = False  # the shipped model's options (train): unfitted segments, a stacked whole-prompt model
 PROMPT = False
 AUGMENT = False  # the hard negatives' near copies kept in the fit split (corpus)
@@ -318,8 +330,8 @@ def calibrate(
     model.flag = max(threshold(p, FLAG_FPR), threshold(p[hard], HARD_LIMIT) if hard.any() else 0.0)
     # the strict point: at most BLOCK_FPR of the benign prompts, and above every hard negative
     model.block = max(threshold(p, BLOCK_FPR), threshold(p[hard], 0.0) if hard.any() else 0.0, model.flag)
-    if int(hard.sum()) < HARD_TO_LOOSEN:  # too few hard negatives to show a looser point keeps the goal
-        model.flag = model.block
+    if hard_bound(int((p[hard] >= model.flag).sum()), int(hard.sum())) > HARD_GOAL:
+        model.flag = model.block  # the hard negatives cannot show that a looser point keeps the goal
     return model
 
 

@@ -96,6 +96,7 @@ def tools(anchors: Path) -> list[Tool]:
 
 def run(tool: Tool, corpus: Path, labels: dict[str, dict[str, str]]) -> Outcome:
     outcome = Outcome(tool.name)
+    corpus = corpus.resolve()  # the tools run in a scratch folder: a relative --corpus would not be found
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "KERAS_BACKEND": "torch"}
     # each tool runs in a scratch folder: fickling writes safety_results.json where it is run
     scratch = tempfile.mkdtemp(prefix=f"scan-compare-{tool.name.replace(' ', '')}-")

@@ -33,9 +33,9 @@ from guard_corpora import missing as corpora_missing  # noqa: E402
 from guard_train import (  # noqa: E402
     BLOCK_FPR,
     FLAG_FPR,
+    HARD_CONFIDENCE,
     HARD_GOAL,
     HARD_LIMIT,
-    HARD_TO_LOOSEN,
     Cache,
     corpus,
     take,
@@ -99,9 +99,9 @@ def main() -> int:
                 "probability": model.flag,
                 "set_for": (
                     f"<= {FLAG_FPR:.1%} of held-out benign prompts, <= {HARD_LIMIT:.0%} of hard negatives"
-                    if hard.sum() >= HARD_TO_LOOSEN
-                    else f"the block point: {int(hard.sum())} held-out hard negatives are too few to show a"
-                    f" looser point keeps <= {HARD_GOAL:.0%} of them (it takes {HARD_TO_LOOSEN})"
+                    if model.flag < model.block
+                    else f"the block point: {int(hard.sum())} held-out hard negatives cannot show that a"
+                    f" looser point keeps under {HARD_GOAL:.0%} of them ({HARD_CONFIDENCE:.0%} upper bound)"
                 ),
                 "on_calibration": round(float((probabilities >= model.flag).mean()), 4),
                 "on_calibration_hard": round(float((probabilities[hard] >= model.flag).mean()), 4),

@@ -65,6 +65,23 @@ def test_calibration_sets_the_points_for_their_rates() -> None:
     assert np.all(np.diff(model.probability(np.sort(attacks))) >= 0)  # Platt keeps the order
 
 
+def test_the_flag_point_is_looser_than_the_block_point_only_where_the_hard_negatives_show_it() -> None:
+    # none of n flagged bounds the rate at ~3/n (95%); 2 of 100 at 6.2%
+    assert guard_train.hard_bound(0, 42) > guard_train.HARD_GOAL > guard_train.hard_bound(0, 99)
+    assert guard_train.hard_bound(2, 100) > guard_train.HARD_GOAL > guard_train.hard_bound(2, 210)
+    assert guard_train.hard_bound(0, 0) == 1.0
+    rng = np.random.default_rng(6)
+    attacks = rng.normal(3, 1, 200)
+    for count, loosened in ((42, False), (400, True)):
+        benign = rng.normal(-3, 1, 2000)
+        hard = np.zeros(2000, dtype=bool)
+        hard[:count] = True
+        benign[:count] -= 2  # hard negatives that score low: none near either point
+        model = guard_train.calibrate(guard_train.Model(np.zeros(1), np.zeros(384), np.zeros(1), 0.0),
+                                      attacks, benign, hard)  # fmt: skip
+        assert (model.flag < model.block) is loosened, count
+
+
 def test_auc_and_tpr() -> None:
     assert guard_train.auc(np.array([2.0, 3.0]), np.array([0.0, 1.0])) == 1.0
     assert guard_train.auc(np.array([1.0]), np.array([1.0])) == 0.5

@@ -28,7 +28,7 @@ Two signals, each over the last two probes:
   an admitted request waits for the loop three or four times (its request, the upstream's connection
   and answer, its own answer), so the loop's delay is what its latency is made of; on a quiet machine
   at twice the sustainable rate, 10 ms left the admitted p99 at 3-7x the sustainable rate's, 4 ms at
-  1.3-2.7x (six runs each way, README).
+  1.3-2.7x (4 runs with 10 ms, 6 with 4 ms; README).
 - ``busy_ms`` (250 ms): the loop is that late for any reason. A gateway with little to do on a
   machine busy with other programs is late too, but sleeps between its requests; the low threshold
   would refuse what it can still serve, so only this high one applies then.

@@ -619,10 +619,16 @@ def featurize(
 
 def _block(given: Any) -> Block:
     """An embedding block as the weights' JSON states it: a list of [layer, pooling] pairs."""
-    block = tuple((int(layer), str(pooling)) for layer, pooling in given)
-    if not block or any(p not in POOLINGS or not 0 <= n <= 6 for n, p in block):
+    pairs = [tuple(pair) for pair in given] if isinstance(given, list) else []
+    if not pairs or any(
+        len(pair) != 2
+        or type(pair[0]) is not int  # not a float, a bool or a string that reads as one
+        or not 0 <= pair[0] <= 6
+        or pair[1] not in POOLINGS
+        for pair in pairs
+    ):
         raise ValueError(f"its embedding block {given!r} is not a list of [layer 0-6, one of {POOLINGS}]")
-    return block
+    return tuple((int(layer), str(pooling)) for layer, pooling in pairs)
 
 
 @dataclass

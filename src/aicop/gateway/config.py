@@ -109,8 +109,8 @@ class InputGuards(_Strict):
     classifier_threshold: float = Field(
         default=CLASSIFIER_FLAG, gt=0, le=1,
         description="the classifier's flag point (a calibrated probability): set for <= 0.5% false "
-        "positives on held-out benign prompts and <= 2% on hard negatives where there are enough of them "
-        "to show it (100); with fewer, as now (42), it is the block point",
+        "positives on held-out benign prompts and <= 2% on hard negatives where the held-out hard negatives "
+        "show it keeps under 3% of them (95% upper bound); where they cannot, as now (42), the block point"
     )  # fmt: skip
     classifier_block_threshold: float = Field(
         default=CLASSIFIER_BLOCK, gt=0, le=1,
