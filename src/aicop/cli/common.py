@@ -142,14 +142,17 @@ def port_number(text: str) -> int:
     return value
 
 
+def add_db_option(p: argparse.ArgumentParser, help: str) -> None:
+    """--db PATH: a database file of aicop's (``help`` says which, and its default)."""
+    p.add_argument("--db", type=as_path, default=None, metavar="PATH", help=help)
+
+
 def add_store_option(p: argparse.ArgumentParser) -> None:
     """--db: the store that aicop serve, consult serve and store migrate|import share."""
-    p.add_argument(
-        "--db",
-        type=as_path,
-        metavar="PATH",
-        help="the SQLite store file (default: AICOP_DB_URL if set, else store.sqlite3 under the user's "
-        "data directory)",
+    add_db_option(
+        p,
+        "the SQLite store file (default: AICOP_DB_URL if set, else store.sqlite3 under the user's data "
+        "directory)",
     )
 
 

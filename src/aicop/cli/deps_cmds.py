@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aicop.cli.common import as_path, emit, output_directory, output_file
+from aicop.cli.common import add_db_option, as_path, emit, output_directory, output_file
 from aicop.errors import AicopError, ExitCode
 
 TYPE_CHECKING = False
@@ -28,13 +28,10 @@ def _days(value: str) -> int:
 
 
 def _add_db(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--db",
-        type=as_path,
-        default=None,
-        metavar="PATH",
-        help="the advisory database (default: $AICOP_ADVISORY_DB, else advisories.sqlite3 in the user's "
-        "data directory)",
+    add_db_option(
+        p,
+        "the advisory database (default: $AICOP_ADVISORY_DB, else advisories.sqlite3 in the user's data "
+        "directory)",
     )
 
 

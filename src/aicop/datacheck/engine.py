@@ -297,6 +297,13 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
         start = stop + 1
     matches = near.search.sync() if near is not None else {}
 
+    def joins(index: int, found: tuple[int, float]) -> Place:
+        """Record ``index`` joins the cluster of the earlier record the search found it near (``found``:
+        that record's look-up number and their similarity): its own copies are that cluster's too."""
+        first = exact_seen[exact_keys[index]] = words_seen[word_keys[index]] = looked_up[found[0]]
+        scores[first] = min(found[1], scores.get(first, 1.0))
+        return first
+
     def one(index: int) -> None:
         """Place record ``index``: a copy, a near-copy, or new."""
         exact, normalised = exact_keys[index], word_keys[index]
@@ -311,9 +318,7 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
             found = matches.get(len(looked_up))
             looked_up.append(place)
             if found is not None:
-                # a record joins the cluster of what it resembles: its own copies are that cluster's too
-                first = exact_seen[exact] = words_seen[normalised] = looked_up[found[0]]
-                scores[first] = min(found[1], scores.get(first, 1.0))
+                first = joins(index, found)
         elif first is not None:
             del exact_seen[exact]  # an exact copy of it later is a near-copy of ``first``
         if first is None:
@@ -324,12 +329,9 @@ def _duplicates(path: str, stats: ReadStats, seen: Seen, report: DataReport) -> 
     def resembles(index: int) -> None:
         """Place record ``index``, new by both keys and already held by them, which the search found
         near an earlier one: as ``one`` places such a record."""
-        place = every[index]
-        earlier, similarity = matches[len(looked_up)]
-        looked_up.append(place)
-        first = exact_seen[exact_keys[index]] = words_seen[word_keys[index]] = looked_up[earlier]
-        scores[first] = min(similarity, scores.get(first, 1.0))
-        clusters.setdefault(("near-duplicate", first), []).append(place)
+        found = matches[len(looked_up)]
+        looked_up.append(every[index])
+        clusters.setdefault(("near-duplicate", joins(index, found)), []).append(every[index])
 
     # The records new by both keys were looked up in a run; those the search found near an earlier
     # record cut the runs.

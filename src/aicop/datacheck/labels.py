@@ -124,7 +124,7 @@ def _token_ids(plain: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]
     rank[order] = np.arange(len(distinct))
     seen = first[order]
     tokens = list(map(plain.__getitem__, map(slice, starts[seen].tolist(), ends[seen].tolist())))
-    return row_of, rank[inverse.ravel()], tokens
+    return row_of, rank[inverse], tokens
 
 
 SMALL_VOCABULARY = 512  # distinct words in a sample of SAMPLE_WORDS below which the words are few

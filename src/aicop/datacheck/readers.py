@@ -466,9 +466,10 @@ def _table_batch(
     text = "\n".join(flat)
     # a gigantic field goes alone, in pieces (none can be, in a batch shorter than one)
     if len(text) > MAX_LINE and max(map(len, flat)) > MAX_LINE:
+        places = _FieldPlaces(header, batch, lines, done, flat)  # a field's place needs only the rows
         for index, value in enumerate(flat):
             if len(value) > MAX_LINE:
-                row, line, column = _FieldPlaces(header, batch, lines, done, flat)[index]
+                row, line, column = places[index]
                 stats.replaced += value.count("\ufffd")
                 for offset, piece in _pieces(value):
                     stats.units += 1

@@ -258,18 +258,21 @@ class Embedder:
     def embed(self, pieces: list[list[int]], batch: int = 32, block: Block = STOCK_BLOCK) -> Array:
         """The embedding of each window of token ids (as ``pieces`` gives them); with another ``block``
         than the stock one, that block's features (``block_features`` of ``states``)."""
-        if block != STOCK_BLOCK:
-            return block_features(self.states(pieces, batch), block)
-        return self._batched(pieces, batch, False)
+        if block != STOCK_BLOCK:  # only the poolings the block reads are worked out
+            return block_features(self.states(pieces, batch, {pooling for _, pooling in block}), block)
+        return self._batched(pieces, batch, None)
 
-    def states(self, pieces: list[list[int]], batch: int = 32) -> Array:
+    def states(self, pieces: list[list[int]], batch: int = 32, poolings: set[str] | None = None) -> Array:
         """Every layer's pooled states of each window of token ids: (windows, layers + 1,
-        len(POOLINGS), 384), what a block's features are taken from."""
-        return self._batched(pieces, batch, True)
+        len(POOLINGS), 384), what a block's features are taken from (with ``poolings``, only those
+        worked out, the others 0)."""
+        return self._batched(pieces, batch, set(POOLINGS) if poolings is None else poolings)
 
-    def _batched(self, pieces: list[list[int]], batch: int, states: bool) -> Array:
+    def _batched(self, pieces: list[list[int]], batch: int, states: set[str] | None) -> Array:
         order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))  # batches of like lengths pad little
-        shape = (len(pieces), self.layers + 1, len(POOLINGS), 384) if states else (len(pieces), 384)
+        shape = (
+            (len(pieces), self.layers + 1, len(POOLINGS), 384) if states is not None else (len(pieces), 384)
+        )
         out = np.zeros(shape, dtype=np.float32)
         for i in range(0, len(order), batch):
             chosen = order[i : i + batch]
@@ -379,10 +382,11 @@ class Embedder:
                 )
         return self.fused
 
-    def _forward(self, ids: npt.NDArray[np.int64], mask: Array, states: bool = False) -> Array:
+    def _forward(self, ids: npt.NDArray[np.int64], mask: Array, states: set[str] | None = None) -> Array:
         """The unit sentence embedding of each row of ``ids``; with ``states``, instead every layer's
         pooled states (``pooled_states`` of the embedding layer's output and of each layer's, stacked:
-        batch, layers + 1, len(POOLINGS), d), from the same operations."""
+        batch, layers + 1, len(POOLINGS), d; only the poolings named in ``states``), from the same
+        operations."""
         w = self.w
         n = ids.shape[1]
         x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
@@ -391,7 +395,7 @@ class Embedder:
         b, d = x.shape[0], x.shape[2]
         h = self.heads
         blocked = ((1.0 - mask) * -1e9)[:, None, None, :].astype(np.float32)
-        pooled_layers = [pooled_states(x, mask)] if states else []
+        pooled_layers = [pooled_states(x, mask, states)] if states is not None else []
         for i in range(self.layers):
             p = f"encoder.layer.{i}."
 
@@ -424,9 +428,9 @@ class Embedder:
                 w[p + "output.LayerNorm.weight"],
                 w[p + "output.LayerNorm.bias"],
             )
-            if states:
-                pooled_layers.append(pooled_states(x, mask))
-        if states:
+            if states is not None:
+                pooled_layers.append(pooled_states(x, mask, states))
+        if states is not None:
             return np.stack(pooled_layers, axis=1)
         pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         unit: Array = (pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)).astype(
@@ -435,13 +439,19 @@ class Embedder:
         return unit
 
 
-def pooled_states(x: Array, mask: Array) -> Array:
+def pooled_states(x: Array, mask: Array, wanted: set[str] | None = None) -> Array:
     """A batch's token states (batch, tokens, d) pooled each way of POOLINGS, (batch, len(POOLINGS), d):
-    the mean and the maximum over the tokens the mask keeps, and the first token's."""
+    the mean and the maximum over the tokens the mask keeps, and the first token's; with ``wanted``,
+    only those poolings (the others left 0: the maximum alone costs more than the mean)."""
     kept = mask[:, :, None]
-    mean = (x * kept).sum(1) / np.maximum(kept.sum(1), 1e-9)
-    top = np.where(kept > 0, x, np.float32(-np.inf)).max(1)
-    return np.stack([mean, top, x[:, 0]], axis=1).astype(np.float32)
+    out = np.zeros((x.shape[0], len(POOLINGS), x.shape[2]), dtype=np.float32)
+    if wanted is None or "mean" in wanted:
+        out[:, 0] = (x * kept).sum(1) / np.maximum(kept.sum(1), 1e-9)
+    if wanted is None or "max" in wanted:
+        out[:, 1] = np.where(kept > 0, x, np.float32(-np.inf)).max(1)
+    if wanted is None or "first" in wanted:
+        out[:, 2] = x[:, 0]
+    return out
 
 
 def block_features(states: Array, block: Block) -> Array:
